@@ -1,1 +1,35 @@
-export {}
+/**
+ * Python's `multiprocessing` for Deno, built on Effect: processes, pools,
+ * shared memory, locks and queues, where every worker is a fiber you can join
+ * or interrupt, every pool is a scoped resource, and every failure is typed.
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ * import { double } from "./tasks.ts" // export const double = mp.Task.make(import.meta.url, "double", { handler: (n: number) => n * 2 })
+ *
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const pool = yield* mp.Pool.make({ size: 4 })
+ *   console.log(yield* pool.map(double, [1, 2, 3, 4, 5])) // [2, 4, 6, 8, 10]
+ * }))
+ * ```
+ *
+ * @module
+ */
+export * as Task from "./src/task/Task.ts"
+export * as Process from "./src/process/Process.ts"
+export {
+  InvalidArgument,
+  type PoolError,
+  PoolClosed,
+  RemoteException,
+  SerializationError,
+  type SerializationStage,
+  TaskNotFound,
+  TaskTimeout,
+  WorkerCrashed,
+} from "./src/errors.ts"
+export { checkpoint } from "./src/worker/checkpoint.ts"
+export { type Transfer, transfer } from "./src/worker/transfer.ts"
+export { activeChildren, type ChildInfo, cpuCount } from "./src/runtime_info.ts"
+export type { WorkerPermissions } from "./src/worker/host.ts"

@@ -1,0 +1,205 @@
+/**
+ * The typed errors of processes and pools. Every one is a `Schema.TaggedError`,
+ * so it has a `_tag`, typed fields, works with `instanceof`, `Effect.catchTag`
+ * and `yield*`, and crosses a worker boundary by its schema.
+ *
+ * The classes are declared in two steps (an explicitly typed base, then the
+ * exported class) because JSR rejects the inferred type of
+ * `Schema.TaggedError<X>()(...)` as a "slow type".
+ *
+ * @module
+ */
+import type * as Cause from "effect/Cause"
+import * as Schema from "effect/Schema"
+
+const remoteExceptionFields = {
+  taskName: Schema.String,
+  remoteName: Schema.String,
+  message: Schema.String,
+  remoteStack: Schema.String,
+}
+const RemoteExceptionBase: Schema.Class<
+  RemoteException,
+  Schema.TaggedStruct<"RemoteException", typeof remoteExceptionFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<RemoteException>()("RemoteException", remoteExceptionFields)
+/**
+ * The task's handler threw (or its Effect died) in the worker. Carries the
+ * thrown value's name, message and the worker-side stack.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const explain = (e: mp.RemoteException) => `${e.taskName} threw ${e.remoteName}: ${e.message}`
+ * ```
+ */
+export class RemoteException extends RemoteExceptionBase {}
+
+const workerCrashedFields = {
+  workerId: Schema.Number,
+  reason: Schema.String,
+  exitCode: Schema.optional(Schema.Number),
+  signal: Schema.optional(Schema.String),
+}
+const WorkerCrashedBase: Schema.Class<
+  WorkerCrashed,
+  Schema.TaggedStruct<"WorkerCrashed", typeof workerCrashedFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<WorkerCrashed>()("WorkerCrashed", workerCrashedFields)
+/**
+ * The worker died while it held this task (it exited, closed itself, was
+ * terminated, crashed or ran out of memory). A pool replaces the worker and
+ * goes on; only the tasks that worker held fail.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const explain = (e: mp.WorkerCrashed) => `worker ${e.workerId} died: ${e.reason}`
+ * ```
+ */
+export class WorkerCrashed extends WorkerCrashedBase {
+  /** A readable summary of the crash. */
+  override get message(): string {
+    const code = this.exitCode === undefined ? "" : ` (exit code ${this.exitCode})`
+    const signal = this.signal === undefined ? "" : ` (signal ${this.signal})`
+    return `Worker ${this.workerId} died: ${this.reason}${code}${signal}`
+  }
+}
+
+const taskTimeoutFields = { taskName: Schema.String, timeoutMs: Schema.Number }
+const TaskTimeoutBase: Schema.Class<
+  TaskTimeout,
+  Schema.TaggedStruct<"TaskTimeout", typeof taskTimeoutFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<TaskTimeout>()("TaskTimeout", taskTimeoutFields)
+/**
+ * The task ran longer than the pool's `taskTimeout`. It was interrupted in the
+ * worker, and a worker that did not stop in time was terminated and replaced.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const explain = (e: mp.TaskTimeout) => `${e.taskName} took over ${e.timeoutMs} ms`
+ * ```
+ */
+export class TaskTimeout extends TaskTimeoutBase {
+  /** A readable summary of the timeout. */
+  override get message(): string {
+    return `Task ${this.taskName} did not finish within ${this.timeoutMs} ms`
+  }
+}
+
+/** Where a value failed to cross the worker boundary. */
+export type SerializationStage = "encode-payload" | "decode-payload" | "encode-result" | "decode-result"
+
+const serializationErrorFields = {
+  taskName: Schema.String,
+  stage: Schema.Literals(["encode-payload", "decode-payload", "encode-result", "decode-result"]),
+  message: Schema.String,
+}
+const SerializationErrorBase: Schema.Class<
+  SerializationError,
+  Schema.TaggedStruct<"SerializationError", typeof serializationErrorFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<SerializationError>()("SerializationError", serializationErrorFields)
+/**
+ * A payload, result or typed failure could not cross the worker boundary: it
+ * did not fit the task's schema, or it cannot be structured-cloned (a
+ * function, a socket). `stage` says which of the four crossings failed. Bad
+ * input is always this error, never a hang.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const explain = (e: mp.SerializationError) => `${e.taskName}: ${e.stage} failed: ${e.message}`
+ * ```
+ */
+export class SerializationError extends SerializationErrorBase {}
+
+const poolClosedFields = { message: Schema.String }
+const PoolClosedBase: Schema.Class<
+  PoolClosed,
+  Schema.TaggedStruct<"PoolClosed", typeof poolClosedFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<PoolClosed>()("PoolClosed", poolClosedFields)
+/**
+ * Work was submitted to a pool that is closed (by `close`, `terminate`, or its
+ * Scope), or queued work was dropped by `terminate`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const e = new mp.PoolClosed({ message: "The pool is closed" })
+ * ```
+ */
+export class PoolClosed extends PoolClosedBase {}
+
+const taskNotFoundFields = { moduleUrl: Schema.String, taskName: Schema.String, reason: Schema.String }
+const TaskNotFoundBase: Schema.Class<
+  TaskNotFound,
+  Schema.TaggedStruct<"TaskNotFound", typeof taskNotFoundFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<TaskNotFound>()("TaskNotFound", taskNotFoundFields)
+/**
+ * The worker could not find the task: its module failed to import (it does
+ * not exist, or threw while loading), or the module does not export a Task of
+ * that name.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const explain = (e: mp.TaskNotFound) => `${e.taskName} in ${e.moduleUrl}: ${e.reason}`
+ * ```
+ */
+export class TaskNotFound extends TaskNotFoundBase {
+  /** A readable summary. */
+  override get message(): string {
+    return `Task "${this.taskName}" could not be loaded from ${this.moduleUrl}: ${this.reason}`
+  }
+}
+
+const invalidArgumentFields = { argument: Schema.String, message: Schema.String }
+const InvalidArgumentBase: Schema.Class<
+  InvalidArgument,
+  Schema.TaggedStruct<"InvalidArgument", typeof invalidArgumentFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<InvalidArgument>()("InvalidArgument", invalidArgumentFields)
+/**
+ * An argument at the API edge was out of range or of the wrong kind (a pool
+ * size of 0, a negative timeout, a non-Task where a Task is due). Raised at
+ * once, before any worker is involved.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const e = new mp.InvalidArgument({ argument: "size", message: "size must be a positive integer, got 0" })
+ * ```
+ */
+export class InvalidArgument extends InvalidArgumentBase {}
+
+/**
+ * Every error a pool or process adds to a task's own typed error.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const describe = (e: mp.PoolError): string => e._tag
+ * ```
+ */
+export type PoolError =
+  | RemoteException
+  | WorkerCrashed
+  | TaskTimeout
+  | SerializationError
+  | PoolClosed
+  | TaskNotFound

@@ -1,0 +1,168 @@
+/**
+ * A Process runs one task in a worker of its own, like Python's
+ * `multiprocessing.Process`. Its handle is fiber-like: join it, await its
+ * `Exit`, terminate it. It lives in a Scope: closing the Scope (or
+ * interrupting the fiber that owns it) terminates the worker.
+ *
+ * @module
+ */
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Scope from "effect/Scope"
+import { InvalidArgument, type PoolError, SerializationError, WorkerCrashed } from "../errors.ts"
+import { nextChildId } from "../internal/children.ts"
+import * as Task from "../task/Task.ts"
+import { WorkerClient } from "../worker/client.ts"
+import { type HostFactory, threadHost, type WorkerPermissions } from "../worker/host.ts"
+import { encodePayload, toExit } from "../worker/outcome.ts"
+import { isTransfer } from "../worker/transfer.ts"
+
+/**
+ * A running (or finished) process: one worker running one task.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ * import { greet } from "./tasks.ts"
+ *
+ * const program = Effect.gen(function* () {
+ *   const p: mp.Process.Process<string, never> = yield* mp.Process.spawn(greet, "Alice")
+ *   console.log(yield* p.join)
+ * })
+ * ```
+ */
+export interface Process<A, E> {
+  /** This process's id (unique in the parent). */
+  readonly id: number
+  /** The name given at spawn, or `Process-<id>`. */
+  readonly name: string
+  /** Waits for the task: its value, its typed failure, or a `PoolError`. Interrupted if the process was terminated. */
+  readonly join: Effect.Effect<A, E | PoolError>
+  /** Waits for the task and returns its `Exit`; never fails. */
+  readonly await: Effect.Effect<Exit.Exit<A, E | PoolError>>
+  /** Stops the worker now (a no-op when it has ended). `join` then ends interrupted, `exitCode` is `-15`. */
+  readonly terminate: Effect.Effect<void>
+  /** Whether the worker is still running. */
+  readonly isAlive: Effect.Effect<boolean>
+  /**
+   * Python's `exitcode`: `undefined` while running, `0` on success, `1` when the
+   * task failed, the worker's own code when it exited, `-15` when terminated.
+   */
+  readonly exitCode: Effect.Effect<number | undefined>
+}
+
+/**
+ * Options of `spawn`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const options: mp.Process.SpawnOptions = { name: "reader", permissions: { read: true } }
+ * ```
+ */
+export interface SpawnOptions {
+  /** A name for the process (shown in `activeChildren()` and errors). */
+  readonly name?: string | undefined
+  /**
+   * Deno permissions of the worker: `"inherit"` (default: the parent's), `"none"`, or a
+   * descriptor such as `{ read: ["./data"] }`. Anything but `"inherit"` needs
+   * `--unstable-worker-options`; a worker can never get more than its parent.
+   */
+  readonly permissions?: WorkerPermissions | undefined
+  /** @internal How the worker is hosted. */
+  readonly host?: HostFactory | undefined
+}
+
+/** Python's exit code of a terminated process (`-SIGTERM`). */
+export const TERMINATED_EXIT_CODE = -15
+
+/**
+ * Starts `task` on `payload` in a new worker. Fails at once with
+ * `SerializationError` when the payload does not fit the task's schema or
+ * cannot be cloned, and with `InvalidArgument` when `task` is not a Task.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ * import { greet } from "./tasks.ts"
+ *
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const p = yield* mp.Process.spawn(greet, "Alice", { name: "greeter" })
+ *   yield* p.join
+ *   console.log("Main process completed")
+ * }))
+ * ```
+ */
+export const spawn: <P, A, E>(
+  task: Task.Task<P, A, E>,
+  payload: P,
+  options?: SpawnOptions,
+) => Effect.Effect<Process<A, E>, InvalidArgument | SerializationError, Scope.Scope> = Effect.fnUntraced(
+  function* <P, A, E>(task: Task.Task<P, A, E>, payload: P, options: SpawnOptions = {}) {
+    yield* Task.validate(task)
+    if (options.name !== undefined && typeof options.name !== "string") {
+      return yield* new InvalidArgument({ argument: "name", message: "name must be a string" })
+    }
+    const anyTask = task as unknown as Task.Task<unknown, unknown, unknown>
+    let transfer: Array<Transferable> = []
+    let value: unknown = payload
+    if (isTransfer(value)) {
+      transfer = value.transfer as Array<Transferable>
+      value = value.value
+    }
+    const encoded = encodePayload(anyTask, value)
+    if (!encoded.ok) return yield* (encoded.error as SerializationError)
+
+    const id = nextChildId()
+    const name = options.name ?? `Process-${id}`
+    const done = Deferred.makeUnsafe<A, E | PoolError>()
+    let exitCode: number | undefined
+    const finish = (exit: Exit.Exit<unknown, unknown>, code: number): void => {
+      if (exitCode !== undefined) return
+      exitCode = code
+      Deferred.doneUnsafe(done, exit as Exit.Exit<A, E | PoolError>)
+    }
+    const client = new WorkerClient({ id, name, host: options.host ?? threadHost, permissions: options.permissions })
+    try {
+      client.run(anyTask.moduleUrl, anyTask.name, [encoded.value], {
+        onResults: (_start, kinds, values) => {
+          const exit = toExit(anyTask, kinds[0], values[0])
+          // The task is over: end the worker, as a Python process ends when its target returns.
+          client.terminate("the process finished")
+          finish(exit, Exit.isSuccess(exit) ? 0 : 1)
+        },
+        onLost: (error) => finish(Exit.fail(error), client.exitCode ?? 1),
+      }, transfer)
+    } catch (e) {
+      client.terminate("the payload could not be sent")
+      return yield* new SerializationError({
+        taskName: anyTask.name,
+        stage: "encode-payload",
+        message: `the payload cannot be cloned: ${e instanceof Error ? e.message : String(e)}`,
+      })
+    }
+    const terminate = Effect.sync(() => {
+      if (!client.alive) return
+      finish(Exit.interrupt(), TERMINATED_EXIT_CODE)
+      client.terminate("the process was terminated")
+    })
+    yield* Effect.addFinalizer(() => terminate)
+    const handle: Process<A, E> = {
+      id,
+      name,
+      join: Deferred.await(done),
+      await: Effect.exit(Deferred.await(done)),
+      terminate,
+      isAlive: Effect.sync(() => client.alive),
+      exitCode: Effect.sync(() => exitCode),
+    }
+    return handle
+  },
+)
+
+/** The crash error type, re-exported for `catchTag` users. */
+export type { WorkerCrashed }

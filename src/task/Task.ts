@@ -1,0 +1,214 @@
+/**
+ * A Task is the unit of code that crosses into a worker: a handler plus the
+ * optional schemas of its payload, its success and its typed failure. It is
+ * defined in a module that both the parent and the workers import, and found
+ * again in a worker by that module's URL and the task's name, the analogue of
+ * pickling a function by reference.
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect"
+import type * as Schema from "effect/Schema"
+import { InvalidArgument } from "../errors.ts"
+import { type Codec, makeCodec } from "./codec.ts"
+
+const TypeId = "~@mp/multiprocessing/Task"
+
+/**
+ * What a handler receives besides its payload.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * export const fetchPage = mp.Task.make(import.meta.url, "fetchPage", {
+ *   handler: (url: string, ctx) => fetch(url, { signal: ctx.signal }).then((r) => r.text()),
+ * })
+ * ```
+ */
+export interface TaskContext {
+  /** Aborted when the caller interrupts the task (or it times out). */
+  readonly signal: AbortSignal
+  /** The task's name. */
+  readonly taskName: string
+}
+
+/** A schema whose decoding and encoding need no services. */
+export type AnySchema<T> = Schema.Codec<T, unknown, never, never>
+
+/**
+ * How a Task is defined: its handler and, optionally, its schemas.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const options: mp.Task.TaskOptions<number, number> = {
+ *   payload: Schema.Number,
+ *   handler: (n) => n * 2,
+ * }
+ * ```
+ */
+export interface TaskOptions<P, R> {
+  /** Schema of the payload: encoded in the parent, decoded in the worker. */
+  readonly payload?: AnySchema<P> | undefined
+  /**
+   * Schema of the success value: encoded in the worker, decoded in the parent.
+   * (Typed loosely so that the handler alone decides the task's types; a value
+   * that does not fit is a `SerializationError` at run time.)
+   */
+  // deno-lint-ignore no-explicit-any
+  readonly success?: AnySchema<any> | undefined
+  /** Schema of the typed failure (usually a `Schema.TaggedError` class or a union of them). */
+  // deno-lint-ignore no-explicit-any
+  readonly failure?: AnySchema<any> | undefined
+  /** The code that runs in the worker: returns an Effect, a Promise or a plain value. */
+  readonly handler: (payload: P, context: TaskContext) => R
+}
+
+/**
+ * The success type of a handler's return: the `A` of an Effect, the value of
+ * a Promise, or the plain value.
+ */
+export type SuccessOf<R> = R extends Effect.Effect<infer A, infer _E, infer _R> ? A
+  : R extends PromiseLike<infer A> ? A
+  : R
+
+/** The typed error of a handler's return: the `E` of an Effect, else `never`. */
+export type ErrorOf<R> = R extends Effect.Effect<infer _A, infer E, infer _R> ? E : never
+
+/**
+ * A task with payload `P`, success `A` and typed failure `E`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * export const double: mp.Task.Task<number, number> = mp.Task.make(import.meta.url, "double", {
+ *   handler: (n: number) => n * 2,
+ * })
+ * ```
+ */
+export interface Task<in out P, out A, out E = never> {
+  readonly [TypeId]: typeof TypeId
+  /** The URL of the module that defines (and exports) the task. */
+  readonly moduleUrl: string
+  /** The task's name, unique within its module. */
+  readonly name: string
+  /** The code that runs in the worker. */
+  readonly handler: (payload: P, context: TaskContext) => unknown
+  /** How payloads, results and failures cross the boundary. */
+  readonly codec: TaskCodecs
+  /** Phantom types. */
+  readonly "~types"?: { readonly A: A; readonly E: E }
+}
+
+/** The four crossings of a task, compiled once from its schemas. */
+export interface TaskCodecs {
+  readonly payload: Codec
+  readonly success: Codec
+  readonly failure: Codec
+  /** Whether the task declared a failure schema. */
+  readonly hasFailureSchema: boolean
+}
+
+/** The payload type of a Task. */
+export type Payload<T> = T extends Task<infer P, infer _A, infer _E> ? P : never
+/** The success type of a Task. */
+export type Success<T> = T extends Task<infer _P, infer A, infer _E> ? A : never
+/** The typed failure of a Task. */
+export type Failure<T> = T extends Task<infer _P, infer _A, infer E> ? E : never
+
+const REGISTRY_KEY = Symbol.for("@mp/multiprocessing/tasks")
+const registry: Map<string, Task<unknown, unknown, unknown>> =
+  ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] ??= new Map()) as Map<string, Task<unknown, unknown, unknown>>
+
+/**
+ * Defines a task. Call it at the top level of a module that the workers can
+ * import, with that module's `import.meta.url`, and export the result.
+ * Defining two tasks with the same module and name throws `InvalidArgument`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * export class ZeroInput extends Schema.TaggedError<ZeroInput>()("ZeroInput", { value: Schema.Number }) {}
+ *
+ * export const double = mp.Task.make(import.meta.url, "double", {
+ *   payload: Schema.Number,
+ *   success: Schema.Number,
+ *   failure: ZeroInput,
+ *   handler: (n) => n === 0 ? Effect.fail(new ZeroInput({ value: n })) : Effect.succeed(n * 2),
+ * })
+ * ```
+ */
+export const make = <P, R>(
+  moduleUrl: string,
+  name: string,
+  options: TaskOptions<P, R>,
+): Task<P, SuccessOf<R>, ErrorOf<R>> => {
+  if (typeof moduleUrl !== "string" || !URL.canParse(moduleUrl)) {
+    throw new InvalidArgument({
+      argument: "moduleUrl",
+      message: `Task.make needs the defining module's import.meta.url, got ${String(moduleUrl)}`,
+    })
+  }
+  if (typeof name !== "string" || name.length === 0) {
+    throw new InvalidArgument({ argument: "name", message: "Task.make needs a non-empty name" })
+  }
+  if (typeof options?.handler !== "function") {
+    throw new InvalidArgument({ argument: "handler", message: `Task "${name}" needs a handler function` })
+  }
+  const key = `${moduleUrl}#${name}`
+  if (registry.has(key)) {
+    throw new InvalidArgument({
+      argument: "name",
+      message: `A task named "${name}" is already defined in ${moduleUrl}`,
+    })
+  }
+  const task: Task<P, SuccessOf<R>, ErrorOf<R>> = {
+    [TypeId]: TypeId,
+    moduleUrl,
+    name,
+    handler: options.handler,
+    codec: {
+      payload: makeCodec(options.payload),
+      success: makeCodec(options.success),
+      failure: makeCodec(options.failure),
+      hasFailureSchema: options.failure !== undefined,
+    },
+  }
+  registry.set(key, task as Task<unknown, unknown, unknown>)
+  return task
+}
+
+/**
+ * Whether a value is a Task.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * mp.Task.isTask(42) // false
+ * ```
+ */
+export const isTask = (u: unknown): u is Task<unknown, unknown, unknown> =>
+  typeof u === "object" && u !== null && (u as Record<string, unknown>)[TypeId] === TypeId
+
+/** Finds a task defined in this thread by module URL and name. */
+export const lookup = (moduleUrl: string, name: string): Task<unknown, unknown, unknown> | undefined =>
+  registry.get(`${moduleUrl}#${name}`)
+
+/**
+ * Fails with `InvalidArgument` unless `u` is a Task: the check every entry
+ * point makes before involving a worker.
+ */
+export const validate = <T>(u: T, argument = "task"): Effect.Effect<T, InvalidArgument> =>
+  isTask(u) ? Effect.succeed(u) : Effect.fail(
+    new InvalidArgument({
+      argument,
+      message: `expected a Task made with mp.Task.make, got ${u === null ? "null" : typeof u}`,
+    }),
+  )

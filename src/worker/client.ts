@@ -1,0 +1,163 @@
+/**
+ * The parent's handle on one worker: sends chunks, routes their outcomes to
+ * the handler of each chunk, interrupts them, and notices the worker's death
+ * (an EXIT or FATAL message, an error event, or our own terminate) so that
+ * every chunk it held is settled: nothing waits forever.
+ *
+ * @internal
+ * @module
+ */
+import { WorkerCrashed } from "../errors.ts"
+import { collectExtras } from "../internal/worker_init.ts"
+import { requestInterrupt } from "./checkpoint.ts"
+import type { Host, HostExit, HostFactory, WorkerPermissions } from "./host.ts"
+import * as P from "./protocol.ts"
+
+/** Receives the outcomes of one chunk. */
+export interface ChunkHandler {
+  /** Outcomes of items `start .. start + kinds.length - 1`. */
+  readonly onResults: (start: number, kinds: ReadonlyArray<number>, values: ReadonlyArray<unknown>) => void
+  /** The worker died before every item was reported. */
+  readonly onLost: (error: WorkerCrashed) => void
+}
+
+interface Inflight {
+  readonly handler: ChunkHandler
+  readonly size: number
+  reported: number
+}
+
+/** Options of a worker client. */
+export interface ClientOptions {
+  readonly id: number
+  readonly name: string
+  readonly host: HostFactory
+  readonly permissions?: WorkerPermissions | undefined
+  /** Called once when the worker is gone, after its chunks were settled. */
+  readonly onDeath?: ((client: WorkerClient, error: WorkerCrashed) => void) | undefined
+}
+
+let nextChunkId = 1
+
+/** One worker, seen from the parent. */
+export class WorkerClient {
+  readonly id: number
+  readonly name: string
+  readonly host: Host
+  /** Items sent and not yet reported. */
+  inflightItems = 0
+  /** Items reported, over the worker's life. */
+  completed = 0
+  alive = true
+  /** Set when the worker ended; its exit code when it announced one. */
+  exitCode: number | undefined
+  private readonly inflight = new Map<number, Inflight>()
+  private readonly interrupts: Int32Array
+  private readonly onDeath: ((client: WorkerClient, error: WorkerCrashed) => void) | undefined
+
+  constructor(options: ClientOptions) {
+    this.id = options.id
+    this.name = options.name
+    this.onDeath = options.onDeath
+    const sab = new SharedArrayBuffer(4 * (1 + P.INTERRUPT_RING))
+    this.interrupts = new Int32Array(sab)
+    this.interrupts.fill(-1, 1)
+    this.host = options.host({
+      id: options.id,
+      name: options.name,
+      permissions: options.permissions,
+      events: {
+        onMessage: (message) => this.onMessage(message),
+        onExit: (exit) => this.died(exit),
+      },
+    })
+    this.host.post({
+      t: P.INIT,
+      workerId: options.id,
+      name: options.name,
+      interrupts: sab,
+      extras: collectExtras(options.id),
+    }, [])
+  }
+
+  /** Number of chunks in flight. */
+  get inflightChunks(): number {
+    return this.inflight.size
+  }
+
+  /**
+   * Sends a chunk; returns its id. Throws (a `DataCloneError`) when a payload
+   * cannot be cloned; then nothing was sent.
+   */
+  run(
+    moduleUrl: string,
+    taskName: string,
+    payloads: ReadonlyArray<unknown>,
+    handler: ChunkHandler,
+    transfer: Array<Transferable> = [],
+  ): number {
+    const c = nextChunkId++
+    this.host.post({ t: P.RUN, c, m: moduleUrl, n: taskName, p: payloads }, transfer)
+    this.inflight.set(c, { handler, size: payloads.length, reported: 0 })
+    this.inflightItems += payloads.length
+    return c
+  }
+
+  /** Asks the worker to stop what is left of a chunk (also seen by `checkpoint()`). */
+  interrupt(chunkId: number): void {
+    if (!this.alive || !this.inflight.has(chunkId)) return
+    requestInterrupt(this.interrupts, chunkId)
+    this.host.post({ t: P.INTERRUPT, c: chunkId }, [])
+  }
+
+  /** Whether the chunk still has unreported items. */
+  holds(chunkId: number): boolean {
+    return this.inflight.has(chunkId)
+  }
+
+  /** Stops the worker now; every chunk it still holds is lost with `reason`. */
+  terminate(reason: string): void {
+    if (!this.alive) return
+    this.host.terminate()
+    this.died({ reason })
+  }
+
+  private onMessage(message: P.FromWorker): void {
+    switch (message.t) {
+      case P.RESULTS: {
+        const entry = this.inflight.get(message.c)
+        if (entry === undefined) return
+        const n = message.k.length
+        entry.reported += n
+        this.inflightItems -= n
+        this.completed += n
+        if (entry.reported >= entry.size) this.inflight.delete(message.c)
+        entry.handler.onResults(message.i, message.k, message.v)
+        return
+      }
+      case P.EXIT:
+        this.exitCode = message.code
+        this.host.terminate()
+        return this.died({ reason: message.reason, exitCode: message.code })
+      case P.FATAL:
+        this.host.terminate()
+        return this.died({ reason: `uncaught ${message.error.name} in the worker: ${message.error.message}` })
+    }
+  }
+
+  private died(exit: HostExit): void {
+    if (!this.alive) return
+    this.alive = false
+    const error = new WorkerCrashed({
+      workerId: this.id,
+      reason: exit.reason,
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+    })
+    const lost = Array.from(this.inflight.values())
+    this.inflight.clear()
+    this.inflightItems = 0
+    for (const entry of lost) entry.handler.onLost(error)
+    this.onDeath?.(this, error)
+  }
+}

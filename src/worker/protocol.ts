@@ -1,0 +1,128 @@
+/**
+ * The wire protocol between the parent and a worker. Small and batched: one
+ * RUN message carries a whole chunk of payloads, one RESULTS message carries a
+ * contiguous run of outcomes. No Effect machinery on this path.
+ *
+ * @internal
+ * @module
+ */
+
+/** parent -> worker: first message; who the worker is and its shared words. */
+export const INIT = 0
+/** parent -> worker: run a chunk of payloads through one task. */
+export const RUN = 1
+/** parent -> worker: interrupt what is left of a chunk. */
+export const INTERRUPT = 2
+
+/** worker -> parent: outcomes of items `i .. i + k.length - 1` of chunk `c`. */
+export const RESULTS = 10
+/** worker -> parent: the worker is about to exit (it called `close` or `Deno.exit`). */
+export const EXIT = 11
+/** worker -> parent: an error escaped every handler; the worker is unusable. */
+export const FATAL = 12
+
+/** Outcome kinds in a RESULTS message. */
+export const SUCCESS = 0
+/** The task failed with its typed error (encoded by its failure schema). */
+export const FAILURE = 1
+/** The handler threw: value is a `SerializedError`. */
+export const EXCEPTION = 2
+/** The task was interrupted. */
+export const INTERRUPTED = 3
+/** A crossing failed in the worker: value is `{ stage, message }`. */
+export const SERIALIZATION = 4
+/** The task could not be loaded: value is the reason. */
+export const NOT_FOUND = 5
+
+/** An error as it crosses the boundary. */
+export interface SerializedError {
+  readonly name: string
+  readonly message: string
+  readonly stack: string
+}
+
+/** The INIT message. */
+export interface InitMessage {
+  readonly t: typeof INIT
+  readonly workerId: number
+  readonly name: string
+  /** `[requests, ring of 16 chunk ids]`: read by `checkpoint()` without an event-loop turn. */
+  readonly interrupts: SharedArrayBuffer
+  /** Extra shared state installed by other modules (lock ownership), keyed by name. */
+  readonly extras: Readonly<Record<string, unknown>>
+}
+
+/** The RUN message. */
+export interface RunMessage {
+  readonly t: typeof RUN
+  readonly c: number
+  readonly m: string
+  readonly n: string
+  readonly p: ReadonlyArray<unknown>
+}
+
+/** The INTERRUPT message. */
+export interface InterruptMessage {
+  readonly t: typeof INTERRUPT
+  readonly c: number
+}
+
+/** Messages to a worker. */
+export type ToWorker = InitMessage | RunMessage | InterruptMessage
+
+/** The RESULTS message. */
+export interface ResultsMessage {
+  readonly t: typeof RESULTS
+  readonly c: number
+  readonly i: number
+  readonly k: Array<number>
+  readonly v: Array<unknown>
+}
+
+/** The EXIT message. */
+export interface ExitMessage {
+  readonly t: typeof EXIT
+  readonly code: number
+  readonly reason: string
+}
+
+/** The FATAL message. */
+export interface FatalMessage {
+  readonly t: typeof FATAL
+  readonly error: SerializedError
+}
+
+/** Messages from a worker. */
+export type FromWorker = ResultsMessage | ExitMessage | FatalMessage
+
+/** The number of chunk ids the interrupt ring remembers. */
+export const INTERRUPT_RING = 16
+
+/** Turns anything thrown into a `SerializedError`, whatever it is (cyclic, `undefined`, a string). */
+export const serializeError = (e: unknown): SerializedError => {
+  if (e instanceof Error) {
+    return {
+      name: typeof e.name === "string" ? e.name : "Error",
+      message: typeof e.message === "string" ? e.message : safeString(e.message),
+      stack: typeof e.stack === "string" ? e.stack : "",
+    }
+  }
+  return { name: e === null ? "null" : typeof e, message: safeString(e), stack: "" }
+}
+
+const safeString = (u: unknown): string => {
+  if (typeof u === "string") return u
+  if (u === undefined) return "undefined"
+  if (typeof u === "object" && u !== null) {
+    try {
+      return JSON.stringify(u)
+    } catch {
+      return Object.prototype.toString.call(u)
+    }
+  }
+  try {
+    return String(u)
+  } catch {
+    return Object.prototype.toString.call(u)
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * The worker side of the protocol: loads task modules on demand, runs chunks
+ * of payloads through their tasks, and sends outcomes back in batches.
+ *
+ * Items of one chunk run one after another (as in Python's pool); several
+ * chunks may be in flight at once, and async handlers of different chunks
+ * overlap. Synchronous handlers cost no Effect machinery; an Effect handler
+ * runs in a fiber of its own so that it can be interrupted.
+ *
+ * @internal
+ * @module
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import { revive } from "../internal/revive.ts"
+import { isTask, type Task } from "../task/Task.ts"
+import { isInterrupted, state as checkpointState } from "./checkpoint.ts"
+import * as P from "./protocol.ts"
+import { isTransfer, type Transfer } from "./transfer.ts"
+
+type AnyTask = Task<unknown, unknown, unknown>
+
+interface ChunkRun {
+  readonly id: number
+  readonly task: AnyTask
+  readonly payloads: ReadonlyArray<unknown>
+  next: number
+  interrupted: boolean
+  abort: AbortController | undefined
+  fiber: Fiber.Fiber<unknown, unknown> | undefined
+  /** Set while an async item is pending, to settle it on interrupt. */
+  pending: number
+}
+
+/** How the runtime talks to its parent. */
+export interface Port {
+  readonly post: (message: P.FromWorker, transfer: Array<Transferable>) => void
+}
+
+const FLUSH_MS = 4
+
+export const makeRuntime = (port: Port) => {
+  const modules = new Map<string, Promise<Record<string, unknown>>>()
+  const tasks = new Map<string, AnyTask | string>()
+  const chunks = new Map<number, ChunkRun>()
+  // Outbox: one contiguous run per chunk.
+  const outbox = new Map<number, P.ResultsMessage & { transfer: Array<Transferable> }>()
+  let flushScheduled = false
+  let lastFlush = performance.now()
+
+  const flush = (): void => {
+    flushScheduled = false
+    lastFlush = performance.now()
+    for (const run of outbox.values()) send(run)
+    outbox.clear()
+  }
+
+  const send = (run: P.ResultsMessage & { transfer: Array<Transferable> }): void => {
+    const message: P.ResultsMessage = { t: P.RESULTS, c: run.c, i: run.i, k: run.k, v: run.v }
+    try {
+      port.post(message, run.transfer)
+    } catch (e) {
+      // One value of the batch cannot be cloned: resend item by item so only that task fails.
+      for (let j = 0; j < run.k.length; j++) {
+        try {
+          port.post({ t: P.RESULTS, c: run.c, i: run.i + j, k: [run.k[j]], v: [run.v[j]] }, [])
+        } catch (e2) {
+          port.post({
+            t: P.RESULTS,
+            c: run.c,
+            i: run.i + j,
+            k: [P.SERIALIZATION],
+            v: [{ stage: "encode-result", message: `the result cannot be cloned: ${errorMessage(e2 ?? e)}` }],
+          }, [])
+        }
+      }
+    }
+  }
+
+  const push = (chunk: number, index: number, kind: number, value: unknown, transfer?: Array<Transferable>): void => {
+    let run = outbox.get(chunk)
+    if (run !== undefined && run.i + run.k.length !== index) {
+      send(run)
+      run = undefined
+    }
+    if (run === undefined) {
+      run = { t: P.RESULTS, c: chunk, i: index, k: [], v: [], transfer: [] }
+      outbox.set(chunk, run)
+    }
+    run.k.push(kind)
+    run.v.push(value)
+    if (transfer !== undefined) for (const t of transfer) run.transfer.push(t)
+    if (!flushScheduled) {
+      flushScheduled = true
+      queueMicrotask(flush)
+    }
+  }
+
+  const loadTask = (moduleUrl: string, name: string): AnyTask | string | Promise<AnyTask | string> => {
+    const key = `${moduleUrl}#${name}`
+    const cached = tasks.get(key)
+    if (cached !== undefined) return cached
+    let mod = modules.get(moduleUrl)
+    if (mod === undefined) {
+      mod = import(moduleUrl) as Promise<Record<string, unknown>>
+      modules.set(moduleUrl, mod)
+    }
+    return mod.then(
+      (ns) => {
+        let found: AnyTask | string = `the module does not export a Task named "${name}"`
+        for (const k in ns) {
+          const v = ns[k]
+          if (isTask(v) && v.name === name && v.moduleUrl === moduleUrl) found = v
+        }
+        tasks.set(key, found)
+        return found
+      },
+      (e) => {
+        const reason = `the module could not be imported: ${errorMessage(e)}`
+        tasks.set(key, reason)
+        return reason
+      },
+    )
+  }
+
+  const settleRemaining = (run: ChunkRun, kind: number, value: unknown): void => {
+    while (run.next < run.payloads.length) push(run.id, run.next++, kind, value)
+    chunks.delete(run.id)
+  }
+
+  const succeed = (run: ChunkRun, index: number, value: unknown): void => {
+    let transfer: Array<Transferable> | undefined
+    if (isTransfer(value)) {
+      transfer = (value as Transfer<unknown>).transfer as Array<Transferable>
+      value = (value as Transfer<unknown>).value
+    }
+    const codec = run.task.codec.success
+    if (codec.identity) return push(run.id, index, P.SUCCESS, value, transfer)
+    const r = codec.encode(value)
+    if (r.ok) push(run.id, index, P.SUCCESS, r.value, transfer)
+    else push(run.id, index, P.SERIALIZATION, { stage: "encode-result", message: r.message })
+  }
+
+  const fail = (run: ChunkRun, index: number, error: unknown): void => {
+    const codec = run.task.codec.failure
+    if (codec.identity) return push(run.id, index, P.FAILURE, error)
+    const r = codec.encode(error)
+    if (r.ok) push(run.id, index, P.FAILURE, r.value)
+    else {
+      push(run.id, index, P.SERIALIZATION, {
+        stage: "encode-result",
+        message: `the task's failure does not fit its failure schema: ${r.message}`,
+      })
+    }
+  }
+
+  const onExit = (run: ChunkRun, index: number, exit: Exit.Exit<unknown, unknown>): void => {
+    if (exit._tag === "Success") return succeed(run, index, exit.value)
+    const cause = exit.cause
+    const error = Cause.findErrorOption(cause)
+    if (error._tag === "Some") return fail(run, index, error.value)
+    if (Cause.hasInterruptsOnly(cause)) return push(run.id, index, P.INTERRUPTED, undefined)
+    const defect = Cause.squash(cause)
+    if (isInterrupted(defect)) return push(run.id, index, P.INTERRUPTED, undefined)
+    push(run.id, index, P.EXCEPTION, P.serializeError(defect))
+  }
+
+  /** Runs one item; returns a Promise when the item completes asynchronously. */
+  const runItem = (run: ChunkRun, index: number): Promise<void> | undefined => {
+    const task = run.task
+    let payload = revive(run.payloads[index])
+    if (!task.codec.payload.identity) {
+      const r = task.codec.payload.decode(payload)
+      if (!r.ok) {
+        push(run.id, index, P.SERIALIZATION, { stage: "decode-payload", message: r.message })
+        return
+      }
+      payload = r.value
+    }
+    if (checkpointState.current !== run.id) {
+      checkpointState.current = run.id
+      checkpointState.interrupted = false
+    }
+    let result: unknown
+    try {
+      result = task.handler(payload, context(run))
+    } catch (e) {
+      if (isInterrupted(e)) {
+        run.interrupted = true
+        push(run.id, index, P.INTERRUPTED, undefined)
+      } else push(run.id, index, P.EXCEPTION, P.serializeError(e))
+      return
+    }
+    if (Effect.isEffect(result)) {
+      const fiber = Effect.runFork(result as Effect.Effect<unknown, unknown>)
+      const done = fiber.pollUnsafe()
+      if (done !== undefined) {
+        onExit(run, index, done)
+        return
+      }
+      run.fiber = fiber
+      run.pending = index
+      return new Promise((resolve) => {
+        fiber.addObserver((exit) => {
+          run.fiber = undefined
+          if (run.pending === index) {
+            run.pending = -1
+            onExit(run, index, exit)
+          }
+          resolve()
+        })
+      })
+    }
+    if (isThenable(result)) {
+      run.pending = index
+      return Promise.resolve(result).then(
+        (value) => {
+          if (run.pending !== index) return
+          run.pending = -1
+          succeed(run, index, value)
+        },
+        (e) => {
+          if (run.pending !== index) return
+          run.pending = -1
+          if (isInterrupted(e) || (run.interrupted && isAbortError(e))) push(run.id, index, P.INTERRUPTED, undefined)
+          else push(run.id, index, P.EXCEPTION, P.serializeError(e))
+        },
+      )
+    }
+    succeed(run, index, result)
+  }
+
+  const context = (run: ChunkRun) => {
+    if (run.abort === undefined) run.abort = new AbortController()
+    return { signal: run.abort.signal, taskName: run.task.name }
+  }
+
+  const step = (run: ChunkRun): void => {
+    while (run.next < run.payloads.length) {
+      if (run.interrupted) return settleRemaining(run, P.INTERRUPTED, undefined)
+      const index = run.next++
+      const pending = runItem(run, index)
+      if (pending !== undefined) {
+        pending.then(() => step(run))
+        return
+      }
+      // Let the parent see progress in long synchronous chunks.
+      if (performance.now() - lastFlush > FLUSH_MS) flush()
+    }
+    chunks.delete(run.id)
+  }
+
+  const start = (message: P.RunMessage): void => {
+    const found = loadTask(message.m, message.n)
+    const go = (task: AnyTask | string): void => {
+      if (typeof task === "string") {
+        for (let i = 0; i < message.p.length; i++) push(message.c, i, P.NOT_FOUND, task)
+        return
+      }
+      const run: ChunkRun = {
+        id: message.c,
+        task,
+        payloads: message.p,
+        next: 0,
+        interrupted: false,
+        abort: undefined,
+        fiber: undefined,
+        pending: -1,
+      }
+      chunks.set(run.id, run)
+      step(run)
+    }
+    if (found instanceof Promise) {
+      // Remember the chunk so an interrupt that arrives while the module loads is not lost.
+      const placeholder = { interrupted: false }
+      loading.set(message.c, placeholder)
+      found.then((task) => {
+        loading.delete(message.c)
+        if (placeholder.interrupted) {
+          for (let i = 0; i < message.p.length; i++) push(message.c, i, P.INTERRUPTED, undefined)
+        } else go(task)
+      })
+    } else go(found)
+  }
+  const loading = new Map<number, { interrupted: boolean }>()
+
+  const interrupt = (chunkId: number): void => {
+    const placeholder = loading.get(chunkId)
+    if (placeholder !== undefined) placeholder.interrupted = true
+    const run = chunks.get(chunkId)
+    if (run === undefined) return
+    run.interrupted = true
+    run.abort?.abort()
+    if (run.fiber !== undefined) {
+      run.fiber.interruptUnsafe()
+      return
+    }
+    if (run.pending >= 0) {
+      // A Promise handler cannot be stopped from here: report it interrupted now and drop its late outcome.
+      push(run.id, run.pending, P.INTERRUPTED, undefined)
+      run.pending = -1
+      settleRemaining(run, P.INTERRUPTED, undefined)
+    }
+  }
+
+  return {
+    handle(message: P.ToWorker): void {
+      switch (message.t) {
+        case P.RUN:
+          return start(message)
+        case P.INTERRUPT:
+          return interrupt(message.c)
+      }
+    },
+    flush,
+  }
+}
+
+const isThenable = (u: unknown): u is PromiseLike<unknown> =>
+  typeof u === "object" && u !== null && typeof (u as PromiseLike<unknown>).then === "function"
+
+const isAbortError = (e: unknown): boolean => e instanceof DOMException && e.name === "AbortError"
+
+const errorMessage = (e: unknown): string => e instanceof Error ? e.message : String(e)
