@@ -21,6 +21,14 @@ export interface ChunkHandler {
   readonly onLost: (error: WorkerCrashed) => void
 }
 
+/** A chunk to send. */
+export interface OutgoingChunk {
+  readonly moduleUrl: string
+  readonly taskName: string
+  readonly payloads: ReadonlyArray<unknown>
+  readonly handler: ChunkHandler
+}
+
 interface Inflight {
   readonly handler: ChunkHandler
   readonly size: number
@@ -96,11 +104,27 @@ export class WorkerClient {
     handler: ChunkHandler,
     transfer: Array<Transferable> = [],
   ): number {
-    const c = nextChunkId++
-    this.host.post({ t: P.RUN, c, m: moduleUrl, n: taskName, p: payloads }, transfer)
-    this.inflight.set(c, { handler, size: payloads.length, reported: 0 })
-    this.inflightItems += payloads.length
-    return c
+    return this.runMany([{ moduleUrl, taskName, payloads, handler }], transfer)[0]
+  }
+
+  /**
+   * Sends several chunks in one message; returns their ids. Throws (a
+   * `DataCloneError`) when a payload cannot be cloned; then nothing was sent.
+   */
+  runMany(chunks: ReadonlyArray<OutgoingChunk>, transfer: Array<Transferable> = []): Array<number> {
+    const j: Array<P.Chunk> = []
+    for (const chunk of chunks) {
+      j.push({ c: nextChunkId++, m: chunk.moduleUrl, n: chunk.taskName, p: chunk.payloads })
+    }
+    this.host.post({ t: P.RUN, j }, transfer)
+    const ids: Array<number> = []
+    for (let i = 0; i < chunks.length; i++) {
+      const size = chunks[i].payloads.length
+      this.inflight.set(j[i].c, { handler: chunks[i].handler, size, reported: 0 })
+      this.inflightItems += size
+      ids.push(j[i].c)
+    }
+    return ids
   }
 
   /** Asks the worker to stop what is left of a chunk (also seen by `checkpoint()`). */
@@ -118,6 +142,8 @@ export class WorkerClient {
   /** Stops the worker now; every chunk it still holds is lost with `reason`. */
   terminate(reason: string): void {
     if (!this.alive) return
+    // A loop that calls checkpoint() then ends, so the thread really stops.
+    for (const c of this.inflight.keys()) requestInterrupt(this.interrupts, c)
     this.host.terminate()
     this.died({ reason })
   }
@@ -125,14 +151,16 @@ export class WorkerClient {
   private onMessage(message: P.FromWorker): void {
     switch (message.t) {
       case P.RESULTS: {
-        const entry = this.inflight.get(message.c)
-        if (entry === undefined) return
-        const n = message.k.length
-        entry.reported += n
-        this.inflightItems -= n
-        this.completed += n
-        if (entry.reported >= entry.size) this.inflight.delete(message.c)
-        entry.handler.onResults(message.i, message.k, message.v)
+        for (const run of message.r) {
+          const entry = this.inflight.get(run.c)
+          if (entry === undefined) continue
+          const n = run.k.length
+          entry.reported += n
+          this.inflightItems -= n
+          this.completed += n
+          if (entry.reported >= entry.size) this.inflight.delete(run.c)
+          entry.handler.onResults(run.i, run.k, run.v)
+        }
         return
       }
       case P.EXIT:

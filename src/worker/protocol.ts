@@ -52,13 +52,18 @@ export interface InitMessage {
   readonly extras: Readonly<Record<string, unknown>>
 }
 
-/** The RUN message. */
-export interface RunMessage {
-  readonly t: typeof RUN
+/** One chunk: run payloads `p` through task `n` of module `m`. */
+export interface Chunk {
   readonly c: number
   readonly m: string
   readonly n: string
   readonly p: ReadonlyArray<unknown>
+}
+
+/** The RUN message: one or more chunks, sent together to save messages. */
+export interface RunMessage {
+  readonly t: typeof RUN
+  readonly j: ReadonlyArray<Chunk>
 }
 
 /** The INTERRUPT message. */
@@ -70,13 +75,18 @@ export interface InterruptMessage {
 /** Messages to a worker. */
 export type ToWorker = InitMessage | RunMessage | InterruptMessage
 
-/** The RESULTS message. */
-export interface ResultsMessage {
-  readonly t: typeof RESULTS
+/** A contiguous run of outcomes: items `i .. i + k.length - 1` of chunk `c`. */
+export interface ResultRun {
   readonly c: number
   readonly i: number
   readonly k: Array<number>
   readonly v: Array<unknown>
+}
+
+/** The RESULTS message: runs of outcomes, possibly of several chunks. */
+export interface ResultsMessage {
+  readonly t: typeof RESULTS
+  readonly r: ReadonlyArray<ResultRun>
 }
 
 /** The EXIT message. */

@@ -46,35 +46,42 @@ export const makeRuntime = (port: Port) => {
   const tasks = new Map<string, AnyTask | string>()
   const chunks = new Map<number, ChunkRun>()
   // Outbox: one contiguous run per chunk.
-  const outbox = new Map<number, P.ResultsMessage & { transfer: Array<Transferable> }>()
+  const outbox = new Map<number, P.ResultRun & { transfer: Array<Transferable> }>()
   let flushScheduled = false
   let lastFlush = performance.now()
 
   const flush = (): void => {
     flushScheduled = false
     lastFlush = performance.now()
-    for (const run of outbox.values()) send(run)
+    if (outbox.size === 0) return
+    const runs = Array.from(outbox.values())
     outbox.clear()
+    const transfer: Array<Transferable> = []
+    for (const run of runs) for (const t of run.transfer) transfer.push(t)
+    try {
+      port.post({ t: P.RESULTS, r: runs.map(plain) }, transfer)
+    } catch {
+      for (const run of runs) sendItems(run)
+    }
   }
 
-  const send = (run: P.ResultsMessage & { transfer: Array<Transferable> }): void => {
-    const message: P.ResultsMessage = { t: P.RESULTS, c: run.c, i: run.i, k: run.k, v: run.v }
-    try {
-      port.post(message, run.transfer)
-    } catch (e) {
-      // One value of the batch cannot be cloned: resend item by item so only that task fails.
-      for (let j = 0; j < run.k.length; j++) {
-        try {
-          port.post({ t: P.RESULTS, c: run.c, i: run.i + j, k: [run.k[j]], v: [run.v[j]] }, [])
-        } catch (e2) {
-          port.post({
-            t: P.RESULTS,
+  const plain = (run: P.ResultRun): P.ResultRun => ({ c: run.c, i: run.i, k: run.k, v: run.v })
+
+  // One value of the batch cannot be cloned: resend item by item so only that task fails.
+  const sendItems = (run: P.ResultRun & { transfer: Array<Transferable> }): void => {
+    for (let j = 0; j < run.k.length; j++) {
+      try {
+        port.post({ t: P.RESULTS, r: [{ c: run.c, i: run.i + j, k: [run.k[j]], v: [run.v[j]] }] }, run.transfer)
+      } catch (e) {
+        port.post({
+          t: P.RESULTS,
+          r: [{
             c: run.c,
             i: run.i + j,
             k: [P.SERIALIZATION],
-            v: [{ stage: "encode-result", message: `the result cannot be cloned: ${errorMessage(e2 ?? e)}` }],
-          }, [])
-        }
+            v: [{ stage: "encode-result", message: `the result cannot be cloned: ${errorMessage(e)}` }],
+          }],
+        }, [])
       }
     }
   }
@@ -82,11 +89,11 @@ export const makeRuntime = (port: Port) => {
   const push = (chunk: number, index: number, kind: number, value: unknown, transfer?: Array<Transferable>): void => {
     let run = outbox.get(chunk)
     if (run !== undefined && run.i + run.k.length !== index) {
-      send(run)
+      flush()
       run = undefined
     }
     if (run === undefined) {
-      run = { t: P.RESULTS, c: chunk, i: index, k: [], v: [], transfer: [] }
+      run = { c: chunk, i: index, k: [], v: [], transfer: [] }
       outbox.set(chunk, run)
     }
     run.k.push(kind)
@@ -252,7 +259,7 @@ export const makeRuntime = (port: Port) => {
     chunks.delete(run.id)
   }
 
-  const start = (message: P.RunMessage): void => {
+  const start = (message: P.Chunk): void => {
     const found = loadTask(message.m, message.n)
     const go = (task: AnyTask | string): void => {
       if (typeof task === "string") {
@@ -309,7 +316,8 @@ export const makeRuntime = (port: Port) => {
     handle(message: P.ToWorker): void {
       switch (message.t) {
         case P.RUN:
-          return start(message)
+          for (const chunk of message.j) start(chunk)
+          return
         case P.INTERRUPT:
           return interrupt(message.c)
       }
