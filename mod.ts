@@ -18,10 +18,11 @@
  */
 export * as Task from "./src/task/Task.ts"
 export * as Process from "./src/process/Process.ts"
+export * as Pool from "./src/pool/Pool.ts"
 export {
   InvalidArgument,
-  type PoolError,
   PoolClosed,
+  type PoolError,
   RemoteException,
   SerializationError,
   type SerializationStage,
@@ -30,6 +31,6 @@ export {
   WorkerCrashed,
 } from "./src/errors.ts"
 export { checkpoint } from "./src/worker/checkpoint.ts"
-export { type Transfer, transfer } from "./src/worker/transfer.ts"
+export { type Transfer, transfer, TypeId as TransferTypeId } from "./src/worker/transfer.ts"
 export { activeChildren, type ChildInfo, cpuCount } from "./src/runtime_info.ts"
 export type { WorkerPermissions } from "./src/worker/host.ts"

@@ -37,7 +37,12 @@ const RemoteExceptionBase: Schema.Class<
  */
 export class RemoteException extends RemoteExceptionBase {}
 
-const workerCrashedFields = {
+const workerCrashedFields: {
+  readonly workerId: typeof Schema.Number
+  readonly reason: typeof Schema.String
+  readonly exitCode: Schema.optional<typeof Schema.Number>
+  readonly signal: Schema.optional<typeof Schema.String>
+} = {
   workerId: Schema.Number,
   reason: Schema.String,
   exitCode: Schema.optional(Schema.Number),
@@ -96,9 +101,14 @@ export class TaskTimeout extends TaskTimeoutBase {
 /** Where a value failed to cross the worker boundary. */
 export type SerializationStage = "encode-payload" | "decode-payload" | "encode-result" | "decode-result"
 
-const serializationErrorFields = {
+const stages = ["encode-payload", "decode-payload", "encode-result", "decode-result"] as const
+const serializationErrorFields: {
+  readonly taskName: typeof Schema.String
+  readonly stage: Schema.Literals<typeof stages>
+  readonly message: typeof Schema.String
+} = {
   taskName: Schema.String,
-  stage: Schema.Literals(["encode-payload", "decode-payload", "encode-result", "decode-result"]),
+  stage: Schema.Literals(stages),
   message: Schema.String,
 }
 const SerializationErrorBase: Schema.Class<

@@ -16,7 +16,7 @@ import * as Effect from "effect/Effect"
 export const SLICE_MS = 250
 
 let keepAliveCount = 0
-let keepAliveHandle: number | undefined
+let keepAliveHandle: ReturnType<typeof setInterval> | undefined
 
 const retain = (): void => {
   if (keepAliveCount++ === 0) keepAliveHandle = setInterval(() => {}, 1 << 30)

@@ -19,6 +19,8 @@ export interface ChunkHandler {
   readonly onResults: (start: number, kinds: ReadonlyArray<number>, values: ReadonlyArray<unknown>) => void
   /** The worker died before every item was reported. */
   readonly onLost: (error: WorkerCrashed) => void
+  /** The chunk started running in the worker (only for chunks sent with `reportStart`). */
+  readonly onStarted?: (() => void) | undefined
 }
 
 /** A chunk to send. */
@@ -27,6 +29,8 @@ export interface OutgoingChunk {
   readonly taskName: string
   readonly payloads: ReadonlyArray<unknown>
   readonly handler: ChunkHandler
+  /** Ask the worker to report when the chunk starts. */
+  readonly reportStart?: boolean | undefined
 }
 
 interface Inflight {
@@ -114,7 +118,12 @@ export class WorkerClient {
   runMany(chunks: ReadonlyArray<OutgoingChunk>, transfer: Array<Transferable> = []): Array<number> {
     const j: Array<P.Chunk> = []
     for (const chunk of chunks) {
-      j.push({ c: nextChunkId++, m: chunk.moduleUrl, n: chunk.taskName, p: chunk.payloads })
+      const c = nextChunkId++
+      j.push(
+        chunk.reportStart
+          ? { c, m: chunk.moduleUrl, n: chunk.taskName, p: chunk.payloads, s: 1 }
+          : { c, m: chunk.moduleUrl, n: chunk.taskName, p: chunk.payloads },
+      )
     }
     this.host.post({ t: P.RUN, j }, transfer)
     const ids: Array<number> = []
@@ -163,6 +172,9 @@ export class WorkerClient {
         }
         return
       }
+      case P.STARTED:
+        this.inflight.get(message.c)?.handler.onStarted?.()
+        return
       case P.EXIT:
         this.exitCode = message.code
         this.host.terminate()

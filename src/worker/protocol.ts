@@ -20,6 +20,8 @@ export const RESULTS = 10
 export const EXIT = 11
 /** worker -> parent: an error escaped every handler; the worker is unusable. */
 export const FATAL = 12
+/** worker -> parent: chunk `c` (sent with `s: 1`) started running (its module is loaded). */
+export const STARTED = 13
 
 /** Outcome kinds in a RESULTS message. */
 export const SUCCESS = 0
@@ -58,6 +60,8 @@ export interface Chunk {
   readonly m: string
   readonly n: string
   readonly p: ReadonlyArray<unknown>
+  /** When set, the worker reports STARTED before the first item runs (for timeouts). */
+  readonly s?: 1 | undefined
 }
 
 /** The RUN message: one or more chunks, sent together to save messages. */
@@ -102,8 +106,14 @@ export interface FatalMessage {
   readonly error: SerializedError
 }
 
+/** The STARTED message. */
+export interface StartedMessage {
+  readonly t: typeof STARTED
+  readonly c: number
+}
+
 /** Messages from a worker. */
-export type FromWorker = ResultsMessage | ExitMessage | FatalMessage
+export type FromWorker = ResultsMessage | ExitMessage | FatalMessage | StartedMessage
 
 /** The number of chunk ids the interrupt ring remembers. */
 export const INTERRUPT_RING = 16

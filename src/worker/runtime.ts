@@ -98,7 +98,7 @@ export const makeRuntime = (port: Port) => {
     }
     run.k.push(kind)
     run.v.push(value)
-    if (transfer !== undefined) for (const t of transfer) run.transfer.push(t)
+    if (transfer !== undefined) { for (const t of transfer) run.transfer.push(t) }
     if (!flushScheduled) {
       flushScheduled = true
       queueMicrotask(flush)
@@ -277,6 +277,7 @@ export const makeRuntime = (port: Port) => {
         pending: -1,
       }
       chunks.set(run.id, run)
+      if (message.s === 1) port.post({ t: P.STARTED, c: message.c }, [])
       step(run)
     }
     if (found instanceof Promise) {

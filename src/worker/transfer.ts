@@ -4,7 +4,8 @@
  * @module
  */
 
-const TypeId = "~@mp/multiprocessing/Transfer"
+/** @ignore The brand of `Transfer` values. */
+export const TypeId = "~@mp/multiprocessing/Transfer"
 
 /**
  * A value sent together with a list of objects to move (transfer) rather than
@@ -19,8 +20,11 @@ const TypeId = "~@mp/multiprocessing/Transfer"
  * ```
  */
 export interface Transfer<A> {
+  /** The brand. */
   readonly [TypeId]: typeof TypeId
+  /** The value to send. */
   readonly value: A
+  /** The objects to move rather than copy. */
   readonly transfer: ReadonlyArray<Transferable>
 }
 

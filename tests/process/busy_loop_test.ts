@@ -5,7 +5,9 @@ import { testAsync } from "../support/mod.ts"
 testAsync("Process.terminate on a worker stuck in while(true) returns within a second (child process)", async () => {
   const result = await runChild(new URL("../fixtures/busy_terminate.ts", import.meta.url), [], 20_000)
   assert(!result.timedOut, `the child hung:\n${result.stderr}`)
-  const r = lastJson<{ terminateMs: number; isAlive: boolean; exitCode: number; interrupted: boolean; children: number }>(
+  const r = lastJson<
+    { terminateMs: number; isAlive: boolean; exitCode: number; interrupted: boolean; children: number }
+  >(
     result,
   )
   assertLess(r.terminateMs, 1000)

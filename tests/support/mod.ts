@@ -56,3 +56,16 @@ export const test = (
 /** Like `test`, for a body written with Promises. */
 export const testAsync = (name: string, body: () => Promise<void>, options: TestOptions = {}): void =>
   test(name, () => Effect.promise(body), options)
+
+/** Polls `condition` every 10 ms until it is true; fails after `timeoutMs`. */
+export const eventually = (
+  condition: Effect.Effect<boolean>,
+  timeoutMs = 2_000,
+): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    const deadline = performance.now() + timeoutMs
+    while (!(yield* condition)) {
+      if (performance.now() > deadline) return yield* Effect.die(new Error(`condition not met within ${timeoutMs} ms`))
+      yield* Effect.sleep(10)
+    }
+  })

@@ -1,0 +1,522 @@
+/**
+ * A Pool of workers, like Python's `multiprocessing.Pool`, as a scoped Effect
+ * resource: `map`, `mapExit`, `starmap`, `imap`, `imapUnordered`, `apply`,
+ * `submit` (`apply_async`). Failures are typed: the task's own error, or a
+ * `PoolError` (`RemoteException`, `WorkerCrashed`, `TaskTimeout`,
+ * `SerializationError`, `PoolClosed`, `TaskNotFound`). A worker that dies
+ * fails only the tasks it held and is replaced; nothing waits forever.
+ *
+ * @module
+ */
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { InvalidArgument, PoolClosed, type PoolError, type SerializationError } from "../errors.ts"
+import { revive } from "../internal/revive.ts"
+import { cpuCount } from "../runtime_info.ts"
+import * as Task from "../task/Task.ts"
+import { type HostFactory, threadHost, type WorkerPermissions } from "../worker/host.ts"
+import { encodePayload, toExit } from "../worker/outcome.ts"
+import * as P from "../worker/protocol.ts"
+import { isTransfer } from "../worker/transfer.ts"
+import { type Job, makeJob, PoolCore, type Sink, type Stats } from "./internal/core.ts"
+
+type AnyTask = Task.Task<unknown, unknown, unknown>
+
+/**
+ * Options of `Pool.make`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ * import { setup } from "./tasks.ts"
+ *
+ * const options: mp.Pool.PoolOptions = {
+ *   size: 4,
+ *   initializer: setup, // run once in each new worker
+ *   initializerPayload: { verbose: false },
+ *   maxTasksPerWorker: 1000,
+ *   taskTimeout: "30 seconds",
+ * }
+ * ```
+ */
+export interface PoolOptions {
+  /** Number of workers (default: `cpuCount()`). */
+  readonly size?: number | undefined
+  /**
+   * A Task run once in each new worker before it takes work. If it fails,
+   * the pool fails every task with `WorkerCrashed` naming the cause, rather
+   * than restarting workers forever.
+   */
+  // deno-lint-ignore no-explicit-any
+  readonly initializer?: Task.Task<any, unknown, unknown> | undefined
+  /** The payload of the initializer. */
+  readonly initializerPayload?: unknown
+  /** Recycle a worker after it ran this many tasks (Python's `maxtasksperchild`). */
+  readonly maxTasksPerWorker?: number | undefined
+  /**
+   * Fail a task with `TaskTimeout` when it runs longer; its worker is told to
+   * stop it and is terminated and replaced if it does not within `interruptGrace`.
+   * With a timeout, each task is sent on its own (no chunking, one at a time per worker).
+   */
+  readonly taskTimeout?: Duration.Input | undefined
+  /** Terminate workers idle for this long; they are started again when work arrives. */
+  readonly idleTimeout?: Duration.Input | undefined
+  /** How long an interrupted task may take to stop before its worker is terminated (default 500 ms). */
+  readonly interruptGrace?: Duration.Input | undefined
+  /**
+   * Deno permissions of the workers: `"inherit"` (default, the parent's), `"none"`, or a
+   * descriptor such as `{ read: ["./data"], net: false }`. Anything but `"inherit"` needs
+   * Deno's `--unstable-worker-options` flag.
+   */
+  readonly permissions?: WorkerPermissions | undefined
+  /** A name used in worker names (`<name>-Worker-<id>`). */
+  readonly name?: string | undefined
+  /** @internal How workers are hosted. */
+  readonly host?: HostFactory | undefined
+}
+
+/**
+ * Options of `map`, `mapExit`, `starmap`, `imap` and `imapUnordered`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const options: mp.Pool.MapOptions = { chunkSize: 100 }
+ * ```
+ */
+export interface MapOptions {
+  /**
+   * How many payloads travel to a worker in one message and run there one
+   * after another. `map` picks `ceil(n / (4 × size))` by default (as Python
+   * does); `imap` defaults to 1.
+   */
+  readonly chunkSize?: number | undefined
+}
+
+/**
+ * A snapshot of the pool's counters.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const report = (pool: mp.Pool.Pool) =>
+ *   Effect.map(pool.stats, (s: mp.Pool.PoolStats) => `${s.completed} done, ${s.queued} queued`)
+ * ```
+ */
+export type PoolStats = Stats
+
+/**
+ * A running pool. Every method accepts any Task.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ * import { double } from "./tasks.ts"
+ *
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const pool: mp.Pool.Pool = yield* mp.Pool.make({ size: 2 })
+ *   console.log(yield* pool.map(double, [1, 2, 3, 4, 5])) // [2, 4, 6, 8, 10]
+ * }))
+ * ```
+ */
+export interface Pool {
+  /** The number of workers the pool keeps. */
+  readonly size: number
+  /** Runs one task: its value or its typed error (Python's `apply`). */
+  readonly apply: <P, A, E>(task: Task.Task<P, A, E>, payload: P) => Effect.Effect<A, E | PoolError | InvalidArgument>
+  /**
+   * Starts one task and returns a Fiber at once (Python's `apply_async`):
+   * `Fiber.join` is `get`, `fiber.pollUnsafe()` is `ready`, `Fiber.interrupt`
+   * stops the remote task. The fiber belongs to the pool: it ends with it.
+   */
+  readonly submit: <P, A, E>(
+    task: Task.Task<P, A, E>,
+    payload: P,
+  ) => Effect.Effect<Fiber.Fiber<A, E | PoolError | InvalidArgument>>
+  /**
+   * Runs the task on every payload; results in input order. The first failure
+   * fails the whole map and interrupts the tasks still queued or running.
+   */
+  readonly map: <P, A, E>(
+    task: Task.Task<P, A, E>,
+    payloads: Iterable<P>,
+    options?: MapOptions,
+  ) => Effect.Effect<Array<A>, E | PoolError | InvalidArgument>
+  /** Like `map`, but never fails as a whole: one `Exit` per payload, in order; every task runs. */
+  readonly mapExit: <P, A, E>(
+    task: Task.Task<P, A, E>,
+    payloads: Iterable<P>,
+    options?: MapOptions,
+  ) => Effect.Effect<Array<Exit.Exit<A, E | PoolError>>, InvalidArgument>
+  /** `map` for tasks whose payload is a tuple (Python's `starmap`). */
+  readonly starmap: <P extends ReadonlyArray<unknown>, A, E>(
+    task: Task.Task<P, A, E>,
+    tuples: Iterable<P>,
+    options?: MapOptions,
+  ) => Effect.Effect<Array<A>, E | PoolError | InvalidArgument>
+  /**
+   * A Stream of results in input order; pulls input only as fast as the pool
+   * works, so a huge or endless input runs in bounded memory.
+   */
+  readonly imap: <P, A, E, E2 = never, R2 = never>(
+    task: Task.Task<P, A, E>,
+    input: Iterable<P> | Stream.Stream<P, E2, R2>,
+    options?: MapOptions,
+  ) => Stream.Stream<A, E | E2 | PoolError | InvalidArgument, R2>
+  /** Like `imap`, in completion order. */
+  readonly imapUnordered: <P, A, E, E2 = never, R2 = never>(
+    task: Task.Task<P, A, E>,
+    input: Iterable<P> | Stream.Stream<P, E2, R2>,
+    options?: MapOptions,
+  ) => Stream.Stream<A, E | E2 | PoolError | InvalidArgument, R2>
+  /** Counters: workers alive and busy, tasks queued, running, completed, failed, workers replaced. */
+  readonly stats: Effect.Effect<PoolStats>
+  /** Stops taking work and waits until everything queued has run; then the workers end. */
+  readonly close: Effect.Effect<void>
+  /** Stops now: queued and running tasks fail with `PoolClosed`, workers are terminated. */
+  readonly terminate: Effect.Effect<void>
+}
+
+const positiveInt = (argument: string, value: unknown): Effect.Effect<number | undefined, InvalidArgument> =>
+  value === undefined
+    ? Effect.succeed(undefined)
+    : typeof value === "number" && Number.isInteger(value) && value > 0
+    ? Effect.succeed(value)
+    : Effect.fail(
+      new InvalidArgument({ argument, message: `${argument} must be a positive integer, got ${String(value)}` }),
+    )
+
+const durationMs = (argument: string, value: Duration.Input | undefined) =>
+  Effect.suspend((): Effect.Effect<number | undefined, InvalidArgument> => {
+    if (value === undefined) return Effect.succeed(undefined)
+    const d = typeof value === "number"
+      ? (Number.isFinite(value) ? value : NaN)
+      : Duration.toMillis(Duration.fromInputUnsafe(value))
+    if (typeof d !== "number" || !(d >= 0)) {
+      return Effect.fail(
+        new InvalidArgument({ argument, message: `${argument} must be a non-negative duration, got ${String(value)}` }),
+      )
+    }
+    return Effect.succeed(d)
+  }).pipe(
+    Effect.catchDefect(() =>
+      Effect.fail(new InvalidArgument({ argument, message: `${argument} is not a valid duration: ${String(value)}` }))
+    ),
+  )
+
+let nextPoolId = 1
+
+/**
+ * Starts a pool in the current Scope. When the Scope closes the pool is
+ * terminated (as Python's `with Pool() as p:` does): tasks still running are
+ * interrupted and every worker is gone. Bad options fail at once with
+ * `InvalidArgument`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ * import { double } from "./tasks.ts"
+ *
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const pool = yield* mp.Pool.make({ size: 4 })
+ *   const xs = yield* pool.map(double, [1, 2, 3])
+ *   const one = yield* pool.apply(double, 21)
+ * }))
+ * ```
+ */
+export const make: (options?: PoolOptions) => Effect.Effect<Pool, InvalidArgument, Scope.Scope> = Effect.fn(
+  "Pool.make",
+)(function* (options: PoolOptions = {}) {
+  const size = (yield* positiveInt("size", options.size)) ?? cpuCount()
+  const maxTasksPerWorker = yield* positiveInt("maxTasksPerWorker", options.maxTasksPerWorker)
+  const taskTimeoutMs = yield* durationMs("taskTimeout", options.taskTimeout)
+  const idleTimeoutMs = yield* durationMs("idleTimeout", options.idleTimeout)
+  const graceMs = (yield* durationMs("interruptGrace", options.interruptGrace)) ?? 500
+  if (taskTimeoutMs === 0) {
+    return yield* new InvalidArgument({ argument: "taskTimeout", message: "taskTimeout must be greater than zero" })
+  }
+  let initializer: { task: AnyTask; payload: unknown } | undefined
+  if (options.initializer !== undefined) {
+    const task = (yield* Task.validate(options.initializer, "initializer")) as AnyTask
+    const encoded = encodePayload(task, options.initializerPayload)
+    if (!encoded.ok) return yield* Effect.die(encoded.error)
+    initializer = { task, payload: encoded.value }
+  }
+  const scope = yield* Effect.scope
+  const poolScope = yield* Scope.fork(scope)
+  const core = yield* Effect.acquireRelease(
+    Effect.sync(() =>
+      new PoolCore({
+        name: options.name ?? `Pool-${nextPoolId++}`,
+        size,
+        host: options.host ?? threadHost,
+        permissions: options.permissions,
+        initializer,
+        maxTasksPerWorker,
+        taskTimeoutMs,
+        idleTimeoutMs,
+        graceMs,
+      })
+    ),
+    (core) => Effect.sync(() => core.terminate()),
+  )
+  return makePool(core, size, poolScope)
+})
+
+const closedError = () => new PoolClosed({ message: "The pool is closed: it takes no more work" })
+
+const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool => {
+  const checkOpen = <T>(task: T): Effect.Effect<T, InvalidArgument | PoolClosed> =>
+    Effect.flatMap(Task.validate(task), (t) => core.closing ? Effect.fail(closedError()) : Effect.succeed(t))
+
+  const apply = <P, A, E>(task: Task.Task<P, A, E>, payload: P): Effect.Effect<A, E | PoolError | InvalidArgument> =>
+    Effect.flatMap(checkOpen(task as unknown as AnyTask), (t) =>
+      Effect.callback<A, E | PoolError>((resume) => {
+        const prepared = prepare(t, payload)
+        if (!prepared.ok) return resume(Effect.fail(prepared.error))
+        const job = makeJob(t, [prepared.value], 0, {
+          onResults: (_i, kinds, values) => resume(toExit(t, kinds[0], values[0]) as Exit.Exit<A, E | PoolError>),
+          onError: (_i, _n, error) => resume(Effect.fail(error)),
+        }, prepared.transfer)
+        core.enqueue([job])
+        return Effect.sync(() => core.cancel([job]))
+      }))
+
+  const submit = <P, A, E>(task: Task.Task<P, A, E>, payload: P) =>
+    Effect.forkIn(apply(task, payload), poolScope, { startImmediately: true })
+
+  const run = <P, A, E>(
+    task: Task.Task<P, A, E>,
+    payloads: Iterable<P>,
+    options: MapOptions | undefined,
+    defaultChunk: (n: number) => number,
+    failFast: boolean,
+  ): Effect.Effect<Array<unknown>, E | PoolError | InvalidArgument> =>
+    Effect.flatMap(
+      Effect.all([checkOpen(task as unknown as AnyTask), positiveInt("chunkSize", options?.chunkSize)]),
+      ([t, chunkSize]) =>
+        Effect.callback<Array<unknown>, E | PoolError>((resume) => {
+          const items = Array.isArray(payloads) ? payloads : Array.from(payloads)
+          const n = items.length
+          if (n === 0) return resume(Effect.succeed([]))
+          const chunk = chunkSize ?? defaultChunk(n)
+          const results: Array<unknown> = new Array(n)
+          let remaining = n
+          let done = false
+          const jobs: Array<Job> = []
+          const finishWith = (exit: Exit.Exit<Array<unknown>, E | PoolError>) => {
+            if (done) return
+            done = true
+            core.cancel(jobs)
+            resume(exit)
+          }
+          const successIdentity = t.codec.success.identity
+          const sink: Sink = {
+            onResults: (index, kinds, values) => {
+              if (done) return
+              for (let i = 0; i < kinds.length; i++) {
+                const k = kinds[i]
+                if (k === P.SUCCESS && successIdentity) {
+                  results[index + i] = failFast ? revive(values[i]) : Exit.succeed(revive(values[i]))
+                  continue
+                }
+                const exit = toExit(t, k, values[i])
+                if (failFast) {
+                  if (Exit.isSuccess(exit)) results[index + i] = exit.value
+                  else return finishWith(exit as Exit.Exit<never, E | PoolError>)
+                } else results[index + i] = exit
+              }
+              remaining -= kinds.length
+              if (remaining === 0) {
+                done = true
+                resume(Effect.succeed(results))
+              }
+            },
+            onError: (index, count, error) => {
+              if (done) return
+              if (failFast) return finishWith(Exit.fail(error))
+              const exit = Exit.fail(error)
+              for (let i = 0; i < count; i++) results[index + i] = exit
+              remaining -= count
+              if (remaining === 0) {
+                done = true
+                resume(Effect.succeed(results))
+              }
+            },
+          }
+          for (let start = 0; start < n; start += chunk) {
+            const end = Math.min(n, start + chunk)
+            const payloadsOut: Array<unknown> = new Array(end - start)
+            const transfer: Array<Transferable> = []
+            for (let i = start; i < end; i++) {
+              const prepared = prepare(t, items[i])
+              if (prepared.ok) {
+                payloadsOut[i - start] = prepared.value
+                for (const x of prepared.transfer) transfer.push(x)
+                continue
+              }
+              if (failFast) return finishWith(Exit.fail(prepared.error))
+              // mapExit: this payload fails alone; send the rest of its chunk around it.
+              results[i] = Exit.fail(prepared.error)
+              remaining--
+              payloadsOut[i - start] = SKIP
+            }
+            pushJobs(t, payloadsOut, start, sink, transfer, jobs)
+          }
+          if (remaining === 0) {
+            done = true
+            return resume(Effect.succeed(results))
+          }
+          core.enqueue(jobs)
+          return Effect.sync(() => {
+            done = true
+            core.cancel(jobs)
+          })
+        }),
+    )
+
+  const defaultMapChunk = (n: number) => Math.max(1, Math.ceil(n / (4 * size)))
+
+  const map = <P, A, E>(task: Task.Task<P, A, E>, payloads: Iterable<P>, options?: MapOptions) =>
+    run(task, payloads, options, defaultMapChunk, true) as Effect.Effect<Array<A>, E | PoolError | InvalidArgument>
+
+  const mapExit = <P, A, E>(task: Task.Task<P, A, E>, payloads: Iterable<P>, options?: MapOptions) =>
+    run(task, payloads, options, defaultMapChunk, false).pipe(
+      Effect.catch((e) =>
+        e instanceof InvalidArgument ? Effect.fail(e) : Effect.succeed(
+          Array.from(payloads as Iterable<unknown>, () => Exit.fail(e)),
+        )
+      ),
+    ) as Effect.Effect<Array<Exit.Exit<A, E | PoolError>>, InvalidArgument>
+
+  const imapWith = (unordered: boolean) =>
+  <P, A, E, E2 = never, R2 = never>(
+    task: Task.Task<P, A, E>,
+    input: Iterable<P> | Stream.Stream<P, E2, R2>,
+    options?: MapOptions,
+  ): Stream.Stream<A, E | E2 | PoolError | InvalidArgument, R2> => {
+    const source: Stream.Stream<P, E2, R2> = Stream.isStream(input)
+      ? input as Stream.Stream<P, E2, R2>
+      : Stream.fromIterable(input as Iterable<P>)
+    return Stream.unwrap(Effect.map(
+      Effect.all([checkOpen(task as unknown as AnyTask), positiveInt("chunkSize", options?.chunkSize)]),
+      ([_t, chunkSize]) => {
+        const chunk = chunkSize ?? 1
+        return source.pipe(
+          Stream.grouped(chunk),
+          Stream.mapEffect((group) => map(task, group, { chunkSize: chunk }), {
+            concurrency: Math.max(16, size * 4),
+            unordered,
+          }),
+          Stream.flattenIterable,
+        )
+      },
+    ))
+  }
+
+  return {
+    size,
+    apply,
+    submit,
+    map,
+    mapExit,
+    starmap: map,
+    imap: imapWith(false),
+    imapUnordered: imapWith(true),
+    stats: Effect.sync(() => core.stats()),
+    close: Effect.suspend(() => {
+      core.closing = true
+      return Effect.callback<void>((resume) => core.onDrained(() => resume(Effect.void)))
+    }).pipe(Effect.andThen(Effect.sync(() => core.terminate()))),
+    terminate: Effect.sync(() => core.terminate()),
+  }
+}
+
+/** A payload that failed to encode in `mapExit`, left out of its chunk. */
+const SKIP: unique symbol = Symbol("skip")
+
+/** Splits a chunk around skipped payloads and adds the jobs. */
+const pushJobs = (
+  task: AnyTask,
+  payloads: Array<unknown>,
+  offset: number,
+  sink: Sink,
+  transfer: Array<Transferable>,
+  jobs: Array<Job>,
+): void => {
+  let start = 0
+  for (let i = 0; i <= payloads.length; i++) {
+    if (i === payloads.length || payloads[i] === SKIP) {
+      if (i > start) {
+        const part = start === 0 && i === payloads.length ? payloads : payloads.slice(start, i)
+        jobs.push(makeJob(task, part, offset + start, sink, start === 0 ? transfer : []))
+      }
+      start = i + 1
+    }
+  }
+}
+
+type Prepared = { ok: true; value: unknown; transfer: ReadonlyArray<Transferable> } | {
+  ok: false
+  error: SerializationError | PoolError
+}
+const noTransfer: ReadonlyArray<Transferable> = []
+
+const prepare = (task: AnyTask, payload: unknown): Prepared => {
+  let transfer = noTransfer
+  if (isTransfer(payload)) {
+    transfer = payload.transfer
+    payload = payload.value
+  }
+  const encoded = encodePayload(task, payload)
+  return encoded.ok ? { ok: true, value: encoded.value, transfer } : encoded
+}
+
+const ServiceBase: Context.ServiceClass<Service, "@mp/multiprocessing/Pool", Pool> = Context.Service<Service, Pool>()(
+  "@mp/multiprocessing/Pool",
+)
+
+/**
+ * The Pool as a service, for dependency injection: provide it with
+ * `Pool.layer(options)` and get it with `yield* Pool.Service`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ * import { double } from "./tasks.ts"
+ *
+ * const program = Effect.gen(function* () {
+ *   const pool = yield* mp.Pool.Service
+ *   return yield* pool.map(double, [1, 2, 3])
+ * })
+ * Effect.runPromise(program.pipe(Effect.provide(mp.Pool.layer({ size: 2 }))))
+ * ```
+ */
+export class Service extends ServiceBase {}
+
+/**
+ * A Layer that starts a pool and provides it as `Pool.Service`; the pool is
+ * terminated when the Layer's scope closes.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const PoolLive = mp.Pool.layer({ size: 4 })
+ * ```
+ */
+export const layer = (options?: PoolOptions): Layer.Layer<Service, InvalidArgument> =>
+  Layer.effect(Service, make(options))

@@ -1,0 +1,573 @@
+/**
+ * The pool's machinery, in plain code (no Effect on the hot path): the job
+ * queue, the workers, dispatch with an adaptive in-flight window, timeouts,
+ * cancellation with a grace period, crash replacement, recycling and idle
+ * shrinking. `Pool.ts` wraps it in Effects.
+ *
+ * A Job is a chunk of payloads for one task; its Sink receives outcomes with
+ * absolute item indices (`offset + i`), so a job can be split when one of its
+ * payloads cannot be cloned.
+ *
+ * @internal
+ * @module
+ */
+import { PoolClosed, TaskTimeout, WorkerCrashed } from "../../errors.ts"
+import type { Task } from "../../task/Task.ts"
+import { WorkerClient } from "../../worker/client.ts"
+import type { HostFactory, WorkerPermissions } from "../../worker/host.ts"
+import * as P from "../../worker/protocol.ts"
+import { nextChildId } from "../../internal/children.ts"
+
+type AnyTask = Task<unknown, unknown, unknown>
+type Timer = ReturnType<typeof setTimeout>
+
+/** Receives outcomes of a job's items, by absolute index. */
+export interface Sink {
+  readonly onResults: (index: number, kinds: ReadonlyArray<number>, values: ReadonlyArray<unknown>) => void
+  /** Items `index .. index + count - 1` failed as a whole (crash, timeout, closed pool). */
+  readonly onError: (index: number, count: number, error: WorkerCrashed | TaskTimeout | PoolClosed) => void
+}
+
+/** A chunk of work. */
+export interface Job {
+  readonly task: AnyTask
+  readonly payloads: ReadonlyArray<unknown>
+  readonly transfer: ReadonlyArray<Transferable>
+  readonly offset: number
+  readonly sink: Sink
+  state: "queued" | "running" | "done" | "cancelled"
+  slot: Slot | undefined
+  chunkId: number
+  timer: Timer | undefined
+  sentAt: number
+}
+
+/** What the pool needs to know about the task used as initializer. */
+export interface Initializer {
+  readonly task: AnyTask
+  readonly payload: unknown
+}
+
+/** Resolved options of the core. */
+export interface CoreOptions {
+  readonly name: string
+  readonly size: number
+  readonly host: HostFactory
+  readonly permissions: WorkerPermissions | undefined
+  readonly initializer: Initializer | undefined
+  readonly maxTasksPerWorker: number | undefined
+  readonly taskTimeoutMs: number | undefined
+  readonly idleTimeoutMs: number | undefined
+  /** How long an interrupted task may take to stop before its worker is terminated. */
+  readonly graceMs: number
+}
+
+/** One worker of the pool. */
+export interface Slot {
+  readonly client: WorkerClient
+  state: "starting" | "ready" | "retiring" | "dead"
+  /** Items dispatched over its life (for `maxTasksPerWorker`). */
+  dispatched: number
+  idleTimer: Timer | undefined
+}
+
+/** A snapshot of the pool's counters. */
+export interface Stats {
+  readonly workersAlive: number
+  readonly workersBusy: number
+  readonly queued: number
+  readonly running: number
+  readonly completed: number
+  readonly failed: number
+  readonly workersReplaced: number
+}
+
+/** Initializer failures break the pool: every job fails with this error from then on. */
+export type BrokenReason = WorkerCrashed
+
+/** The pool's engine. */
+export class PoolCore {
+  readonly options: CoreOptions
+  readonly slots: Array<Slot> = []
+  private queue: Array<Job> = []
+  private head = 0
+  private scheduled = false
+  private workerIndex = 0
+  /** EWMA of milliseconds per item, measured on round trips. */
+  private msPerItem = -1
+  closing = false
+  closed = false
+  broken: WorkerCrashed | undefined
+  completed = 0
+  failed = 0
+  workersReplaced = 0
+  private drainWaiters: Array<() => void> = []
+
+  constructor(options: CoreOptions) {
+    this.options = options
+    for (let i = 0; i < options.size; i++) this.spawn()
+  }
+
+  // ---- workers ----------------------------------------------------------
+
+  private spawn(): Slot {
+    const id = nextChildId()
+    const client = new WorkerClient({
+      id,
+      name: `${this.options.name}-Worker-${id}`,
+      host: this.options.host,
+      permissions: this.options.permissions,
+      onDeath: (c, error) => this.onWorkerDeath(c, error),
+    })
+    const slot: Slot = { client, state: "starting", dispatched: 0, idleTimer: undefined }
+    this.slots.push(slot)
+    const init = this.options.initializer
+    if (init === undefined) {
+      slot.state = "ready"
+      return slot
+    }
+    try {
+      client.run(init.task.moduleUrl, init.task.name, [init.payload], {
+        onResults: (_i, kinds, values) => {
+          if (kinds[0] === P.SUCCESS) {
+            if (slot.state === "starting") slot.state = "ready"
+            this.schedule()
+          } else this.breakPool(slot, describeInitFailure(kinds[0], values[0]))
+        },
+        onLost: () => {},
+      })
+    } catch (e) {
+      this.breakPool(slot, `the initializer's payload cannot be cloned: ${String(e)}`)
+    }
+    return slot
+  }
+
+  private breakPool(slot: Slot, reason: string): void {
+    if (this.broken === undefined) {
+      this.broken = new WorkerCrashed({ workerId: slot.client.id, reason: `the initializer failed: ${reason}` })
+    }
+    // Every worker would fail the same way: stop them all rather than restart them forever.
+    for (const s of [slot, ...this.slots]) {
+      s.state = "dead"
+      s.client.terminate(this.broken.reason)
+      this.removeSlot(s)
+    }
+    this.failQueued(this.broken)
+    this.notifyDrain()
+  }
+
+  private removeSlot(slot: Slot): void {
+    const i = this.slots.indexOf(slot)
+    if (i >= 0) this.slots.splice(i, 1)
+    if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer)
+    slot.idleTimer = undefined
+  }
+
+  private onWorkerDeath(client: WorkerClient, _error: WorkerCrashed): void {
+    const slot = this.slots.find((s) => s.client === client)
+    if (slot === undefined) return
+    const wasRetiring = slot.state === "retiring"
+    slot.state = "dead"
+    this.removeSlot(slot)
+    if (this.closed || this.broken !== undefined) return this.notifyDrain()
+    if (!wasRetiring) this.workersReplaced++
+    this.refill()
+    this.schedule()
+    this.notifyDrain()
+  }
+
+  /** Spawns workers up to `size` when there is work for them (or always, without idleTimeout). */
+  private refill(): void {
+    if (this.closed || this.broken !== undefined) return
+    const wanted = this.options.idleTimeoutMs === undefined || this.pendingItems() > 0 ? this.options.size : 0
+    let live = 0
+    for (const s of this.slots) if (s.state !== "dead" && s.state !== "retiring") live++
+    for (let i = live; i < wanted; i++) this.spawn()
+  }
+
+  // ---- queue and dispatch ----------------------------------------------
+
+  /** Adds jobs to the queue. The caller has checked that the pool is open. */
+  enqueue(jobs: ReadonlyArray<Job>): void {
+    if (this.broken !== undefined) {
+      for (const job of jobs) this.settle(job, this.broken)
+      return
+    }
+    for (const job of jobs) this.queue.push(job)
+    this.refill()
+    this.schedule()
+  }
+
+  private pendingItems(): number {
+    return this.queue.length - this.head
+  }
+
+  schedule(): void {
+    if (this.scheduled) return
+    this.scheduled = true
+    queueMicrotask(() => this.dispatch())
+  }
+
+  /** Items a worker may hold at once: about 2 ms of work, at least one item; one when tasks have a timeout. */
+  private window(): number {
+    if (this.options.taskTimeoutMs !== undefined) return 1
+    if (this.msPerItem < 0) return 1
+    return Math.max(1, Math.min(4096, Math.round(2 / Math.max(this.msPerItem, 1e-6))))
+  }
+
+  private dispatch(): void {
+    this.scheduled = false
+    if (this.head >= this.queue.length) return this.compact()
+    const window = this.window()
+    const ready = this.slots.filter((s) => s.state === "ready")
+    const n = ready.length
+    if (n === 0) return
+    // Round-robin over the ready workers, one batch message per worker per pass.
+    for (let k = 0; k < n && this.head < this.queue.length; k++) {
+      const slot = ready[(this.workerIndex + k) % n]
+      const batch: Array<Job> = []
+      let items = slot.client.inflightItems
+      const limit = this.options.maxTasksPerWorker
+      while (this.head < this.queue.length) {
+        const job = this.queue[this.head]
+        if (job.state !== "queued") {
+          this.head++
+          continue
+        }
+        const size = job.payloads.length
+        if (items > 0 && items + size > window) break
+        if (limit !== undefined && slot.dispatched >= limit) break
+        this.head++
+        batch.push(job)
+        items += size
+        slot.dispatched += size
+        if (items >= window) break
+      }
+      if (batch.length > 0) this.send(slot, batch)
+    }
+    this.workerIndex = (this.workerIndex + 1) % Math.max(1, n)
+    this.compact()
+    this.retireSpent()
+  }
+
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head)
+      this.head = 0
+    } else if (this.head >= this.queue.length) {
+      this.queue = []
+      this.head = 0
+    }
+  }
+
+  private send(slot: Slot, batch: Array<Job>): void {
+    if (slot.idleTimer !== undefined) {
+      clearTimeout(slot.idleTimer)
+      slot.idleTimer = undefined
+    }
+    const transfer: Array<Transferable> = []
+    for (const job of batch) for (const t of job.transfer) transfer.push(t)
+    let ids: Array<number>
+    try {
+      ids = slot.client.runMany(batch.map((job) => this.outgoing(slot, job)), transfer)
+    } catch (e) {
+      if (batch.length === 1 && batch[0].payloads.length === 1) {
+        return this.settleUnclonable(batch[0], slot, e)
+      }
+      // Find the payload that cannot be cloned: send the jobs one by one, items one by one.
+      for (const job of batch) {
+        if (job.payloads.length === 1) this.send(slot, [job])
+        else {
+          for (let i = 0; i < job.payloads.length; i++) {
+            this.send(slot, [{
+              ...job,
+              payloads: [job.payloads[i]],
+              transfer: job.transfer,
+              offset: job.offset + i,
+              state: "queued",
+            }])
+          }
+          job.state = "done"
+        }
+      }
+      return
+    }
+    const now = performance.now()
+    for (let i = 0; i < batch.length; i++) {
+      const job = batch[i]
+      job.state = "running"
+      job.slot = slot
+      job.chunkId = ids[i]
+      job.sentAt = now
+      if (this.options.taskTimeoutMs !== undefined) {
+        // Until the worker says the task started (its module may still be loading), allow for loading.
+        job.timer = setTimeout(() => this.timeout(job), this.options.taskTimeoutMs + LOAD_ALLOWANCE_MS)
+      }
+    }
+  }
+
+  private settleUnclonable(job: Job, _slot: Slot, e: unknown): void {
+    job.state = "done"
+    job.sink.onResults(job.offset, [P.SERIALIZATION], [{
+      stage: "encode-payload",
+      message: `the payload cannot be cloned: ${e instanceof Error ? e.message : String(e)}`,
+    }])
+    this.failed++
+  }
+
+  private outgoing(slot: Slot, job: Job) {
+    let reported = 0
+    const timeoutMs = this.options.taskTimeoutMs
+    return {
+      moduleUrl: job.task.moduleUrl,
+      taskName: job.task.name,
+      payloads: job.payloads,
+      reportStart: timeoutMs !== undefined,
+      handler: {
+        onStarted: () => {
+          if (job.state !== "running" || timeoutMs === undefined) return
+          if (job.timer !== undefined) clearTimeout(job.timer)
+          job.timer = setTimeout(() => this.timeout(job), timeoutMs * job.payloads.length)
+        },
+        onResults: (start: number, kinds: ReadonlyArray<number>, values: ReadonlyArray<unknown>) => {
+          reported += kinds.length
+          if (job.state === "running") {
+            for (let i = 0; i < kinds.length; i++) {
+              if (kinds[i] === P.SUCCESS) this.completed++
+              else this.failed++
+            }
+            if (reported >= job.payloads.length) this.finish(job)
+            job.sink.onResults(job.offset + start, kinds, values)
+          } else if (reported >= job.payloads.length) this.finish(job)
+          this.afterResults(slot)
+        },
+        onLost: (crash: WorkerCrashed) => {
+          const error = this.closed ? new PoolClosed({ message: "The pool was terminated" }) : crash
+          if (job.state === "running") {
+            const count = job.payloads.length - reported
+            this.failed += count
+            this.finish(job)
+            job.sink.onError(job.offset + reported, count, error)
+          } else this.finish(job)
+        },
+      },
+    }
+  }
+
+  private finish(job: Job): void {
+    if (job.timer !== undefined) clearTimeout(job.timer)
+    job.timer = undefined
+    if (job.state === "running" && job.sentAt > 0) {
+      const perItem = (performance.now() - job.sentAt) / job.payloads.length
+      this.msPerItem = this.msPerItem < 0 ? perItem : this.msPerItem * 0.7 + perItem * 0.3
+    }
+    job.state = "done"
+  }
+
+  private afterResults(slot: Slot): void {
+    if (this.pendingItems() > 0) this.schedule()
+    else if (slot.client.inflightItems === 0) this.onIdle(slot)
+    this.retireSpent()
+    this.notifyDrain()
+  }
+
+  /** Recycles workers that reached `maxTasksPerWorker` once they are idle. */
+  private retireSpent(): void {
+    const limit = this.options.maxTasksPerWorker
+    if (limit === undefined) return
+    for (const slot of this.slots.slice()) {
+      if (slot.state === "ready" && slot.dispatched >= limit && slot.client.inflightItems === 0) {
+        slot.state = "retiring"
+        slot.client.terminate("recycled after maxTasksPerWorker tasks")
+      }
+    }
+  }
+
+  private onIdle(slot: Slot): void {
+    const ms = this.options.idleTimeoutMs
+    if (ms === undefined || slot.state !== "ready" || slot.idleTimer !== undefined) return
+    slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = undefined
+      if (slot.state === "ready" && slot.client.inflightItems === 0) {
+        slot.state = "retiring"
+        slot.client.terminate("idle for longer than idleTimeout")
+      }
+    }, ms)
+  }
+
+  // ---- timeouts and cancellation ----------------------------------------
+
+  private timeout(job: Job): void {
+    job.timer = undefined
+    if (job.state !== "running") return
+    const slot = job.slot!
+    job.state = "cancelled"
+    const count = job.payloads.length
+    this.failed += count
+    job.sink.onError(
+      job.offset,
+      count,
+      new TaskTimeout({ taskName: job.task.name, timeoutMs: this.options.taskTimeoutMs! }),
+    )
+    this.stopRemote(slot, job, "the task did not stop within its grace period after its timeout")
+  }
+
+  /** Cancels jobs whose caller went away: drop queued ones, interrupt running ones. */
+  cancel(jobs: ReadonlyArray<Job>): void {
+    for (const job of jobs) {
+      if (job.state === "queued") job.state = "cancelled"
+      else if (job.state === "running") {
+        job.state = "cancelled"
+        this.stopRemote(job.slot!, job, "the task did not stop within its grace period after it was interrupted")
+      }
+    }
+    this.schedule()
+  }
+
+  private stopRemote(slot: Slot, job: Job, reason: string): void {
+    if (job.timer !== undefined) clearTimeout(job.timer)
+    job.timer = undefined
+    slot.client.interrupt(job.chunkId)
+    const timer: Timer = setTimeout(() => {
+      this.graceTimers.delete(timer)
+      if (slot.state !== "dead" && slot.client.holds(job.chunkId)) slot.client.terminate(reason)
+    }, this.options.graceMs)
+    // The timer must not outlive the pool: terminate() clears the set.
+    this.graceTimers.add(timer)
+  }
+  private graceTimers = new Set<Timer>()
+
+  // ---- settling, closing -------------------------------------------------
+
+  private settle(job: Job, error: WorkerCrashed | PoolClosed): void {
+    if (job.state === "done" || job.state === "cancelled") return
+    job.state = "done"
+    this.failed += job.payloads.length
+    job.sink.onError(job.offset, job.payloads.length, error)
+  }
+
+  private failQueued(error: WorkerCrashed | PoolClosed): void {
+    const queued = this.queue.slice(this.head)
+    this.queue = []
+    this.head = 0
+    for (const job of queued) if (job.state === "queued") this.settle(job, error)
+  }
+
+  /** Items queued or in flight. */
+  outstanding(): number {
+    let n = 0
+    for (let i = this.head; i < this.queue.length; i++) {
+      if (this.queue[i].state === "queued") n += this.queue[i].payloads.length
+    }
+    for (const s of this.slots) n += s.client.inflightItems
+    return n
+  }
+
+  /** Calls `f` when nothing is queued or in flight (at once if so now). */
+  onDrained(f: () => void): void {
+    if (this.outstanding() === 0 || this.broken !== undefined) return f()
+    this.drainWaiters.push(f)
+  }
+
+  private notifyDrain(): void {
+    if (this.drainWaiters.length === 0) return
+    if (this.outstanding() > 0 && this.broken === undefined && this.slots.length > 0) return
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const f of waiters) f()
+  }
+
+  /** Stops everything now: queued and running work fails with `PoolClosed`, workers are terminated. */
+  terminate(): void {
+    if (this.closed) return
+    this.closed = true
+    this.closing = true
+    const error = new PoolClosed({ message: "The pool was terminated" })
+    this.failQueued(error)
+    for (const timer of this.graceTimers) clearTimeout(timer)
+    this.graceTimers.clear()
+    for (const slot of this.slots.slice()) {
+      if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer)
+      slot.idleTimer = undefined
+      slot.state = "dead"
+      slot.client.terminate("the pool was terminated")
+    }
+    this.slots.length = 0
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const f of waiters) f()
+  }
+
+  stats(): Stats {
+    let alive = 0
+    let busy = 0
+    let running = 0
+    for (const s of this.slots) {
+      if (s.state === "dead") continue
+      alive++
+      if (s.client.inflightItems > 0) busy++
+      running += s.client.inflightItems
+    }
+    let queued = 0
+    for (let i = this.head; i < this.queue.length; i++) {
+      if (this.queue[i].state === "queued") queued += this.queue[i].payloads.length
+    }
+    return {
+      workersAlive: alive,
+      workersBusy: busy,
+      queued,
+      running,
+      completed: this.completed,
+      failed: this.failed,
+      workersReplaced: this.workersReplaced,
+    }
+  }
+}
+
+/** How long a task with a timeout may wait for its module to load before its clock starts. */
+const LOAD_ALLOWANCE_MS = 30_000
+
+/** A new job in the queued state. */
+export const makeJob = (
+  task: AnyTask,
+  payloads: ReadonlyArray<unknown>,
+  offset: number,
+  sink: Sink,
+  transfer: ReadonlyArray<Transferable> = [],
+): Job => ({
+  task,
+  payloads,
+  transfer,
+  offset,
+  sink,
+  state: "queued",
+  slot: undefined,
+  chunkId: -1,
+  timer: undefined,
+  sentAt: 0,
+})
+
+const describeInitFailure = (kind: number, value: unknown): string => {
+  switch (kind) {
+    case P.EXCEPTION: {
+      const e = value as P.SerializedError
+      return `${e.name}: ${e.message}`
+    }
+    case P.FAILURE:
+      return `it failed with ${safeJson(value)}`
+    case P.NOT_FOUND:
+      return String(value)
+    case P.SERIALIZATION:
+      return (value as { message: string }).message
+    default:
+      return "it was interrupted"
+  }
+}
+
+const safeJson = (u: unknown): string => {
+  try {
+    return JSON.stringify(u)
+  } catch {
+    return String(u)
+  }
+}
