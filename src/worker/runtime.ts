@@ -192,7 +192,9 @@ export const makeRuntime = (port: Port) => {
     }
     let result: unknown
     try {
-      result = task.handler(payload, context(run))
+      result = task.handler.length >= 2
+        ? task.handler(payload, context(run))
+        : (task.handler as (p: unknown) => unknown)(payload)
     } catch (e) {
       if (isInterrupted(e)) {
         run.interrupted = true
