@@ -23,7 +23,7 @@ import * as Task from "../task/Task.ts"
 import { type HostFactory, threadHost, type WorkerPermissions } from "../worker/host.ts"
 import { encodePayload, toExit } from "../worker/outcome.ts"
 import * as P from "../worker/protocol.ts"
-import { isTransfer } from "../worker/transfer.ts"
+import { isTransfer, type Transfer } from "../worker/transfer.ts"
 import { type Job, makeJob, PoolCore, type Sink, type Stats } from "./internal/core.ts"
 
 type AnyTask = Task.Task<unknown, unknown, unknown>
@@ -133,7 +133,10 @@ export interface Pool {
   /** The number of workers the pool keeps. */
   readonly size: number
   /** Runs one task: its value or its typed error (Python's `apply`). */
-  readonly apply: <P, A, E>(task: Task.Task<P, A, E>, payload: P) => Effect.Effect<A, E | PoolError | InvalidArgument>
+  readonly apply: <P, A, E>(
+    task: Task.Task<P, A, E>,
+    payload: P | Transfer<P>,
+  ) => Effect.Effect<A, E | PoolError | InvalidArgument>
   /**
    * Starts one task and returns a Fiber at once (Python's `apply_async`):
    * `Fiber.join` is `get`, `fiber.pollUnsafe()` is `ready`, `Fiber.interrupt`
@@ -141,7 +144,7 @@ export interface Pool {
    */
   readonly submit: <P, A, E>(
     task: Task.Task<P, A, E>,
-    payload: P,
+    payload: P | Transfer<P>,
   ) => Effect.Effect<Fiber.Fiber<A, E | PoolError | InvalidArgument>>
   /**
    * Runs the task on every payload; results in input order. The first failure
@@ -149,13 +152,13 @@ export interface Pool {
    */
   readonly map: <P, A, E>(
     task: Task.Task<P, A, E>,
-    payloads: Iterable<P>,
+    payloads: Iterable<P | Transfer<P>>,
     options?: MapOptions,
   ) => Effect.Effect<Array<A>, E | PoolError | InvalidArgument>
   /** Like `map`, but never fails as a whole: one `Exit` per payload, in order; every task runs. */
   readonly mapExit: <P, A, E>(
     task: Task.Task<P, A, E>,
-    payloads: Iterable<P>,
+    payloads: Iterable<P | Transfer<P>>,
     options?: MapOptions,
   ) => Effect.Effect<Array<Exit.Exit<A, E | PoolError>>, InvalidArgument>
   /** `map` for tasks whose payload is a tuple (Python's `starmap`). */
@@ -280,7 +283,10 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
   const checkOpen = <T>(task: T): Effect.Effect<T, InvalidArgument | PoolClosed> =>
     Effect.flatMap(Task.validate(task), (t) => core.closing ? Effect.fail(closedError()) : Effect.succeed(t))
 
-  const apply = <P, A, E>(task: Task.Task<P, A, E>, payload: P): Effect.Effect<A, E | PoolError | InvalidArgument> =>
+  const apply = <P, A, E>(
+    task: Task.Task<P, A, E>,
+    payload: P | Transfer<P>,
+  ): Effect.Effect<A, E | PoolError | InvalidArgument> =>
     Effect.flatMap(checkOpen(task as unknown as AnyTask), (t) =>
       Effect.callback<A, E | PoolError>((resume) => {
         const prepared = prepare(t, payload)
@@ -293,12 +299,12 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
         return Effect.sync(() => core.cancel([job]))
       }))
 
-  const submit = <P, A, E>(task: Task.Task<P, A, E>, payload: P) =>
+  const submit = <P, A, E>(task: Task.Task<P, A, E>, payload: P | Transfer<P>) =>
     Effect.forkIn(apply(task, payload), poolScope, { startImmediately: true })
 
   const run = <P, A, E>(
     task: Task.Task<P, A, E>,
-    payloads: Iterable<P>,
+    payloads: Iterable<P | Transfer<P>>,
     options: MapOptions | undefined,
     defaultChunk: (n: number) => number,
     failFast: boolean,
@@ -388,10 +394,10 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
 
   const defaultMapChunk = (n: number) => Math.max(1, Math.ceil(n / (4 * size)))
 
-  const map = <P, A, E>(task: Task.Task<P, A, E>, payloads: Iterable<P>, options?: MapOptions) =>
+  const map = <P, A, E>(task: Task.Task<P, A, E>, payloads: Iterable<P | Transfer<P>>, options?: MapOptions) =>
     run(task, payloads, options, defaultMapChunk, true) as Effect.Effect<Array<A>, E | PoolError | InvalidArgument>
 
-  const mapExit = <P, A, E>(task: Task.Task<P, A, E>, payloads: Iterable<P>, options?: MapOptions) =>
+  const mapExit = <P, A, E>(task: Task.Task<P, A, E>, payloads: Iterable<P | Transfer<P>>, options?: MapOptions) =>
     run(task, payloads, options, defaultMapChunk, false).pipe(
       Effect.catch((e) =>
         e instanceof InvalidArgument ? Effect.fail(e) : Effect.succeed(
@@ -483,7 +489,10 @@ const prepare = (task: AnyTask, payload: unknown): Prepared => {
   return encoded.ok ? { ok: true, value: encoded.value, transfer } : encoded
 }
 
-const ServiceBase: Context.ServiceClass<Service, "@mp/multiprocessing/Pool", Pool> = Context.Service<Service, Pool>()(
+const /** @internal */ ServiceBase: Context.ServiceClass<Service, "@mp/multiprocessing/Pool", Pool> = Context.Service<
+  Service,
+  Pool
+>()(
   "@mp/multiprocessing/Pool",
 )
 

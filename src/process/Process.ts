@@ -16,7 +16,7 @@ import * as Task from "../task/Task.ts"
 import { WorkerClient } from "../worker/client.ts"
 import { type HostFactory, threadHost, type WorkerPermissions } from "../worker/host.ts"
 import { encodePayload, toExit } from "../worker/outcome.ts"
-import { isTransfer } from "../worker/transfer.ts"
+import { isTransfer, type Transfer } from "../worker/transfer.ts"
 
 /**
  * A running (or finished) process: one worker running one task.
@@ -77,7 +77,7 @@ export interface SpawnOptions {
 }
 
 /** Python's exit code of a terminated process (`-SIGTERM`). */
-export const TERMINATED_EXIT_CODE = -15
+export const TERMINATED_EXIT_CODE: -15 = -15
 
 /**
  * Starts `task` on `payload` in a new worker. Fails at once with
@@ -99,10 +99,10 @@ export const TERMINATED_EXIT_CODE = -15
  */
 export const spawn: <P, A, E>(
   task: Task.Task<P, A, E>,
-  payload: P,
+  payload: P | Transfer<P>,
   options?: SpawnOptions,
 ) => Effect.Effect<Process<A, E>, InvalidArgument | SerializationError, Scope.Scope> = Effect.fnUntraced(
-  function* <P, A, E>(task: Task.Task<P, A, E>, payload: P, options: SpawnOptions = {}) {
+  function* <P, A, E>(task: Task.Task<P, A, E>, payload: P | Transfer<P>, options: SpawnOptions = {}) {
     yield* Task.validate(task)
     if (options.name !== undefined && typeof options.name !== "string") {
       return yield* new InvalidArgument({ argument: "name", message: "name must be a string" })

@@ -11,8 +11,10 @@ import * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
 import { InvalidArgument } from "../errors.ts"
 import { type Codec, makeCodec } from "./codec.ts"
+import type { Transfer } from "../worker/transfer.ts"
 
-const TypeId = "~@mp/multiprocessing/Task"
+/** The brand of Task values. */
+const /** @internal */ TypeId = "~@mp/multiprocessing/Task"
 
 /**
  * What a handler receives besides its payload.
@@ -71,9 +73,12 @@ export interface TaskOptions<P, R> {
  * The success type of a handler's return: the `A` of an Effect, the value of
  * a Promise, or the plain value.
  */
-export type SuccessOf<R> = R extends Effect.Effect<infer A, infer _E, infer _R> ? A
-  : R extends PromiseLike<infer A> ? A
-  : R
+export type SuccessOf<R> = R extends Effect.Effect<infer A, infer _E, infer _R> ? Unwrap<A>
+  : R extends PromiseLike<infer A> ? Unwrap<A>
+  : Unwrap<R>
+
+/** A handler may wrap its result in `mp.transfer(value, buffers)`: the task's value is `value`. */
+export type Unwrap<A> = A extends Transfer<infer B> ? B : A
 
 /** The typed error of a handler's return: the `E` of an Effect, else `never`. */
 export type ErrorOf<R> = R extends Effect.Effect<infer _A, infer E, infer _R> ? E : never
@@ -91,6 +96,7 @@ export type ErrorOf<R> = R extends Effect.Effect<infer _A, infer E, infer _R> ? 
  * ```
  */
 export interface Task<in out P, out A, out E = never> {
+  /** The brand. */
   readonly [TypeId]: typeof TypeId
   /** The URL of the module that defines (and exports) the task. */
   readonly moduleUrl: string
@@ -106,8 +112,11 @@ export interface Task<in out P, out A, out E = never> {
 
 /** The four crossings of a task, compiled once from its schemas. */
 export interface TaskCodecs {
+  /** Encodes the payload in the caller, decodes it in the worker. */
   readonly payload: Codec
+  /** Encodes the handler's value in the worker, decodes it in the caller. */
   readonly success: Codec
+  /** Encodes the handler's typed failure in the worker, decodes it in the caller. */
   readonly failure: Codec
   /** Whether the task declared a failure schema. */
   readonly hasFailureSchema: boolean

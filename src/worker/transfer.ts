@@ -46,10 +46,10 @@ export interface Transfer<A> {
  * })
  * ```
  */
-export const transfer = <A>(value: A, transferables: ReadonlyArray<Transferable>): Transfer<A> => ({
+export const transfer = <A>(value: A, transferables: ReadonlyArray<Transferable | ArrayBufferLike>): Transfer<A> => ({
   [TypeId]: TypeId,
   value,
-  transfer: transferables,
+  transfer: transferables as ReadonlyArray<Transferable>,
 })
 
 /** Whether a value is a `Transfer` marker. */
