@@ -18,7 +18,7 @@ const remoteExceptionFields = {
   message: Schema.String,
   remoteStack: Schema.String,
 }
-const RemoteExceptionBase: Schema.Class<
+const /** @internal */ RemoteExceptionBase: Schema.Class<
   RemoteException,
   Schema.TaggedStruct<"RemoteException", typeof remoteExceptionFields>,
   Cause.YieldableError
@@ -48,7 +48,7 @@ const workerCrashedFields: {
   exitCode: Schema.optional(Schema.Number),
   signal: Schema.optional(Schema.String),
 }
-const WorkerCrashedBase: Schema.Class<
+const /** @internal */ WorkerCrashedBase: Schema.Class<
   WorkerCrashed,
   Schema.TaggedStruct<"WorkerCrashed", typeof workerCrashedFields>,
   Cause.YieldableError
@@ -75,7 +75,7 @@ export class WorkerCrashed extends WorkerCrashedBase {
 }
 
 const taskTimeoutFields = { taskName: Schema.String, timeoutMs: Schema.Number }
-const TaskTimeoutBase: Schema.Class<
+const /** @internal */ TaskTimeoutBase: Schema.Class<
   TaskTimeout,
   Schema.TaggedStruct<"TaskTimeout", typeof taskTimeoutFields>,
   Cause.YieldableError
@@ -111,7 +111,7 @@ const serializationErrorFields: {
   stage: Schema.Literals(stages),
   message: Schema.String,
 }
-const SerializationErrorBase: Schema.Class<
+const /** @internal */ SerializationErrorBase: Schema.Class<
   SerializationError,
   Schema.TaggedStruct<"SerializationError", typeof serializationErrorFields>,
   Cause.YieldableError
@@ -132,7 +132,7 @@ const SerializationErrorBase: Schema.Class<
 export class SerializationError extends SerializationErrorBase {}
 
 const poolClosedFields = { message: Schema.String }
-const PoolClosedBase: Schema.Class<
+const /** @internal */ PoolClosedBase: Schema.Class<
   PoolClosed,
   Schema.TaggedStruct<"PoolClosed", typeof poolClosedFields>,
   Cause.YieldableError
@@ -151,7 +151,7 @@ const PoolClosedBase: Schema.Class<
 export class PoolClosed extends PoolClosedBase {}
 
 const taskNotFoundFields = { moduleUrl: Schema.String, taskName: Schema.String, reason: Schema.String }
-const TaskNotFoundBase: Schema.Class<
+const /** @internal */ TaskNotFoundBase: Schema.Class<
   TaskNotFound,
   Schema.TaggedStruct<"TaskNotFound", typeof taskNotFoundFields>,
   Cause.YieldableError
@@ -176,7 +176,7 @@ export class TaskNotFound extends TaskNotFoundBase {
 }
 
 const invalidArgumentFields = { argument: Schema.String, message: Schema.String }
-const InvalidArgumentBase: Schema.Class<
+const /** @internal */ InvalidArgumentBase: Schema.Class<
   InvalidArgument,
   Schema.TaggedStruct<"InvalidArgument", typeof invalidArgumentFields>,
   Cause.YieldableError
