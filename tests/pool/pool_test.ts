@@ -254,8 +254,7 @@ test("Pool: idleTimeout shrinks to zero workers and grows back on demand", () =>
   Effect.gen(function* () {
     const pool = yield* mp.Pool.make({ size: 2, idleTimeout: 100 })
     assertEquals(yield* pool.map(tasks.double, [1, 2]), [2, 4])
-    yield* Effect.sleep(400)
-    assertEquals((yield* pool.stats).workersAlive, 0)
+    yield* eventually(pool.stats.pipe(Effect.map((s) => s.workersAlive === 0)), 5_000)
     assertEquals(mp.activeChildren().length, 0)
     assertEquals(yield* pool.map(tasks.double, [3, 4]), [6, 8])
     assertEquals((yield* pool.stats).workersAlive, 2)

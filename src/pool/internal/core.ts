@@ -93,8 +93,8 @@ export class PoolCore {
   private head = 0
   private scheduled = false
   private workerIndex = 0
-  /** EWMA of milliseconds per item, measured on round trips. */
-  private msPerItem = -1
+  /** Per task: EWMA of milliseconds per item, measured on round trips. */
+  private readonly msPerItem = new Map<string, number>()
   closing = false
   closed = false
   broken: WorkerCrashed | undefined
@@ -124,6 +124,7 @@ export class PoolCore {
     const init = this.options.initializer
     if (init === undefined) {
       slot.state = "ready"
+      this.onIdle(slot)
       return slot
     }
     try {
@@ -131,6 +132,7 @@ export class PoolCore {
         onResults: (_i, kinds, values) => {
           if (kinds[0] === P.SUCCESS) {
             if (slot.state === "starting") slot.state = "ready"
+            this.onIdle(slot)
             this.schedule()
           } else this.breakPool(slot, describeInitFailure(kinds[0], values[0]))
         },
@@ -208,20 +210,26 @@ export class PoolCore {
     queueMicrotask(() => this.dispatch())
   }
 
-  /** Items a worker may hold at once: about 2 ms of work, at least one item; one when tasks have a timeout. */
-  private window(): number {
+  /**
+   * Items of `task` a worker may hold at once: about 2 ms of its work (so tiny
+   * tasks travel in batches and long ones one by one), at least one item; one
+   * when tasks have a timeout; unknown tasks start at one.
+   */
+  private window(task: AnyTask): number {
     if (this.options.taskTimeoutMs !== undefined) return 1
-    if (this.msPerItem < 0) return 1
-    return Math.max(1, Math.min(4096, Math.round(2 / Math.max(this.msPerItem, 1e-6))))
+    const ms = this.msPerItem.get(taskKey(task))
+    if (ms === undefined) return 1
+    return Math.max(1, Math.min(4096, Math.round(2 / Math.max(ms, 1e-6))))
   }
 
   private dispatch(): void {
     this.scheduled = false
     if (this.head >= this.queue.length) return this.compact()
-    const window = this.window()
     const ready = this.slots.filter((s) => s.state === "ready")
     const n = ready.length
     if (n === 0) return
+    // Never hand one worker more than a fair share of what is waiting, so the others get some too.
+    const fairShare = Math.max(1, Math.ceil(this.pendingItems() / (2 * n)))
     // Round-robin over the ready workers, one batch message per worker per pass.
     for (let k = 0; k < n && this.head < this.queue.length; k++) {
       const slot = ready[(this.workerIndex + k) % n]
@@ -235,13 +243,14 @@ export class PoolCore {
           continue
         }
         const size = job.payloads.length
+        const window = Math.min(this.window(job.task), Math.max(fairShare, 1))
         if (items > 0 && items + size > window) break
         if (limit !== undefined && slot.dispatched >= limit) break
         this.head++
         batch.push(job)
         items += size
         slot.dispatched += size
-        if (items >= window) break
+        if (items >= Math.min(this.window(job.task), fairShare)) break
       }
       if (batch.length > 0) this.send(slot, batch)
     }
@@ -359,7 +368,9 @@ export class PoolCore {
     job.timer = undefined
     if (job.state === "running" && job.sentAt > 0) {
       const perItem = (performance.now() - job.sentAt) / job.payloads.length
-      this.msPerItem = this.msPerItem < 0 ? perItem : this.msPerItem * 0.7 + perItem * 0.3
+      const key = taskKey(job.task)
+      const old = this.msPerItem.get(key)
+      this.msPerItem.set(key, old === undefined ? perItem : old * 0.7 + perItem * 0.3)
     }
     job.state = "done"
   }
@@ -523,6 +534,8 @@ export class PoolCore {
     }
   }
 }
+
+const taskKey = (task: AnyTask): string => `${task.moduleUrl}#${task.name}`
 
 /** How long a task with a timeout may wait for its module to load before its clock starts. */
 const LOAD_ALLOWANCE_MS = 30_000

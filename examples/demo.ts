@@ -1,0 +1,77 @@
+/**
+ * `deno task demo`: a short tour of the library, following the Python
+ * `multiprocessing` guide in order, ending with a CPU-bound job on every core
+ * with a live progress bar and its speed-up over running sequentially.
+ */
+import { Effect, Exit, Fiber, Stream } from "effect"
+import * as mp from "@mp/multiprocessing"
+import { printContinent } from "./process_basic.ts"
+import { double } from "./pool_map.ts"
+import { inverse } from "./pool_apply_async.ts"
+import { countPrimes, countPrimesIn } from "./cpu_bound.ts"
+import { progress } from "./support/progress.ts"
+
+const heading = (title: string) => console.log(`\n\x1b[1m▸ ${title}\x1b[0m`)
+
+const program = Effect.gen(function* () {
+  console.log(`@mp/multiprocessing demo · ${mp.cpuCount()} cores`)
+
+  heading("Process: start workers, join them")
+  const procs = yield* Effect.forEach(["America", "Europe", "Africa"], (name) => mp.Process.spawn(printContinent, name))
+  yield* Effect.forEach(procs, (p) => p.join)
+  console.log("Main process completed")
+
+  heading("Pool.map")
+  const pool = yield* mp.Pool.make()
+  console.log(yield* pool.map(double, [1, 2, 3, 4, 5]))
+
+  heading("Pool.submit (apply_async) with a task that fails on 0")
+  const fibers = yield* Effect.forEach([1, 2, 0, 4, 5], (n) => pool.submit(inverse, n))
+  for (const exit of yield* Effect.forEach(fibers, Fiber.await)) {
+    console.log(
+      Exit.isSuccess(exit)
+        ? `  value ${exit.value}`
+        : `  typed error ${Exit.findErrorOption(exit)._tag === "Some" ? "DivisionByZero" : "?"}`,
+    )
+  }
+
+  heading("Pool.imap streams results in order")
+  console.log(yield* Stream.runCollect(pool.imap(double, [10, 20, 30])))
+
+  heading("CPU-bound: count primes on every core")
+  const step = 200_000
+  const chunks = 16
+  const ranges = Array.from({ length: chunks }, (_, i) => [i * step, (i + 1) * step] as const)
+  let t = performance.now()
+  const seqBar = progress("sequential", chunks, "ranges")
+  let sequentialTotal = 0
+  for (const [a, b] of ranges) {
+    sequentialTotal += countPrimesIn(a, b)
+    seqBar.tick()
+  }
+  seqBar.done()
+  const sequentialMs = performance.now() - t
+  yield* pool.apply(countPrimes, [0, 10]) // warm-up: workers load the task module
+  t = performance.now()
+  const bar = progress(`${pool.size} workers`, chunks, "ranges")
+  let total = 0
+  yield* pool.imapUnordered(countPrimes, ranges).pipe(
+    Stream.runForEach((n) =>
+      Effect.sync(() => {
+        total += n
+        bar.tick()
+      })
+    ),
+  )
+  bar.done()
+  const parallelMs = performance.now() - t
+  if (total !== sequentialTotal) throw new Error("parallel and sequential counts differ")
+  console.log(`${total} primes below ${chunks * step}`)
+  console.log(
+    `sequential ${sequentialMs.toFixed(0)} ms · parallel ${parallelMs.toFixed(0)} ms · speed-up ${
+      (sequentialMs / parallelMs).toFixed(2)
+    }x`,
+  )
+})
+
+await Effect.runPromise(Effect.scoped(program))
