@@ -1,0 +1,37 @@
+/**
+ * Every example runs as users run it (`deno run -A examples/x.ts`, in a child
+ * process with a deadline) and prints what it promises, so examples never rot.
+ */
+import { assert, assertStringIncludes } from "@std/assert"
+import { runChild } from "./support/child.ts"
+import { testAsync } from "./support/mod.ts"
+
+const examples: ReadonlyArray<{ file: string; args?: ReadonlyArray<string>; expect: ReadonlyArray<string | RegExp> }> =
+  [
+    {
+      file: "process_basic.ts",
+      expect: ["The name of continent is : America", "The name of continent is : Asia", "Main process completed"],
+    },
+    { file: "pool_map.ts", expect: ["[ 2, 4, 6, 8, 10 ]"] },
+    {
+      file: "pool_apply_async.ts",
+      expect: ["inverse(0) failed: DivisionByZero", "values: [ 10, 5, 2.5, 2 ]", "map failed with: DivisionByZero"],
+    },
+    { file: "pool_imap.ts", expect: ["imap: [ 1, 4, 9, 16 ]", /imapUnordered: \[( \d+,?){4} \]/] },
+    { file: "cpu_bound.ts", args: ["20000"], expect: ["primes below 160000: 14683", /speed-up: \d+\.\d\dx/] },
+    { file: "monte_carlo_pi.ts", args: ["20000"], expect: [/pi ≈ 3\.1\d*/] },
+    { file: "image_blur.ts", args: ["256"], expect: ["matches: true"] },
+    { file: "demo.ts", expect: ["Main process completed", "[ 2, 4, 6, 8, 10 ]", /speed-up \d+\.\d\dx/] },
+  ]
+
+for (const example of examples) {
+  testAsync(`examples/${example.file} runs and prints what it promises`, async () => {
+    const result = await runChild(new URL(`../examples/${example.file}`, import.meta.url), example.args, 60_000)
+    assert(!result.timedOut, `examples/${example.file} hung`)
+    assert(result.code === 0, `examples/${example.file} exited with ${result.code}:\n${result.stderr}`)
+    for (const expected of example.expect) {
+      if (typeof expected === "string") assertStringIncludes(result.stdout, expected)
+      else assert(expected.test(result.stdout), `${expected} not found in:\n${result.stdout}`)
+    }
+  }, { timeout: 70_000 })
+}
