@@ -1,0 +1,151 @@
+/**
+ * The typed errors of shared memory and cross-worker synchronization. Every
+ * one is a `Schema.TaggedError`: it has a `_tag`, typed fields, works with
+ * `instanceof`, `Effect.catchTag` and `yield*`, and crosses a worker boundary
+ * by its schema.
+ *
+ * Declared in two steps (an explicitly typed base, then the exported class)
+ * because JSR rejects the inferred type of `Schema.TaggedError<X>()(...)`.
+ *
+ * @module
+ */
+import type * as Cause from "effect/Cause"
+import * as Schema from "effect/Schema"
+
+const lockAbandonedFields = { primitive: Schema.String, ownerId: Schema.Number }
+const /** @internal */ LockAbandonedBase: Schema.Class<
+  LockAbandoned,
+  Schema.TaggedStruct<"LockAbandoned", typeof lockAbandonedFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<LockAbandoned>()("LockAbandoned", lockAbandonedFields)
+/**
+ * The lock was held by a worker that died. The caller now holds the lock (as
+ * with a robust mutex's `EOWNERDEAD`): the data it guards may be half-updated,
+ * so repair it before going on. `withLock` releases the lock and fails with
+ * this error; `acquire` keeps the lock held until its Scope closes, so a
+ * caller can repair under the lock:
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const guarded = (lock: mp.Lock.Lock, repair: Effect.Effect<void>, work: Effect.Effect<void>) =>
+ *   Effect.scoped(Effect.gen(function* () {
+ *     yield* lock.acquire.pipe(Effect.catchTag("LockAbandoned", () => repair))
+ *     yield* work
+ *   }))
+ * ```
+ */
+export class LockAbandoned extends LockAbandonedBase {
+  /** A readable summary. */
+  override get message(): string {
+    return `the ${this.primitive}'s owner (thread ${this.ownerId}) died while holding it; the caller now holds it`
+  }
+}
+
+const notLockOwnerFields = { primitive: Schema.String, ownerId: Schema.Number, callerId: Schema.Number }
+const /** @internal */ NotLockOwnerBase: Schema.Class<
+  NotLockOwner,
+  Schema.TaggedStruct<"NotLockOwner", typeof notLockOwnerFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<NotLockOwner>()("NotLockOwner", notLockOwnerFields)
+/**
+ * A lock was released by a thread or fiber that does not hold it (an
+ * un-acquired `Lock`, or an `RLock` held by someone else). `ownerId` is 0 when
+ * the lock was not held at all.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const explain = (e: mp.NotLockOwner) => `release by ${e.callerId}, held by ${e.ownerId}`
+ * ```
+ */
+export class NotLockOwner extends NotLockOwnerBase {
+  /** A readable summary. */
+  override get message(): string {
+    return this.ownerId === 0
+      ? `cannot release an un-acquired ${this.primitive}`
+      : `cannot release a ${this.primitive} held by thread ${this.ownerId} from ${this.callerId}`
+  }
+}
+
+const overReleaseFields = { bound: Schema.Number }
+const /** @internal */ SemaphoreOverReleaseBase: Schema.Class<
+  SemaphoreOverRelease,
+  Schema.TaggedStruct<"SemaphoreOverRelease", typeof overReleaseFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<SemaphoreOverRelease>()("SemaphoreOverRelease", overReleaseFields)
+/**
+ * A `BoundedSemaphore` was released more times than it was acquired (its
+ * value would exceed its bound). Python raises `ValueError` here.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const explain = (e: mp.SemaphoreOverRelease) => `released past the bound ${e.bound}`
+ * ```
+ */
+export class SemaphoreOverRelease extends SemaphoreOverReleaseBase {
+  /** A readable summary. */
+  override get message(): string {
+    return `semaphore released too many times (bound ${this.bound})`
+  }
+}
+
+/** Why a barrier is broken. */
+export type BrokenBarrierReason = "aborted" | "timeout" | "interrupted" | "reset" | "abandoned"
+
+const brokenBarrierFields: {
+  readonly reason: Schema.Literals<["aborted", "timeout", "interrupted", "reset", "abandoned"]>
+} = {
+  reason: Schema.Literals(["aborted", "timeout", "interrupted", "reset", "abandoned"]),
+}
+const /** @internal */ BrokenBarrierBase: Schema.Class<
+  BrokenBarrier,
+  Schema.TaggedStruct<"BrokenBarrier", typeof brokenBarrierFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<BrokenBarrier>()("BrokenBarrier", brokenBarrierFields)
+/**
+ * The barrier is broken: a party aborted it, timed out or was interrupted
+ * while waiting, or it was reset under waiting parties. Every waiter and every
+ * later `wait` fails with this error until `reset`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const explain = (e: mp.BrokenBarrier) => `barrier broken (${e.reason})`
+ * ```
+ */
+export class BrokenBarrier extends BrokenBarrierBase {
+  /** A readable summary. */
+  override get message(): string {
+    return `the barrier is broken (${this.reason})`
+  }
+}
+
+const indexFields = { index: Schema.Number, length: Schema.Number }
+const /** @internal */ IndexOutOfRangeBase: Schema.Class<
+  IndexOutOfRange,
+  Schema.TaggedStruct<"IndexOutOfRange", typeof indexFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<IndexOutOfRange>()("IndexOutOfRange", indexFields)
+/**
+ * An index into a shared array was not an integer in `0 .. length - 1`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const explain = (e: mp.IndexOutOfRange) => `index ${e.index} outside 0..${e.length - 1}`
+ * ```
+ */
+export class IndexOutOfRange extends IndexOutOfRangeBase {
+  /** A readable summary. */
+  override get message(): string {
+    return `index ${this.index} is out of range for an array of length ${this.length}`
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * A raw cross-worker mutex in one `Int32Array` slot: the building block of
+ * every lock, Value, Condition, TRef commit and IPC structure in this library.
+ * Robust: a waiter that finds the holder dead (see `src/internal/owner.ts`)
+ * takes the lock over and learns it through `LockAbandoned`.
+ *
+ * ## Memory layout (one Int32 word, initially 0)
+ *
+ * ```
+ *  bit 31      bit 30     bits 29 .. 0
+ * +----------+----------+------------------------------------+
+ * | (unused) | WAITERS  | owner id of the holding thread     |
+ * +----------+----------+------------------------------------+
+ * ```
+ * - `0`: unlocked.
+ * - `owner`: locked by thread `owner` (`currentOwnerId()`), nobody waits.
+ * - `owner | WAITERS`: locked, and someone may be waiting: `unlock` must wake.
+ *
+ * Recording the owner in the same word as the state makes taking the lock and
+ * recording who holds it one atomic step (no window where a lock is held by
+ * nobody known), exactly like Linux robust futexes (TID in the futex word).
+ * Ownership is per thread: two fibers of one thread exclude each other (the
+ * second waits), but `unlock` cannot tell them apart.
+ *
+ * ## Waiting
+ * `lock` spins briefly, then sets `WAITERS` and waits with `Atomics.waitAsync`
+ * (through `futex.wait`, so the event loop runs on) in slices of `CHECK_MS`:
+ * after each slice it re-checks whether the holder died (nobody notifies a
+ * dead holder's waiters). `unlock` wakes all waiters when `WAITERS` was set;
+ * they race again and the losers set `WAITERS` again. Interrupting a waiting
+ * `lock` changes nothing but possibly a stale `WAITERS` bit (one spare wake).
+ *
+ * ## Recovering from `LockAbandoned`
+ * `lock` (and `lockBlocking` with `"abandoned"`) returns with the lock HELD by
+ * the caller. The guarded data may be half-updated: repair it, then `unlock`
+ * as usual. Nothing else needs resetting.
+ *
+ * @internal
+ * @module
+ */
+import * as Effect from "effect/Effect"
+import { currentOwnerId, isOwnerDead, OWNER_MASK } from "../../internal/owner.ts"
+import { notifyAll, wait, waitBlocking } from "../../internal/futex.ts"
+import { LockAbandoned } from "../errors.ts"
+
+/** The lock word of an unlocked mutex. */
+export const UNLOCKED = 0
+/** Set in the lock word when a waiter may be sleeping. */
+export const WAITERS = 0x40000000
+/** How long a waiter sleeps before it checks whether the holder died. */
+export const CHECK_MS = 100
+
+const SPINS = 100
+
+/** The owner id in a lock word (0 when unlocked). */
+export const ownerOf = (word: number): number => word & OWNER_MASK
+
+/** The owner id of the thread holding the mutex, or 0. */
+export const holder = (i32: Int32Array, index: number): number => Atomics.load(i32, index) & OWNER_MASK
+
+/** Whether this thread holds the mutex. */
+export const isHeldByCurrentThread = (i32: Int32Array, index: number): boolean =>
+  holder(i32, index) === currentOwnerId()
+
+/** Takes the mutex if it is free. Never waits. */
+export const tryLock = (i32: Int32Array, index: number): boolean =>
+  Atomics.compareExchange(i32, index, UNLOCKED, currentOwnerId()) === UNLOCKED
+
+/**
+ * Takes the mutex if it is free, or over from a dead holder. Returns `"ok"`,
+ * `"abandoned"` (taken over, now held), or `"busy"`.
+ */
+export const tryLockRobust = (i32: Int32Array, index: number): "ok" | "abandoned" | "busy" => {
+  const me = currentOwnerId()
+  const c = Atomics.compareExchange(i32, index, UNLOCKED, me)
+  if (c === UNLOCKED) return "ok"
+  if (isOwnerDead(c & OWNER_MASK) && Atomics.compareExchange(i32, index, c, me | (c & WAITERS)) === c) {
+    return "abandoned"
+  }
+  return "busy"
+}
+
+let lastDead = 0
+
+/**
+ * One step of acquisition: `"ok"`/`"abandoned"` when taken (abandoned leaves
+ * the dead owner in `lastDead`), `UNLOCKED` to try again at once, otherwise
+ * the word (with `WAITERS` set) to wait on.
+ */
+const step = (i32: Int32Array, index: number, me: number, waited: boolean): number | "ok" | "abandoned" => {
+  const mine = waited ? me | WAITERS : me
+  for (let spin = 0; spin < SPINS; spin++) {
+    const c = Atomics.compareExchange(i32, index, UNLOCKED, mine)
+    if (c === UNLOCKED) return "ok"
+    const owner = c & OWNER_MASK
+    if (isOwnerDead(owner)) {
+      if (Atomics.compareExchange(i32, index, c, me | WAITERS) === c) {
+        lastDead = owner
+        return "abandoned"
+      }
+      continue
+    }
+    if (spin < SPINS - 1 && !waited) continue
+    if ((c & WAITERS) !== 0) return c
+    if (Atomics.compareExchange(i32, index, c, c | WAITERS) === c) return c | WAITERS
+  }
+  return UNLOCKED // raced every time: the caller tries again
+}
+
+/**
+ * Takes the mutex, waiting without blocking the event loop. Fails with
+ * `LockAbandoned` when it took the mutex over from a dead holder: the mutex is
+ * then held by the caller (see the module doc). Interruptible while waiting;
+ * to never lose a taken lock, run it under `uninterruptibleMask` and restore
+ * only this effect.
+ */
+export const lock = (i32: Int32Array, index: number, primitive: string = "lock"): Effect.Effect<void, LockAbandoned> =>
+  Effect.suspend(() => {
+    const me = currentOwnerId()
+    const loop = (waited: boolean): Effect.Effect<void, LockAbandoned> => {
+      const r = step(i32, index, me, waited)
+      if (r === "ok") return Effect.void
+      if (r === "abandoned") return Effect.fail(new LockAbandoned({ primitive, ownerId: lastDead }))
+      if (r === UNLOCKED) return Effect.suspend(() => loop(waited))
+      return Effect.flatMap(wait(i32, index, r, CHECK_MS), () => loop(true))
+    }
+    return loop(false)
+  })
+
+/**
+ * Releases the mutex, whoever holds it, and wakes the waiters if any. For
+ * callers that know they hold it (see `unlockOwned` otherwise).
+ */
+export const unlock = (i32: Int32Array, index: number): void => {
+  if ((Atomics.exchange(i32, index, UNLOCKED) & WAITERS) !== 0) notifyAll(i32, index)
+}
+
+/**
+ * Releases the mutex only if this thread holds it. Returns the owner id found
+ * when it did not (0 when the mutex was free), or -1 when released.
+ */
+export const unlockOwned = (i32: Int32Array, index: number): number => {
+  const me = currentOwnerId()
+  for (;;) {
+    const c = Atomics.load(i32, index)
+    if ((c & OWNER_MASK) !== me) return c & OWNER_MASK
+    if (Atomics.compareExchange(i32, index, c, UNLOCKED) === c) {
+      if ((c & WAITERS) !== 0) notifyAll(i32, index)
+      return -1
+    }
+  }
+}
+
+/**
+ * Takes the mutex, blocking the calling thread (`Atomics.wait`): only for
+ * worker threads, or where blocking is the point. Returns `"ok"`,
+ * `"abandoned"` (taken over from a dead holder; now held), `"timed-out"`, or
+ * `"deadlock"` when this thread already holds it (blocking would never end).
+ */
+export const lockBlocking = (
+  i32: Int32Array,
+  index: number,
+  timeoutMs: number = Infinity,
+): "ok" | "abandoned" | "timed-out" | "deadlock" => {
+  const me = currentOwnerId()
+  const deadline = timeoutMs === Infinity ? Infinity : performance.now() + timeoutMs
+  let waited = false
+  for (;;) {
+    const r = step(i32, index, me, waited)
+    if (r === "ok" || r === "abandoned") return r
+    if (r === UNLOCKED) continue
+    if ((r & OWNER_MASK) === me) return "deadlock"
+    const left = deadline - performance.now()
+    if (left <= 0) return "timed-out"
+    waitBlocking(i32, index, r, Math.min(left, CHECK_MS))
+    waited = true
+  }
+}
