@@ -8,6 +8,7 @@
  * @module
  */
 import { WorkerCrashed } from "../errors.ts"
+import { markWorkerDead } from "../internal/owner.ts"
 import { collectExtras } from "../internal/worker_init.ts"
 import { requestInterrupt } from "./checkpoint.ts"
 import type { Host, HostExit, HostFactory, WorkerPermissions } from "./host.ts"
@@ -188,6 +189,8 @@ export class WorkerClient {
   private died(exit: HostExit): void {
     if (!this.alive) return
     this.alive = false
+    // Locks this worker held are now abandoned: the next acquirer gets LockAbandoned instead of a deadlock.
+    markWorkerDead(this.id)
     const error = new WorkerCrashed({
       workerId: this.id,
       reason: exit.reason,
