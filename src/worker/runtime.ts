@@ -56,6 +56,7 @@ export const makeRuntime = (port: Port) => {
     if (outbox.size === 0) return
     const runs = Array.from(outbox.values())
     outbox.clear()
+    last = undefined
     const transfer: Array<Transferable> = []
     for (const run of runs) for (const t of run.transfer) transfer.push(t)
     try {
@@ -86,8 +87,9 @@ export const makeRuntime = (port: Port) => {
     }
   }
 
+  let last: (P.ResultRun & { transfer: Array<Transferable> }) | undefined
   const push = (chunk: number, index: number, kind: number, value: unknown, transfer?: Array<Transferable>): void => {
-    let run = outbox.get(chunk)
+    let run = last !== undefined && last.c === chunk ? last : outbox.get(chunk)
     if (run !== undefined && run.i + run.k.length !== index) {
       flush()
       run = undefined
@@ -96,6 +98,7 @@ export const makeRuntime = (port: Port) => {
       run = { c: chunk, i: index, k: [], v: [], transfer: [] }
       outbox.set(chunk, run)
     }
+    last = run
     run.k.push(kind)
     run.v.push(value)
     if (transfer !== undefined) { for (const t of transfer) run.transfer.push(t) }
@@ -256,7 +259,7 @@ export const makeRuntime = (port: Port) => {
         return
       }
       // Let the parent see progress in long synchronous chunks.
-      if (performance.now() - lastFlush > FLUSH_MS) flush()
+      if ((index & 31) === 0 && performance.now() - lastFlush > FLUSH_MS) flush()
     }
     chunks.delete(run.id)
   }
