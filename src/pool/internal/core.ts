@@ -181,7 +181,7 @@ export class PoolCore {
   /** Spawns workers up to `size` when there is work for them (or always, without idleTimeout). */
   private refill(): void {
     if (this.closed || this.broken !== undefined) return
-    const wanted = this.options.idleTimeoutMs === undefined || this.pendingItems() > 0 ? this.options.size : 0
+    const wanted = this.options.idleTimeoutMs === undefined || this.pendingJobs() > 0 ? this.options.size : 0
     let live = 0
     for (const s of this.slots) if (s.state !== "dead" && s.state !== "retiring") live++
     for (let i = live; i < wanted; i++) this.spawn()
@@ -195,14 +195,21 @@ export class PoolCore {
       for (const job of jobs) this.settle(job, this.broken)
       return
     }
-    for (const job of jobs) this.queue.push(job)
+    for (const job of jobs) {
+      this.queue.push(job)
+      this.queuedItems += job.payloads.length
+    }
     this.refill()
     this.schedule()
   }
 
-  private pendingItems(): number {
+  /** Jobs waiting in the queue (cancelled ones included until dispatch skips them). */
+  private pendingJobs(): number {
     return this.queue.length - this.head
   }
+
+  /** Items waiting in the queue (kept up to date by enqueue, dispatch, cancel and failQueued). */
+  private queuedItems = 0
 
   schedule(): void {
     if (this.scheduled) return
@@ -229,7 +236,7 @@ export class PoolCore {
     const n = ready.length
     if (n === 0) return
     // Never hand one worker more than a fair share of what is waiting, so the others get some too.
-    const fairShare = Math.max(1, Math.ceil(this.pendingItems() / (2 * n)))
+    const fairShare = Math.max(1, Math.ceil(this.queuedItems / (2 * n)))
     // Round-robin over the ready workers, one batch message per worker per pass.
     for (let k = 0; k < n && this.head < this.queue.length; k++) {
       const slot = ready[(this.workerIndex + k) % n]
@@ -247,6 +254,7 @@ export class PoolCore {
         if (items > 0 && items + size > window) break
         if (limit !== undefined && slot.dispatched >= limit) break
         this.head++
+        this.queuedItems -= size
         batch.push(job)
         items += size
         slot.dispatched += size
@@ -376,7 +384,7 @@ export class PoolCore {
   }
 
   private afterResults(slot: Slot): void {
-    if (this.pendingItems() > 0) this.schedule()
+    if (this.pendingJobs() > 0) this.schedule()
     else if (slot.client.inflightItems === 0) this.onIdle(slot)
     this.retireSpent()
     this.notifyDrain()
@@ -426,8 +434,10 @@ export class PoolCore {
   /** Cancels jobs whose caller went away: drop queued ones, interrupt running ones. */
   cancel(jobs: ReadonlyArray<Job>): void {
     for (const job of jobs) {
-      if (job.state === "queued") job.state = "cancelled"
-      else if (job.state === "running") {
+      if (job.state === "queued") {
+        job.state = "cancelled"
+        this.queuedItems -= job.payloads.length
+      } else if (job.state === "running") {
         job.state = "cancelled"
         this.stopRemote(job.slot!, job, "the task did not stop within its grace period after it was interrupted")
       }
@@ -461,6 +471,7 @@ export class PoolCore {
     const queued = this.queue.slice(this.head)
     this.queue = []
     this.head = 0
+    this.queuedItems = 0
     for (const job of queued) if (job.state === "queued") this.settle(job, error)
   }
 
@@ -519,10 +530,7 @@ export class PoolCore {
       if (s.client.inflightItems > 0) busy++
       running += s.client.inflightItems
     }
-    let queued = 0
-    for (let i = this.head; i < this.queue.length; i++) {
-      if (this.queue[i].state === "queued") queued += this.queue[i].payloads.length
-    }
+    const queued = this.queuedItems
     return {
       workersAlive: alive,
       workersBusy: busy,
