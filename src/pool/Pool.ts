@@ -361,14 +361,20 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
               }
             },
           }
+          const identity = t.codec.payload.identity
           for (let start = 0; start < n; start += chunk) {
             const end = Math.min(n, start + chunk)
-            const payloadsOut: Array<unknown> = new Array(end - start)
+            // Fast path: no schema and no transfer marker: the chunk crosses as a packed slice.
+            if (identity && !hasTransfer(items, start, end)) {
+              jobs.push(makeJob(t, items.slice(start, end), start, sink))
+              continue
+            }
+            const payloadsOut: Array<unknown> = []
             const transfer: Array<Transferable> = []
             for (let i = start; i < end; i++) {
               const prepared = prepare(t, items[i])
               if (prepared.ok) {
-                payloadsOut[i - start] = prepared.value
+                payloadsOut.push(prepared.value)
                 for (const x of prepared.transfer) transfer.push(x)
                 continue
               }
@@ -376,7 +382,7 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
               // mapExit: this payload fails alone; send the rest of its chunk around it.
               results[i] = Exit.fail(prepared.error)
               remaining--
-              payloadsOut[i - start] = SKIP
+              payloadsOut.push(SKIP)
             }
             pushJobs(t, payloadsOut, start, sink, transfer, jobs)
           }
@@ -447,6 +453,14 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
     }).pipe(Effect.andThen(Effect.sync(() => core.terminate()))),
     terminate: Effect.sync(() => core.terminate()),
   }
+}
+
+const hasTransfer = (items: ReadonlyArray<unknown>, start: number, end: number): boolean => {
+  for (let i = start; i < end; i++) {
+    const v = items[i]
+    if (typeof v === "object" && v !== null && isTransfer(v)) return true
+  }
+  return false
 }
 
 /** A payload that failed to encode in `mapExit`, left out of its chunk. */
