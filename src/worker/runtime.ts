@@ -287,21 +287,24 @@ export const makeRuntime = (port: Port) => {
     }
     if (found instanceof Promise) {
       // Remember the chunk so an interrupt that arrives while the module loads is not lost.
-      const placeholder = { interrupted: false }
+      const placeholder = { interrupted: false, size: message.p.length }
       loading.set(message.c, placeholder)
       found.then((task) => {
         loading.delete(message.c)
-        if (placeholder.interrupted) {
-          for (let i = 0; i < message.p.length; i++) push(message.c, i, P.INTERRUPTED, undefined)
-        } else go(task)
+        if (!placeholder.interrupted) go(task)
       })
     } else go(found)
   }
-  const loading = new Map<number, { interrupted: boolean }>()
+  const loading = new Map<number, { interrupted: boolean; size: number }>()
 
   const interrupt = (chunkId: number): void => {
     const placeholder = loading.get(chunkId)
-    if (placeholder !== undefined) placeholder.interrupted = true
+    if (placeholder !== undefined && !placeholder.interrupted) {
+      // Still loading its module: report it interrupted now rather than after the import.
+      placeholder.interrupted = true
+      for (let i = 0; i < placeholder.size; i++) push(chunkId, i, P.INTERRUPTED, undefined)
+      return
+    }
     const run = chunks.get(chunkId)
     if (run === undefined) return
     run.interrupted = true
