@@ -242,6 +242,9 @@ export class PoolCore {
       const slot = ready[(this.workerIndex + k) % n]
       const batch: Array<Job> = []
       let items = slot.client.inflightItems
+      // Refill a busy worker only once it is down to half its window: fewer, larger messages.
+      const headJob = this.queue[this.head]
+      if (items > 0 && items * 2 > Math.min(this.window(headJob.task), fairShare)) continue
       const limit = this.options.maxTasksPerWorker
       while (this.head < this.queue.length) {
         const job = this.queue[this.head]
