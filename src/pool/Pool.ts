@@ -20,7 +20,8 @@ import { InvalidArgument, PoolClosed, type PoolError, type SerializationError } 
 import { revive } from "../internal/revive.ts"
 import { cpuCount } from "../runtime_info.ts"
 import * as Task from "../task/Task.ts"
-import { type HostFactory, threadHost, type WorkerPermissions } from "../worker/host.ts"
+import type { HostFactory, WorkerPermissions } from "../worker/host.ts"
+import { awaitSettled, resolveHost } from "../worker/isolation.ts"
 import { encodePayload, toExit } from "../worker/outcome.ts"
 import * as P from "../worker/protocol.ts"
 import { isTransfer, type Transfer } from "../worker/transfer.ts"
@@ -73,8 +74,53 @@ export interface PoolOptions {
    * Deno permissions of the workers: `"inherit"` (default, the parent's), `"none"`, or a
    * descriptor such as `{ read: ["./data"], net: false }`. Anything but `"inherit"` needs
    * Deno's `--unstable-worker-options` flag.
+   *
+   * With `isolation: "process"` each child gets exactly these as `--allow-*` flags
+   * (no unstable flag needed). `"inherit"` then passes the kinds the parent holds in
+   * full (`--allow-read`, not `--allow-read=./data`); loading a task's module needs
+   * read access to it.
    */
   readonly permissions?: WorkerPermissions | undefined
+  /**
+   * What runs each worker: `"worker"` (default), a Deno Worker thread, or
+   * `"process"`, a child `deno` process. Same methods, same errors. A process
+   * costs more to start and per task (measured in `src/worker/ISOLATION.md`) but
+   * gives hard guarantees: a `taskTimeout`, an interruption or `terminate` stops
+   * even a task stuck in `while (true) {}` (SIGKILL after `interruptGrace`), a memory
+   * cap (`maxMemoryMb`) holds, and a crash or out-of-memory death fails only that
+   * worker's tasks with `WorkerCrashed` while the pool replaces it. Shared-memory
+   * objects (`Value`, `Lock`, `Queue`...) need `"worker"`; `checkpoint()` only sees an
+   * interrupt when the task lets the event loop run. Needs `--allow-run` for the deno
+   * executable.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   * import { parse } from "./tasks.ts"
+   *
+   * const program = Effect.scoped(Effect.gen(function* () {
+   *   const pool = yield* mp.Pool.make({ size: 4, isolation: "process", maxMemoryMb: 256, taskTimeout: "10 seconds" })
+   *   return yield* pool.mapExit(parse, ["a.json", "b.json"]) // a stuck or huge parse fails alone
+   * }))
+   * ```
+   */
+  readonly isolation?: "worker" | "process" | undefined
+  /**
+   * With `isolation: "process"`: each child's V8 heap limit in MiB
+   * (`--max-old-space-size`). A task that needs more kills only its worker: its
+   * tasks fail with `WorkerCrashed` whose reason says it ran out of memory, and the
+   * pool goes on. Rejected with `InvalidArgument` for `"worker"`, where no
+   * per-thread cap exists.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const options: mp.Pool.PoolOptions = { size: 2, isolation: "process", maxMemoryMb: 128 }
+   * ```
+   */
+  readonly maxMemoryMb?: number | undefined
   /** A name used in worker names (`<name>-Worker-<id>`). */
   readonly name?: string | undefined
   /** @internal How workers are hosted. */
@@ -253,9 +299,15 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, InvalidArgumen
   if (options.initializer !== undefined) {
     const task = (yield* Task.validate(options.initializer, "initializer")) as AnyTask
     const encoded = encodePayload(task, options.initializerPayload)
-    if (!encoded.ok) return yield* Effect.die(encoded.error)
+    if (!encoded.ok) {
+      return yield* new InvalidArgument({
+        argument: "initializerPayload",
+        message: `the initializer's payload does not fit its schema: ${encoded.error.message}`,
+      })
+    }
     initializer = { task, payload: encoded.value }
   }
+  const host = yield* resolveHost(options)
   const scope = yield* Effect.scope
   const poolScope = yield* Scope.fork(scope)
   const core = yield* Effect.acquireRelease(
@@ -263,7 +315,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, InvalidArgumen
       new PoolCore({
         name: options.name ?? `Pool-${nextPoolId++}`,
         size,
-        host: options.host ?? threadHost,
+        host,
         permissions: options.permissions,
         initializer,
         maxTasksPerWorker,
@@ -272,7 +324,8 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, InvalidArgumen
         graceMs,
       })
     ),
-    (core) => Effect.sync(() => core.terminate()),
+    // Child processes are reaped before the Scope counts as closed.
+    (core) => Effect.andThen(Effect.sync(() => core.terminate()), awaitSettled),
   )
   return makePool(core, size, poolScope)
 })
