@@ -14,7 +14,8 @@ import { InvalidArgument, type PoolError, SerializationError, type WorkerCrashed
 import { nextChildId } from "../internal/children.ts"
 import * as Task from "../task/Task.ts"
 import { WorkerClient } from "../worker/client.ts"
-import { type HostFactory, threadHost, type WorkerPermissions } from "../worker/host.ts"
+import type { HostFactory, WorkerPermissions } from "../worker/host.ts"
+import { awaitSettled, resolveHost } from "../worker/isolation.ts"
 import { encodePayload, toExit } from "../worker/outcome.ts"
 import { isTransfer, type Transfer } from "../worker/transfer.ts"
 
@@ -70,8 +71,49 @@ export interface SpawnOptions {
    * Deno permissions of the worker: `"inherit"` (default: the parent's), `"none"`, or a
    * descriptor such as `{ read: ["./data"] }`. Anything but `"inherit"` needs
    * `--unstable-worker-options`; a worker can never get more than its parent.
+   *
+   * With `isolation: "process"` the child gets exactly these as `--allow-*` flags
+   * (no unstable flag needed). `"inherit"` then passes the kinds the parent holds in
+   * full (`--allow-read`, not `--allow-read=./data`); loading the task's module needs
+   * read access to it.
    */
   readonly permissions?: WorkerPermissions | undefined
+  /**
+   * What runs the task: `"worker"` (default), a Deno Worker thread, or `"process"`,
+   * a child `deno` process. A process costs more to start but can always be
+   * stopped (`terminate` is a SIGKILL, even for a task stuck in `while (true) {}`),
+   * can have a memory cap (`maxMemoryMb`), and its crash or out-of-memory death
+   * is a `WorkerCrashed`, never the parent's death. Shared-memory objects (`Value`,
+   * `Lock`, `Queue`...) need `"worker"`; `checkpoint()` only sees an interrupt
+   * when the task lets the event loop run. Needs `--allow-run` for the deno executable.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   * import { untrusted } from "./tasks.ts"
+   *
+   * const program = Effect.scoped(Effect.gen(function* () {
+   *   const p = yield* mp.Process.spawn(untrusted, "input", { isolation: "process", maxMemoryMb: 256 })
+   *   return yield* p.join
+   * }))
+   * ```
+   */
+  readonly isolation?: "worker" | "process" | undefined
+  /**
+   * With `isolation: "process"`: the child's V8 heap limit in MiB
+   * (`--max-old-space-size`). A task that needs more dies alone, and `join` fails
+   * with `WorkerCrashed` whose reason says it ran out of memory. Rejected with
+   * `InvalidArgument` for `"worker"`, where no per-thread cap exists.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const options: mp.Process.SpawnOptions = { isolation: "process", maxMemoryMb: 128 }
+   * ```
+   */
+  readonly maxMemoryMb?: number | undefined
   /** @internal How the worker is hosted. */
   readonly host?: HostFactory | undefined
 }
@@ -107,6 +149,7 @@ export const spawn: <P, A, E>(
     if (options.name !== undefined && typeof options.name !== "string") {
       return yield* new InvalidArgument({ argument: "name", message: "name must be a string" })
     }
+    const host = yield* resolveHost(options)
     const anyTask = task as unknown as Task.Task<unknown, unknown, unknown>
     let transfer: Array<Transferable> = []
     let value: unknown = payload
@@ -126,7 +169,7 @@ export const spawn: <P, A, E>(
       exitCode = code
       Deferred.doneUnsafe(done, exit as Exit.Exit<A, E | PoolError>)
     }
-    const client = new WorkerClient({ id, name, host: options.host ?? threadHost, permissions: options.permissions })
+    const client = new WorkerClient({ id, name, host, permissions: options.permissions })
     try {
       client.run(anyTask.moduleUrl, anyTask.name, [encoded.value], {
         onResults: (_start, kinds, values) => {
@@ -139,6 +182,7 @@ export const spawn: <P, A, E>(
       }, transfer)
     } catch (e) {
       client.terminate("the payload could not be sent")
+      yield* awaitSettled
       return yield* new SerializationError({
         taskName: anyTask.name,
         stage: "encode-payload",
@@ -150,7 +194,8 @@ export const spawn: <P, A, E>(
       finish(Exit.interrupt(), TERMINATED_EXIT_CODE)
       client.terminate("the process was terminated")
     })
-    yield* Effect.addFinalizer(() => terminate)
+    // A child process is reaped before the Scope counts as closed.
+    yield* Effect.addFinalizer(() => Effect.andThen(terminate, awaitSettled))
     const handle: Process<A, E> = {
       id,
       name,

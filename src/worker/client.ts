@@ -84,12 +84,15 @@ export class WorkerClient {
         onExit: (exit) => this.died(exit),
       },
     })
+    // Memory cannot be shared with a child process: it gets no interrupt words (its
+    // `checkpoint()` sees INTERRUPT messages instead) and no shared extras.
+    const shared = this.host.isolation === "worker"
     this.host.post({
       t: P.INIT,
       workerId: options.id,
       name: options.name,
-      interrupts: sab,
-      extras: collectExtras(options.id),
+      interrupts: shared ? sab : undefined,
+      extras: shared ? collectExtras(options.id) : {},
     }, [])
   }
 
@@ -189,6 +192,7 @@ export class WorkerClient {
   private died(exit: HostExit): void {
     if (!this.alive) return
     this.alive = false
+    this.exitCode ??= exit.exitCode
     // Locks this worker held are now abandoned: the next acquirer gets LockAbandoned instead of a deadlock.
     markWorkerDead(this.id)
     const error = new WorkerCrashed({

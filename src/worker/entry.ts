@@ -63,7 +63,7 @@ const runtime = makeRuntime({ post })
 self.onmessage = (event: MessageEvent<P.ToWorker>) => {
   const message = event.data
   if (message.t === P.INIT) {
-    checkpointState.words = new Int32Array(message.interrupts)
+    if (message.interrupts !== undefined) checkpointState.words = new Int32Array(message.interrupts)
     applyExtras(message.extras, message.workerId)
     return
   }

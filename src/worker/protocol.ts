@@ -48,8 +48,11 @@ export interface InitMessage {
   readonly t: typeof INIT
   readonly workerId: number
   readonly name: string
-  /** `[requests, ring of 16 chunk ids]`: read by `checkpoint()` without an event-loop turn. */
-  readonly interrupts: SharedArrayBuffer
+  /**
+   * `[requests, ring of 16 chunk ids]`: read by `checkpoint()` without an event-loop turn.
+   * Absent for a child process (memory cannot be shared with it).
+   */
+  readonly interrupts?: SharedArrayBuffer | undefined
   /** Extra shared state installed by other modules (lock ownership), keyed by name. */
   readonly extras: Readonly<Record<string, unknown>>
 }

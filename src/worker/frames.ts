@@ -1,0 +1,125 @@
+/**
+ * Length-prefixed frames for the subprocess host's stdio. A frame is a
+ * 4-byte magic (`FF 00 6D 70`), a 4-byte big-endian body length and the body
+ * (a `node:v8` serialization of one protocol message).
+ *
+ * The child's stdout carries both our frames and whatever the task code
+ * prints. The magic starts with `0xFF`, a byte that never occurs in UTF-8
+ * text, so the reader tells them apart and hands everything that is not a
+ * frame back as raw output (the host passes it through to the parent's
+ * stdout). Writes in the child are whole and come from one thread, so a
+ * print never lands inside a frame.
+ *
+ * @internal
+ * @module
+ */
+
+const MAGIC: ReadonlyArray<number> = [0xff, 0x00, 0x6d, 0x70]
+/** Bytes before the body: magic and length. */
+export const HEADER_BYTES = 8
+
+/** One frame around `body`, ready to write. */
+export const encodeFrame = (body: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(HEADER_BYTES + body.length)
+  out[0] = MAGIC[0]
+  out[1] = MAGIC[1]
+  out[2] = MAGIC[2]
+  out[3] = MAGIC[3]
+  new DataView(out.buffer).setUint32(4, body.length)
+  out.set(body, HEADER_BYTES)
+  return out
+}
+
+/**
+ * Splits a byte stream into frames and raw output. Bodies handed to `onFrame`
+ * may be views into the pushed chunk: use them before `push` returns.
+ */
+export class FrameReader {
+  private readonly header = new Uint8Array(HEADER_BYTES)
+  private headerFill = 0
+  private body: Uint8Array | undefined
+  private bodyFill = 0
+  private readonly onFrame: (body: Uint8Array) => void
+  private readonly onRaw: (bytes: Uint8Array) => void
+
+  constructor(onFrame: (body: Uint8Array) => void, onRaw: (bytes: Uint8Array) => void) {
+    this.onFrame = onFrame
+    this.onRaw = onRaw
+  }
+
+  /** Feeds the next chunk of the stream. */
+  push(chunk: Uint8Array): void {
+    const n = chunk.length
+    let i = 0
+    while (i < n) {
+      if (this.body !== undefined) {
+        const take = Math.min(n - i, this.body.length - this.bodyFill)
+        this.body.set(chunk.subarray(i, i + take), this.bodyFill)
+        this.bodyFill += take
+        i += take
+        if (this.bodyFill === this.body.length) {
+          const body = this.body
+          this.body = undefined
+          this.onFrame(body)
+        }
+        continue
+      }
+      if (this.headerFill === 0 && chunk[i] === MAGIC[0] && n - i >= HEADER_BYTES && this.isMagic(chunk, i)) {
+        // Fast path: a whole header here, and often the whole body too.
+        const length = new DataView(chunk.buffer, chunk.byteOffset + i + 4, 4).getUint32(0)
+        i += HEADER_BYTES
+        if (n - i >= length) {
+          this.onFrame(chunk.subarray(i, i + length))
+          i += length
+        } else {
+          this.body = new Uint8Array(length)
+          this.bodyFill = 0
+        }
+        continue
+      }
+      if (this.headerFill > 0 || chunk[i] === MAGIC[0]) {
+        i = this.collectHeader(chunk, i)
+        continue
+      }
+      let j = chunk.indexOf(MAGIC[0], i)
+      if (j < 0) j = n
+      this.onRaw(chunk.subarray(i, j))
+      i = j
+    }
+  }
+
+  private isMagic(chunk: Uint8Array, i: number): boolean {
+    return chunk[i + 1] === MAGIC[1] && chunk[i + 2] === MAGIC[2] && chunk[i + 3] === MAGIC[3]
+  }
+
+  /** A header split across chunks: collect it byte by byte. */
+  private collectHeader(chunk: Uint8Array, i: number): number {
+    while (this.headerFill < HEADER_BYTES && i < chunk.length) {
+      const b = chunk[i]
+      if (this.headerFill < MAGIC.length && b !== MAGIC[this.headerFill]) {
+        // Not a frame after all: what was collected is raw output; `b` is looked at again.
+        this.onRaw(this.header.slice(0, this.headerFill))
+        this.headerFill = 0
+        return b === MAGIC[0] ? this.startHeader(b, i) : i
+      }
+      this.header[this.headerFill++] = b
+      i++
+    }
+    if (this.headerFill === HEADER_BYTES) {
+      this.headerFill = 0
+      const length = new DataView(this.header.buffer).getUint32(4)
+      if (length === 0) this.onFrame(new Uint8Array(0))
+      else {
+        this.body = new Uint8Array(length)
+        this.bodyFill = 0
+      }
+    }
+    return i
+  }
+
+  private startHeader(b: number, i: number): number {
+    this.header[0] = b
+    this.headerFill = 1
+    return i + 1
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Turns the public `isolation`, `maxMemoryMb` and `permissions` options of
+ * `Process.spawn` and `Pool.make` into a host factory, failing with
+ * `InvalidArgument` up front rather than with a crash loop later.
+ *
+ * @internal
+ * @module
+ */
+import * as Effect from "effect/Effect"
+import { InvalidArgument } from "../errors.ts"
+import { type HostFactory, threadHost, type WorkerPermissions } from "./host.ts"
+import { processesSettled, processHost } from "./process_host.ts"
+
+/** What runs each worker: a Deno Worker thread, or a child `deno` process. */
+export type Isolation = "worker" | "process"
+
+/** The options that choose a host. */
+export interface IsolationOptions {
+  readonly isolation?: Isolation | undefined
+  readonly maxMemoryMb?: number | undefined
+  readonly permissions?: WorkerPermissions | undefined
+  /** Internal override (tests). */
+  readonly host?: HostFactory | undefined
+}
+
+const invalid = (argument: string, message: string) => Effect.fail(new InvalidArgument({ argument, message }))
+
+/** The host factory for `options`, or `InvalidArgument`. */
+export const resolveHost = (options: IsolationOptions): Effect.Effect<HostFactory, InvalidArgument> =>
+  Effect.suspend((): Effect.Effect<HostFactory, InvalidArgument> => {
+    const isolation = options.isolation ?? "worker"
+    if (isolation !== "worker" && isolation !== "process") {
+      return invalid("isolation", `isolation must be "worker" or "process", got ${String(isolation)}`)
+    }
+    const mb = options.maxMemoryMb
+    if (mb !== undefined && !(typeof mb === "number" && Number.isInteger(mb) && mb > 0)) {
+      return invalid("maxMemoryMb", `maxMemoryMb must be a positive integer, got ${String(mb)}`)
+    }
+    if (options.host !== undefined) return Effect.succeed(options.host)
+    if (isolation === "worker") {
+      if (mb !== undefined) {
+        return invalid("maxMemoryMb", `maxMemoryMb needs isolation: "process" (a Worker thread has no heap limit)`)
+      }
+      return Effect.succeed(threadHost)
+    }
+    if (Deno.permissions.querySync({ name: "run", command: Deno.execPath() }).state !== "granted") {
+      return invalid(
+        "isolation",
+        `isolation: "process" needs permission to run the deno executable (--allow-run=${Deno.execPath()})`,
+      )
+    }
+    const escalation = findEscalation(options.permissions)
+    if (escalation !== undefined) return invalid("permissions", escalation)
+    return Effect.succeed(processHost({ maxMemoryMb: mb }))
+  })
+
+/** Awaits the child processes that are ending (nothing to wait for with Worker threads). */
+export const awaitSettled: Effect.Effect<void> = Effect.suspend(() => {
+  const pending = processesSettled()
+  return pending === undefined ? Effect.void : Effect.promise(() => pending)
+})
+
+const FIELD: Record<string, string> = {
+  read: "path",
+  write: "path",
+  ffi: "path",
+  net: "host",
+  import: "host",
+  env: "variable",
+  run: "command",
+  sys: "kind",
+}
+
+/**
+ * A child process can be given anything on the command line, so refuse here
+ * what a Worker thread would be refused: permissions this process lacks.
+ */
+const findEscalation = (permissions: WorkerPermissions | undefined): string | undefined => {
+  if (permissions === undefined || typeof permissions === "string") return undefined
+  for (const [kind, value] of Object.entries(permissions)) {
+    if (value === undefined || value === false || value === "inherit") continue
+    const field = FIELD[kind]
+    if (field === undefined) return `unknown permission kind "${kind}"`
+    const entries: Array<unknown> = value === true ? [undefined] : Array.isArray(value) ? value : [value]
+    for (const entry of entries) {
+      const descriptor: Record<string, unknown> = { name: kind }
+      if (entry !== undefined) descriptor[field] = entry instanceof URL ? decodeURIComponent(entry.pathname) : entry
+      const state = Deno.permissions.querySync(descriptor as unknown as Deno.PermissionDescriptor).state
+      if (state !== "granted") {
+        return `a child process cannot get ${kind} access this process does not have${
+          entry === undefined ? "" : `: ${String(entry)}`
+        }`
+      }
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,117 @@
+/**
+ * The main module of a `"process"` worker: a child `deno` process started by
+ * `process_host.ts`. It runs the same worker runtime as a Worker thread, and
+ * talks to the parent over stdio: frames in on stdin, frames out on stdout
+ * (see `frames.ts`); whatever the task code prints to stdout goes around the
+ * frames and is passed through by the parent.
+ *
+ * As in `entry.ts`, the parent always learns how the worker ends: `close()`
+ * and `Deno.exit()` announce the exit, uncaught errors are reported. Beyond
+ * that, the parent watches the process's exit status.
+ *
+ * The child never outlives its parent: it exits when its stdin closes (the
+ * parent ended, or dropped it), and a watchdog thread kills the process when
+ * the parent is gone even if the main thread is stuck in a busy loop (a
+ * killed parent cannot close anything; the watchdog sees `Deno.ppid` change
+ * when the child is re-parented). `Deno.kill` of its own pid needs no
+ * permission, and the watchdog is loaded from a Blob URL, so it needs no read
+ * permission either.
+ *
+ * @internal
+ * @module
+ */
+import { deserialize, serialize } from "node:v8"
+import { applyExtras } from "../internal/worker_init.ts"
+import { requestInterrupt, state as checkpointState } from "./checkpoint.ts"
+import { encodeFrame, FrameReader } from "./frames.ts"
+import * as P from "./protocol.ts"
+import { makeRuntime } from "./runtime.ts"
+
+const WATCHDOG_MS = 100
+const watchdog = `const parent = Deno.ppid
+setInterval(() => { if (Deno.ppid !== parent) Deno.kill(Deno.pid, "SIGKILL") }, ${WATCHDOG_MS})`
+new Worker(URL.createObjectURL(new Blob([watchdog], { type: "text/javascript" })), { type: "module" })
+
+const realExit = Deno.exit.bind(Deno)
+const stdout = Deno.stdout
+
+const writeAll = (bytes: Uint8Array): void => {
+  let off = 0
+  while (off < bytes.length) off += stdout.writeSync(off === 0 ? bytes : bytes.subarray(off))
+}
+
+// Transfer lists mean nothing across a process boundary: values are copied.
+const post = (message: P.FromWorker, _transfer: Array<Transferable>): void => writeAll(encodeFrame(serialize(message)))
+
+let exiting = false
+const announce = (code: number, reason: string): void => {
+  if (exiting) return
+  exiting = true
+  runtime.flush()
+  post({ t: P.EXIT, code, reason }, [])
+}
+
+const g = globalThis as unknown as { close: () => void; name: string }
+g.close = () => {
+  announce(0, "the worker called close()")
+  realExit(0)
+}
+try {
+  Object.defineProperty(Deno, "exit", {
+    configurable: true,
+    writable: true,
+    value: (code?: number) => {
+      announce(code ?? 0, `the worker called Deno.exit(${code ?? 0})`)
+      return realExit(code)
+    },
+  })
+} catch {
+  // Deno.exit could not be wrapped: the parent still sees the exit status.
+}
+
+const fatal = (e: unknown): void => {
+  if (exiting) return
+  exiting = true
+  runtime.flush()
+  post({ t: P.FATAL, error: P.serializeError(e) }, [])
+}
+globalThis.addEventListener("error", (event) => {
+  event.preventDefault()
+  fatal(event.error ?? new Error(event.message))
+})
+globalThis.addEventListener("unhandledrejection", (event) => {
+  event.preventDefault()
+  fatal(event.reason)
+})
+
+const runtime = makeRuntime({ post })
+
+// A private interrupt ring: `checkpoint()` sees an INTERRUPT once its message
+// has been read, i.e. when the task lets the event loop run.
+const interrupts = new Int32Array(1 + P.INTERRUPT_RING).fill(-1, 1)
+interrupts[0] = 0
+
+const handle = (message: P.ToWorker): void => {
+  switch (message.t) {
+    case P.INIT:
+      g.name = message.name
+      checkpointState.words = interrupts
+      applyExtras(message.extras, message.workerId)
+      return
+    case P.INTERRUPT:
+      requestInterrupt(interrupts, message.c)
+      return runtime.handle(message)
+    default:
+      return runtime.handle(message)
+  }
+}
+
+const reader = new FrameReader(
+  (body) => handle(deserialize(body) as P.ToWorker),
+  () => {/* only frames come from the parent */},
+)
+void (async () => {
+  for await (const chunk of Deno.stdin.readable) reader.push(chunk)
+  // stdin closed: the parent is gone or let us go.
+  realExit(0)
+})()

@@ -1,0 +1,268 @@
+/**
+ * The subprocess host: each worker is a child `deno` process running
+ * `process_entry.ts`, for hard isolation. A busy loop is stopped by SIGKILL,
+ * a V8 heap limit caps memory, and a crash ends only the child.
+ *
+ * - Wire: length-prefixed frames (`frames.ts`) of `node:v8` serialized
+ *   messages, parent -> child on stdin, child -> parent on stdout. What the
+ *   task prints to stdout is passed through to the parent's stdout.
+ * - stderr is passed through to the parent's stderr as it arrives (the
+ *   user's logs and Deno's own errors stay visible) and its last few KB are
+ *   kept, so a crash reason can quote them (and an out-of-memory death is
+ *   recognised by V8's "Fatal JavaScript out of memory" line).
+ * - Exit: the child's status is watched from the start, so a death is seen at
+ *   once, with its exit code or signal. Messages the child wrote before it
+ *   died are read first (the pipes are drained, for at most `DRAIN_MS`).
+ * - No orphans: `terminate` sends SIGKILL at once; the child also exits when
+ *   its stdin closes and has a watchdog for a parent that was killed (see
+ *   `process_entry.ts`); an `unload` listener kills every child when this
+ *   process exits normally.
+ *
+ * @internal
+ * @module
+ */
+import { deserialize, serialize } from "node:v8"
+import { addChild, removeChild } from "../internal/children.ts"
+import { encodeFrame, FrameReader } from "./frames.ts"
+import type { Host, HostExit, HostFactory, WorkerPermissions } from "./host.ts"
+import type * as P from "./protocol.ts"
+
+/** Settings of the child processes beyond the per-host options. */
+export interface ProcessHostConfig {
+  /** V8 old-space limit of each child, in MiB (`--max-old-space-size`). */
+  readonly maxMemoryMb?: number | undefined
+}
+
+const entry = new URL("./process_entry.ts", import.meta.url)
+const entrySpecifier = entry.protocol === "file:" ? decodeURIComponent(entry.pathname) : entry.href
+
+/** How long to wait, after the exit status, for the child's pipes to drain. */
+const DRAIN_MS = 250
+/** How much of the child's stderr to keep for crash reasons. */
+const STDERR_TAIL = 4096
+
+/** Every child not yet reaped: killed on unload; awaited by `processesSettled`. */
+const live = new Set<Deno.ChildProcess>()
+/** Hosts that are ending: resolved when the child is reaped and its pipes are closed. */
+const settling = new Set<Promise<void>>()
+let unloadHooked = false
+
+/**
+ * Resolves when every child process that was terminated or died has been
+ * reaped and its pipes closed (at once when there is none). Scope finalizers
+ * await it, so closing a Scope leaves no process and no pending operation.
+ */
+export const processesSettled = (): Promise<void> | undefined =>
+  settling.size === 0 ? undefined : Promise.all(settling).then(() => undefined)
+
+const killAll = (): void => {
+  for (const child of live) kill(child)
+}
+
+const kill = (child: Deno.ChildProcess): void => {
+  try {
+    child.kill("SIGKILL")
+  } catch {
+    // already exited
+  }
+}
+
+/** Deno permission kinds, in flag order. */
+const KINDS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const
+
+/**
+ * The `--allow-*` flags for `permissions`: `"inherit"` gives the kinds this
+ * process holds in full (a partial grant such as `--allow-read=./data` cannot
+ * be read back, so it is not passed on), `"none"` gives nothing, a descriptor
+ * gives exactly what it lists (`"inherit"` per kind as above).
+ */
+export const permissionFlags = (permissions: WorkerPermissions | undefined): Array<string> => {
+  const p = permissions ?? "inherit"
+  if (p === "none") return []
+  const flags: Array<string> = []
+  for (const kind of KINDS) {
+    const value = p === "inherit" ? "inherit" : (p as Record<string, unknown>)[kind]
+    if (value === undefined || value === false) continue
+    if (value === "inherit") {
+      if (Deno.permissions.querySync({ name: kind } as Deno.PermissionDescriptor).state === "granted") {
+        flags.push(`--allow-${kind}`)
+      }
+    } else if (value === true) flags.push(`--allow-${kind}`)
+    else if (Array.isArray(value) && value.length > 0) {
+      flags.push(`--allow-${kind}=${value.map((v) => v instanceof URL ? decodeURIComponent(v.pathname) : String(v))}`)
+    }
+  }
+  return flags
+}
+
+const writeAll = (file: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void => {
+  let off = 0
+  while (off < bytes.length) off += file.writeSync(bytes.subarray(off))
+}
+
+/** A host that starts a child `deno` process. */
+export const processHost = (config: ProcessHostConfig = {}): HostFactory => (options) => {
+  const args = ["run", "--no-prompt", ...permissionFlags(options.permissions)]
+  if (config.maxMemoryMb !== undefined) args.push(`--v8-flags=--max-old-space-size=${config.maxMemoryMb}`)
+  args.push(entrySpecifier)
+  let child: Deno.ChildProcess
+  try {
+    child = new Deno.Command(Deno.execPath(), {
+      args,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { DENO_NO_UPDATE_CHECK: "1" },
+    }).spawn()
+  } catch (e) {
+    return failedHost(options.events.onExit, e)
+  }
+  if (!unloadHooked) {
+    unloadHooked = true
+    globalThis.addEventListener("unload", killAll)
+  }
+  live.add(child)
+  addChild({ id: options.id, name: options.name, isolation: "process", pid: child.pid })
+
+  let alive = true
+  const stdin = child.stdin.getWriter()
+  let stdinClosed: Promise<void> | undefined
+  const closeStdin = (): Promise<void> => stdinClosed ??= stdin.close().catch(() => {})
+
+  let tail: Uint8Array = new Uint8Array(0)
+  const stdoutReader = child.stdout.getReader()
+  const stderrReader = child.stderr.getReader()
+  const frames = new FrameReader(
+    (body) => {
+      if (!alive) return
+      let message: P.FromWorker
+      try {
+        message = deserialize(body) as P.FromWorker
+      } catch {
+        return end({ reason: "a message from the child process could not be deserialized" })
+      }
+      try {
+        options.events.onMessage(message)
+      } catch (e) {
+        reportError(e)
+      }
+    },
+    (raw) => writeAll(Deno.stdout, raw),
+  )
+  const pump = async (
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    onChunk: (chunk: Uint8Array) => void,
+  ): Promise<void> => {
+    try {
+      for (;;) {
+        const r = await reader.read()
+        if (r.done) return
+        onChunk(r.value)
+      }
+    } catch {
+      // the pipe broke or was cancelled: the exit status tells what happened
+    }
+  }
+  const stdoutDone = pump(stdoutReader, (chunk) => frames.push(chunk))
+  const stderrDone = pump(stderrReader, (chunk) => {
+    writeAll(Deno.stderr, chunk)
+    tail = keepTail(tail, chunk)
+  })
+
+  const end = (exit: HostExit): void => {
+    if (!alive) return
+    alive = false
+    removeChild(options.id)
+    kill(child)
+    options.events.onExit(exit)
+  }
+
+  const settled = child.status.then(async (status) => {
+    live.delete(child)
+    // Read what the child wrote before it died (its last results, EXIT or FATAL, the stderr tail) first.
+    const drained = await within(Promise.all([stdoutDone, stderrDone]), DRAIN_MS)
+    if (!drained) {
+      // A grandchild may hold the pipes open: stop reading them.
+      await Promise.all([stdoutReader.cancel().catch(() => {}), stderrReader.cancel().catch(() => {})])
+    }
+    end(describeExit(status, new TextDecoder().decode(tail), config.maxMemoryMb))
+    await Promise.all([closeStdin(), stdoutDone, stderrDone])
+  })
+  settling.add(settled)
+  settled.then(() => settling.delete(settled))
+
+  const host: Host & { readonly pid: number } = {
+    isolation: "process",
+    pid: child.pid,
+    post: (message, _transfer) => {
+      // Serialize first: a value that cannot be cloned throws here, and nothing is sent.
+      const frame = encodeFrame(serialize(message))
+      if (!alive || stdinClosed !== undefined) return
+      // A write to a dead child fails; its exit status reports the death.
+      stdin.write(frame).catch(() => {})
+    },
+    terminate: () => {
+      if (!alive) return
+      alive = false
+      removeChild(options.id)
+      kill(child)
+      closeStdin()
+    },
+  }
+  return host
+}
+
+/** A host whose process could not be started: it reports its exit on the next turn. */
+const failedHost = (onExit: (exit: HostExit) => void, e: unknown): Host => {
+  let alive = true
+  const reason = `the child process could not be started: ${e instanceof Error ? e.message : String(e)}`
+  const timer = setTimeout(() => {
+    if (!alive) return
+    alive = false
+    onExit({ reason })
+  }, 0)
+  return {
+    isolation: "process",
+    post: () => {},
+    terminate: () => {
+      alive = false
+      clearTimeout(timer)
+    },
+  }
+}
+
+const keepTail = (tail: Uint8Array, chunk: Uint8Array): Uint8Array => {
+  if (chunk.length >= STDERR_TAIL) return chunk.slice(chunk.length - STDERR_TAIL)
+  const keep = Math.min(tail.length, STDERR_TAIL - chunk.length)
+  const out = new Uint8Array(keep + chunk.length)
+  out.set(tail.subarray(tail.length - keep), 0)
+  out.set(chunk, keep)
+  return out
+}
+
+/** Resolves `true` when `promise` settles within `ms`, `false` otherwise; leaves no timer behind. */
+const within = (promise: Promise<unknown>, ms: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms)
+    promise.then(() => {
+      clearTimeout(timer)
+      resolve(true)
+    })
+  })
+
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g
+
+/** The reason, exit code and signal of a child's death. Signal deaths get Python's exit code `-N`. */
+export const describeExit = (status: Deno.CommandStatus, stderr: string, maxMemoryMb?: number): HostExit => {
+  const signal = status.signal ?? undefined
+  const exitCode = signal !== undefined && status.code > 128 ? -(status.code - 128) : status.code
+  if (/out of memory|Reached heap limit/i.test(stderr)) {
+    const limit = maxMemoryMb === undefined ? "" : ` (heap limit maxMemoryMb: ${maxMemoryMb} MB)`
+    return { reason: `the child process ran out of memory${limit}`, exitCode, signal }
+  }
+  const lines = stderr.replace(ANSI, "").split("\n").map((l) => l.trim()).filter((l) => l.length > 0)
+  const last = lines.length === 0 ? "" : `; its stderr ended with: ${lines.slice(-2).join(" | ").slice(-300)}`
+  const how = signal !== undefined ? `was killed by ${signal}` : `exited with code ${status.code}`
+  return { reason: `the child process ${how}${last}`, exitCode, signal }
+}
