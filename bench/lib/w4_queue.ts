@@ -1,0 +1,60 @@
+/**
+ * W4 on this library: a worker puts 100,000 small integers on an `mp.Queue`
+ * (default capacity), the parent takes them: one `put`/`take` per item
+ * (`queue_ms`, as Python does), and batched with `putAll`/`takeUpTo`
+ * (`queue_batched_ms`).
+ *
+ * `deno run -A bench/lib/w4_queue.ts --reps 5`
+ *
+ * @module
+ */
+import { Effect, Fiber } from "effect"
+import * as mp from "../../mod.ts"
+import { check, emit, emitUnavailable, parseArgs, type Samples, since, SIZES } from "../common.ts"
+import { produce, type QueueLike } from "./tasks.ts"
+
+/** The part of `mp.Queue` this program uses. */
+interface QueueModule {
+  readonly make: (options?: { readonly capacity?: number }) => Effect.Effect<QueueLike, unknown, never>
+}
+
+const BATCH = 1000
+
+const rep = (pool: mp.Pool.Pool, make: QueueModule["make"], s: Samples) =>
+  Effect.gen(function* () {
+    const n = SIZES.queueItems
+    for (const batch of [1, BATCH]) {
+      const queue = yield* make()
+      const t = performance.now()
+      const producer = yield* pool.submit(produce, { queue, n, batch })
+      let sum = 0
+      let taken = 0
+      if (batch === 1) {
+        for (; taken < n; taken++) sum += yield* queue.take()
+      } else {
+        while (taken < n) {
+          const xs = yield* queue.takeUpTo(BATCH)
+          for (const x of xs) sum += x
+          taken += xs.length
+        }
+      }
+      check((yield* Fiber.join(producer)) === n, "W4 producer")
+      ;(s[batch === 1 ? "queue_ms" : "queue_batched_ms"] ??= []).push(since(t))
+      check(sum === n * (n - 1) / 2, `W4 queue (batch ${batch})`)
+    }
+  })
+
+if (import.meta.main) {
+  const { reps } = parseArgs(Deno.args)
+  const Queue = (mp as unknown as { Queue?: QueueModule }).Queue
+  if (Queue === undefined) emitUnavailable("mp.Queue is not exported by mod.ts yet")
+  else {
+    await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+      const pool = yield* mp.Pool.make({ size: SIZES.workers })
+      yield* rep(pool, Queue.make, {}) // warm-up
+      const samples: Samples = {}
+      for (let i = 0; i < reps; i++) yield* rep(pool, Queue.make, samples)
+      emit(samples)
+    })))
+  }
+}
