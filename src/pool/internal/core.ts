@@ -136,7 +136,12 @@ export class PoolCore {
             this.schedule()
           } else this.breakPool(slot, describeInitFailure(kinds[0], values[0]))
         },
-        onLost: () => {},
+        // A worker that dies during its initializer (it exited, crashed) would die again in its
+        // replacement: break the pool rather than restart workers forever.
+        onLost: (crash) => {
+          if (this.closed || this.broken !== undefined || slot.state !== "starting") return
+          this.breakPool(slot, `the worker died while running it: ${crash.reason}`)
+        },
       })
     } catch (e) {
       this.breakPool(slot, `the initializer's payload cannot be cloned: ${String(e)}`)
