@@ -37,6 +37,9 @@ export const resolveHost = (options: IsolationOptions): Effect.Effect<HostFactor
       return invalid("maxMemoryMb", `maxMemoryMb must be a positive integer, got ${String(mb)}`)
     }
     if (options.host !== undefined) return Effect.succeed(options.host)
+    // A Worker thread asked for more than this process has would throw NotCapable from its constructor.
+    const escalation = findEscalation(options.permissions)
+    if (escalation !== undefined) return invalid("permissions", escalation)
     if (isolation === "worker") {
       if (mb !== undefined) {
         return invalid("maxMemoryMb", `maxMemoryMb needs isolation: "process" (a Worker thread has no heap limit)`)
@@ -49,8 +52,6 @@ export const resolveHost = (options: IsolationOptions): Effect.Effect<HostFactor
         `isolation: "process" needs permission to run the deno executable (--allow-run=${Deno.execPath()})`,
       )
     }
-    const escalation = findEscalation(options.permissions)
-    if (escalation !== undefined) return invalid("permissions", escalation)
     return Effect.succeed(processHost({ maxMemoryMb: mb }))
   })
 
@@ -72,8 +73,8 @@ const FIELD: Record<string, string> = {
 }
 
 /**
- * A child process can be given anything on the command line, so refuse here
- * what a Worker thread would be refused: permissions this process lacks.
+ * Permissions this process lacks: a Worker thread would be refused them with a
+ * defect, and a child process could be given them on the command line.
  */
 const findEscalation = (permissions: WorkerPermissions | undefined): string | undefined => {
   if (permissions === undefined || typeof permissions === "string") return undefined
@@ -87,7 +88,7 @@ const findEscalation = (permissions: WorkerPermissions | undefined): string | un
       if (entry !== undefined) descriptor[field] = entry instanceof URL ? decodeURIComponent(entry.pathname) : entry
       const state = Deno.permissions.querySync(descriptor as unknown as Deno.PermissionDescriptor).state
       if (state !== "granted") {
-        return `a child process cannot get ${kind} access this process does not have${
+        return `a worker cannot get ${kind} access this process does not have${
           entry === undefined ? "" : `: ${String(entry)}`
         }`
       }

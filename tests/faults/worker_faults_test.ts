@@ -18,7 +18,6 @@ import * as faults from "../fixtures/fault_tasks.ts"
 import { brokenModule } from "../fixtures/fault_import_throws.ts"
 import { slowInBrokenModule } from "../fixtures/fault_import_escapes.ts"
 import * as tasks from "../fixtures/tasks.ts"
-import { childPids } from "../support/isolation.ts"
 import { eventually, test } from "../support/mod.ts"
 
 /** The pool still serves: a map over a few payloads returns the right values. */
@@ -182,7 +181,7 @@ test(
     Effect.gen(function* () {
       const pool = yield* mp.Pool.make({ size: 2, isolation: "process" })
       yield* serves(pool)
-      const victim = childPids(mp.activeChildren())[0]
+      const victim = mp.activeChildren().flatMap((c) => c.pid ?? [])[0]
       const n = 40
       const [exits] = yield* Effect.all([
         pool.mapExit(tasks.sleep, Array.from({ length: n }, () => 50), { chunkSize: 1 }),
