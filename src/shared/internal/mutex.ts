@@ -67,18 +67,23 @@ export const tryLock = (i32: Int32Array, index: number): boolean =>
   Atomics.compareExchange(i32, index, UNLOCKED, currentOwnerId()) === UNLOCKED
 
 /**
- * Takes the mutex if it is free, or over from a dead holder. Returns `"ok"`,
- * `"abandoned"` (taken over, now held), or `"busy"`.
+ * Takes the mutex if it is free, or over from a dead holder. Never waits.
+ * Returns `TAKEN`, `BUSY`, or (a positive number) the id of the dead owner it
+ * took the mutex over from; the mutex is held then.
  */
-export const tryLockRobust = (i32: Int32Array, index: number): "ok" | "abandoned" | "busy" => {
+export const tryLockRobust = (i32: Int32Array, index: number): number => {
   const me = currentOwnerId()
   const c = Atomics.compareExchange(i32, index, UNLOCKED, me)
-  if (c === UNLOCKED) return "ok"
-  if (isOwnerDead(c & OWNER_MASK) && Atomics.compareExchange(i32, index, c, me | (c & WAITERS)) === c) {
-    return "abandoned"
-  }
-  return "busy"
+  if (c === UNLOCKED) return TAKEN
+  const owner = c & OWNER_MASK
+  if (isOwnerDead(owner) && Atomics.compareExchange(i32, index, c, me | (c & WAITERS)) === c) return owner
+  return BUSY
 }
+
+/** `tryLockRobust`: taken. */
+export const TAKEN = 0
+/** `tryLockRobust`: held by a live thread. */
+export const BUSY = -1
 
 let lastDead = 0
 
@@ -107,22 +112,47 @@ const step = (i32: Int32Array, index: number, me: number, waited: boolean): numb
   return UNLOCKED // raced every time: the caller tries again
 }
 
+/** Runs an effect interruptibly inside an `uninterruptibleMask` (or as is). */
+export type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+const asIs: Restore = (effect) => effect
+
 /**
  * Takes the mutex, waiting without blocking the event loop. Fails with
  * `LockAbandoned` when it took the mutex over from a dead holder: the mutex is
- * then held by the caller (see the module doc). Interruptible while waiting;
- * to never lose a taken lock, run it under `uninterruptibleMask` and restore
- * only this effect.
+ * then held by the caller (see the module doc).
+ *
+ * Only the waits go through `restore`: run `lock` inside `uninterruptibleMask`
+ * and pass its `restore`, and an interruption can land only while waiting,
+ * never between taking the mutex and your code that will release it.
  */
-export const lock = (i32: Int32Array, index: number, primitive: string = "lock"): Effect.Effect<void, LockAbandoned> =>
+export const lock = (
+  i32: Int32Array,
+  index: number,
+  primitive: string = "lock",
+  restore: Restore = asIs,
+): Effect.Effect<void, LockAbandoned> =>
+  Effect.flatMap(lockStatus(i32, index, primitive, restore), (e) => e === undefined ? Effect.void : Effect.fail(e))
+
+/**
+ * Like `lock`, but reports a take-over from a dead holder as its result (the
+ * `LockAbandoned` to raise) instead of failing; `undefined` otherwise. The
+ * mutex is held when it succeeds either way.
+ */
+export const lockStatus = (
+  i32: Int32Array,
+  index: number,
+  primitive: string = "lock",
+  restore: Restore = asIs,
+): Effect.Effect<LockAbandoned | undefined> =>
   Effect.suspend(() => {
     const me = currentOwnerId()
-    const loop = (waited: boolean): Effect.Effect<void, LockAbandoned> => {
+    const loop = (waited: boolean): Effect.Effect<LockAbandoned | undefined> => {
       const r = step(i32, index, me, waited)
-      if (r === "ok") return Effect.void
-      if (r === "abandoned") return Effect.fail(new LockAbandoned({ primitive, ownerId: lastDead }))
+      if (r === "ok") return Effect.succeed(undefined)
+      if (r === "abandoned") return Effect.succeed(new LockAbandoned({ primitive, ownerId: lastDead }))
       if (r === UNLOCKED) return Effect.suspend(() => loop(waited))
-      return Effect.flatMap(wait(i32, index, r, CHECK_MS), () => loop(true))
+      return Effect.flatMap(restore(wait(i32, index, r, CHECK_MS)), () => loop(true))
     }
     return loop(false)
   })
@@ -176,3 +206,20 @@ export const lockBlocking = (
     waited = true
   }
 }
+
+/**
+ * Waits until the mutex is free (or its holder is dead), without taking it.
+ * Sets `WAITERS` so that `unlock` wakes this waiter; only the waits go
+ * through `restore`.
+ */
+export const awaitFree = (i32: Int32Array, index: number, restore: Restore = asIs): Effect.Effect<void> =>
+  Effect.suspend(function loop(): Effect.Effect<void> {
+    for (let spin = 0; spin < SPINS; spin++) {
+      const c = Atomics.load(i32, index)
+      if (c === UNLOCKED || isOwnerDead(c & OWNER_MASK)) return Effect.void
+    }
+    const c = Atomics.load(i32, index)
+    if (c === UNLOCKED || isOwnerDead(c & OWNER_MASK)) return Effect.void
+    if ((c & WAITERS) === 0 && Atomics.compareExchange(i32, index, c, c | WAITERS) !== c) return loop()
+    return Effect.flatMap(restore(wait(i32, index, c | WAITERS, CHECK_MS)), loop)
+  })

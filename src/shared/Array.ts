@@ -1,0 +1,292 @@
+/**
+ * A fixed-length array of numbers in shared memory, guarded by its own lock:
+ * Python's `multiprocessing.Array`. Pass it to a worker in a task payload and
+ * both sides read and write the same memory.
+ *
+ * `get`, `set`, `update`, `toArray` and `setAll` take the array's lock (an
+ * `RLock` unless you give one); `getLock()` guards longer sections. `view()`
+ * is a typed array over the same memory for bulk numeric work, with no
+ * locking at all: take the lock yourself around it when others write. For an
+ * array without a lock, see `RawArray`. Types as for `Value`.
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import type { InvalidArgument } from "../errors.ts"
+import { registerReviver, revive } from "../internal/revive.ts"
+import { IndexOutOfRange, type LockAbandoned } from "./errors.ts"
+import { withGuard } from "./internal/guard.ts"
+import { allocate, checkIndex, checkValue, resolve } from "./internal/storage.ts"
+import { Cells, hidden, type SharedType, specOf, type ValueOf, type ViewOf } from "./internal/types.ts"
+import type { Lock } from "./Lock.ts"
+import "./Lock.ts" // registers the reviver of a given Lock
+import { RLock } from "./RLock.ts"
+
+export type { SharedType, ValueOf, ViewOf } from "./internal/types.ts"
+
+const BRAND = "Array"
+
+/** Options of `make`. */
+export interface ArrayOptions {
+  /** The lock that guards the array: a fresh `RLock` by default. */
+  readonly lock?: Lock | RLock | undefined
+}
+
+/**
+ * A shared fixed-length array of element type `T`, with its own lock.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const arr = yield* mp.Array.make("d", [1, 2, 3])
+ *   yield* arr.update(0, (x) => x * 10)
+ *   console.log(yield* arr.toArray()) // [10, 2, 3]
+ * })
+ * ```
+ */
+export class SharedArray<T extends SharedType = SharedType> {
+  /** The brand that lets the worker runtime revive a cloned array. */
+  readonly __mp: "Array" = BRAND
+  /** The element type, as given to `make`. */
+  readonly type: T
+  /** The memory holding the elements. */
+  readonly buffer: SharedArrayBuffer
+  /** The number of elements. */
+  readonly length: number
+  /** The lock that guards it. */
+  readonly lock: Lock | RLock
+  /** @internal */
+  declare readonly cells: Cells
+
+  /** @internal Use `make`. */
+  constructor(type: T, buffer: SharedArrayBuffer, length: number, lock: Lock | RLock) {
+    this.type = type
+    this.buffer = buffer
+    this.length = length
+    this.lock = lock
+    hidden(this, "cells", new Cells(specOf(type)!, buffer, 0, length))
+  }
+
+  /**
+   * Reads element `i` (under the lock). Fails with `IndexOutOfRange`.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const first = (a: mp.Array.SharedArray<"i">) => a.get(0)
+   * ```
+   */
+  get(i: number): Effect.Effect<ValueOf<T>, IndexOutOfRange | LockAbandoned> {
+    return Effect.suspend((): Effect.Effect<ValueOf<T>, IndexOutOfRange | LockAbandoned> => {
+      const e = checkIndex(i, this.length)
+      if (e !== undefined) return Effect.fail(e)
+      return withGuard(this.lock.guard, Effect.sync(() => this.cells.load(i) as ValueOf<T>))
+    })
+  }
+
+  /**
+   * Writes element `i` (under the lock). Fails with `IndexOutOfRange`, or
+   * `InvalidArgument` when `v` does not fit the type.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const clearFirst = (a: mp.Array.SharedArray<"i">) => a.set(0, 0)
+   * ```
+   */
+  set(i: number, v: ValueOf<T>): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned> {
+    return Effect.suspend((): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned> => {
+      const e = checkIndex(i, this.length) ?? checkValue(this.cells.spec, v, "value")
+      if (e !== undefined) return Effect.fail(e)
+      return withGuard(this.lock.guard, Effect.sync(() => this.cells.store(i, v)))
+    })
+  }
+
+  /**
+   * Replaces element `i` with `f(current)` under the lock; succeeds with the
+   * new value.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const bump = (a: mp.Array.SharedArray<"i">, i: number) => a.update(i, (x) => x + 1)
+   * ```
+   */
+  update(
+    i: number,
+    f: (current: ValueOf<T>) => ValueOf<T>,
+  ): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument | LockAbandoned> {
+    return Effect.suspend((): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument | LockAbandoned> => {
+      const e = checkIndex(i, this.length)
+      if (e !== undefined) return Effect.fail(e)
+      return withGuard(
+        this.lock.guard,
+        Effect.suspend((): Effect.Effect<ValueOf<T>, InvalidArgument> => {
+          const next = f(this.cells.load(i) as ValueOf<T>)
+          const bad = checkValue(this.cells.spec, next, "value")
+          if (bad !== undefined) return Effect.fail(bad)
+          this.cells.store(i, next)
+          return Effect.succeed(next)
+        }),
+      )
+    })
+  }
+
+  /**
+   * A consistent copy of every element (taken under the lock): Python's `arr[:]`.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const snapshot = (a: mp.Array.SharedArray<"d">) => a.toArray()
+   * ```
+   */
+  toArray(): Effect.Effect<Array<ValueOf<T>>, LockAbandoned> {
+    return withGuard(
+      this.lock.guard,
+      Effect.sync(() => {
+        const out: Array<ValueOf<T>> = []
+        for (let i = 0; i < this.length; i++) out.push(this.cells.load(i) as ValueOf<T>)
+        return out
+      }),
+    )
+  }
+
+  /**
+   * Writes `values` from index `offset` (default 0) in one locked step.
+   * Fails with `IndexOutOfRange` when they do not fit, or `InvalidArgument`
+   * for a value of the wrong type; nothing is written then.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const fill = (a: mp.Array.SharedArray<"i">) => a.setAll([1, 2, 3])
+   * ```
+   */
+  setAll(
+    values: ReadonlyArray<ValueOf<T>>,
+    offset: number = 0,
+  ): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned> {
+    return Effect.suspend((): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned> => {
+      if (!Number.isInteger(offset) || offset < 0 || offset + values.length > this.length) {
+        const index = Number.isInteger(offset) && offset >= 0 ? offset + values.length - 1 : offset
+        return Effect.fail(new IndexOutOfRange({ index, length: this.length }))
+      }
+      for (let i = 0; i < values.length; i++) {
+        const bad = checkValue(this.cells.spec, values[i], `values[${i}]`)
+        if (bad !== undefined) return Effect.fail(bad)
+      }
+      return withGuard(
+        this.lock.guard,
+        Effect.sync(() => {
+          for (let i = 0; i < values.length; i++) this.cells.store(offset + i, values[i])
+        }),
+      )
+    })
+  }
+
+  /**
+   * A typed array over the same shared memory, for bulk numeric work. No
+   * locking: hold `getLock()` around it when other workers write.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const sum = (a: mp.Array.SharedArray<"d">) => a.getLock().withLock(Effect.sync(() => a.view().reduce((s, x) => s + x, 0)))
+   * ```
+   */
+  view(): ViewOf<T> {
+    return this.cells.view as ViewOf<T>
+  }
+
+  /**
+   * The lock that guards the array (Python's `get_lock()`).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const lockOf = (a: mp.Array.SharedArray<"i">) => a.getLock()
+   * ```
+   */
+  getLock(): Lock | RLock {
+    return this.lock
+  }
+}
+
+/**
+ * Creates a shared array of `type`: `lengthOrValues` is either a length
+ * (zero-filled) or the initial elements. Fails with `InvalidArgument` for an
+ * unknown type, a bad length or an element that does not fit the type.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const zeros = yield* mp.Array.make("i", 10)
+ *   const xs = yield* mp.Array.make("d", [0.5, 1.5])
+ * })
+ * ```
+ */
+export const make = <T extends SharedType>(
+  type: T,
+  lengthOrValues: number | ReadonlyArray<ValueOf<T>>,
+  options?: ArrayOptions,
+): Effect.Effect<SharedArray<T>, InvalidArgument> =>
+  Effect.flatMap(resolve(type), (spec) => {
+    const values = typeof lengthOrValues === "number" ? undefined : lengthOrValues
+    const length = typeof lengthOrValues === "number" ? lengthOrValues : lengthOrValues.length
+    return Effect.map(
+      allocate(spec, length, values, "lengthOrValues"),
+      (cells) =>
+        new SharedArray(
+          type,
+          cells.view.buffer as SharedArrayBuffer,
+          length,
+          options?.lock ?? new RLock(new SharedArrayBuffer(12), 0),
+        ),
+    )
+  })
+
+/**
+ * Whether `u` is a shared `Array` (also one revived in a worker).
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const check = (u: unknown): boolean => mp.Array.isArray(u)
+ * ```
+ */
+export const isArray = (u: unknown): u is SharedArray => u instanceof SharedArray
+
+/**
+ * A Schema for a shared `Array` in a task's payload or result schema.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const Payload = Schema.Struct({ data: mp.Array.schema })
+ * ```
+ */
+export const schema: Schema.declare<SharedArray> = Schema.declare(isArray, { title: "Array" })
+
+registerReviver(BRAND, (plain) => {
+  const p = plain as unknown as SharedArray
+  return new SharedArray(p.type, p.buffer, p.length, revive(p.lock) as Lock | RLock)
+})

@@ -1,0 +1,323 @@
+/**
+ * A barrier for a fixed number of parties across workers: Python's
+ * `multiprocessing.Barrier`. Each party calls `wait`; when the last one
+ * arrives, all are released together and the barrier is ready for the next
+ * round. `wait` succeeds with the party's arrival index (`0 .. parties - 1`).
+ *
+ * A broken barrier is a typed error, `BrokenBarrier`, for every waiting and
+ * every later party until `reset`: after `abort`, after a party's `timeout`
+ * elapsed (the option of `make` or of `wait`), after a waiting party was
+ * interrupted (an Effect timeout included: a party that leaves would make the
+ * others wait forever), or for the parties waiting when `reset` is called.
+ *
+ * Layout (Int32 words): `[mutex, count, phase, reason, parties, outcome x 64]`
+ * where `phase` is `generation << 1 | broken` (waiters sleep on it) and
+ * `outcome[g % 64]` tells the parties of generation `g` whether it tripped or
+ * was reset.
+ *
+ * @module
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { InvalidArgument } from "../errors.ts"
+import { notifyAll, wait } from "../internal/futex.ts"
+import { registerReviver } from "../internal/revive.ts"
+import { BrokenBarrier, type BrokenBarrierReason } from "./errors.ts"
+import * as mutex from "./internal/mutex.ts"
+import { hidden } from "./internal/types.ts"
+
+const BRAND = "Barrier"
+const MUTEX = 0
+const COUNT = 1
+const PHASE = 2
+const REASON = 3
+const PARTIES = 4
+const OUTCOME = 5
+const HISTORY = 64
+const WORDS = OUTCOME + HISTORY
+const TRIPPED = 1
+const RESET = 2
+const REASONS: ReadonlyArray<BrokenBarrierReason> = [
+  "aborted",
+  "aborted",
+  "timeout",
+  "interrupted",
+  "reset",
+  "abandoned",
+]
+const code = (reason: BrokenBarrierReason): number => REASONS.indexOf(reason, 1)
+
+/** Options of `make` and `wait`. */
+export interface BarrierOptions {
+  /** How long a party waits for the others before it breaks the barrier. Default: forever. */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
+ * A cross-worker barrier for `parties` parties.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const barrier = yield* mp.Barrier.make(2)
+ *   const party = (name: string) => Effect.andThen(barrier.wait(), Effect.log(`${name} passed`))
+ *   yield* Effect.all([party("a"), party("b")], { concurrency: 2 })
+ * })
+ * ```
+ */
+export class Barrier {
+  /** The brand that lets the worker runtime revive a cloned barrier. */
+  readonly __mp: "Barrier" = BRAND
+  /** The memory holding the barrier's words. */
+  readonly buffer: SharedArrayBuffer
+  /** The default timeout of `wait`, in milliseconds (Infinity for none). */
+  readonly timeoutMs: number
+  /** @internal */
+  declare readonly i32: Int32Array
+
+  /** @internal Use `make`. */
+  constructor(buffer: SharedArrayBuffer, timeoutMs: number) {
+    this.buffer = buffer
+    this.timeoutMs = timeoutMs
+    hidden(this, "i32", new Int32Array(buffer))
+  }
+
+  /**
+   * The number of parties needed to pass.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const n = (b: mp.Barrier.Barrier) => b.parties
+   * ```
+   */
+  get parties(): number {
+    return this.i32[PARTIES]
+  }
+
+  /**
+   * Waits for the other parties; succeeds with this party's arrival index.
+   * Fails with `BrokenBarrier` when the barrier is or becomes broken.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const sync = (b: mp.Barrier.Barrier) => b.wait({ timeout: "5 seconds" })
+   * ```
+   */
+  wait(options?: BarrierOptions): Effect.Effect<number, BrokenBarrier> {
+    const i32 = this.i32
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(this.locked(), (): Effect.Effect<number, BrokenBarrier> => {
+        const phase = Atomics.load(i32, PHASE)
+        if ((phase & 1) !== 0) return this.unlockAndFail()
+        const generation = phase >>> 1
+        const index = Atomics.add(i32, COUNT, 1)
+        if (index + 1 >= i32[PARTIES]) {
+          Atomics.store(i32, COUNT, 0)
+          Atomics.store(i32, OUTCOME + (generation % HISTORY), TRIPPED)
+          Atomics.store(i32, PHASE, ((generation + 1) << 1) >>> 0)
+          notifyAll(i32, PHASE)
+          mutex.unlock(i32, MUTEX)
+          return Effect.succeed(index)
+        }
+        mutex.unlock(i32, MUTEX)
+        const timeoutMs = options?.timeout === undefined ? this.timeoutMs : Duration.toMillis(options.timeout)
+        const deadline = performance.now() + timeoutMs
+        const loop: Effect.Effect<number, BrokenBarrier> = Effect.suspend(() => {
+          const now = Atomics.load(i32, PHASE)
+          if (now >>> 1 !== generation) {
+            return Atomics.load(i32, OUTCOME + (generation % HISTORY)) === TRIPPED
+              ? Effect.succeed(index)
+              : Effect.fail(new BrokenBarrier({ reason: "reset" }))
+          }
+          if ((now & 1) !== 0) return Effect.fail(this.brokenError())
+          const left = deadline - performance.now()
+          if (left <= 0) return this.breakIfCurrent(generation, "timeout")
+          return Effect.flatMap(
+            Effect.onInterrupt(
+              restore(wait(i32, PHASE, now, left)),
+              () => Effect.ignore(this.breakIfCurrent(generation, "interrupted")),
+            ),
+            () => loop,
+          )
+        })
+        return loop
+      })
+    )
+  }
+
+  /**
+   * Breaks the barrier: every waiting and later party fails with
+   * `BrokenBarrier` ("aborted") until `reset`.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const giveUp = (b: mp.Barrier.Barrier) => b.abort()
+   * ```
+   */
+  abort(): Effect.Effect<void> {
+    return Effect.uninterruptible(Effect.flatMap(this.locked(), () => {
+      this.breakLocked("aborted")
+      mutex.unlock(this.i32, MUTEX)
+      return Effect.void
+    }))
+  }
+
+  /**
+   * Returns the barrier to its empty, unbroken state. Parties waiting right
+   * now fail with `BrokenBarrier` ("reset").
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const again = (b: mp.Barrier.Barrier) => b.reset()
+   * ```
+   */
+  reset(): Effect.Effect<void> {
+    const i32 = this.i32
+    return Effect.uninterruptible(Effect.flatMap(this.locked(), () => {
+      const generation = Atomics.load(i32, PHASE) >>> 1
+      Atomics.store(i32, COUNT, 0)
+      Atomics.store(i32, REASON, 0)
+      Atomics.store(i32, OUTCOME + (generation % HISTORY), RESET)
+      Atomics.store(i32, PHASE, ((generation + 1) << 1) >>> 0)
+      notifyAll(i32, PHASE)
+      mutex.unlock(i32, MUTEX)
+      return Effect.void
+    }))
+  }
+
+  /**
+   * The number of parties waiting right now.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const waiting = (b: mp.Barrier.Barrier) => b.nWaiting()
+   * ```
+   */
+  nWaiting(): Effect.Effect<number> {
+    return Effect.sync(() => Atomics.load(this.i32, COUNT))
+  }
+
+  /**
+   * Whether the barrier is broken.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const check = (b: mp.Barrier.Barrier) => b.isBroken()
+   * ```
+   */
+  isBroken(): Effect.Effect<boolean> {
+    return Effect.sync(() => (Atomics.load(this.i32, PHASE) & 1) !== 0)
+  }
+
+  /**
+   * Takes the barrier's own mutex. Its sections are synchronous, so a holder
+   * that died mid-section is the only way to find it abandoned: break then.
+   */
+  private locked(): Effect.Effect<void> {
+    return Effect.map(mutex.lockStatus(this.i32, MUTEX, "barrier"), (abandoned) => {
+      if (abandoned !== undefined) this.breakLocked("abandoned")
+    })
+  }
+
+  /** Breaks the barrier; the caller holds the mutex. */
+  private breakLocked(reason: BrokenBarrierReason): void {
+    const i32 = this.i32
+    if ((Atomics.load(i32, PHASE) & 1) !== 0) return
+    Atomics.store(i32, REASON, code(reason))
+    Atomics.or(i32, PHASE, 1)
+    Atomics.store(i32, COUNT, 0)
+    notifyAll(i32, PHASE)
+  }
+
+  /** Breaks the barrier if it is still in `generation`, and fails. */
+  private breakIfCurrent(generation: number, reason: BrokenBarrierReason): Effect.Effect<never, BrokenBarrier> {
+    return Effect.flatMap(this.locked(), () => {
+      if (Atomics.load(this.i32, PHASE) >>> 1 === generation) this.breakLocked(reason)
+      mutex.unlock(this.i32, MUTEX)
+      return Effect.fail(this.brokenError())
+    })
+  }
+
+  /** Releases the mutex and fails with the reason the barrier is broken. */
+  private unlockAndFail(): Effect.Effect<never, BrokenBarrier> {
+    const error = this.brokenError()
+    mutex.unlock(this.i32, MUTEX)
+    return Effect.fail(error)
+  }
+
+  /** The error for the reason the barrier is broken. */
+  private brokenError(): BrokenBarrier {
+    return new BrokenBarrier({ reason: REASONS[Atomics.load(this.i32, REASON)] ?? "aborted" })
+  }
+}
+
+/**
+ * Creates a barrier for `parties` parties (a positive integer, else
+ * `InvalidArgument`), with an optional default `timeout` for `wait`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const barrier = Effect.runSync(mp.Barrier.make(4, { timeout: "10 seconds" }))
+ * ```
+ */
+export const make = (parties: number, options?: BarrierOptions): Effect.Effect<Barrier, InvalidArgument> =>
+  Effect.suspend(() => {
+    if (!Number.isInteger(parties) || parties < 1 || parties >= 2 ** 31) {
+      return Effect.fail(
+        new InvalidArgument({ argument: "parties", message: `parties is a positive integer, got ${parties}` }),
+      )
+    }
+    const buffer = new SharedArrayBuffer(4 * WORDS)
+    new Int32Array(buffer)[PARTIES] = parties
+    const timeoutMs = options?.timeout === undefined ? Infinity : Duration.toMillis(options.timeout)
+    return Effect.succeed(new Barrier(buffer, timeoutMs))
+  })
+
+/**
+ * Whether `u` is a `Barrier` (also one revived in a worker).
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const check = (u: unknown): boolean => mp.Barrier.isBarrier(u)
+ * ```
+ */
+export const isBarrier = (u: unknown): u is Barrier => u instanceof Barrier
+
+/**
+ * A Schema for a `Barrier` in a task's payload or result schema.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const Payload = Schema.Struct({ barrier: mp.Barrier.schema })
+ * ```
+ */
+export const schema: Schema.declare<Barrier> = Schema.declare(isBarrier, { title: "Barrier" })
+
+registerReviver(BRAND, (plain) => {
+  const p = plain as unknown as Barrier
+  return new Barrier(p.buffer, p.timeoutMs)
+})

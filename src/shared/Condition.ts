@@ -1,0 +1,291 @@
+/**
+ * A condition variable shared across workers: Python's
+ * `multiprocessing.Condition`. It is bound to a lock (a fresh `RLock` by
+ * default, or the `Lock`/`RLock` you give); `wait` must be called while
+ * holding it, releases it while waiting, and takes it back before returning.
+ * `notify(n)` wakes up to `n` of the fibers waiting at that moment and
+ * `notifyAll` all of them, in any worker.
+ *
+ * How: the words `[seq, waiting, toWake]` are changed only under the lock. A
+ * waiter counts itself in `waiting`, notes `seq`, releases the lock and
+ * sleeps on `seq`. `notify(n)` raises `toWake` by up to `n` (never above
+ * `waiting`) and bumps `seq`, waking the sleepers; each takes the lock back
+ * and claims one unit of `toWake` if it was waiting before that bump, else
+ * sleeps again. A waiter interrupted (or timed out) while sleeping takes the
+ * lock back (uninterruptibly, as Python does), leaves the count and, if it
+ * had been notified, leaves its unit to the others, so no notification is
+ * lost. As everywhere, use `waitFor` or re-check your predicate after `wait`.
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import { notifyAll as futexNotifyAll, wait as futexWait } from "../internal/futex.ts"
+import { currentOwnerId } from "../internal/owner.ts"
+import { registerReviver, revive } from "../internal/revive.ts"
+import { type LockAbandoned, NotLockOwner } from "./errors.ts"
+import * as mutex from "./internal/mutex.ts"
+import { hidden } from "./internal/types.ts"
+import type { Lock } from "./Lock.ts"
+import "./Lock.ts" // registers the reviver of a given Lock
+import { RLock } from "./RLock.ts"
+
+const BRAND = "Condition"
+const SEQ = 0
+const WAITING = 1
+const TO_WAKE = 2
+
+const owns = (lock: Lock | RLock, fiberId: number): boolean =>
+  lock instanceof RLock ? lock.ownedBy(fiberId) : mutex.isHeldByCurrentThread(lock.i32, lock.index)
+
+const releaseFully = (lock: Lock | RLock): number => {
+  if (lock instanceof RLock) return lock.releaseAll()
+  mutex.unlock(lock.i32, lock.index)
+  return 1
+}
+
+const retake = (lock: Lock | RLock, saved: number): Effect.Effect<LockAbandoned | undefined> =>
+  lock instanceof RLock ? lock.retake(saved, (e) => e) : mutex.lockStatus(lock.i32, lock.index, "lock")
+
+/**
+ * A cross-worker condition variable over a `Lock` or `RLock`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const items = yield* mp.Value.make("i", 0)
+ *   const cond = yield* mp.Condition.make()
+ *   const consume = cond.withLock(Effect.andThen(
+ *     cond.waitFor(Effect.map(items.get(), (n) => n > 0)),
+ *     items.update((n) => n - 1),
+ *   ))
+ *   const produce = cond.withLock(Effect.andThen(items.update((n) => n + 1), cond.notify()))
+ *   yield* Effect.all([consume, produce], { concurrency: 2 })
+ * })
+ * ```
+ */
+export class Condition {
+  /** The brand that lets the worker runtime revive a cloned condition. */
+  readonly __mp: "Condition" = BRAND
+  /** The memory holding the condition's words. */
+  readonly buffer: SharedArrayBuffer
+  /** The lock the condition is bound to. */
+  readonly lock: Lock | RLock
+  /** @internal */
+  declare readonly i32: Int32Array
+
+  /** @internal Use `make`. */
+  constructor(buffer: SharedArrayBuffer, lock: Lock | RLock) {
+    this.buffer = buffer
+    this.lock = lock
+    hidden(this, "i32", new Int32Array(buffer))
+  }
+
+  /**
+   * Runs `effect` holding the condition's lock.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const signal = (c: mp.Condition.Condition) => c.withLock(c.notifyAll())
+   * ```
+   */
+  withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | LockAbandoned, R> {
+    return this.lock.withLock(effect)
+  }
+
+  /**
+   * Takes the condition's lock for the rest of the current Scope.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const locked = (c: mp.Condition.Condition) => Effect.scoped(Effect.andThen(c.acquire(), c.notify()))
+   * ```
+   */
+  acquire(): Effect.Effect<void, LockAbandoned, Scope.Scope> {
+    return this.lock.acquire()
+  }
+
+  /**
+   * Releases the lock, waits for a `notify`, and takes the lock back. Must be
+   * called holding the lock (else `NotLockOwner`). Fails with `LockAbandoned`
+   * when taking the lock back took it over from a dead worker (the lock is
+   * held then). May return without a matching notify: re-check, or use
+   * `waitFor`.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const once = (c: mp.Condition.Condition) => c.withLock(c.wait().pipe(Effect.timeoutOption("1 second")))
+   * ```
+   */
+  wait(): Effect.Effect<void, LockAbandoned | NotLockOwner> {
+    const i32 = this.i32
+    const lock = this.lock
+    return Effect.withFiber((fiber): Effect.Effect<void, LockAbandoned | NotLockOwner> => {
+      if (!owns(lock, fiber.id)) return Effect.fail(this.notOwner())
+      return Effect.uninterruptibleMask((restore) => {
+        Atomics.add(i32, WAITING, 1)
+        const sleep = (seq: number, saved: number): Effect.Effect<void, LockAbandoned> =>
+          Effect.flatMap(
+            Effect.exit(restore(futexWait(i32, SEQ, seq))),
+            (slept) =>
+              Effect.flatMap(retake(lock, saved), (abandoned): Effect.Effect<void, LockAbandoned> => {
+                if (Exit.isFailure(slept)) {
+                  // Interrupted: leave, and leave any notification to the others.
+                  const waiting = Atomics.sub(i32, WAITING, 1) - 1
+                  if (Atomics.load(i32, TO_WAKE) > waiting) Atomics.store(i32, TO_WAKE, waiting)
+                  return slept
+                }
+                const now = Atomics.load(i32, SEQ)
+                if (now !== seq && Atomics.load(i32, TO_WAKE) > 0) {
+                  Atomics.sub(i32, TO_WAKE, 1)
+                  Atomics.sub(i32, WAITING, 1)
+                  return abandoned === undefined ? Effect.void : Effect.fail(abandoned)
+                }
+                if (abandoned !== undefined) {
+                  Atomics.sub(i32, WAITING, 1)
+                  return Effect.fail(abandoned)
+                }
+                return sleep(now, releaseFully(lock))
+              }),
+          )
+        const seq = Atomics.load(i32, SEQ)
+        return sleep(seq, releaseFully(lock))
+      })
+    })
+  }
+
+  /**
+   * Waits until `predicate` succeeds with true, evaluating it under the lock
+   * first and after every wake-up. Must be called holding the lock.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const untilPositive = (c: mp.Condition.Condition, v: mp.Value.Value<"i">) =>
+   *   c.withLock(c.waitFor(Effect.map(v.get(), (n) => n > 0)))
+   * ```
+   */
+  waitFor<E, R>(predicate: Effect.Effect<boolean, E, R>): Effect.Effect<void, E | LockAbandoned | NotLockOwner, R> {
+    const loop: Effect.Effect<void, E | LockAbandoned | NotLockOwner, R> = Effect.flatMap(
+      predicate,
+      (ok) => ok ? Effect.void : Effect.andThen(this.wait(), loop),
+    )
+    return loop
+  }
+
+  /**
+   * Wakes up to `n` (default 1) of the fibers waiting right now, in any
+   * worker. Must be called holding the lock (else `NotLockOwner`).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const wakeOne = (c: mp.Condition.Condition) => c.withLock(c.notify())
+   * ```
+   */
+  notify(n: number = 1): Effect.Effect<void, NotLockOwner> {
+    return Effect.withFiber((fiber) => {
+      if (!owns(this.lock, fiber.id)) return Effect.fail(this.notOwner())
+      const i32 = this.i32
+      const waiting = Atomics.load(i32, WAITING)
+      const before = Atomics.load(i32, TO_WAKE)
+      const after = Math.min(before + Math.max(0, Math.floor(n)), waiting)
+      if (after > before) {
+        Atomics.store(i32, TO_WAKE, after)
+        Atomics.add(i32, SEQ, 1)
+        futexNotifyAll(i32, SEQ)
+      }
+      return Effect.void
+    })
+  }
+
+  /**
+   * Wakes every fiber waiting right now, in any worker. Must be called
+   * holding the lock.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const wakeAll = (c: mp.Condition.Condition) => c.withLock(c.notifyAll())
+   * ```
+   */
+  notifyAll(): Effect.Effect<void, NotLockOwner> {
+    return this.notify(2 ** 31 - 1)
+  }
+
+  /** The error for a caller that does not hold the lock. */
+  private notOwner(): NotLockOwner {
+    return new NotLockOwner({
+      primitive: "condition's lock",
+      ownerId: mutex.holder(this.lock.i32, this.lock.index),
+      callerId: currentOwnerId(),
+    })
+  }
+}
+
+/**
+ * Creates a condition variable over `lock` (a fresh `RLock` by default).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const lock = yield* mp.Lock.make()
+ *   const cond = yield* mp.Condition.make(lock)
+ * })
+ * ```
+ */
+export const make = (lock?: Lock | RLock): Effect.Effect<Condition> =>
+  Effect.sync(() => new Condition(new SharedArrayBuffer(12), lock ?? new RLock(new SharedArrayBuffer(12), 0)))
+
+/**
+ * Whether `u` is a `Condition` (also one revived in a worker).
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const check = (u: unknown): boolean => mp.Condition.isCondition(u)
+ * ```
+ */
+export const isCondition = (u: unknown): u is Condition => u instanceof Condition
+
+/**
+ * A Schema for a `Condition` in a task's payload or result schema.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const Payload = Schema.Struct({ cond: mp.Condition.schema })
+ * ```
+ */
+export const schema: Schema.declare<Condition> = Schema.declare(isCondition, { title: "Condition" })
+
+registerReviver(BRAND, (plain) => {
+  const p = plain as unknown as Condition
+  return new Condition(p.buffer, revive(p.lock) as Lock | RLock)
+})

@@ -1,0 +1,231 @@
+/**
+ * A lock shared by every worker it is passed to: Python's
+ * `multiprocessing.Lock`. It lives in one word of a `SharedArrayBuffer`, so
+ * it excludes fibers of the same thread and fibers of other workers alike.
+ * Waiting never blocks the event loop.
+ *
+ * Acquisition is scoped (`acquire` in a Scope, or `withLock(effect)`), so an
+ * interrupted fiber or a failed effect always releases. Timeouts are Effect
+ * timeouts: `lock.acquire().pipe(Effect.timeout("1 second"))`; a wait that is
+ * interrupted leaves the lock as it was.
+ *
+ * Robust: if a worker dies while it holds the lock, the next acquirer takes
+ * the lock over and fails with `LockAbandoned` (see there how to recover);
+ * Python deadlocks here.
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import { currentOwnerId } from "../internal/owner.ts"
+import { registerReviver } from "../internal/revive.ts"
+import { LockAbandoned, NotLockOwner } from "./errors.ts"
+import { acquireScoped, type Guard, mutexGuard, withGuard } from "./internal/guard.ts"
+import * as mutex from "./internal/mutex.ts"
+import { hidden } from "./internal/types.ts"
+
+const BRAND = "Lock"
+
+/**
+ * A cross-worker mutual-exclusion lock. Not re-entrant: a fiber that takes it
+ * twice waits for itself (use `RLock`). Ownership is per thread: any fiber of
+ * the holding thread may `release` it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const lock = yield* mp.Lock.make()
+ *   yield* lock.withLock(Effect.log("only one worker at a time"))
+ * })
+ * ```
+ */
+export class Lock {
+  /** The brand that lets the worker runtime revive a cloned lock. */
+  readonly __mp: "Lock" = BRAND
+  /** The memory holding the lock word. */
+  readonly buffer: SharedArrayBuffer
+  /** The Int32 index of the lock word in `buffer`. */
+  readonly index: number
+  /** @internal */
+  declare readonly i32: Int32Array
+  /** @internal */
+  declare readonly guard: Guard
+
+  /** @internal Use `make`; the word at `index` must be 0 or a valid lock word. */
+  constructor(buffer: SharedArrayBuffer, index: number) {
+    this.buffer = buffer
+    this.index = index
+    const i32 = hidden(this, "i32", new Int32Array(buffer))
+    hidden(
+      this,
+      "guard",
+      mutexGuard(
+        (restore) => mutex.lockStatus(i32, index, "lock", restore),
+        Effect.sync(() => void mutex.unlockOwned(i32, index)),
+      ),
+    )
+  }
+
+  /**
+   * Takes the lock for the rest of the current Scope. Fails with
+   * `LockAbandoned` when it took the lock over from a dead worker; the lock is
+   * then held, and still released when the Scope closes.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const critical = (lock: mp.Lock.Lock) =>
+   *   Effect.scoped(Effect.gen(function* () {
+   *     yield* lock.acquire()
+   *     // ... exclusive work ...
+   *   }))
+   * ```
+   */
+  acquire(): Effect.Effect<void, LockAbandoned, Scope.Scope> {
+    return acquireScoped(this.guard)
+  }
+
+  /**
+   * Runs `effect` while holding the lock, and releases it however `effect`
+   * ends. Fails with `LockAbandoned` (without running `effect`, lock released)
+   * when the previous holder died holding it.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const append = (lock: mp.Lock.Lock, log: Array<string>) => lock.withLock(Effect.sync(() => log.push("x")))
+   * ```
+   */
+  withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | LockAbandoned, R> {
+    return withGuard(this.guard, effect)
+  }
+
+  /**
+   * Takes the lock for the rest of the current Scope if it is free right now;
+   * succeeds with whether it did. Never waits.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const maybe = (lock: mp.Lock.Lock) =>
+   *   Effect.scoped(Effect.gen(function* () {
+   *     if (yield* lock.tryAcquire()) yield* Effect.log("got it")
+   *   }))
+   * ```
+   */
+  tryAcquire(): Effect.Effect<boolean, LockAbandoned, Scope.Scope> {
+    return Effect.uninterruptible(Effect.suspend(() => {
+      const r = mutex.tryLockRobust(this.i32, this.index)
+      if (r === mutex.BUSY) return Effect.succeed(false)
+      const registered = Effect.as(Effect.addFinalizer(() => this.release().pipe(Effect.ignore)), true)
+      if (r === mutex.TAKEN) return registered
+      return Effect.andThen(registered, Effect.fail(new LockAbandoned({ primitive: "lock", ownerId: r })))
+    }))
+  }
+
+  /**
+   * Takes the lock without a Scope: pair it with `release`. Prefer `acquire`
+   * or `withLock`, which cannot forget the release.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const handOff = (lock: mp.Lock.Lock) => Effect.andThen(lock.take(), lock.release())
+   * ```
+   */
+  take(): Effect.Effect<void, LockAbandoned> {
+    return mutex.lock(this.i32, this.index, "lock")
+  }
+
+  /**
+   * Releases the lock. Fails with `NotLockOwner` when this thread does not
+   * hold it.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const handOff = (lock: mp.Lock.Lock) => Effect.andThen(lock.take(), lock.release())
+   * ```
+   */
+  release(): Effect.Effect<void, NotLockOwner> {
+    return Effect.suspend(() => {
+      const found = mutex.unlockOwned(this.i32, this.index)
+      return found === -1
+        ? Effect.void
+        : Effect.fail(new NotLockOwner({ primitive: "lock", ownerId: found, callerId: currentOwnerId() }))
+    })
+  }
+
+  /**
+   * Whether some thread holds the lock right now (a snapshot).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const report = (lock: mp.Lock.Lock) => Effect.map(lock.isLocked(), (held) => held ? "busy" : "free")
+   * ```
+   */
+  isLocked(): Effect.Effect<boolean> {
+    return Effect.sync(() => mutex.holder(this.i32, this.index) !== 0)
+  }
+}
+
+/**
+ * Creates a lock in fresh shared memory.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const lock = Effect.runSync(mp.Lock.make())
+ * ```
+ */
+export const make = (): Effect.Effect<Lock> => Effect.sync(() => new Lock(new SharedArrayBuffer(4), 0))
+
+/**
+ * Whether `u` is a `Lock` (also one revived in a worker).
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const check = (u: unknown): boolean => mp.Lock.isLock(u)
+ * ```
+ */
+export const isLock = (u: unknown): u is Lock => u instanceof Lock
+
+/**
+ * A Schema for a `Lock` in a task's payload or result schema. The worker
+ * revives shared objects before decoding, so the check passes on both sides.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const Payload = Schema.Struct({ lock: mp.Lock.schema, n: Schema.Number })
+ * ```
+ */
+export const schema: Schema.declare<Lock> = Schema.declare(isLock, { title: "Lock" })
+
+registerReviver(BRAND, (plain) => {
+  const p = plain as unknown as Lock
+  return new Lock(p.buffer, p.index)
+})

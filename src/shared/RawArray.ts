@@ -1,0 +1,205 @@
+/**
+ * A fixed-length array of numbers in shared memory without a lock: Python's
+ * `multiprocessing.RawArray`. Element reads and writes are single atomic
+ * operations and `update(i, f)` is a compare-and-swap loop; anything spanning
+ * several elements needs a `Lock` of its own (or use `Array`). `view()` gives
+ * a typed array over the same memory for bulk numeric work.
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { InvalidArgument } from "../errors.ts"
+import { registerReviver } from "../internal/revive.ts"
+import type { IndexOutOfRange } from "./errors.ts"
+import { allocate, checkIndex, checkValue, resolve } from "./internal/storage.ts"
+import { Cells, hidden, invalid, type SharedType, specOf, type ValueOf, type ViewOf } from "./internal/types.ts"
+
+export type { SharedType, ValueOf, ViewOf } from "./internal/types.ts"
+
+const BRAND = "RawArray"
+
+/**
+ * A shared fixed-length array of element type `T`, without a lock.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const pixels = yield* mp.RawArray.make("u8", 640 * 480)
+ *   pixels.view().fill(255)
+ * })
+ * ```
+ */
+export class RawArray<T extends SharedType = SharedType> {
+  /** The brand that lets the worker runtime revive a cloned array. */
+  readonly __mp: "RawArray" = BRAND
+  /** The element type, as given to `make`. */
+  readonly type: T
+  /** The memory holding the elements. */
+  readonly buffer: SharedArrayBuffer
+  /** The number of elements. */
+  readonly length: number
+  /** @internal */
+  declare readonly cells: Cells
+
+  /** @internal Use `make`. */
+  constructor(type: T, buffer: SharedArrayBuffer, length: number) {
+    this.type = type
+    this.buffer = buffer
+    this.length = length
+    hidden(this, "cells", new Cells(specOf(type)!, buffer, 0, length))
+  }
+
+  /**
+   * Reads element `i` (one atomic load). Fails with `IndexOutOfRange`.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const first = (a: mp.RawArray.RawArray<"i">) => a.get(0)
+   * ```
+   */
+  get(i: number): Effect.Effect<ValueOf<T>, IndexOutOfRange> {
+    return Effect.suspend(() => {
+      const e = checkIndex(i, this.length)
+      return e !== undefined ? Effect.fail(e) : Effect.succeed(this.cells.load(i) as ValueOf<T>)
+    })
+  }
+
+  /**
+   * Writes element `i` (one atomic store). Fails with `IndexOutOfRange`, or
+   * `InvalidArgument` when `v` does not fit the type.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const clearFirst = (a: mp.RawArray.RawArray<"i">) => a.set(0, 0)
+   * ```
+   */
+  set(i: number, v: ValueOf<T>): Effect.Effect<void, IndexOutOfRange | InvalidArgument> {
+    return Effect.suspend((): Effect.Effect<void, IndexOutOfRange | InvalidArgument> => {
+      const e = checkIndex(i, this.length) ?? checkValue(this.cells.spec, v, "value")
+      if (e !== undefined) return Effect.fail(e)
+      this.cells.store(i, v)
+      return Effect.void
+    })
+  }
+
+  /**
+   * Replaces element `i` with `f(current)` atomically (compare-and-swap: `f`
+   * may run more than once, so keep it pure); succeeds with the new value.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const bump = (a: mp.RawArray.RawArray<"u32">, i: number) => a.update(i, (x) => x + 1)
+   * ```
+   */
+  update(
+    i: number,
+    f: (current: ValueOf<T>) => ValueOf<T>,
+  ): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument> {
+    return Effect.suspend((): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument> => {
+      const e = checkIndex(i, this.length)
+      if (e !== undefined) return Effect.fail(e)
+      const r = this.cells.modify(i, f as (v: unknown) => unknown, (v) => invalid(this.cells.spec, v))
+      return r.error === undefined
+        ? Effect.succeed(r.value as ValueOf<T>)
+        : Effect.fail(new InvalidArgument({ argument: "value", message: r.error }))
+    })
+  }
+
+  /**
+   * A copy of every element (each read atomically; not a snapshot of the
+   * whole array when others write meanwhile).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const copy = (a: mp.RawArray.RawArray<"d">) => a.toArray()
+   * ```
+   */
+  toArray(): Effect.Effect<Array<ValueOf<T>>> {
+    return Effect.sync(() => {
+      const out: Array<ValueOf<T>> = []
+      for (let i = 0; i < this.length; i++) out.push(this.cells.load(i) as ValueOf<T>)
+      return out
+    })
+  }
+
+  /**
+   * A typed array over the same shared memory, for bulk numeric work.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const total = (a: mp.RawArray.RawArray<"d">) => a.view().reduce((s, x) => s + x, 0)
+   * ```
+   */
+  view(): ViewOf<T> {
+    return this.cells.view as ViewOf<T>
+  }
+}
+
+/**
+ * Creates a lock-free shared array of `type`: `lengthOrValues` is a length
+ * (zero-filled) or the initial elements. Fails with `InvalidArgument`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const xs = Effect.runSync(mp.RawArray.make("f64", [1, 2, 3]))
+ * ```
+ */
+export const make = <T extends SharedType>(
+  type: T,
+  lengthOrValues: number | ReadonlyArray<ValueOf<T>>,
+): Effect.Effect<RawArray<T>, InvalidArgument> =>
+  Effect.flatMap(resolve(type), (spec) => {
+    const values = typeof lengthOrValues === "number" ? undefined : lengthOrValues
+    const length = typeof lengthOrValues === "number" ? lengthOrValues : lengthOrValues.length
+    return Effect.map(
+      allocate(spec, length, values, "lengthOrValues"),
+      (cells) => new RawArray(type, cells.view.buffer as SharedArrayBuffer, length),
+    )
+  })
+
+/**
+ * Whether `u` is a `RawArray` (also one revived in a worker).
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const check = (u: unknown): boolean => mp.RawArray.isRawArray(u)
+ * ```
+ */
+export const isRawArray = (u: unknown): u is RawArray => u instanceof RawArray
+
+/**
+ * A Schema for a `RawArray` in a task's payload or result schema.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const Payload = Schema.Struct({ pixels: mp.RawArray.schema })
+ * ```
+ */
+export const schema: Schema.declare<RawArray> = Schema.declare(isRawArray, { title: "RawArray" })
+
+registerReviver(BRAND, (plain) => {
+  const p = plain as unknown as RawArray
+  return new RawArray(p.type, p.buffer, p.length)
+})

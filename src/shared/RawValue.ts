@@ -1,0 +1,159 @@
+/**
+ * One number in shared memory without a lock: Python's
+ * `multiprocessing.RawValue`. Every `get` and `set` is a single atomic load or
+ * store (floats included), and `update(f)` is an atomic compare-and-swap loop,
+ * so even without a lock no update is lost; but a section spanning several
+ * operations needs a `Lock` of its own (or use `Value`).
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { InvalidArgument } from "../errors.ts"
+import { registerReviver } from "../internal/revive.ts"
+import { allocate, checkValue, resolve } from "./internal/storage.ts"
+import { Cells, hidden, invalid, type SharedType, specOf, type ValueOf } from "./internal/types.ts"
+
+export type { SharedType, ValueOf } from "./internal/types.ts"
+
+const BRAND = "RawValue"
+
+/**
+ * A shared number of element type `T`, without a lock.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const hits = yield* mp.RawValue.make("u32", 0)
+ *   yield* hits.update((n) => n + 1) // atomic
+ * })
+ * ```
+ */
+export class RawValue<T extends SharedType = SharedType> {
+  /** The brand that lets the worker runtime revive a cloned value. */
+  readonly __mp: "RawValue" = BRAND
+  /** The element type, as given to `make`. */
+  readonly type: T
+  /** The memory holding the number. */
+  readonly buffer: SharedArrayBuffer
+  /** @internal */
+  declare readonly cells: Cells
+
+  /** @internal Use `make`. */
+  constructor(type: T, buffer: SharedArrayBuffer) {
+    this.type = type
+    this.buffer = buffer
+    hidden(this, "cells", new Cells(specOf(type)!, buffer, 0, 1))
+  }
+
+  /**
+   * Reads the value (one atomic load).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const read = (v: mp.RawValue.RawValue<"i">) => v.get()
+   * ```
+   */
+  get(): Effect.Effect<ValueOf<T>> {
+    return Effect.sync(() => this.cells.load(0) as ValueOf<T>)
+  }
+
+  /**
+   * Writes the value (one atomic store). Fails with `InvalidArgument` when
+   * `v` does not fit the type.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const reset = (v: mp.RawValue.RawValue<"i">) => v.set(0)
+   * ```
+   */
+  set(v: ValueOf<T>): Effect.Effect<void, InvalidArgument> {
+    return Effect.suspend(() => {
+      const e = checkValue(this.cells.spec, v, "value")
+      if (e !== undefined) return Effect.fail(e)
+      this.cells.store(0, v)
+      return Effect.void
+    })
+  }
+
+  /**
+   * Replaces the value with `f(current)` atomically (compare-and-swap: `f`
+   * may run more than once under contention, so keep it pure); succeeds with
+   * the new value.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const increment = (v: mp.RawValue.RawValue<"i">) => v.update((n) => n + 1)
+   * ```
+   */
+  update(f: (current: ValueOf<T>) => ValueOf<T>): Effect.Effect<ValueOf<T>, InvalidArgument> {
+    return Effect.suspend(() => {
+      const r = this.cells.modify(0, f as (v: unknown) => unknown, (v) => invalid(this.cells.spec, v))
+      return r.error === undefined
+        ? Effect.succeed(r.value as ValueOf<T>)
+        : Effect.fail(new InvalidArgument({ argument: "value", message: r.error }))
+    })
+  }
+}
+
+/**
+ * Creates a lock-free shared value of `type` holding `initial` (zero when
+ * omitted). Fails with `InvalidArgument` for an unknown type or a value that
+ * does not fit it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const flag = Effect.runSync(mp.RawValue.make("u8", 1))
+ * ```
+ */
+export const make = <T extends SharedType>(
+  type: T,
+  initial?: ValueOf<T>,
+): Effect.Effect<RawValue<T>, InvalidArgument> =>
+  Effect.flatMap(resolve(type), (spec) =>
+    Effect.map(
+      allocate(spec, 1, initial === undefined ? undefined : [initial], "initial"),
+      (cells) => new RawValue(type, cells.view.buffer as SharedArrayBuffer),
+    ))
+
+/**
+ * Whether `u` is a `RawValue` (also one revived in a worker).
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const check = (u: unknown): boolean => mp.RawValue.isRawValue(u)
+ * ```
+ */
+export const isRawValue = (u: unknown): u is RawValue => u instanceof RawValue
+
+/**
+ * A Schema for a `RawValue` in a task's payload or result schema.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const Payload = Schema.Struct({ hits: mp.RawValue.schema })
+ * ```
+ */
+export const schema: Schema.declare<RawValue> = Schema.declare(isRawValue, { title: "RawValue" })
+
+registerReviver(BRAND, (plain) => {
+  const p = plain as unknown as RawValue
+  return new RawValue(p.type, p.buffer)
+})

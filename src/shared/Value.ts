@@ -1,0 +1,214 @@
+/**
+ * One number in shared memory, guarded by its own lock: Python's
+ * `multiprocessing.Value`. Pass it to a worker in a task payload and both
+ * sides read and write the same memory.
+ *
+ * `get`, `set` and `update` take the value's lock (an `RLock` unless you give
+ * one), so they compose with sections guarded by `getLock()`:
+ * `v.getLock().withLock(Effect.flatMap(v.get(), (n) => v.set(n + 1)))` is the
+ * Python `with v.get_lock(): v.value += 1`. `update(f)` does the same in one
+ * step. For a value without a lock, see `RawValue`.
+ *
+ * Types: `"i8" "u8" "i16" "u16" "i32" "u32" "f32" "f64" "i64" "u64"` (bigint
+ * for the 64-bit integers) and Python's typecodes as aliases (`"i"`, `"d"`,
+ * `"c"` for one byte read as a one-character string, …). An unknown type or
+ * a value that does not fit is an `InvalidArgument`, never a silent coercion.
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import type { InvalidArgument } from "../errors.ts"
+import { registerReviver, revive } from "../internal/revive.ts"
+import type { LockAbandoned } from "./errors.ts"
+import { withGuard } from "./internal/guard.ts"
+import { allocate, checkValue, resolve } from "./internal/storage.ts"
+import { Cells, hidden, type SharedType, specOf, type ValueOf } from "./internal/types.ts"
+import type { Lock } from "./Lock.ts"
+import "./Lock.ts" // registers the reviver of a given Lock
+import { RLock } from "./RLock.ts"
+
+export type { SharedType, TypeCode, TypeName, ValueOf } from "./internal/types.ts"
+
+const BRAND = "Value"
+
+/** Options of `make`. */
+export interface ValueOptions {
+  /** The lock that guards the value: a fresh `RLock` by default; share one to guard several values together. */
+  readonly lock?: Lock | RLock | undefined
+}
+
+/**
+ * A shared number of element type `T`, with its own lock.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const counter = yield* mp.Value.make("i", 0)
+ *   yield* counter.update((n) => n + 1)
+ *   console.log(yield* counter.get()) // 1
+ * })
+ * ```
+ */
+export class Value<T extends SharedType = SharedType> {
+  /** The brand that lets the worker runtime revive a cloned value. */
+  readonly __mp: "Value" = BRAND
+  /** The element type, as given to `make`. */
+  readonly type: T
+  /** The memory holding the number. */
+  readonly buffer: SharedArrayBuffer
+  /** The lock that guards it. */
+  readonly lock: Lock | RLock
+  /** @internal */
+  declare readonly cells: Cells
+
+  /** @internal Use `make`. */
+  constructor(type: T, buffer: SharedArrayBuffer, lock: Lock | RLock) {
+    this.type = type
+    this.buffer = buffer
+    this.lock = lock
+    hidden(this, "cells", new Cells(specOf(type)!, buffer, 0, 1))
+  }
+
+  /**
+   * Reads the value (under its lock).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const show = (v: mp.Value.Value<"d">) => Effect.map(v.get(), (x) => `value: ${x}`)
+   * ```
+   */
+  get(): Effect.Effect<ValueOf<T>, LockAbandoned> {
+    return withGuard(this.lock.guard, Effect.sync(() => this.cells.load(0) as ValueOf<T>))
+  }
+
+  /**
+   * Writes the value (under its lock). Fails with `InvalidArgument` when `v`
+   * does not fit the type; nothing is written then.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const reset = (v: mp.Value.Value<"i">) => v.set(0)
+   * ```
+   */
+  set(v: ValueOf<T>): Effect.Effect<void, InvalidArgument | LockAbandoned> {
+    return Effect.suspend((): Effect.Effect<void, InvalidArgument | LockAbandoned> => {
+      const e = checkValue(this.cells.spec, v, "value")
+      return e !== undefined ? Effect.fail(e) : withGuard(this.lock.guard, Effect.sync(() => this.cells.store(0, v)))
+    })
+  }
+
+  /**
+   * Replaces the value with `f(current)` under the lock, so concurrent
+   * updates from any worker never lose each other; succeeds with the new
+   * value. Fails with `InvalidArgument` (nothing written) when `f`'s result
+   * does not fit the type.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const increment = (v: mp.Value.Value<"i">) => v.update((n) => n + 1)
+   * ```
+   */
+  update(f: (current: ValueOf<T>) => ValueOf<T>): Effect.Effect<ValueOf<T>, InvalidArgument | LockAbandoned> {
+    return withGuard(
+      this.lock.guard,
+      Effect.suspend((): Effect.Effect<ValueOf<T>, InvalidArgument> => {
+        const next = f(this.cells.load(0) as ValueOf<T>)
+        const e = checkValue(this.cells.spec, next, "value")
+        if (e !== undefined) return Effect.fail(e)
+        this.cells.store(0, next)
+        return Effect.succeed(next)
+      }),
+    )
+  }
+
+  /**
+   * The lock that guards the value, for sections that span several
+   * operations (Python's `get_lock()`).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const double = (v: mp.Value.Value<"i">) =>
+   *   v.getLock().withLock(Effect.flatMap(v.get(), (n) => v.set(n * 2)))
+   * ```
+   */
+  getLock(): Lock | RLock {
+    return this.lock
+  }
+}
+
+/**
+ * Creates a shared value of `type` holding `initial` (zero when omitted).
+ * Fails with `InvalidArgument` for an unknown type or an initial value that
+ * does not fit it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const num = yield* mp.Value.make("d", 0.0)
+ *   const big = yield* mp.Value.make("u64", 2n ** 40n)
+ *   const ch = yield* mp.Value.make("c", "a")
+ * })
+ * ```
+ */
+export const make = <T extends SharedType>(
+  type: T,
+  initial?: ValueOf<T>,
+  options?: ValueOptions,
+): Effect.Effect<Value<T>, InvalidArgument> =>
+  Effect.flatMap(resolve(type), (spec) =>
+    Effect.map(
+      allocate(spec, 1, initial === undefined ? undefined : [initial], "initial"),
+      (cells) =>
+        new Value(
+          type,
+          cells.view.buffer as SharedArrayBuffer,
+          options?.lock ?? new RLock(new SharedArrayBuffer(12), 0),
+        ),
+    ))
+
+/**
+ * Whether `u` is a `Value` (also one revived in a worker).
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const check = (u: unknown): boolean => mp.Value.isValue(u)
+ * ```
+ */
+export const isValue = (u: unknown): u is Value => u instanceof Value
+
+/**
+ * A Schema for a `Value` in a task's payload or result schema.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const Payload = Schema.Struct({ counter: mp.Value.schema })
+ * ```
+ */
+export const schema: Schema.declare<Value> = Schema.declare(isValue, { title: "Value" })
+
+registerReviver(BRAND, (plain) => {
+  const p = plain as unknown as Value
+  return new Value(p.type, p.buffer, revive(p.lock) as Lock | RLock)
+})

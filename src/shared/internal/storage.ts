@@ -1,0 +1,61 @@
+/**
+ * What Value, Array, RawValue, RawArray and TRef share: resolving a type,
+ * validating initial values and indexes, allocating the memory.
+ *
+ * @internal
+ * @module
+ */
+import * as Effect from "effect/Effect"
+import { InvalidArgument } from "../../errors.ts"
+import { IndexOutOfRange } from "../errors.ts"
+import { Cells, invalid, knownTypes, type Spec, specOf } from "./types.ts"
+
+/** The spec of `type`, or `InvalidArgument`. */
+export const resolve = (type: unknown): Effect.Effect<Spec, InvalidArgument> => {
+  const spec = typeof type === "string" ? specOf(type) : undefined
+  return spec !== undefined ? Effect.succeed(spec) : Effect.fail(
+    new InvalidArgument({
+      argument: "type",
+      message: `unknown shared type ${JSON.stringify(type)}; expected one of ${knownTypes}`,
+    }),
+  )
+}
+
+/** `InvalidArgument` for a value rejected by `spec`, or undefined when it is valid. */
+export const checkValue = (spec: Spec, v: unknown, argument: string): InvalidArgument | undefined => {
+  const why = invalid(spec, v)
+  return why === undefined ? undefined : new InvalidArgument({ argument, message: why })
+}
+
+/** `IndexOutOfRange` when `i` is not an integer in `0 .. length - 1`. */
+export const checkIndex = (i: number, length: number): IndexOutOfRange | undefined =>
+  Number.isInteger(i) && i >= 0 && i < length ? undefined : new IndexOutOfRange({ index: i, length })
+
+/**
+ * Allocates `length` elements (at least 8 bytes, so every type is aligned)
+ * holding `values` (zeros where absent, `"\0"` for `"c"`), after validating
+ * every value.
+ */
+export const allocate = (
+  spec: Spec,
+  length: number,
+  values: ReadonlyArray<unknown> | undefined,
+  argument: string,
+): Effect.Effect<Cells, InvalidArgument> =>
+  Effect.suspend(() => {
+    if (!Number.isSafeInteger(length) || length < 0) {
+      return Effect.fail(
+        new InvalidArgument({ argument, message: `a length is a non-negative integer, got ${String(length)}` }),
+      )
+    }
+    if (values !== undefined) {
+      for (let i = 0; i < values.length; i++) {
+        const e = checkValue(spec, values[i], values.length === 1 ? argument : `${argument}[${i}]`)
+        if (e !== undefined) return Effect.fail(e)
+      }
+    }
+    const buffer = new SharedArrayBuffer(Math.max(8, Math.ceil(length * spec.bytes / 8) * 8))
+    const cells = new Cells(spec, buffer, 0, length)
+    if (values !== undefined) { for (let i = 0; i < values.length; i++) cells.store(i, values[i]) }
+    return Effect.succeed(cells)
+  })

@@ -1,0 +1,43 @@
+/**
+ * Shared memory and synchronization across workers: values and arrays in
+ * `SharedArrayBuffer`s, locks, semaphores, events, conditions, barriers, and
+ * transactional cells with `atomically`. Every object here can be put in a
+ * task payload (with or without schemas) and works on the other side against
+ * the same memory. Constructors are Effects (`mp.Lock.make()`), as allocating
+ * shared memory is an effect; waiting never blocks the event loop.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const counter = yield* mp.Value.make("i", 0)
+ *   const lock = yield* mp.Lock.make()
+ *   yield* lock.withLock(counter.update((n) => n + 1))
+ * })
+ * ```
+ *
+ * @module
+ */
+export * as Value from "./Value.ts"
+export * as Array from "./Array.ts"
+export * as RawValue from "./RawValue.ts"
+export * as RawArray from "./RawArray.ts"
+export * as Lock from "./Lock.ts"
+export * as RLock from "./RLock.ts"
+export * as Semaphore from "./Semaphore.ts"
+export * as BoundedSemaphore from "./BoundedSemaphore.ts"
+export * as Event from "./Event.ts"
+export * as Condition from "./Condition.ts"
+export * as Barrier from "./Barrier.ts"
+export * as TRef from "./TRef.ts"
+export { atomically, retry } from "./stm.ts"
+export {
+  BrokenBarrier,
+  type BrokenBarrierReason,
+  IndexOutOfRange,
+  LockAbandoned,
+  NotLockOwner,
+  SemaphoreOverRelease,
+} from "./errors.ts"
