@@ -353,7 +353,12 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
       }))
 
   const submit = <P, A, E>(task: Task.Task<P, A, E>, payload: P | Transfer<P>) =>
-    Effect.forkIn(apply(task, payload), poolScope, { startImmediately: true })
+    Effect.suspend(() =>
+      // Forked into a closed Scope the fiber would be interrupted; let it fail with PoolClosed instead.
+      poolScope.state._tag === "Closed"
+        ? Effect.forkDetach(apply(task, payload), { startImmediately: true })
+        : Effect.forkIn(apply(task, payload), poolScope, { startImmediately: true })
+    )
 
   const run = <P, A, E>(
     task: Task.Task<P, A, E>,

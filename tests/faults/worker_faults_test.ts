@@ -19,17 +19,7 @@ import { brokenModule } from "../fixtures/fault_import_throws.ts"
 import { slowInBrokenModule } from "../fixtures/fault_import_escapes.ts"
 import * as tasks from "../fixtures/tasks.ts"
 import { eventually, test } from "../support/mod.ts"
-
-/** The pool still serves: a map over a few payloads returns the right values. */
-export const serves = (pool: mp.Pool.Pool) =>
-  Effect.gen(function* () {
-    assertEquals(yield* pool.map(tasks.double, [1, 2, 3, 4], { chunkSize: 1 }), [2, 4, 6, 8])
-  })
-
-const errorOf = <A, E>(exit: Exit.Exit<A, E>): E | undefined => {
-  const e = Exit.findErrorOption(exit)
-  return e._tag === "Some" ? e.value : undefined
-}
+import { errorOf, serves } from "./_helpers.ts"
 
 test("A task whose module throws at import time fails with TaskNotFound naming the module and the error; the worker keeps serving", () =>
   Effect.gen(function* () {
