@@ -236,14 +236,22 @@ export interface Pool {
   readonly terminate: Effect.Effect<void>
 }
 
+/** A bad argument as the message shows it: strings quoted, so `"2"` is not mistaken for `2`. */
+const shown = (value: unknown): string => typeof value === "string" ? JSON.stringify(value) : String(value)
+
 const positiveInt = (argument: string, value: unknown): Effect.Effect<number | undefined, InvalidArgument> =>
   value === undefined
     ? Effect.succeed(undefined)
     : typeof value === "number" && Number.isInteger(value) && value > 0
     ? Effect.succeed(value)
     : Effect.fail(
-      new InvalidArgument({ argument, message: `${argument} must be a positive integer, got ${String(value)}` }),
+      new InvalidArgument({ argument, message: `${argument} must be a positive integer, got ${shown(value)}` }),
     )
+
+const iterable = (argument: string, value: unknown): Effect.Effect<void, InvalidArgument> =>
+  value !== null && value !== undefined && typeof (value as Iterable<unknown>)[Symbol.iterator] === "function"
+    ? Effect.void
+    : Effect.fail(new InvalidArgument({ argument, message: `${argument} must be iterable, got ${shown(value)}` }))
 
 const durationMs = (argument: string, value: Duration.Input | undefined) =>
   Effect.suspend((): Effect.Effect<number | undefined, InvalidArgument> => {
@@ -253,7 +261,10 @@ const durationMs = (argument: string, value: Duration.Input | undefined) =>
       : Duration.toMillis(Duration.fromInputUnsafe(value))
     if (typeof d !== "number" || !(d >= 0)) {
       return Effect.fail(
-        new InvalidArgument({ argument, message: `${argument} must be a non-negative duration, got ${String(value)}` }),
+        new InvalidArgument({
+          argument,
+          message: `${argument} must be a finite, non-negative duration, got ${shown(value)}`,
+        }),
       )
     }
     return Effect.succeed(d)
@@ -292,6 +303,12 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, InvalidArgumen
   const taskTimeoutMs = yield* durationMs("taskTimeout", options.taskTimeout)
   const idleTimeoutMs = yield* durationMs("idleTimeout", options.idleTimeout)
   const graceMs = (yield* durationMs("interruptGrace", options.interruptGrace)) ?? 500
+  if (options.name !== undefined && typeof options.name !== "string") {
+    return yield* new InvalidArgument({
+      argument: "name",
+      message: `name must be a string, got ${shown(options.name)}`,
+    })
+  }
   if (taskTimeoutMs === 0) {
     return yield* new InvalidArgument({ argument: "taskTimeout", message: "taskTimeout must be greater than zero" })
   }
@@ -368,7 +385,11 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
     failFast: boolean,
   ): Effect.Effect<Array<unknown>, E | PoolError | InvalidArgument> =>
     Effect.flatMap(
-      Effect.all([checkOpen(task as unknown as AnyTask), positiveInt("chunkSize", options?.chunkSize)]),
+      Effect.all([
+        checkOpen(task as unknown as AnyTask),
+        positiveInt("chunkSize", options?.chunkSize),
+        iterable("payloads", payloads),
+      ]),
       ([t, chunkSize]) =>
         Effect.callback<Array<unknown>, E | PoolError>((resume) => {
           const items = Array.isArray(payloads) ? payloads : Array.from(payloads)
@@ -476,12 +497,17 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
     input: Iterable<P> | Stream.Stream<P, E2, R2>,
     options?: MapOptions,
   ): Stream.Stream<A, E | E2 | PoolError | InvalidArgument, R2> => {
-    const source: Stream.Stream<P, E2, R2> = Stream.isStream(input)
-      ? input as Stream.Stream<P, E2, R2>
-      : Stream.fromIterable(input as Iterable<P>)
+    const isStream = Stream.isStream(input)
     return Stream.unwrap(Effect.map(
-      Effect.all([checkOpen(task as unknown as AnyTask), positiveInt("chunkSize", options?.chunkSize)]),
+      Effect.all([
+        checkOpen(task as unknown as AnyTask),
+        positiveInt("chunkSize", options?.chunkSize),
+        isStream ? Effect.void : iterable("input", input),
+      ]),
       ([_t, chunkSize]) => {
+        const source: Stream.Stream<P, E2, R2> = isStream
+          ? input as Stream.Stream<P, E2, R2>
+          : Stream.fromIterable(input as Iterable<P>)
         const chunk = chunkSize ?? 1
         return source.pipe(
           Stream.grouped(chunk),

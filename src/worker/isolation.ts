@@ -37,8 +37,15 @@ export const resolveHost = (options: IsolationOptions): Effect.Effect<HostFactor
       return invalid("maxMemoryMb", `maxMemoryMb must be a positive integer, got ${String(mb)}`)
     }
     if (options.host !== undefined) return Effect.succeed(options.host)
+    const permissions = options.permissions
+    if (
+      permissions !== undefined && permissions !== "inherit" && permissions !== "none" &&
+      (typeof permissions !== "object" || permissions === null || Array.isArray(permissions))
+    ) {
+      return invalid("permissions", `permissions must be "inherit", "none" or an object, got ${String(permissions)}`)
+    }
     // A Worker thread asked for more than this process has would throw NotCapable from its constructor.
-    const escalation = findEscalation(options.permissions)
+    const escalation = findEscalation(permissions)
     if (escalation !== undefined) return invalid("permissions", escalation)
     if (isolation === "worker") {
       if (mb !== undefined) {
@@ -82,11 +89,20 @@ const findEscalation = (permissions: WorkerPermissions | undefined): string | un
     if (value === undefined || value === false || value === "inherit") continue
     const field = FIELD[kind]
     if (field === undefined) return `unknown permission kind "${kind}"`
-    const entries: Array<unknown> = value === true ? [undefined] : Array.isArray(value) ? value : [value]
+    const listed = Array.isArray(value) && value.every((e) => typeof e === "string" || e instanceof URL)
+    if (value !== true && !listed) {
+      return `permissions.${kind} must be true, false, "inherit" or a list of ${field}s, got ${JSON.stringify(value)}`
+    }
+    const entries: Array<unknown> = value === true ? [undefined] : value as Array<unknown>
     for (const entry of entries) {
       const descriptor: Record<string, unknown> = { name: kind }
       if (entry !== undefined) descriptor[field] = entry instanceof URL ? decodeURIComponent(entry.pathname) : entry
-      const state = Deno.permissions.querySync(descriptor as unknown as Deno.PermissionDescriptor).state
+      let state: Deno.PermissionState
+      try {
+        state = Deno.permissions.querySync(descriptor as unknown as Deno.PermissionDescriptor).state
+      } catch (e) {
+        return `permissions.${kind} is not valid (${String(entry)}): ${e instanceof Error ? e.message : String(e)}`
+      }
       if (state !== "granted") {
         return `a worker cannot get ${kind} access this process does not have${
           entry === undefined ? "" : `: ${String(entry)}`
