@@ -18,7 +18,17 @@ import { registerReviver, revive } from "../internal/revive.ts"
 import { IndexOutOfRange, type LockAbandoned } from "./errors.ts"
 import { withGuard } from "./internal/guard.ts"
 import { allocate, checkIndex, checkValue, resolve } from "./internal/storage.ts"
-import { Cells, hidden, type SharedType, specOf, type ValueOf, type ViewOf } from "./internal/types.ts"
+import {
+  type Canonical,
+  canonical,
+  type CanonicalOf,
+  Cells,
+  hidden,
+  type SharedType,
+  specOf,
+  type ValueOf,
+  type ViewOf,
+} from "./internal/types.ts"
 import type { Lock } from "./Lock.ts"
 import "./Lock.ts" // registers the reviver of a given Lock
 import { RLock } from "./RLock.ts"
@@ -48,7 +58,7 @@ export interface ArrayOptions {
  * })
  * ```
  */
-export class SharedArray<T extends SharedType = SharedType> {
+export class SharedArray<T extends Canonical = Canonical> {
   /** The brand that lets the worker runtime revive a cloned array. */
   readonly __mp: "Array" = BRAND
   /** The element type, as given to `make`. */
@@ -78,7 +88,7 @@ export class SharedArray<T extends SharedType = SharedType> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const first = (a: mp.Array.SharedArray<"i">) => a.get(0)
+   * const first = (a: mp.Array.SharedArray<"i32">) => a.get(0)
    * ```
    */
   get(i: number): Effect.Effect<ValueOf<T>, IndexOutOfRange | LockAbandoned> {
@@ -97,7 +107,7 @@ export class SharedArray<T extends SharedType = SharedType> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const clearFirst = (a: mp.Array.SharedArray<"i">) => a.set(0, 0)
+   * const clearFirst = (a: mp.Array.SharedArray<"i32">) => a.set(0, 0)
    * ```
    */
   set(i: number, v: ValueOf<T>): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned> {
@@ -116,7 +126,7 @@ export class SharedArray<T extends SharedType = SharedType> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const bump = (a: mp.Array.SharedArray<"i">, i: number) => a.update(i, (x) => x + 1)
+   * const bump = (a: mp.Array.SharedArray<"i32">, i: number) => a.update(i, (x) => x + 1)
    * ```
    */
   update(
@@ -146,7 +156,7 @@ export class SharedArray<T extends SharedType = SharedType> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const snapshot = (a: mp.Array.SharedArray<"d">) => a.toArray()
+   * const snapshot = (a: mp.Array.SharedArray<"f64">) => a.toArray()
    * ```
    */
   toArray(): Effect.Effect<Array<ValueOf<T>>, LockAbandoned> {
@@ -169,7 +179,7 @@ export class SharedArray<T extends SharedType = SharedType> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const fill = (a: mp.Array.SharedArray<"i">) => a.setAll([1, 2, 3])
+   * const fill = (a: mp.Array.SharedArray<"i32">) => a.setAll([1, 2, 3])
    * ```
    */
   setAll(
@@ -203,7 +213,7 @@ export class SharedArray<T extends SharedType = SharedType> {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const sum = (a: mp.Array.SharedArray<"d">) => a.getLock().withLock(Effect.sync(() => a.view().reduce((s, x) => s + x, 0)))
+   * const sum = (a: mp.Array.SharedArray<"f64">) => a.getLock().withLock(Effect.sync(() => a.view().reduce((s, x) => s + x, 0)))
    * ```
    */
   view(): ViewOf<T> {
@@ -217,7 +227,7 @@ export class SharedArray<T extends SharedType = SharedType> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const lockOf = (a: mp.Array.SharedArray<"i">) => a.getLock()
+   * const lockOf = (a: mp.Array.SharedArray<"i32">) => a.getLock()
    * ```
    */
   getLock(): Lock | RLock {
@@ -245,7 +255,7 @@ export const make = <T extends SharedType>(
   type: T,
   lengthOrValues: number | ReadonlyArray<ValueOf<T>>,
   options?: ArrayOptions,
-): Effect.Effect<SharedArray<T>, InvalidArgument> =>
+): Effect.Effect<SharedArray<CanonicalOf<T>>, InvalidArgument> =>
   Effect.flatMap(resolve(type), (spec) => {
     const values = typeof lengthOrValues === "number" ? undefined : lengthOrValues
     const length = typeof lengthOrValues === "number" ? lengthOrValues : lengthOrValues.length
@@ -253,7 +263,7 @@ export const make = <T extends SharedType>(
       allocate(spec, length, values, "lengthOrValues"),
       (cells) =>
         new SharedArray(
-          type,
+          canonical(spec) as CanonicalOf<T>,
           cells.view.buffer as SharedArrayBuffer,
           length,
           options?.lock ?? new RLock(new SharedArrayBuffer(12), 0),
@@ -284,7 +294,7 @@ export const isArray = (u: unknown): u is SharedArray => u instanceof SharedArra
  * const Payload = Schema.Struct({ data: mp.Array.schema })
  * ```
  */
-export const schema: Schema.declare<SharedArray> = Schema.declare(isArray, { title: "Array" })
+export const schema: Schema.declare<SharedArray> = Schema.declare(isArray, { title: "Array", expected: "Array" })
 
 registerReviver(BRAND, (plain) => {
   const p = plain as unknown as SharedArray

@@ -315,7 +315,7 @@ export const isBarrier = (u: unknown): u is Barrier => u instanceof Barrier
  * const Payload = Schema.Struct({ barrier: mp.Barrier.schema })
  * ```
  */
-export const schema: Schema.declare<Barrier> = Schema.declare(isBarrier, { title: "Barrier" })
+export const schema: Schema.declare<Barrier> = Schema.declare(isBarrier, { title: "Barrier", expected: "Barrier" })
 
 registerReviver(BRAND, (plain) => {
   const p = plain as unknown as Barrier

@@ -96,6 +96,7 @@ export const isBoundedSemaphore = (u: unknown): u is BoundedSemaphore => u insta
  */
 export const schema: Schema.declare<BoundedSemaphore> = Schema.declare(isBoundedSemaphore, {
   title: "BoundedSemaphore",
+  expected: "BoundedSemaphore",
 })
 
 registerReviver(BRAND, (plain) => new BoundedSemaphore((plain as unknown as BoundedSemaphore).buffer))

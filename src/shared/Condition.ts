@@ -177,7 +177,7 @@ export class Condition {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const untilPositive = (c: mp.Condition.Condition, v: mp.Value.Value<"i">) =>
+   * const untilPositive = (c: mp.Condition.Condition, v: mp.Value.Value<"i32">) =>
    *   c.withLock(c.waitFor(Effect.map(v.get(), (n) => n > 0)))
    * ```
    */
@@ -283,7 +283,10 @@ export const isCondition = (u: unknown): u is Condition => u instanceof Conditio
  * const Payload = Schema.Struct({ cond: mp.Condition.schema })
  * ```
  */
-export const schema: Schema.declare<Condition> = Schema.declare(isCondition, { title: "Condition" })
+export const schema: Schema.declare<Condition> = Schema.declare(isCondition, {
+  title: "Condition",
+  expected: "Condition",
+})
 
 registerReviver(BRAND, (plain) => {
   const p = plain as unknown as Condition

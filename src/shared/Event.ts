@@ -160,6 +160,6 @@ export const isEvent = (u: unknown): u is Event => u instanceof Event
  * const Payload = Schema.Struct({ ready: mp.Event.schema })
  * ```
  */
-export const schema: Schema.declare<Event> = Schema.declare(isEvent, { title: "Event" })
+export const schema: Schema.declare<Event> = Schema.declare(isEvent, { title: "Event", expected: "Event" })
 
 registerReviver(BRAND, (plain) => new Event((plain as unknown as Event).buffer))

@@ -223,7 +223,7 @@ export const isLock = (u: unknown): u is Lock => u instanceof Lock
  * const Payload = Schema.Struct({ lock: mp.Lock.schema, n: Schema.Number })
  * ```
  */
-export const schema: Schema.declare<Lock> = Schema.declare(isLock, { title: "Lock" })
+export const schema: Schema.declare<Lock> = Schema.declare(isLock, { title: "Lock", expected: "Lock" })
 
 registerReviver(BRAND, (plain) => {
   const p = plain as unknown as Lock

@@ -242,7 +242,7 @@ export const isRLock = (u: unknown): u is RLock => u instanceof RLock
  * const Payload = Schema.Struct({ lock: mp.RLock.schema })
  * ```
  */
-export const schema: Schema.declare<RLock> = Schema.declare(isRLock, { title: "RLock" })
+export const schema: Schema.declare<RLock> = Schema.declare(isRLock, { title: "RLock", expected: "RLock" })
 
 registerReviver(BRAND, (plain) => {
   const p = plain as unknown as RLock

@@ -13,7 +13,18 @@ import { InvalidArgument } from "../errors.ts"
 import { registerReviver } from "../internal/revive.ts"
 import type { IndexOutOfRange } from "./errors.ts"
 import { allocate, checkIndex, checkValue, resolve } from "./internal/storage.ts"
-import { Cells, hidden, invalid, type SharedType, specOf, type ValueOf, type ViewOf } from "./internal/types.ts"
+import {
+  type Canonical,
+  canonical,
+  type CanonicalOf,
+  Cells,
+  hidden,
+  invalid,
+  type SharedType,
+  specOf,
+  type ValueOf,
+  type ViewOf,
+} from "./internal/types.ts"
 
 export type { SharedType, ValueOf, ViewOf } from "./internal/types.ts"
 
@@ -33,7 +44,7 @@ const BRAND = "RawArray"
  * })
  * ```
  */
-export class RawArray<T extends SharedType = SharedType> {
+export class RawArray<T extends Canonical = Canonical> {
   /** The brand that lets the worker runtime revive a cloned array. */
   readonly __mp: "RawArray" = BRAND
   /** The element type, as given to `make`. */
@@ -60,7 +71,7 @@ export class RawArray<T extends SharedType = SharedType> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const first = (a: mp.RawArray.RawArray<"i">) => a.get(0)
+   * const first = (a: mp.RawArray.RawArray<"i32">) => a.get(0)
    * ```
    */
   get(i: number): Effect.Effect<ValueOf<T>, IndexOutOfRange> {
@@ -78,7 +89,7 @@ export class RawArray<T extends SharedType = SharedType> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const clearFirst = (a: mp.RawArray.RawArray<"i">) => a.set(0, 0)
+   * const clearFirst = (a: mp.RawArray.RawArray<"i32">) => a.set(0, 0)
    * ```
    */
   set(i: number, v: ValueOf<T>): Effect.Effect<void, IndexOutOfRange | InvalidArgument> {
@@ -123,7 +134,7 @@ export class RawArray<T extends SharedType = SharedType> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const copy = (a: mp.RawArray.RawArray<"d">) => a.toArray()
+   * const copy = (a: mp.RawArray.RawArray<"f64">) => a.toArray()
    * ```
    */
   toArray(): Effect.Effect<Array<ValueOf<T>>> {
@@ -141,7 +152,7 @@ export class RawArray<T extends SharedType = SharedType> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const total = (a: mp.RawArray.RawArray<"d">) => a.view().reduce((s, x) => s + x, 0)
+   * const total = (a: mp.RawArray.RawArray<"f64">) => a.view().reduce((s, x) => s + x, 0)
    * ```
    */
   view(): ViewOf<T> {
@@ -164,13 +175,13 @@ export class RawArray<T extends SharedType = SharedType> {
 export const make = <T extends SharedType>(
   type: T,
   lengthOrValues: number | ReadonlyArray<ValueOf<T>>,
-): Effect.Effect<RawArray<T>, InvalidArgument> =>
+): Effect.Effect<RawArray<CanonicalOf<T>>, InvalidArgument> =>
   Effect.flatMap(resolve(type), (spec) => {
     const values = typeof lengthOrValues === "number" ? undefined : lengthOrValues
     const length = typeof lengthOrValues === "number" ? lengthOrValues : lengthOrValues.length
     return Effect.map(
       allocate(spec, length, values, "lengthOrValues"),
-      (cells) => new RawArray(type, cells.view.buffer as SharedArrayBuffer, length),
+      (cells) => new RawArray(canonical(spec) as CanonicalOf<T>, cells.view.buffer as SharedArrayBuffer, length),
     )
   })
 
@@ -197,7 +208,7 @@ export const isRawArray = (u: unknown): u is RawArray => u instanceof RawArray
  * const Payload = Schema.Struct({ pixels: mp.RawArray.schema })
  * ```
  */
-export const schema: Schema.declare<RawArray> = Schema.declare(isRawArray, { title: "RawArray" })
+export const schema: Schema.declare<RawArray> = Schema.declare(isRawArray, { title: "RawArray", expected: "RawArray" })
 
 registerReviver(BRAND, (plain) => {
   const p = plain as unknown as RawArray

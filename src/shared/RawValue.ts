@@ -12,7 +12,17 @@ import * as Schema from "effect/Schema"
 import { InvalidArgument } from "../errors.ts"
 import { registerReviver } from "../internal/revive.ts"
 import { allocate, checkValue, resolve } from "./internal/storage.ts"
-import { Cells, hidden, invalid, type SharedType, specOf, type ValueOf } from "./internal/types.ts"
+import {
+  type Canonical,
+  canonical,
+  type CanonicalOf,
+  Cells,
+  hidden,
+  invalid,
+  type SharedType,
+  specOf,
+  type ValueOf,
+} from "./internal/types.ts"
 
 export type { SharedType, ValueOf } from "./internal/types.ts"
 
@@ -32,7 +42,7 @@ const BRAND = "RawValue"
  * })
  * ```
  */
-export class RawValue<T extends SharedType = SharedType> {
+export class RawValue<T extends Canonical = Canonical> {
   /** The brand that lets the worker runtime revive a cloned value. */
   readonly __mp: "RawValue" = BRAND
   /** The element type, as given to `make`. */
@@ -56,7 +66,7 @@ export class RawValue<T extends SharedType = SharedType> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const read = (v: mp.RawValue.RawValue<"i">) => v.get()
+   * const read = (v: mp.RawValue.RawValue<"i32">) => v.get()
    * ```
    */
   get(): Effect.Effect<ValueOf<T>> {
@@ -71,7 +81,7 @@ export class RawValue<T extends SharedType = SharedType> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const reset = (v: mp.RawValue.RawValue<"i">) => v.set(0)
+   * const reset = (v: mp.RawValue.RawValue<"i32">) => v.set(0)
    * ```
    */
   set(v: ValueOf<T>): Effect.Effect<void, InvalidArgument> {
@@ -92,7 +102,7 @@ export class RawValue<T extends SharedType = SharedType> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const increment = (v: mp.RawValue.RawValue<"i">) => v.update((n) => n + 1)
+   * const increment = (v: mp.RawValue.RawValue<"i32">) => v.update((n) => n + 1)
    * ```
    */
   update(f: (current: ValueOf<T>) => ValueOf<T>): Effect.Effect<ValueOf<T>, InvalidArgument> {
@@ -121,11 +131,11 @@ export class RawValue<T extends SharedType = SharedType> {
 export const make = <T extends SharedType>(
   type: T,
   initial?: ValueOf<T>,
-): Effect.Effect<RawValue<T>, InvalidArgument> =>
+): Effect.Effect<RawValue<CanonicalOf<T>>, InvalidArgument> =>
   Effect.flatMap(resolve(type), (spec) =>
     Effect.map(
       allocate(spec, 1, initial === undefined ? undefined : [initial], "initial"),
-      (cells) => new RawValue(type, cells.view.buffer as SharedArrayBuffer),
+      (cells) => new RawValue(canonical(spec) as CanonicalOf<T>, cells.view.buffer as SharedArrayBuffer),
     ))
 
 /**
@@ -151,7 +161,7 @@ export const isRawValue = (u: unknown): u is RawValue => u instanceof RawValue
  * const Payload = Schema.Struct({ hits: mp.RawValue.schema })
  * ```
  */
-export const schema: Schema.declare<RawValue> = Schema.declare(isRawValue, { title: "RawValue" })
+export const schema: Schema.declare<RawValue> = Schema.declare(isRawValue, { title: "RawValue", expected: "RawValue" })
 
 registerReviver(BRAND, (plain) => {
   const p = plain as unknown as RawValue

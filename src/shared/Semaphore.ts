@@ -203,6 +203,9 @@ export const isSemaphore = (u: unknown): u is Semaphore<unknown> => u instanceof
  * const Payload = Schema.Struct({ slots: mp.Semaphore.schema })
  * ```
  */
-export const schema: Schema.declare<Semaphore<unknown>> = Schema.declare(isSemaphore, { title: "Semaphore" })
+export const schema: Schema.declare<Semaphore<unknown>> = Schema.declare(isSemaphore, {
+  title: "Semaphore",
+  expected: "Semaphore",
+})
 
 registerReviver(BRAND, (plain) => new Semaphore((plain as unknown as Semaphore).buffer))

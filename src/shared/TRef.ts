@@ -15,7 +15,16 @@ import type { InvalidArgument } from "../errors.ts"
 import { registerReviver } from "../internal/revive.ts"
 import { allocate, checkValue, resolve } from "./internal/storage.ts"
 import * as stm from "./internal/stm.ts"
-import { Cells, hidden, type SharedType, specOf, type ValueOf } from "./internal/types.ts"
+import {
+  type Canonical,
+  canonical,
+  type CanonicalOf,
+  Cells,
+  hidden,
+  type SharedType,
+  specOf,
+  type ValueOf,
+} from "./internal/types.ts"
 
 export type { SharedType, ValueOf } from "./internal/types.ts"
 
@@ -39,7 +48,7 @@ const BRAND = "TRef"
  * })
  * ```
  */
-export class TRef<T extends SharedType = SharedType> implements stm.Cell {
+export class TRef<T extends Canonical = Canonical> implements stm.Cell {
   /** The brand that lets the worker runtime revive a cloned cell. */
   readonly __mp: "TRef" = BRAND
   /** The element type, as given to `make`. */
@@ -136,13 +145,16 @@ export class TRef<T extends SharedType = SharedType> implements stm.Cell {
  * const account = Effect.runSync(mp.TRef.make("i32", 100))
  * ```
  */
-export const make = <T extends SharedType>(type: T, initial?: ValueOf<T>): Effect.Effect<TRef<T>, InvalidArgument> =>
+export const make = <T extends SharedType>(
+  type: T,
+  initial?: ValueOf<T>,
+): Effect.Effect<TRef<CanonicalOf<T>>, InvalidArgument> =>
   Effect.flatMap(resolve(type), (spec) =>
     Effect.map(
       allocate(spec, 1, initial === undefined ? undefined : [initial], "initial"),
       (staged) => {
         const buffer = new SharedArrayBuffer(stm.CELL_BYTES)
-        const ref = new TRef(type, buffer, stm.nextCellId())
+        const ref = new TRef(canonical(spec) as CanonicalOf<T>, buffer, stm.nextCellId())
         ref.cells.store(0, staged.load(0))
         return ref
       },
@@ -171,7 +183,7 @@ export const isTRef = (u: unknown): u is TRef => u instanceof TRef
  * const Payload = Schema.Struct({ accounts: Schema.Array(mp.TRef.schema) })
  * ```
  */
-export const schema: Schema.declare<TRef> = Schema.declare(isTRef, { title: "TRef" })
+export const schema: Schema.declare<TRef> = Schema.declare(isTRef, { title: "TRef", expected: "TRef" })
 
 registerReviver(BRAND, (plain) => {
   const p = plain as unknown as TRef

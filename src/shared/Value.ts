@@ -23,7 +23,16 @@ import { registerReviver, revive } from "../internal/revive.ts"
 import type { LockAbandoned } from "./errors.ts"
 import { withGuard } from "./internal/guard.ts"
 import { allocate, checkValue, resolve } from "./internal/storage.ts"
-import { Cells, hidden, type SharedType, specOf, type ValueOf } from "./internal/types.ts"
+import {
+  type Canonical,
+  canonical,
+  type CanonicalOf,
+  Cells,
+  hidden,
+  type SharedType,
+  specOf,
+  type ValueOf,
+} from "./internal/types.ts"
 import type { Lock } from "./Lock.ts"
 import "./Lock.ts" // registers the reviver of a given Lock
 import { RLock } from "./RLock.ts"
@@ -53,7 +62,7 @@ export interface ValueOptions {
  * })
  * ```
  */
-export class Value<T extends SharedType = SharedType> {
+export class Value<T extends Canonical = Canonical> {
   /** The brand that lets the worker runtime revive a cloned value. */
   readonly __mp: "Value" = BRAND
   /** The element type, as given to `make`. */
@@ -81,7 +90,7 @@ export class Value<T extends SharedType = SharedType> {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const show = (v: mp.Value.Value<"d">) => Effect.map(v.get(), (x) => `value: ${x}`)
+   * const show = (v: mp.Value.Value<"f64">) => Effect.map(v.get(), (x) => `value: ${x}`)
    * ```
    */
   get(): Effect.Effect<ValueOf<T>, LockAbandoned> {
@@ -96,7 +105,7 @@ export class Value<T extends SharedType = SharedType> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const reset = (v: mp.Value.Value<"i">) => v.set(0)
+   * const reset = (v: mp.Value.Value<"i32">) => v.set(0)
    * ```
    */
   set(v: ValueOf<T>): Effect.Effect<void, InvalidArgument | LockAbandoned> {
@@ -116,7 +125,7 @@ export class Value<T extends SharedType = SharedType> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const increment = (v: mp.Value.Value<"i">) => v.update((n) => n + 1)
+   * const increment = (v: mp.Value.Value<"i32">) => v.update((n) => n + 1)
    * ```
    */
   update(f: (current: ValueOf<T>) => ValueOf<T>): Effect.Effect<ValueOf<T>, InvalidArgument | LockAbandoned> {
@@ -141,7 +150,7 @@ export class Value<T extends SharedType = SharedType> {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const double = (v: mp.Value.Value<"i">) =>
+   * const double = (v: mp.Value.Value<"i32">) =>
    *   v.getLock().withLock(Effect.flatMap(v.get(), (n) => v.set(n * 2)))
    * ```
    */
@@ -171,13 +180,13 @@ export const make = <T extends SharedType>(
   type: T,
   initial?: ValueOf<T>,
   options?: ValueOptions,
-): Effect.Effect<Value<T>, InvalidArgument> =>
+): Effect.Effect<Value<CanonicalOf<T>>, InvalidArgument> =>
   Effect.flatMap(resolve(type), (spec) =>
     Effect.map(
       allocate(spec, 1, initial === undefined ? undefined : [initial], "initial"),
       (cells) =>
         new Value(
-          type,
+          canonical(spec) as CanonicalOf<T>,
           cells.view.buffer as SharedArrayBuffer,
           options?.lock ?? new RLock(new SharedArrayBuffer(12), 0),
         ),
@@ -206,7 +215,7 @@ export const isValue = (u: unknown): u is Value => u instanceof Value
  * const Payload = Schema.Struct({ counter: mp.Value.schema })
  * ```
  */
-export const schema: Schema.declare<Value> = Schema.declare(isValue, { title: "Value" })
+export const schema: Schema.declare<Value> = Schema.declare(isValue, { title: "Value", expected: "Value" })
 
 registerReviver(BRAND, (plain) => {
   const p = plain as unknown as Value

@@ -21,6 +21,26 @@ export type TypeCode = "b" | "B" | "h" | "H" | "i" | "I" | "l" | "L" | "q" | "Q"
 /** Any accepted element type: a name or a Python typecode. */
 export type SharedType = TypeName | TypeCode
 
+/** The canonical element types objects are typed by: the names, and `"c"`. */
+export type Canonical = TypeName | "c"
+
+/** The canonical name of a type or typecode (`"i"` is `"i32"`, `"d"` is `"f64"`, …). */
+export type CanonicalOf<T extends SharedType> = T extends "b" ? "i8"
+  : T extends "B" ? "u8"
+  : T extends "h" ? "i16"
+  : T extends "H" ? "u16"
+  : T extends "i" | "l" ? "i32"
+  : T extends "I" | "L" ? "u32"
+  : T extends "q" ? "i64"
+  : T extends "Q" ? "u64"
+  : T extends "f" ? "f32"
+  : T extends "d" ? "f64"
+  : T extends Canonical ? T
+  : never
+
+/** The canonical name of a spec. */
+export const canonical = (spec: Spec): Canonical => spec.char ? "c" : spec.name
+
 /** The JavaScript type of an element: `bigint` for 64-bit integers, a string for `"c"`, else `number`. */
 export type ValueOf<T extends SharedType> = T extends "i64" | "u64" | "q" | "Q" ? bigint
   : T extends "c" ? string
