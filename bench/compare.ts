@@ -10,8 +10,12 @@
  * deno task bench:compare --quick            # 2 repetitions
  * deno task bench:compare --only W1,W3       # some workloads
  * deno task bench:compare --peers lib,raw    # some peers
- * deno task bench:compare --reps 9 --no-write
+ * deno task bench:compare --reps 9 --rounds 3 --no-write
  * ```
+ *
+ * Each peer runs each workload in `rounds` separate processes (default: one
+ * per repetition), the peers taking turns in a rotating order, so that load
+ * from elsewhere on the machine spreads over all columns.
  *
  * piscina is installed on first use with `npm install` into
  * `bench/peers/node/node_modules` (git-ignored). A peer that cannot run here
@@ -145,8 +149,11 @@ const ensurePiscina = async (): Promise<string | undefined> => {
   return undefined
 }
 
-/** W5 is timed from outside: one process per repetition (plus a warm-up), per start method for Python. */
-const runStartup = async (peer: Peer, reps: number): Promise<PeerResult> => {
+/**
+ * W5 is timed from outside: one process per repetition, per start method for
+ * Python; the first round adds an untimed warm-up run (caches, compiled code).
+ */
+const runStartup = async (peer: Peer, warmUp: boolean): Promise<PeerResult> => {
   const variants: ReadonlyArray<{ extra: Array<string>; metric: string; inprocess: boolean }> = peer === "python"
     ? [
       { extra: ["--start-method", "fork"], metric: "startup_fork_ms", inprocess: true },
@@ -155,10 +162,10 @@ const runStartup = async (peer: Peer, reps: number): Promise<PeerResult> => {
     : [{ extra: [], metric: "startup_ms", inprocess: true }]
   const all: Array<PeerResult> = []
   for (const v of variants) {
-    for (let i = 0; i <= reps; i++) {
+    for (let i = warmUp ? 0 : 1; i <= 1; i++) {
       const { result, wallMs } = await run(command(peer, "W5", 1, v.extra), 60_000)
       if (result.status !== "ok") return result
-      if (i === 0) continue // warm-up: caches, page cache, compiled code
+      if (i === 0) continue
       all.push({
         status: "ok",
         metrics: { [v.metric]: [wallMs], ...(v.inprocess ? { inprocess_ms: result.metrics.inprocess_ms ?? [] } : {}) },
@@ -183,6 +190,8 @@ const main = async () => {
   const args = parseArgs(Deno.args)
   const quick = args.flags.quick === "true"
   const reps = args.flags.reps !== undefined ? args.reps : quick ? 2 : 5
+  const roundsFlag = Number(args.flags.rounds ?? reps)
+  const rounds = Number.isInteger(roundsFlag) && roundsFlag > 0 ? Math.min(roundsFlag, reps) : reps
   const only = args.flags.only?.split(",").map((s) => s.trim().toUpperCase())
   const peers = (args.flags.peers?.split(",").map((s) => s.trim()) ?? PEERS) as ReadonlyArray<Peer>
   for (const p of peers) if (!PEERS.includes(p)) throw new Error(`unknown peer ${p}; peers are ${PEERS.join(", ")}`)
@@ -210,21 +219,37 @@ const main = async () => {
   const started = performance.now()
   const results: Record<string, Partial<Record<Peer, PeerResult>>> = {}
   for (const w of workloads) {
+    // Rounds: every peer runs once per round (its own process, one warm-up
+    // then its share of the repetitions), the order rotating, so that a burst
+    // of load from elsewhere on the machine is spread over the peers instead
+    // of landing on one of them.
+    const perPeer: Partial<Record<Peer, Array<PeerResult>>> = {}
+    const seconds: Partial<Record<Peer, number>> = {}
+    for (let round = 0; round < rounds; round++) {
+      const share = Math.floor(reps / rounds) + (round < reps % rounds ? 1 : 0)
+      for (let k = 0; k < peers.length; k++) {
+        const peer = peers[(k + round) % peers.length]
+        const done = perPeer[peer] ??= []
+        if (share === 0 || done.some((r) => r.status !== "ok")) continue
+        const t = performance.now()
+        const why = unavailable[peer]
+        done.push(
+          why !== undefined
+            ? { status: "n/a", reason: why }
+            : w.id === "W5"
+            ? await runStartup(peer, round === 0)
+            : (await run(command(peer, w.id, share))).result,
+        )
+        seconds[peer] = (seconds[peer] ?? 0) + (performance.now() - t) / 1000
+      }
+    }
     const byPeer: Partial<Record<Peer, PeerResult>> = (results[w.id] = {})
     for (const peer of peers) {
-      const t = performance.now()
-      const why = unavailable[peer]
-      const result: PeerResult = why !== undefined
-        ? { status: "n/a", reason: why }
-        : w.id === "W5"
-        ? await runStartup(peer, reps)
-        : (await run(command(peer, w.id, reps))).result
+      const result = mergeResults(perPeer[peer] ?? [])
       byPeer[peer] = result.status === "n/a" && peer === "lib"
         ? { status: "n/a", reason: `not built yet: ${result.reason}` }
         : result
-      console.log(
-        `${w.id} ${PEER_TITLES[peer].padEnd(12)} ${((performance.now() - t) / 1000).toFixed(1)} s  ${describe(result)}`,
-      )
+      console.log(`${w.id} ${PEER_TITLES[peer].padEnd(12)} ${(seconds[peer] ?? 0).toFixed(1)} s  ${describe(result)}`)
     }
     console.log(`\n${w.id} ${w.title}\n${workloadTable(w, byPeer)}\n`)
   }
@@ -256,15 +281,17 @@ const main = async () => {
     `- Deno ${versions.deno}; ${versions.python ?? "no python3"}; Node ${versions.node ?? "absent"}, piscina ${
       piscinaVersion ?? "absent"
     }`,
-    `- ${reps} timed repetitions after one warm-up, each workload on each peer in its own process; total ${
-      totalS.toFixed(0)
-    } s${quick ? " (`--quick`)" : ""}${only !== undefined ? `; only ${only.join(",")}` : ""}`,
+    `- ${reps} timed repetitions per peer in ${rounds} rounds (one process per peer per round, a warm-up in each, ` +
+    `peer order rotating); total ${totalS.toFixed(0)} s${quick ? " (`--quick`)" : ""}${
+      only !== undefined ? `; only ${only.join(",")}` : ""
+    }`,
     ...[...notes].map((n) => `- ${n}`),
     "",
     "Cells are medians with (min–max). `lib ÷ peer` is the library's median over the peer's: for times, below 1 " +
     "means the library is faster; for rows marked ↑ (bigger is better) above 1 means the library is ahead.",
     "",
-    "Reproduce: `deno task bench:compare` (all, ~5–8 min), `--quick`, `--only W1,W3`, `--peers lib,raw`.",
+    "Reproduce: `deno task bench:compare` (all, ~5 min on 2 cores), `--quick` (2 repetitions), `--only W1,W3`, " +
+    "`--peers lib,raw`, `--reps N`, `--rounds N`, `--no-write`.",
     "",
     ...workloads.flatMap((w) => {
       const missing = absences(results[w.id])

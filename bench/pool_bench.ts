@@ -11,7 +11,9 @@
  *
  * @module
  */
-import { Effect, Exit, Scope } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
 import * as mp from "../mod.ts"
 import { check, doubledSum, SIZES } from "./common.ts"
 import { double } from "./lib/tasks.ts"

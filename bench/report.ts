@@ -89,6 +89,7 @@ export const WORKLOADS: ReadonlyArray<WorkloadSpec> = [
         higherIsBetter: true,
         derive: { from: "counter_ms", fn: perSecond(200_000, 1e6) },
       },
+      { key: "counter_update_ms", label: "200k increments with `value.update`", unit: "ms" },
     ],
   },
   {

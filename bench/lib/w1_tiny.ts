@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { Effect, Fiber } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as mp from "../../mod.ts"
 import { check, doubledSum, emit, parseArgs, type Samples, since, SIZES } from "../common.ts"
 import { double } from "./tasks.ts"

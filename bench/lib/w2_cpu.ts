@@ -7,14 +7,16 @@
  *
  * @module
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as mp from "../../mod.ts"
 import { check, countPrimes as countPrimesBelow, emit, parseArgs, type Samples, since, SIZES } from "../common.ts"
 import { countPrimes } from "./tasks.ts"
 
-const rep = (pool: mp.Pool.Pool, s: Samples) =>
+const WARM_UP_LIMIT = 20_000
+
+const rep = (pool: mp.Pool.Pool, s: Samples, limit: number = SIZES.primeLimitJs) =>
   Effect.gen(function* () {
-    const limits = Array.from({ length: SIZES.primeTasks }, () => SIZES.primeLimitJs)
+    const limits = Array.from({ length: SIZES.primeTasks }, () => limit)
     let t = performance.now()
     const seq = limits.map(countPrimesBelow)
     const sequential = since(t)
@@ -31,7 +33,7 @@ if (import.meta.main) {
   const { reps } = parseArgs(Deno.args)
   await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
     const pool = yield* mp.Pool.make({ size: SIZES.workers })
-    yield* rep(pool, {}) // warm-up
+    yield* rep(pool, {}, WARM_UP_LIMIT) // warm-up: workers started, code compiled
     const samples: Samples = {}
     for (let i = 0; i < reps; i++) yield* rep(pool, samples)
     emit(samples)

@@ -8,10 +8,12 @@
  *
  * @module
  */
-import { Effect, Fiber } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as mp from "../../mod.ts"
 import { check, emit, emitUnavailable, parseArgs, type Samples, since, SIZES } from "../common.ts"
-import { produce, type QueueLike } from "./tasks.ts"
+import { optionalNamespace } from "./optional.ts"
+import { produce, type QueueLike } from "./shared_tasks.ts"
 
 /** The part of `mp.Queue` this program uses. */
 interface QueueModule {
@@ -46,15 +48,16 @@ const rep = (pool: mp.Pool.Pool, make: QueueModule["make"], s: Samples) =>
 
 if (import.meta.main) {
   const { reps } = parseArgs(Deno.args)
-  const Queue = (mp as unknown as { Queue?: QueueModule }).Queue
-  if (Queue === undefined) emitUnavailable("mp.Queue is not exported by mod.ts yet")
+  const found = await optionalNamespace<QueueModule>("Queue")
+  if (found === undefined) emitUnavailable("neither mod.ts nor src/ipc/mod.ts has mp.Queue")
   else {
+    const Queue = found.module
     await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
       const pool = yield* mp.Pool.make({ size: SIZES.workers })
       yield* rep(pool, Queue.make, {}) // warm-up
       const samples: Samples = {}
       for (let i = 0; i < reps; i++) yield* rep(pool, Queue.make, samples)
-      emit(samples)
+      emit(samples, found.note === undefined ? [] : [found.note])
     })))
   }
 }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as mp from "../../mod.ts"
 import { check, emit, since, SIZES } from "../common.ts"
 import { double } from "./tasks.ts"

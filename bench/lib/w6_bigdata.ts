@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as mp from "../../mod.ts"
 import { check, emit, expectedBigSum, makeBigArrays, parseArgs, type Samples, since, SIZES } from "../common.ts"
 import { checksum } from "./tasks.ts"
