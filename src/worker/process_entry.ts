@@ -110,8 +110,15 @@ const reader = new FrameReader(
   (body) => handle(deserialize(body) as P.ToWorker),
   () => {/* only frames come from the parent */},
 )
+// Plain reads into one buffer: measurably cheaper per message than `Deno.stdin.readable`.
+// The reader copies what it keeps, so the buffer can be reused.
 void (async () => {
-  for await (const chunk of Deno.stdin.readable) reader.push(chunk)
+  const buffer = new Uint8Array(1 << 16)
+  for (;;) {
+    const n = await Deno.stdin.read(buffer)
+    if (n === null) break
+    reader.push(buffer.subarray(0, n))
+  }
   // stdin closed: the parent is gone or let us go.
   realExit(0)
 })()

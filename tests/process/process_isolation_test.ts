@@ -119,3 +119,30 @@ for (const how of ["kill", "exit"] as const) {
     { timeout: 30_000 },
   )
 }
+
+test(
+  'Process: a child never gets more than its parent; "inherit" passes on what the parent holds [process]',
+  () =>
+    Effect.gen(function* () {
+      const script = new URL("../fixtures/process_permissions.ts", import.meta.url).pathname
+      const run = (flags: ReadonlyArray<string>, args: ReadonlyArray<string>) =>
+        Effect.promise(() =>
+          new Deno.Command(Deno.execPath(), {
+            args: ["run", "--no-prompt", ...flags, script, ...args],
+            stdout: "piped",
+            stderr: "piped",
+          }).output()
+        ).pipe(Effect.map((out) => {
+          const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? ""
+          assertEquals(out.code, 0, new TextDecoder().decode(out.stderr))
+          return JSON.parse(text)
+        }))
+      const limited = yield* run(["--allow-read", `--allow-run=${Deno.execPath()}`], [])
+      assertEquals(limited.escalation, "permissions")
+      assertEquals(limited.read, true)
+      assertStringIncludes(limited.env, "env access")
+      const noRun = yield* run(["--allow-read"], ["norun"])
+      assertEquals(noRun.noRun, "isolation")
+    }),
+  { timeout: 30_000 },
+)
