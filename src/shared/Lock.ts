@@ -66,6 +66,7 @@ export class Lock {
       mutexGuard(
         (restore) => mutex.lockStatus(i32, index, "lock", restore),
         Effect.sync(() => void mutex.unlockOwned(i32, index)),
+        () => mutex.tryLock(i32, index),
       ),
     )
   }

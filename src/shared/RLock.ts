@@ -11,6 +11,7 @@
  * @module
  */
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { currentOwnerId } from "../internal/owner.ts"
@@ -56,26 +57,36 @@ export class RLock {
     this.buffer = buffer
     this.index = index
     const i32 = hidden(this, "i32", new Int32Array(buffer))
-    hidden(
-      this,
-      "guard",
-      {
-        take: (restore) =>
-          Effect.withFiber((fiber) => {
-            const id = fiber.id
-            const held: Held = { release: Effect.sync(() => this.releaseFor(id)), abandoned: undefined }
-            if (this.ownedBy(id)) {
-              i32[index + COUNT]++
-              return Effect.succeed(held)
-            }
-            return Effect.map(mutex.lockStatus(i32, index, "rlock", restore), (abandoned) => {
-              i32[index + FIBER] = id
-              i32[index + COUNT] = 1
-              return abandoned === undefined ? held : { release: held.release, abandoned }
-            })
-          }),
-      } satisfies Guard,
-    )
+    const takeSync = (id: number): Held | undefined => {
+      if (this.ownedBy(id)) {
+        i32[index + COUNT]++
+      } else if (mutex.tryLock(i32, index)) {
+        i32[index + FIBER] = id
+        i32[index + COUNT] = 1
+      } else {
+        return undefined
+      }
+      return { release: Effect.sync(() => this.releaseFor(id)), abandoned: undefined }
+    }
+    const guard: Guard = {
+      tryTake: () => {
+        const fiber = Fiber.getCurrent()
+        return fiber === undefined ? undefined : takeSync(fiber.id)
+      },
+      take: (restore) =>
+        Effect.withFiber((fiber) => {
+          const id = fiber.id
+          const fast = takeSync(id)
+          if (fast !== undefined) return Effect.succeed(fast)
+          const release = Effect.sync(() => this.releaseFor(id))
+          return Effect.map(mutex.lockStatus(i32, index, "rlock", restore), (abandoned) => {
+            i32[index + FIBER] = id
+            i32[index + COUNT] = 1
+            return { release, abandoned }
+          })
+        }),
+    }
+    hidden(this, "guard", guard)
   }
 
   /** @internal Drops one level for fiber `fiberId` if it holds the lock. */

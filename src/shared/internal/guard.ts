@@ -22,6 +22,8 @@ export interface Held {
 /** How to take one lock-like thing for the current fiber; only the waits go through `restore`. */
 export interface Guard {
   readonly take: (restore: Restore) => Effect.Effect<Held>
+  /** The fast path: takes it synchronously when that is possible right now (called inside the fiber). */
+  readonly tryTake?: (() => Held | undefined) | undefined
 }
 
 /** Takes the guard in the current Scope; released when the Scope closes, also after `LockAbandoned`. */
@@ -38,15 +40,17 @@ export const withGuard = <A, E, R>(
   guard: Guard,
   effect: Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | LockAbandoned, R> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(
+  Effect.uninterruptibleMask((restore) => {
+    const fast = guard.tryTake?.()
+    if (fast !== undefined) return Effect.ensuring(restore(effect), fast.release)
+    return Effect.flatMap(
       guard.take(restore),
       (held): Effect.Effect<A, E | LockAbandoned, R> =>
         held.abandoned === undefined
           ? Effect.ensuring(restore(effect), held.release)
           : Effect.andThen(held.release, Effect.fail(held.abandoned)),
     )
-  )
+  })
 
 /** Takes the guard without a Scope; fails with `LockAbandoned` (lock held) on a take-over. */
 export const takeUnscoped = (guard: Guard): Effect.Effect<void, LockAbandoned> =>
@@ -61,9 +65,11 @@ const identity: Restore = (effect) => effect
 export const mutexGuard = (
   lockStatus: (restore: Restore) => Effect.Effect<LockAbandoned | undefined>,
   release: Effect.Effect<void>,
+  tryLock?: () => boolean,
 ): Guard => {
   const ok: Held = { release, abandoned: undefined }
   return {
+    tryTake: tryLock === undefined ? undefined : () => tryLock() ? ok : undefined,
     take: (restore) =>
       Effect.map(lockStatus(restore), (abandoned) => abandoned === undefined ? ok : { release, abandoned }),
   }
