@@ -1,0 +1,318 @@
+/**
+ * A pipe between two `Connection`s, like Python's `multiprocessing.Pipe`:
+ * `send` on one end, `recv` on the other, in both directions unless made
+ * with `duplex: false`. Each direction is a ring buffer in shared memory, so
+ * both ends may live in any thread: pass one inside a task payload.
+ *
+ * `close` ends this end of the pipe for everyone: the other end reads what
+ * is left, then `recv` fails with `PipeClosed` (reason `"eof"`, Python's
+ * `EOFError`), and its `send` fails with `"broken"`. Unlike Python, where
+ * each process closes its own copy of a handle, there is one end here, shared
+ * by every copy: do not close the child's end in the parent. `recv` never
+ * hangs on a closed pipe; if the peer may die without closing, bound the wait
+ * with `poll(timeout)` or `Effect.timeout`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const [parent, child] = yield* mp.Pipe.make<string>()
+ *   yield* child.send("hello")
+ *   console.log(yield* parent.recv()) // "hello"
+ * })
+ * ```
+ *
+ * @module
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
+import { InvalidArgument } from "../errors.ts"
+import { registerReviver } from "../internal/revive.ts"
+import { DecodeError, EncodeError, PipeClosed } from "./errors.ts"
+import {
+  type AnySchema,
+  closeRing,
+  deadlineOf,
+  type ItemCodec,
+  itemCodec,
+  pollRing,
+  putValues,
+  takeItems,
+} from "./internal/channel.ts"
+import { allocate, CLOSED_BY_READER, CLOSED_BY_WRITER, Ring, type RingBuffers } from "./internal/ring.ts"
+
+/**
+ * The receiving side of a connection.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const drain = (conn: mp.Pipe.ReadConnection<string>) =>
+ *   Effect.gen(function* () {
+ *     while (yield* conn.poll()) console.log(yield* conn.recv())
+ *   })
+ * ```
+ */
+export interface ReadConnection<A> {
+  /**
+   * Receives the next message, waiting for one. Fails with `PipeClosed`:
+   * `"eof"` once the other end is closed and nothing is left, `"closed"`
+   * when this connection was closed.
+   */
+  recv(): Effect.Effect<A, PipeClosed | DecodeError>
+  /**
+   * Whether `recv` would return without waiting (a message is there, or the
+   * pipe is closed), waiting up to `timeout` for that (default: do not wait;
+   * `Duration.infinity` waits for ever).
+   */
+  poll(timeout?: Duration.Input): Effect.Effect<boolean>
+  /** Closes this end of the pipe (for every copy of it). */
+  readonly close: Effect.Effect<void>
+}
+
+/**
+ * The sending side of a connection.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const greet = (conn: mp.Pipe.WriteConnection<string>) => Effect.andThen(conn.send("hello"), conn.close)
+ * ```
+ */
+export interface WriteConnection<A> {
+  /**
+   * Sends a message. Fails with `PipeClosed` (`"broken"` when the other end
+   * is closed, `"closed"` when this one is) or `EncodeError`; a message that
+   * cannot be encoded is not sent.
+   */
+  send(value: A): Effect.Effect<void, PipeClosed | EncodeError>
+  /** Closes this end of the pipe (for every copy of it). */
+  readonly close: Effect.Effect<void>
+}
+
+/**
+ * One end of a duplex pipe: it sends and receives.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const ping = (conn: mp.Pipe.Connection<string>) => Effect.andThen(conn.send("ping"), conn.recv())
+ * ```
+ */
+export interface Connection<A> extends ReadConnection<A>, WriteConnection<A> {}
+
+/**
+ * Options of `make`.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const options: mp.Pipe.MakeOptions<number> = { duplex: true, schema: Schema.Number }
+ * ```
+ */
+export interface MakeOptions<A> {
+  /** Both ends send and receive (default `true`); with `false` the first end only receives. */
+  readonly duplex?: boolean | undefined
+  /** Encodes and decodes every message (declare the payload with `schema(item)`). */
+  readonly schema?: Schema.Codec<A, unknown, never, never> | undefined
+  /** The most bytes in flight per direction (default 64 MiB); `send` waits when it is reached. */
+  readonly maxBytes?: number | undefined
+}
+
+const BRAND = "Connection"
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+const INITIAL_BYTES = 16 * 1024
+
+const hide = (o: object, key: string, value: unknown): void => {
+  Object.defineProperty(o, key, { value, enumerable: false, writable: true, configurable: true })
+}
+
+class ConnectionImpl<A> implements Connection<A> {
+  readonly __mp: typeof BRAND = BRAND
+  readonly rx: RingBuffers | null
+  readonly tx: RingBuffers | null
+  readonly hasSchema: boolean
+  declare readonly rxRing: Ring | undefined
+  declare readonly txRing: Ring | undefined
+  declare codec: ItemCodec | undefined
+
+  constructor(rx: RingBuffers | null, tx: RingBuffers | null, hasSchema: boolean, codec: ItemCodec | undefined) {
+    this.rx = rx
+    this.tx = tx
+    this.hasSchema = hasSchema
+    hide(this, "rxRing", rx === null ? undefined : new Ring(rx))
+    hide(this, "txRing", tx === null ? undefined : new Ring(tx))
+    hide(this, "codec", codec)
+  }
+
+  private ready(): Effect.Effect<void> {
+    if (this.hasSchema && this.codec === undefined) {
+      return Effect.die(
+        new Error(
+          "This connection was made with a schema that did not cross into this worker: declare the task payload " +
+            "with mp.Pipe.schema(itemSchema)",
+        ),
+      )
+    }
+    return Effect.void
+  }
+
+  send(value: A): Effect.Effect<void, PipeClosed | EncodeError> {
+    const ring = this.txRing
+    if (ring === undefined) return Effect.die(new Error("This end of a one-way pipe only receives"))
+    return Effect.flatMap(
+      this.ready(),
+      () =>
+        Effect.flatMap(
+          putValues(ring, [value], this.codec, Infinity),
+          (r): Effect.Effect<void, PipeClosed | EncodeError> => {
+            if (r === undefined) return Effect.void
+            if (r === "closed") return Effect.fail(new PipeClosed({ reason: "closed" }))
+            if (r === "broken") return Effect.fail(new PipeClosed({ reason: "broken" }))
+            if (r === "timeout") return Effect.die(new Error("unreachable: send has no timeout"))
+            return Effect.fail(new EncodeError({ message: r.encode }))
+          },
+        ),
+    )
+  }
+
+  recv(): Effect.Effect<A, PipeClosed | DecodeError> {
+    const ring = this.rxRing
+    if (ring === undefined) return Effect.die(new Error("This end of a one-way pipe only sends"))
+    return Effect.flatMap(
+      this.ready(),
+      () =>
+        Effect.flatMap(takeItems(ring, 1, this.codec, Infinity), (t): Effect.Effect<A, PipeClosed | DecodeError> => {
+          if (t.ok) return Effect.succeed(t.values[0] as A)
+          if (t.blocked === "decode") return Effect.fail(new DecodeError({ message: t.message }))
+          return Effect.fail(new PipeClosed({ reason: t.blocked === "eof" ? "eof" : "closed" }))
+        }),
+    )
+  }
+
+  poll(timeout?: Duration.Input): Effect.Effect<boolean> {
+    const ring = this.rxRing
+    if (ring === undefined) return Effect.die(new Error("This end of a one-way pipe only sends"))
+    const ms = timeout === undefined ? 0 : Math.max(0, Duration.toMillis(timeout))
+    return pollRing(ring, ms === 0 ? -Infinity : deadlineOf(ms))
+  }
+
+  get close(): Effect.Effect<void> {
+    return Effect.sync(() => {
+      if (this.txRing !== undefined) closeRing(this.txRing, CLOSED_BY_WRITER)
+      if (this.rxRing !== undefined) closeRing(this.rxRing, CLOSED_BY_READER)
+    })
+  }
+}
+
+registerReviver(BRAND, (plain) => {
+  const p = plain as unknown as ConnectionImpl<unknown>
+  return new ConnectionImpl(p.rx, p.tx, p.hasSchema, undefined)
+})
+
+/**
+ * Makes a pipe and returns its two ends. Duplex (the default): both ends
+ * send and receive. With `duplex: false`: the first end only receives and
+ * the second only sends, as in Python.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const [a, b] = yield* mp.Pipe.make<number>()
+ *   const [reader, writer] = yield* mp.Pipe.make<string>({ duplex: false })
+ *   yield* writer.send("one way")
+ *   console.log(yield* reader.recv())
+ * })
+ * ```
+ */
+export const make: {
+  <A = unknown>(
+    options: MakeOptions<A> & { readonly duplex: false },
+  ): Effect.Effect<readonly [ReadConnection<A>, WriteConnection<A>], InvalidArgument>
+  <A = unknown>(options?: MakeOptions<A>): Effect.Effect<readonly [Connection<A>, Connection<A>], InvalidArgument>
+} = <A>(options?: MakeOptions<A>): Effect.Effect<readonly [Connection<A>, Connection<A>], InvalidArgument> =>
+  Effect.suspend(() => {
+    const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES
+    if (!(Number.isInteger(maxBytes) && maxBytes >= 64)) {
+      return Effect.fail(
+        new InvalidArgument({ argument: "maxBytes", message: `maxBytes must be an integer >= 64, got ${maxBytes}` }),
+      )
+    }
+    const schema = options?.schema as AnySchema | undefined
+    const has = schema !== undefined
+    const ring = () => allocate({ capacity: 0, initialBytes: INITIAL_BYTES, maxBytes })
+    const forward = ring()
+    if (options?.duplex === false) {
+      return Effect.succeed(
+        [
+          new ConnectionImpl<A>(forward, null, has, itemCodec(schema)),
+          new ConnectionImpl<A>(null, forward, has, itemCodec(schema)),
+        ] as const,
+      )
+    }
+    const backward = ring()
+    return Effect.succeed(
+      [
+        new ConnectionImpl<A>(forward, backward, has, itemCodec(schema)),
+        new ConnectionImpl<A>(backward, forward, has, itemCodec(schema)),
+      ] as const,
+    )
+  })
+
+/**
+ * Whether a value is a connection (either end, duplex or not).
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * mp.Pipe.isConnection(null) // false
+ * ```
+ */
+export const isConnection = (u: unknown): u is Connection<unknown> => u instanceof ConnectionImpl
+
+/**
+ * The schema of a connection inside a task payload. With `item`, the
+ * worker's copy gets the message schema back when the payload is decoded.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * export const answer = mp.Task.make(import.meta.url, "answer", {
+ *   payload: Schema.Struct({ conn: mp.Pipe.schema(Schema.Number) }),
+ *   handler: ({ conn }) => conn.send(42),
+ * })
+ * ```
+ */
+export const schema = <A = unknown>(item?: Schema.Codec<A, unknown, never, never>): Schema.declare<Connection<A>> =>
+  Schema.declareConstructor<Connection<A>>()([], () => (u, ast, options) => {
+    if (!(u instanceof ConnectionImpl)) return Effect.fail(new SchemaIssue.InvalidType(ast, u, options))
+    if (u.hasSchema !== (item !== undefined)) {
+      return Effect.fail(
+        new SchemaIssue.InvalidValue({
+          message: u.hasSchema
+            ? "this connection was made with a schema: declare it as mp.Pipe.schema(itemSchema)"
+            : "this connection was made without a schema: declare it as mp.Pipe.schema()",
+        }),
+      )
+    }
+    if (u.codec === undefined && item !== undefined) u.codec = itemCodec(item as AnySchema)
+    return Effect.succeed(u as Connection<A>)
+  }, { title: "mp.Pipe.Connection" }) as unknown as Schema.declare<Connection<A>>

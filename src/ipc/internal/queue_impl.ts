@@ -1,0 +1,357 @@
+/**
+ * The one class behind `Queue`, `SimpleQueue` and `JoinableQueue`: a ring in
+ * shared memory plus this thread's view of it. Its own enumerable fields are
+ * the brand, the kind and the two `SharedArrayBuffer`s, so that it crosses
+ * into a worker by structured clone and is revived there; the per-thread
+ * views and the item schema are hidden (non-enumerable) fields.
+ *
+ * @internal
+ * @module
+ */
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
+import * as Stream from "effect/Stream"
+import { InvalidArgument } from "../../errors.ts"
+import { notifyAll, wait } from "../../internal/futex.ts"
+import { registerReviver } from "../../internal/revive.ts"
+import { DecodeError, EncodeError, QueueClosed, QueueEmpty, QueueFull, TaskDoneTooManyTimes } from "../errors.ts"
+import {
+  type AnySchema,
+  closeRing,
+  deadlineOf,
+  type ItemCodec,
+  itemCodec,
+  PendingPut,
+  type PutBlocked,
+  putNow,
+  putPending,
+  takeItems,
+  type Taken,
+  takeNow,
+} from "./channel.ts"
+import { allocate, CLOSED, CLOSED_BY_WRITER, COUNT, Ring, type RingBuffers, UNFINISHED } from "./ring.ts"
+
+/** The brand of queues in `revive`. */
+export const BRAND = "Queue"
+
+/** Which public shape a queue was made as. */
+export type QueueKind = "queue" | "simple" | "joinable"
+
+/** Options accepted by every queue constructor. */
+export interface QueueMakeOptions {
+  readonly capacity?: number | undefined
+  readonly schema?: AnySchema | undefined
+  readonly maxBytes?: number | undefined
+}
+
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+const INITIAL_BYTES = 64 * 1024
+const STREAM_CHUNK = 4096
+
+const closed = new QueueClosed({})
+const succeedTrue: Effect.Effect<boolean> = Effect.succeed(true)
+
+const hide = (o: object, key: string, value: unknown): void => {
+  Object.defineProperty(o, key, { value, enumerable: false, writable: true, configurable: true })
+}
+
+const putFailure = (
+  r: PutBlocked,
+  capacity: number,
+  timeoutMs: number,
+): Effect.Effect<never, QueueClosed | QueueFull | EncodeError> => {
+  if (r === "closed" || r === "broken") return Effect.fail(closed)
+  if (r === "timeout") return Effect.fail(new QueueFull({ capacity, timeoutMs }))
+  return Effect.fail(new EncodeError({ message: r.encode }))
+}
+
+const toMillis = (d: Duration.Input | undefined): number | undefined => {
+  if (d === undefined) return undefined
+  return Math.max(0, Duration.toMillis(d))
+}
+
+/** The class behind every queue shape. */
+export class QueueImpl<A> {
+  /** The brand that `revive` recognizes. */
+  readonly __mp: typeof BRAND = BRAND
+  /** Which shape this queue was made as. */
+  readonly kind: QueueKind
+  /** The control words. */
+  readonly ctl: SharedArrayBuffer
+  /** The ring's bytes. */
+  readonly data: SharedArrayBuffer
+  /** Whether items are encoded with an item schema. */
+  readonly hasSchema: boolean
+  declare readonly ring: Ring
+  declare codec: ItemCodec | undefined
+
+  constructor(kind: QueueKind, buffers: RingBuffers, hasSchema: boolean, codec: ItemCodec | undefined) {
+    this.kind = kind
+    this.ctl = buffers.ctl
+    this.data = buffers.data
+    this.hasSchema = hasSchema
+    hide(this, "ring", new Ring(buffers))
+    hide(this, "codec", codec)
+  }
+
+  /** The most items the queue holds (`Infinity`: no bound but memory). */
+  get capacity(): number {
+    return this.ring.capacity
+  }
+
+  /** A defect when the item schema did not cross into this worker, else `undefined`. */
+  private notReady(): Effect.Effect<never> | undefined {
+    if (!this.hasSchema || this.codec !== undefined) return undefined
+    return Effect.die(
+      new Error(
+        "This queue was made with an item schema that did not cross into this worker: declare the task payload " +
+          "with mp.Queue.schema(itemSchema), or call mp.Queue.withSchema(queue, itemSchema)",
+      ),
+    )
+  }
+
+  /** Puts `values`: at once when there is room (no Effect machinery beyond one `suspend`), else waiting. */
+  private putWith<E>(
+    values: Iterable<unknown>,
+    deadline: number,
+    onBlocked: (r: PutBlocked) => Effect.Effect<boolean, E>,
+  ): Effect.Effect<boolean, E> {
+    return Effect.suspend(() => {
+      const bad = this.notReady()
+      if (bad !== undefined) return bad
+      const r = putNow(this.ring, values, this.codec)
+      if (r === undefined) return succeedTrue
+      if (!(r instanceof PendingPut)) return onBlocked(r)
+      return Effect.flatMap(
+        putPending(this.ring, r, deadline),
+        (r2: PutBlocked | undefined) => (r2 === undefined ? succeedTrue : onBlocked(r2)),
+      )
+    })
+  }
+
+  put(value: A, options?: { readonly timeout?: Duration.Input | undefined }): Effect.Effect<
+    void,
+    QueueClosed | QueueFull | EncodeError
+  > {
+    const timeoutMs = toMillis(options?.timeout)
+    return Effect.asVoid(
+      this.putWith([value], deadlineOf(timeoutMs), (r) => putFailure(r, this.capacity, timeoutMs ?? Infinity)),
+    )
+  }
+
+  putAll(values: Iterable<A>): Effect.Effect<void, QueueClosed | EncodeError> {
+    return Effect.asVoid(
+      this.putWith(
+        values,
+        Infinity,
+        (r) => putFailure(r, this.capacity, 0) as Effect.Effect<never, QueueClosed | EncodeError>,
+      ),
+    )
+  }
+
+  tryPut(value: A): Effect.Effect<boolean, QueueClosed | EncodeError> {
+    return this.putWith(
+      [value],
+      -Infinity,
+      (r) =>
+        r === "timeout"
+          ? Effect.succeed(false)
+          : (putFailure(r, this.capacity, 0) as Effect.Effect<never, QueueClosed | EncodeError>),
+    )
+  }
+
+  /** Takes 1 to `max` items: at once when there are some, else waiting (until `deadline`). */
+  private takeWith<B, E>(
+    max: number,
+    deadline: number,
+    onTaken: (t: Taken) => Effect.Effect<B, E>,
+  ): Effect.Effect<B, E> {
+    return Effect.suspend(() => {
+      const bad = this.notReady()
+      if (bad !== undefined) return bad
+      const t = takeNow(this.ring, max, this.codec)
+      if (typeof t === "object" && t.ok) return onTaken(t)
+      if (t === "empty" && deadline === -Infinity) return onTaken({ ok: false, blocked: "empty" })
+      return Effect.flatMap(takeItems(this.ring, max, this.codec, deadline), onTaken)
+    })
+  }
+
+  take(options?: { readonly timeout?: Duration.Input | undefined }): Effect.Effect<
+    A,
+    QueueClosed | QueueEmpty | DecodeError
+  > {
+    const timeoutMs = toMillis(options?.timeout)
+    return this.takeWith(
+      1,
+      deadlineOf(timeoutMs),
+      (t) => t.ok ? Effect.succeed(t.values[0] as A) : takeFailure(t, timeoutMs ?? Infinity),
+    )
+  }
+
+  get(options?: { readonly timeout?: Duration.Input | undefined }): Effect.Effect<
+    A,
+    QueueClosed | QueueEmpty | DecodeError
+  > {
+    return this.take(options)
+  }
+
+  takeUpTo(max: number): Effect.Effect<Array<A>, QueueClosed | DecodeError> {
+    if (!(max >= 1)) {
+      return Effect.die(new InvalidArgument({ argument: "max", message: `max must be at least 1, got ${max}` }))
+    }
+    return this.takeWith(
+      Math.floor(max),
+      Infinity,
+      (t) =>
+        t.ok
+          ? Effect.succeed(t.values as Array<A>)
+          : (takeFailure(t, Infinity) as Effect.Effect<never, QueueClosed | DecodeError>),
+    )
+  }
+
+  get tryTake(): Effect.Effect<Option.Option<A>, QueueClosed | DecodeError> {
+    return this.takeWith(1, -Infinity, (t) => {
+      if (t.ok) return Effect.succeed(Option.some(t.values[0] as A))
+      if (t.blocked === "empty") return Effect.succeed(Option.none())
+      return takeFailure(t, 0) as Effect.Effect<never, QueueClosed | DecodeError>
+    })
+  }
+
+  get size(): Effect.Effect<number> {
+    return Effect.sync(() => Atomics.load(this.ring.ctl, COUNT))
+  }
+
+  get isEmpty(): Effect.Effect<boolean> {
+    return Effect.sync(() => Atomics.load(this.ring.ctl, COUNT) === 0)
+  }
+
+  get isFull(): Effect.Effect<boolean> {
+    return Effect.sync(() => Atomics.load(this.ring.ctl, COUNT) >= this.capacity)
+  }
+
+  get isClosed(): Effect.Effect<boolean> {
+    return Effect.sync(() => Atomics.load(this.ring.ctl, CLOSED) !== 0)
+  }
+
+  get close(): Effect.Effect<void> {
+    return Effect.sync(() => closeRing(this.ring, CLOSED_BY_WRITER))
+  }
+
+  get toStream(): Stream.Stream<A, DecodeError> {
+    const pull = this.takeWith(
+      STREAM_CHUNK,
+      Infinity,
+      (t): Effect.Effect<readonly [A, ...Array<A>], DecodeError | Cause.Done> => {
+        if (t.ok) return Effect.succeed(t.values as unknown as readonly [A, ...Array<A>])
+        if (t.blocked === "decode") return Effect.fail(new DecodeError({ message: t.message }))
+        return Cause.done()
+      },
+    )
+    return Stream.fromPull(Effect.succeed(pull))
+  }
+
+  taskDone(count = 1): Effect.Effect<void, TaskDoneTooManyTimes> {
+    return Effect.suspend(() => {
+      const c = this.ring.ctl
+      for (;;) {
+        const v = Atomics.load(c, UNFINISHED)
+        if (v < count) return Effect.fail(new TaskDoneTooManyTimes({}))
+        if (Atomics.compareExchange(c, UNFINISHED, v, v - count) === v) {
+          if (v === count) notifyAll(c, UNFINISHED)
+          return Effect.void
+        }
+      }
+    })
+  }
+
+  get join(): Effect.Effect<void> {
+    const c = this.ring.ctl
+    const loop: Effect.Effect<void> = Effect.suspend(() => {
+      const v = Atomics.load(c, UNFINISHED)
+      if (v === 0) return Effect.void
+      return Effect.flatMap(wait(c, UNFINISHED, v), () => loop)
+    })
+    return loop
+  }
+
+  get unfinished(): Effect.Effect<number> {
+    return Effect.sync(() => Atomics.load(this.ring.ctl, UNFINISHED))
+  }
+}
+
+const takeFailure = (
+  t: Exclude<Taken, { ok: true }>,
+  timeoutMs: number,
+): Effect.Effect<never, QueueClosed | QueueEmpty | DecodeError> => {
+  if (t.blocked === "decode") return Effect.fail(new DecodeError({ message: t.message }))
+  if (t.blocked === "timeout" || t.blocked === "empty") return Effect.fail(new QueueEmpty({ timeoutMs }))
+  return Effect.fail(closed)
+}
+
+registerReviver(BRAND, (plain) => {
+  const p = plain as unknown as QueueImpl<unknown>
+  return new QueueImpl(p.kind, { ctl: p.ctl, data: p.data }, p.hasSchema, undefined)
+})
+
+/** Makes a queue of the given kind, validating options. */
+export const makeQueue = <A>(
+  kind: QueueKind,
+  options: QueueMakeOptions | undefined,
+): Effect.Effect<QueueImpl<A>, InvalidArgument> =>
+  Effect.suspend(() => {
+    const capacity = options?.capacity ?? Infinity
+    if (capacity !== Infinity && !(Number.isInteger(capacity) && capacity >= 1 && capacity <= 0x7fffffff)) {
+      return Effect.fail(
+        new InvalidArgument({
+          argument: "capacity",
+          message: `capacity must be a positive integer (or Infinity), got ${capacity}`,
+        }),
+      )
+    }
+    const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES
+    if (!(Number.isInteger(maxBytes) && maxBytes >= 64)) {
+      return Effect.fail(
+        new InvalidArgument({ argument: "maxBytes", message: `maxBytes must be an integer >= 64, got ${maxBytes}` }),
+      )
+    }
+    const buffers = allocate({ capacity: capacity === Infinity ? 0 : capacity, initialBytes: INITIAL_BYTES, maxBytes })
+    const schema = options?.schema
+    return Effect.succeed(new QueueImpl<A>(kind, buffers, schema !== undefined, itemCodec(schema)))
+  })
+
+/** Whether `u` is a live queue of one of `kinds`. */
+export const isQueueOf = (u: unknown, kinds: ReadonlyArray<QueueKind>): u is QueueImpl<unknown> =>
+  u instanceof QueueImpl && kinds.includes(u.kind)
+
+/** Attaches an item schema to a queue that crossed without it. */
+export const attachSchema = <Q extends QueueImpl<unknown>>(queue: Q, schema: AnySchema | undefined): Q => {
+  if (queue.codec === undefined && schema !== undefined) queue.codec = itemCodec(schema)
+  return queue
+}
+
+/**
+ * A schema for queues of the given kinds inside task payloads: it accepts a
+ * live queue and attaches `item` (the queue's item schema) on the way in.
+ */
+export const queueSchema = <T>(
+  kinds: ReadonlyArray<QueueKind>,
+  title: string,
+  item: AnySchema | undefined,
+): Schema.declare<T> =>
+  Schema.declareConstructor<T>()([], () => (u, ast, options) => {
+    if (!isQueueOf(u, kinds)) return Effect.fail(new SchemaIssue.InvalidType(ast, u, options))
+    if (u.hasSchema !== (item !== undefined)) {
+      return Effect.fail(
+        new SchemaIssue.InvalidValue({
+          message: u.hasSchema
+            ? `this ${title} was made with an item schema: declare it as ${title}.schema(itemSchema)`
+            : `this ${title} was made without an item schema: declare it as ${title}.schema()`,
+        }),
+      )
+    }
+    return Effect.succeed(attachSchema(u, item) as T)
+  }, { title }) as unknown as Schema.declare<T>

@@ -1,0 +1,236 @@
+/**
+ * The shared-memory ring buffer under queues and pipes: variable-length
+ * records (`[u32 length][bytes]`) in a growable `SharedArrayBuffer`, with
+ * its bookkeeping in a small `Int32Array` of control words. Every read and
+ * write of the ring happens under the one lock word `LOCK` (see `lock.ts`),
+ * in synchronous sections that copy whole runs of records with one `set`.
+ *
+ * Layout. Not wrapped (`WRAP === -1`): records fill `[HEAD, TAIL)`. Wrapped:
+ * records fill `[HEAD, WRAP)` and then `[0, TAIL)`. When the space left at
+ * the end is too small, the writer wraps (if `[0, HEAD)` has room) or grows
+ * the buffer (up to its `maxByteLength`), unwrapping it with one
+ * `copyWithin`. Growth is visible to every thread: views made without a
+ * length track a growable buffer's size.
+ *
+ * Waiting: takers wait on `PUT_SEQ` (bumped after every write), putters on
+ * `TAKE_SEQ` (bumped after every read), each through `futex.wait`, counting
+ * themselves in `WAIT_TAKERS`/`WAIT_PUTTERS` so that a writer notifies only
+ * when someone waits.
+ *
+ * @internal
+ * @module
+ */
+import type { Writer } from "./codec.ts"
+
+/** Control word indices. */
+export const LOCK = 0
+export const HEAD = 1
+export const TAIL = 2
+export const WRAP = 3
+export const COUNT = 4
+/** Bit 1: closed by the writing side (takers drain, then see "closed"); bit 2: by the reading side. */
+export const CLOSED = 5
+export const PUT_SEQ = 6
+export const TAKE_SEQ = 7
+export const WAIT_TAKERS = 8
+export const WAIT_PUTTERS = 9
+/** Items put and not yet marked done (JoinableQueue). */
+export const UNFINISHED = 10
+/** The ring's current size in bytes. */
+export const SIZE = 11
+/** The most items the ring holds (0: no bound but memory). */
+export const CAPACITY = 12
+const CTL_WORDS = 16
+
+/** `CLOSED` bit: the writing side closed (nothing more will be put). */
+export const CLOSED_BY_WRITER = 1
+/** `CLOSED` bit: the reading side closed (nothing more will be taken). */
+export const CLOSED_BY_READER = 2
+
+/** The two buffers of a ring: what crosses into workers. */
+export interface RingBuffers {
+  readonly ctl: SharedArrayBuffer
+  readonly data: SharedArrayBuffer
+}
+
+/** Options of a new ring. */
+export interface RingOptions {
+  /** Most items held at once; 0 for no bound but memory. */
+  readonly capacity: number
+  /** Bytes allocated at first. */
+  readonly initialBytes: number
+  /** Bytes the ring may grow to (its `maxByteLength`). */
+  readonly maxBytes: number
+}
+
+/** Allocates a ring. */
+export const allocate = (options: RingOptions): RingBuffers => {
+  const initial = Math.min(options.initialBytes, options.maxBytes)
+  const ctl = new SharedArrayBuffer(CTL_WORDS * 4)
+  const data = new SharedArrayBuffer(initial, { maxByteLength: options.maxBytes })
+  const c = new Int32Array(ctl)
+  c[WRAP] = -1
+  c[SIZE] = initial
+  c[CAPACITY] = options.capacity
+  return { ctl, data }
+}
+
+/** Whether a cloned value has the shape of `RingBuffers`. */
+export const isRingBuffers = (u: unknown): u is RingBuffers =>
+  typeof u === "object" && u !== null && (u as RingBuffers).ctl instanceof SharedArrayBuffer &&
+  (u as RingBuffers).data instanceof SharedArrayBuffer
+
+/** One thread's live view of a ring. */
+export class Ring {
+  readonly ctl: Int32Array
+  readonly data: SharedArrayBuffer
+  readonly u8: Uint8Array
+  readonly dv: DataView
+  readonly maxBytes: number
+
+  constructor(buffers: RingBuffers) {
+    this.ctl = new Int32Array(buffers.ctl)
+    this.data = buffers.data
+    this.u8 = new Uint8Array(buffers.data)
+    this.dv = new DataView(buffers.data)
+    this.maxBytes = buffers.data.growable ? buffers.data.maxByteLength : buffers.data.byteLength
+  }
+
+  /** The most items held at once (`Infinity` when unbounded). */
+  get capacity(): number {
+    const cap = this.ctl[CAPACITY]
+    return cap === 0 ? Infinity : cap
+  }
+
+  /**
+   * Under the lock: writes whole records from `src[pos, end)` while they fit
+   * (in bytes and in capacity). Returns the position of the first record not
+   * written (`end` when all were).
+   */
+  write(src: Uint8Array, srcDv: DataView, pos: number, end: number): number {
+    const c = this.ctl
+    let count = c[COUNT]
+    const cap = c[CAPACITY] === 0 ? Infinity : c[CAPACITY]
+    if (count === 0) {
+      c[HEAD] = 0
+      c[TAIL] = 0
+      c[WRAP] = -1
+    }
+    let written = 0
+    while (pos < end && count < cap) {
+      const head = c[HEAD]
+      let tail = c[TAIL]
+      const first = 4 + srcDv.getUint32(pos, true)
+      let limit: number
+      if (c[WRAP] === -1) {
+        if (c[SIZE] - tail >= first) limit = c[SIZE]
+        else if (head >= first) {
+          c[WRAP] = tail
+          tail = 0
+          limit = head
+        } else if (this.grow(first) || this.defragment(first)) continue
+        else break
+      } else if (head - tail >= first) limit = head
+      else if (this.grow(first) || this.defragment(first)) continue
+      else break
+      let p = pos + first
+      let n = 1
+      while (p < end && count + n < cap) {
+        const need = 4 + srcDv.getUint32(p, true)
+        if (tail + (p - pos) + need > limit) break
+        p += need
+        n++
+      }
+      this.u8.set(src.subarray(pos, p), tail)
+      c[TAIL] = tail + (p - pos)
+      count += n
+      written += n
+      pos = p
+    }
+    c[COUNT] = count
+    // Atomically: `taskDone` decrements without the lock.
+    if (written > 0) Atomics.add(c, UNFINISHED, written)
+    return pos
+  }
+
+  /** Under the lock: grows the buffer so that a record of `need` bytes fits at the tail. */
+  private grow(need: number): boolean {
+    const c = this.ctl
+    const wrap = c[WRAP]
+    const tail = c[TAIL]
+    const required = wrap === -1 ? tail + need : wrap + tail + need
+    if (required > this.maxBytes) return false
+    let next = Math.max(c[SIZE], 64) * 2
+    while (next < required) next *= 2
+    next = Math.min(next, this.maxBytes)
+    if (next > this.data.byteLength) this.data.grow(next)
+    if (wrap !== -1) {
+      this.u8.copyWithin(wrap, 0, tail)
+      c[TAIL] = wrap + tail
+      c[WRAP] = -1
+    }
+    c[SIZE] = next
+    return true
+  }
+
+  /**
+   * Under the lock, when the buffer is at its largest: moves the records to
+   * the start (one copy of what is queued) if that makes room for `need`
+   * bytes. A rare path: it only runs when the free space is split.
+   */
+  private defragment(need: number): boolean {
+    const c = this.ctl
+    const head = c[HEAD]
+    const tail = c[TAIL]
+    const wrap = c[WRAP]
+    const used = wrap === -1 ? tail - head : wrap - head + tail
+    if (c[SIZE] - used < need || (wrap === -1 && head === 0)) return false
+    const live = new Uint8Array(used)
+    if (wrap === -1) live.set(this.u8.subarray(head, tail))
+    else {
+      live.set(this.u8.subarray(head, wrap))
+      live.set(this.u8.subarray(0, tail), wrap - head)
+    }
+    this.u8.set(live, 0)
+    c[HEAD] = 0
+    c[TAIL] = used
+    c[WRAP] = -1
+    return true
+  }
+
+  /**
+   * Under the lock: copies up to `max` records (each `[u32 length][bytes]`)
+   * to `out` and removes them. Returns how many were taken.
+   */
+  read(max: number, out: Writer): number {
+    const c = this.ctl
+    let count = c[COUNT]
+    let n = 0
+    while (n < max && count > 0) {
+      const head = c[HEAD]
+      const wrap = c[WRAP]
+      const limit = wrap === -1 ? c[TAIL] : wrap
+      let p = head
+      while (n < max && p < limit) {
+        p += 4 + this.dv.getUint32(p, true)
+        n++
+        count--
+      }
+      const bytes = p - head
+      out.ensure(bytes)
+      out.u8.set(this.u8.subarray(head, p), out.pos)
+      out.pos += bytes
+      if (wrap !== -1 && p === wrap) {
+        c[WRAP] = -1
+        c[HEAD] = 0
+      } else c[HEAD] = p
+    }
+    c[COUNT] = count
+    if (count === 0) {
+      c[HEAD] = 0
+      c[TAIL] = 0
+      c[WRAP] = -1
+    }
+    return n
+  }
+}

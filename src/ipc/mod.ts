@@ -1,0 +1,36 @@
+/**
+ * Inter-process communication: queues, pipes and managed shared objects,
+ * all usable from the parent and from any worker they are passed to.
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const queue = yield* mp.Queue.make<number>()
+ *   const [left, right] = yield* mp.Pipe.make<string>()
+ *   yield* queue.put(1)
+ *   yield* left.send("hi")
+ *   console.log(yield* queue.take(), yield* right.recv())
+ * })
+ * ```
+ *
+ * @module
+ */
+export * as Queue from "./Queue.ts"
+export * as SimpleQueue from "./SimpleQueue.ts"
+export * as JoinableQueue from "./JoinableQueue.ts"
+export * as Pipe from "./Pipe.ts"
+export * as Manager from "./Manager.ts"
+export {
+  DecodeError,
+  EncodeError,
+  ManagerShutdown,
+  PipeClosed,
+  QueueClosed,
+  QueueEmpty,
+  QueueFull,
+  TaskDoneTooManyTimes,
+} from "./errors.ts"
+// The same class as the shared arrays' error (one export, whichever path it is reached by).
+export { IndexOutOfRange } from "../shared/errors.ts"
