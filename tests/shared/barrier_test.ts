@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as mp from "../../mod.ts"
-import { Barrier, BrokenBarrier } from "../../src/shared/mod.ts"
+import { Barrier, BrokenBarrier } from "../../mod.ts"
 import * as tasks from "../fixtures/shared_tasks.ts"
 import { test } from "../support/mod.ts"
 

@@ -4,7 +4,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as mp from "../../mod.ts"
 import { markWorkerDead, ownerIdOfWorker } from "../../src/internal/owner.ts"
-import { Event, Lock, LockAbandoned, NotLockOwner, RLock } from "../../src/shared/mod.ts"
+import { Event, Lock, LockAbandoned, NotLockOwner, RLock } from "../../mod.ts"
 import * as tasks from "../fixtures/shared_tasks.ts"
 import { test } from "../support/mod.ts"
 
@@ -201,3 +201,34 @@ test("RLock: nested withLock loses no increment across two workers (2 x 50,000)"
     yield* Effect.all([a.join, b.join], { concurrency: 2 })
     assertEquals(data[0], 100_000)
   }), { timeout: 60_000 })
+
+test(
+  "the runtime marks a worker that exits holding a Lock: the next acquirer gets LockAbandoned",
+  () =>
+    Effect.gen(function* () {
+      const lock = yield* Lock.make()
+      const proc = yield* mp.Process.spawn(tasks.holdThenExit, { lock })
+      const exit = yield* proc.await
+      assert(Exit.isFailure(exit), "the worker died")
+      assertEquals(ownerIdOfWorker(proc.id), undefined, "the runtime called markWorkerDead for the dead worker")
+      const e = yield* Effect.flip(lock.withLock(Effect.void)).pipe(Effect.timeout(5_000))
+      assertInstanceOf(e, LockAbandoned)
+      yield* lock.withLock(Effect.void)
+    }),
+  { timeout: 30_000 },
+)
+
+test(
+  "the runtime marks a terminated worker holding a Lock: the next acquirer gets LockAbandoned",
+  () =>
+    Effect.gen(function* () {
+      const lock = yield* Lock.make()
+      const held = yield* Event.make()
+      const proc = yield* mp.Process.spawn(tasks.holdForever, { lock, owner: counter(), held })
+      yield* held.wait()
+      yield* proc.terminate
+      assertEquals(ownerIdOfWorker(proc.id), undefined, "the runtime called markWorkerDead for the dead worker")
+      assertInstanceOf(yield* Effect.flip(lock.withLock(Effect.void)).pipe(Effect.timeout(5_000)), LockAbandoned)
+    }),
+  { timeout: 30_000 },
+)

@@ -1,6 +1,5 @@
 import { assert, assertEquals, assertInstanceOf, assertStringIncludes } from "@std/assert"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as mp from "../../mod.ts"
 import {
   Array as SArray,
@@ -16,7 +15,7 @@ import {
   Semaphore,
   TRef,
   Value,
-} from "../../src/shared/mod.ts"
+} from "../../mod.ts"
 import * as tasks from "../fixtures/shared_tasks.ts"
 import { test } from "../support/mod.ts"
 
