@@ -43,7 +43,11 @@ const BRAND = "Value"
 
 /** Options of `make`. */
 export interface ValueOptions {
-  /** The lock that guards the value: a fresh `RLock` by default; share one to guard several values together. */
+  /**
+   * The lock that guards the value: a fresh `RLock` by default; share one to
+   * guard several values together. With a plain `Lock`, `get`/`set`/`update`
+   * inside `getLock().withLock(...)` would wait for themselves (as in Python).
+   */
   readonly lock?: Lock | RLock | undefined
 }
 

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as mp from "../../mod.ts"
-import { Condition, Event, Lock, NotLockOwner, RawArray } from "../../mod.ts"
+import { Condition, Event, Lock, NotLockOwner, RawArray, RLock } from "../../mod.ts"
 import * as tasks from "../fixtures/shared_tasks.ts"
 import { eventually, test } from "../support/mod.ts"
 
@@ -74,6 +74,24 @@ test("Condition: notify(1) wakes one waiter, notifyAll the rest; waiters hold th
     yield* cond.withLock(cond.notifyAll())
     yield* Effect.forEach(fibers, Fiber.join)
     assertEquals(woken.length, 3)
+  }))
+
+test("Condition over an RLock taken twice: wait releases it fully and restores both levels", () =>
+  Effect.gen(function* () {
+    const lock = yield* RLock.make()
+    const cond = yield* Condition.make(lock)
+    const waiter = yield* Effect.forkChild(lock.withLock(lock.withLock(Effect.gen(function* () {
+      yield* cond.wait()
+      yield* lock.release() // one level left after the wait...
+      const still = yield* lock.isOwned()
+      yield* lock.take() // ...put it back for the withLock that ends next
+      return still
+    }))))
+    yield* Effect.sleep(20)
+    // The waiter released both levels while waiting, so this fiber can take the lock.
+    yield* cond.withLock(cond.notify())
+    assertEquals(yield* Fiber.join(waiter), true)
+    yield* lock.withLock(Effect.void).pipe(Effect.timeout(1_000)) // free again after both levels were released
   }))
 
 test("Condition: a notify with nobody waiting is not remembered", () =>

@@ -31,9 +31,11 @@
  * - `retry` aborts the attempt and sleeps until a cell it read changes
  *   version (waiting on all of them at once with `Atomics.waitAsync`).
  *
- * A worker that dies holding a cell lock (inside the few microseconds of a
- * commit's synchronous write phase) leaves that commit possibly half
- * applied; the next reader takes the lock over and moves on.
+ * A commit holds cell locks only inside one synchronous step (lock, validate,
+ * write, unlock), and a worker is stopped only between such steps (Deno's
+ * `Worker.terminate` does not interrupt synchronous code; see DESIGN.md), so
+ * a commit is never left half applied by a dying worker. Should a cell lock
+ * ever be found held by a dead owner anyway, the next reader takes it over.
  *
  * @internal
  * @module
