@@ -1,47 +1,20 @@
 /**
- * The tasks of W3 (`mp.Value`) and W4 (`mp.Queue`). Those APIs land in
- * `mod.ts` separately from the Pool, so they are typed here by the little
- * they need: this module type-checks before and after they land, and the
- * programs check at run time that the APIs exist (see `optional.ts`).
+ * The tasks of W3 (`mp.Value` and its lock) and W4 (`mp.Queue`). Both the
+ * programs and the workers import this module.
  *
  * @module
  */
 import * as Effect from "effect/Effect"
 import * as mp from "../../mod.ts"
-import { preloadFallbacks } from "./optional.ts"
 
-// In a worker, `mp.Value` and `mp.Queue` must be loaded for the objects in a
-// payload to be revived; until mod.ts exports them, load them here.
-await preloadFallbacks()
-
-/** What W3 needs of `mp.Value`'s lock. */
-export interface LockLike {
-  /** Runs `effect` while holding the lock. */
-  readonly withLock: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, unknown, R>
-}
-
-/** What W3 needs of an `mp.Value` (`src/shared/Value.ts`): its lock, `get` and `set`. */
-export interface ValueLike {
-  /** The value's own lock. */
-  readonly getLock: () => LockLike
-  /** Reads the value. */
-  readonly get: () => Effect.Effect<number, unknown>
-  /** Writes the value. */
-  readonly set: (n: number) => Effect.Effect<void, unknown>
-  /** Replaces the value with `f(value)` under the lock, in one step. */
-  readonly update: (f: (n: number) => number) => Effect.Effect<number, unknown>
-}
-
-/** What W4 needs of an `mp.Queue`. */
-export interface QueueLike {
-  /** Puts one item. */
-  readonly put: (value: number) => Effect.Effect<void, unknown>
-  /** Puts many items. */
-  readonly putAll: (values: Iterable<number>) => Effect.Effect<void, unknown>
-  /** Takes one item. */
-  readonly take: () => Effect.Effect<number, unknown>
-  /** Takes up to `max` items. */
-  readonly takeUpTo: (max: number) => Effect.Effect<Array<number>, unknown>
+/** The payload of `increment`. */
+export interface IncrementPayload {
+  /** The shared value. */
+  readonly value: mp.Value.Value<"i32">
+  /** How many increments. */
+  readonly n: number
+  /** Use `value.update(n => n + 1)` instead of `getLock().withLock(get, then set)`. */
+  readonly update?: boolean
 }
 
 /**
@@ -51,11 +24,12 @@ export interface QueueLike {
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import * as Effect from "effect/Effect"
  * import * as mp from "../../mod.ts"
- * import { increment, type ValueLike } from "./shared_tasks.ts"
+ * import { increment } from "./shared_tasks.ts"
  *
- * const run = (pool: mp.Pool.Pool, value: ValueLike) => pool.apply(increment, { value, n: 1000 })
+ * const run = (pool: mp.Pool.Pool) =>
+ *   Effect.flatMap(mp.Value.make("i", 0), (value) => pool.apply(increment, { value, n: 1000 }))
  * ```
  */
 export const increment: mp.Task.Task<IncrementPayload, number, unknown> = mp.Task.make(import.meta.url, "increment", {
@@ -73,14 +47,14 @@ export const increment: mp.Task.Task<IncrementPayload, number, unknown> = mp.Tas
     }),
 })
 
-/** The payload of `increment`. */
-export interface IncrementPayload {
-  /** The shared value. */
-  readonly value: ValueLike
-  /** How many increments. */
+/** The payload of `produce`. */
+export interface ProducePayload {
+  /** The queue to fill. */
+  readonly queue: mp.Queue.Queue<number>
+  /** How many items. */
   readonly n: number
-  /** Use `value.update` instead of `getLock().withLock(get, set)`. */
-  readonly update?: boolean
+  /** 1: one `put` per item; more: `putAll` of `batch` items at a time. */
+  readonly batch: number
 }
 
 /**
@@ -88,19 +62,16 @@ export interface IncrementPayload {
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import * as Effect from "effect/Effect"
  * import * as mp from "../../mod.ts"
- * import { produce, type QueueLike } from "./shared_tasks.ts"
+ * import { produce } from "./shared_tasks.ts"
  *
- * const run = (pool: mp.Pool.Pool, queue: QueueLike) => pool.submit(produce, { queue, n: 100, batch: 1 })
+ * const run = (pool: mp.Pool.Pool) =>
+ *   Effect.flatMap(mp.Queue.make<number>(), (queue) => pool.submit(produce, { queue, n: 100, batch: 1 }))
  * ```
  */
-export const produce: mp.Task.Task<
-  { readonly queue: QueueLike; readonly n: number; readonly batch: number },
-  number,
-  unknown
-> = mp.Task.make(import.meta.url, "produce", {
-  handler: ({ queue, n, batch }: { readonly queue: QueueLike; readonly n: number; readonly batch: number }) =>
+export const produce: mp.Task.Task<ProducePayload, number, unknown> = mp.Task.make(import.meta.url, "produce", {
+  handler: ({ queue, n, batch }: ProducePayload) =>
     Effect.gen(function* () {
       if (batch <= 1) {
         for (let i = 0; i < n; i++) yield* queue.put(i)

@@ -10,19 +10,13 @@
  */
 import * as Effect from "effect/Effect"
 import * as mp from "../../mod.ts"
-import { check, emit, emitUnavailable, parseArgs, type Samples, since, SIZES } from "../common.ts"
-import { optionalNamespace } from "./optional.ts"
-import { increment, type ValueLike } from "./shared_tasks.ts"
+import { check, emit, parseArgs, type Samples, since, SIZES } from "../common.ts"
+import { increment } from "./shared_tasks.ts"
 
-/** The part of `mp.Value` this program uses. */
-interface ValueModule {
-  readonly make: (type: string, initial: number) => Effect.Effect<ValueLike, unknown, never>
-}
-
-const rep = (pool: mp.Pool.Pool, make: ValueModule["make"], s: Samples) =>
+const rep = (pool: mp.Pool.Pool, s: Samples) =>
   Effect.gen(function* () {
     for (const update of [false, true]) {
-      const value = yield* make("i", 0)
+      const value = yield* mp.Value.make("i", 0)
       const payloads = Array.from({ length: SIZES.workers }, () => ({ value, n: SIZES.increments, update }))
       const t = performance.now()
       yield* pool.map(increment, payloads, { chunkSize: 1 })
@@ -34,16 +28,11 @@ const rep = (pool: mp.Pool.Pool, make: ValueModule["make"], s: Samples) =>
 
 if (import.meta.main) {
   const { reps } = parseArgs(Deno.args)
-  const found = await optionalNamespace<ValueModule>("Value")
-  if (found === undefined) emitUnavailable("neither mod.ts nor src/shared/mod.ts has mp.Value")
-  else {
-    const Value = found.module
-    await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
-      const pool = yield* mp.Pool.make({ size: SIZES.workers })
-      yield* rep(pool, Value.make, {}) // warm-up
-      const samples: Samples = {}
-      for (let i = 0; i < reps; i++) yield* rep(pool, Value.make, samples)
-      emit(samples, found.note === undefined ? [] : [found.note])
-    })))
-  }
+  await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+    const pool = yield* mp.Pool.make({ size: SIZES.workers })
+    yield* rep(pool, {}) // warm-up
+    const samples: Samples = {}
+    for (let i = 0; i < reps; i++) yield* rep(pool, samples)
+    emit(samples)
+  })))
 }

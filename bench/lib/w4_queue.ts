@@ -11,22 +11,16 @@
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as mp from "../../mod.ts"
-import { check, emit, emitUnavailable, parseArgs, type Samples, since, SIZES } from "../common.ts"
-import { optionalNamespace } from "./optional.ts"
-import { produce, type QueueLike } from "./shared_tasks.ts"
-
-/** The part of `mp.Queue` this program uses. */
-interface QueueModule {
-  readonly make: (options?: { readonly capacity?: number }) => Effect.Effect<QueueLike, unknown, never>
-}
+import { check, emit, parseArgs, type Samples, since, SIZES } from "../common.ts"
+import { produce } from "./shared_tasks.ts"
 
 const BATCH = 1000
 
-const rep = (pool: mp.Pool.Pool, make: QueueModule["make"], s: Samples) =>
+const rep = (pool: mp.Pool.Pool, s: Samples) =>
   Effect.gen(function* () {
     const n = SIZES.queueItems
     for (const batch of [1, BATCH]) {
-      const queue = yield* make()
+      const queue = yield* mp.Queue.make<number>()
       const t = performance.now()
       const producer = yield* pool.submit(produce, { queue, n, batch })
       let sum = 0
@@ -48,16 +42,11 @@ const rep = (pool: mp.Pool.Pool, make: QueueModule["make"], s: Samples) =>
 
 if (import.meta.main) {
   const { reps } = parseArgs(Deno.args)
-  const found = await optionalNamespace<QueueModule>("Queue")
-  if (found === undefined) emitUnavailable("neither mod.ts nor src/ipc/mod.ts has mp.Queue")
-  else {
-    const Queue = found.module
-    await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
-      const pool = yield* mp.Pool.make({ size: SIZES.workers })
-      yield* rep(pool, Queue.make, {}) // warm-up
-      const samples: Samples = {}
-      for (let i = 0; i < reps; i++) yield* rep(pool, Queue.make, samples)
-      emit(samples, found.note === undefined ? [] : [found.note])
-    })))
-  }
+  await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+    const pool = yield* mp.Pool.make({ size: SIZES.workers })
+    yield* rep(pool, {}) // warm-up
+    const samples: Samples = {}
+    for (let i = 0; i < reps; i++) yield* rep(pool, samples)
+    emit(samples)
+  })))
 }
