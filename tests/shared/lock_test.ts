@@ -232,3 +232,21 @@ test(
     }),
   { timeout: 30_000 },
 )
+
+test(
+  "a pool worker that dies holding a Lock: the pool replaces it, the next task gets LockAbandoned",
+  () =>
+    Effect.gen(function* () {
+      const pool = yield* mp.Pool.make({ size: 1 })
+      const lock = yield* Lock.make()
+      const crashed = yield* Effect.flip(pool.apply(tasks.holdThenExit, { lock }))
+      assertEquals(crashed._tag, "WorkerCrashed")
+      const data = counter()
+      const next = yield* Effect.exit(pool.apply(tasks.incrementUnderLock, { lock, data, n: 1 }))
+      assert(Exit.isFailure(next))
+      assertInstanceOf(yield* Effect.flip(next), LockAbandoned)
+      assertEquals(yield* pool.apply(tasks.incrementUnderLock, { lock, data, n: 1 }), 1)
+      assertEquals(data[0], 1)
+    }),
+  { timeout: 30_000 },
+)

@@ -216,3 +216,12 @@ test("the schemas accept only their own kind", () =>
     assertEquals(e._tag, "SerializationError")
     assertStringIncludes(e.message, "Lock")
   }))
+
+test("Pool.map(): four tasks on two pool workers share one Value and lose nothing", () =>
+  Effect.gen(function* () {
+    const pool = yield* mp.Pool.make({ size: 2 })
+    const counter = yield* Value.make("i", 0)
+    const done = yield* pool.map(tasks.incrementValue, [1, 2, 3, 4].map(() => ({ counter, n: 10_000 })))
+    assertEquals(done, [10_000, 10_000, 10_000, 10_000])
+    assertEquals(yield* counter.get(), 40_000)
+  }), { timeout: 60_000 })
