@@ -13,7 +13,6 @@
  */
 import { Effect, type Scope } from "effect"
 import * as mp from "../mod.ts"
-import * as ipc from "../src/ipc/mod.ts"
 import { drain, drainQueue, echo, fill, type Shape } from "./queue_bench_tasks.ts"
 
 const N = 100_000
@@ -38,7 +37,7 @@ const run = async (
 const workerToWorker = (shape: Shape, batch: number) => async (b: Deno.BenchContext) =>
   await run(b, (start) =>
     Effect.gen(function* () {
-      const queue = yield* ipc.Queue.make<unknown>({ capacity: 10_000 })
+      const queue = yield* mp.Queue.make<unknown>({ capacity: 10_000 })
       const go = new Int32Array(new SharedArrayBuffer(4))
       const consumer = yield* mp.Process.spawn(drain, { queue, batch })
       const producer = yield* mp.Process.spawn(fill, { queue, n: N, batch, shape, go })
@@ -54,8 +53,8 @@ const workerToWorker = (shape: Shape, batch: number) => async (b: Deno.BenchCont
 const parentToWorker = (batch: number) => async (b: Deno.BenchContext) =>
   await run(b, (start) =>
     Effect.gen(function* () {
-      const queue = yield* ipc.Queue.make<number>({ capacity: 10_000 })
-      const consumer = yield* mp.Process.spawn(drain, { queue: queue as ipc.Queue.Queue<unknown>, batch })
+      const queue = yield* mp.Queue.make<number>({ capacity: 10_000 })
+      const consumer = yield* mp.Process.spawn(drain, { queue: queue as mp.Queue.Queue<unknown>, batch })
       yield* Effect.sleep(300)
       start()
       if (batch === 1) { for (let i = 0; i < N; i++) yield* queue.put(i) }
@@ -74,7 +73,7 @@ const parentToWorker = (batch: number) => async (b: Deno.BenchContext) =>
 const workerToParent = (batch: number) => async (b: Deno.BenchContext) =>
   await run(b, (start) =>
     Effect.gen(function* () {
-      const queue = yield* ipc.Queue.make<unknown>({ capacity: 10_000 })
+      const queue = yield* mp.Queue.make<unknown>({ capacity: 10_000 })
       const go = new Int32Array(new SharedArrayBuffer(4))
       const producer = yield* mp.Process.spawn(fill, { queue, n: N, batch, shape: "number" as Shape, go })
       yield* Effect.sleep(300)
@@ -89,7 +88,7 @@ const workerToParent = (batch: number) => async (b: Deno.BenchContext) =>
 const inThread = (batch: number) => async (b: Deno.BenchContext) =>
   await run(b, (start) =>
     Effect.gen(function* () {
-      const queue = yield* ipc.Queue.make<number>()
+      const queue = yield* mp.Queue.make<number>()
       start()
       for (let i = 0; i < N; i += batch) {
         if (batch === 1) yield* queue.put(i)
@@ -151,7 +150,7 @@ Deno.bench({
   fn: async (b) =>
     await run(b, (start) =>
       Effect.gen(function* () {
-        const [here, there] = yield* ipc.Pipe.make<number>()
+        const [here, there] = yield* mp.Pipe.make<number>()
         yield* mp.Process.spawn(echo, there)
         yield* here.send(-1)
         yield* here.recv() // the worker is up

@@ -8,9 +8,6 @@
 import { Effect } from "effect"
 import * as mp from "../mod.ts"
 import { wait } from "../src/internal/futex.ts"
-import type * as ipc from "../src/ipc/mod.ts"
-// Registers how queues and pipes are revived in the workers (they are not imported by value here).
-import "../src/ipc/mod.ts"
 
 /** Waits (without blocking the event loop) until `go[0]` is set. */
 export const awaitGo = (go: Int32Array): Effect.Effect<void> =>
@@ -28,7 +25,7 @@ export const item = (shape: Shape, i: number): unknown =>
 
 /** Puts `n` items, one by one (`batch` 1) or `batch` per `putAll`, then closes the queue. */
 export const fill = mp.Task.make(import.meta.url, "fill", {
-  handler: (p: { queue: ipc.Queue.Queue<unknown>; n: number; batch: number; shape: Shape; go: Int32Array }) =>
+  handler: (p: { queue: mp.Queue.Queue<unknown>; n: number; batch: number; shape: Shape; go: Int32Array }) =>
     Effect.gen(function* () {
       yield* awaitGo(p.go)
       if (p.batch === 1) {
@@ -49,11 +46,11 @@ export const fill = mp.Task.make(import.meta.url, "fill", {
 
 /** Takes until the queue is closed, one by one (`batch` 1) or up to `batch` at a time; returns the count. */
 export const drain = mp.Task.make(import.meta.url, "drain", {
-  handler: (p: { queue: ipc.Queue.Queue<unknown>; batch: number }) => drainQueue(p.queue, p.batch),
+  handler: (p: { queue: mp.Queue.Queue<unknown>; batch: number }) => drainQueue(p.queue, p.batch),
 })
 
 /** The drain loop, shared with the parent side of the bench. */
-export const drainQueue = (queue: ipc.Queue.Queue<unknown>, batch: number): Effect.Effect<number> =>
+export const drainQueue = (queue: mp.Queue.Queue<unknown>, batch: number): Effect.Effect<number> =>
   Effect.gen(function* () {
     let count = 0
     for (;;) {
@@ -67,7 +64,7 @@ export const drainQueue = (queue: ipc.Queue.Queue<unknown>, batch: number): Effe
 
 /** Answers every message on a pipe with the same message until EOF. */
 export const echo = mp.Task.make(import.meta.url, "echo", {
-  handler: (conn: ipc.Pipe.Connection<number>) =>
+  handler: (conn: mp.Pipe.Connection<number>) =>
     Effect.gen(function* () {
       for (;;) {
         const r = yield* Effect.result(conn.recv())

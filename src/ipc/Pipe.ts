@@ -9,8 +9,10 @@
  * `EOFError`), and its `send` fails with `"broken"`. Unlike Python, where
  * each process closes its own copy of a handle, there is one end here, shared
  * by every copy: do not close the child's end in the parent. `recv` never
- * hangs on a closed pipe; if the peer may die without closing, bound the wait
- * with `poll(timeout)` or `Effect.timeout`.
+ * hangs on a closed pipe. The death of every thread that used the other end
+ * counts as closing it (as the death of a process closes its handles in
+ * Python): a waiting `recv` sees `"eof"` within about 100 ms of it, a
+ * blocked `send` sees `"broken"`.
  *
  * @example
  * ```ts
@@ -43,6 +45,7 @@ import {
   putValues,
   takeItems,
 } from "./internal/channel.ts"
+import { allGone, allocateUsers, register } from "./internal/liveness.ts"
 import { allocate, CLOSED_BY_READER, CLOSED_BY_WRITER, Ring, type RingBuffers } from "./internal/ring.ts"
 
 /**
@@ -143,70 +146,105 @@ class ConnectionImpl<A> implements Connection<A> {
   readonly __mp: typeof BRAND = BRAND
   readonly rx: RingBuffers | null
   readonly tx: RingBuffers | null
+  /** The threads that used this end (see `liveness.ts`). */
+  readonly users: SharedArrayBuffer
+  /** The threads that used the other end. */
+  readonly peerUsers: SharedArrayBuffer
   readonly hasSchema: boolean
   declare readonly rxRing: Ring | undefined
   declare readonly txRing: Ring | undefined
   declare codec: ItemCodec | undefined
+  declare registered: boolean
+  declare readonly peerGone: () => boolean
 
-  constructor(rx: RingBuffers | null, tx: RingBuffers | null, hasSchema: boolean, codec: ItemCodec | undefined) {
+  constructor(
+    rx: RingBuffers | null,
+    tx: RingBuffers | null,
+    users: SharedArrayBuffer,
+    peerUsers: SharedArrayBuffer,
+    hasSchema: boolean,
+    codec: ItemCodec | undefined,
+  ) {
     this.rx = rx
     this.tx = tx
+    this.users = users
+    this.peerUsers = peerUsers
     this.hasSchema = hasSchema
     hide(this, "rxRing", rx === null ? undefined : new Ring(rx))
     hide(this, "txRing", tx === null ? undefined : new Ring(tx))
     hide(this, "codec", codec)
+    hide(this, "registered", false)
+    const peer = new Int32Array(peerUsers)
+    // Every thread that used the other end is dead: that end is closed, in both directions.
+    hide(this, "peerGone", () => {
+      if (!allGone(peer)) return false
+      if (this.txRing !== undefined) closeRing(this.txRing, CLOSED_BY_READER)
+      if (this.rxRing !== undefined) closeRing(this.rxRing, CLOSED_BY_WRITER)
+      return true
+    })
   }
 
-  private ready(): Effect.Effect<void> {
-    if (this.hasSchema && this.codec === undefined) {
-      return Effect.die(
-        new Error(
-          "This connection was made with a schema that did not cross into this worker: declare the task payload " +
-            "with mp.Pipe.schema(itemSchema)",
-        ),
-      )
+  /** Registers this thread as a user of this end (once per copy); a defect when the schema did not cross. */
+  private enter(): Effect.Effect<never> | undefined {
+    if (!this.registered) {
+      this.registered = true
+      register(new Int32Array(this.users))
     }
-    return Effect.void
+    if (!this.hasSchema || this.codec !== undefined) return undefined
+    return Effect.die(
+      new Error(
+        "This connection was made with a schema that did not cross into this worker: declare the task payload " +
+          "with mp.Pipe.schema(itemSchema)",
+      ),
+    )
   }
 
   send(value: A): Effect.Effect<void, PipeClosed | EncodeError> {
-    const ring = this.txRing
-    if (ring === undefined) return Effect.die(new Error("This end of a one-way pipe only receives"))
-    return Effect.flatMap(
-      this.ready(),
-      () =>
-        Effect.flatMap(
-          putValues(ring, [value], this.codec, Infinity),
-          (r): Effect.Effect<void, PipeClosed | EncodeError> => {
-            if (r === undefined) return Effect.void
-            if (r === "closed") return Effect.fail(new PipeClosed({ reason: "closed" }))
-            if (r === "broken") return Effect.fail(new PipeClosed({ reason: "broken" }))
-            if (r === "timeout") return Effect.die(new Error("unreachable: send has no timeout"))
-            return Effect.fail(new EncodeError({ message: r.encode }))
-          },
-        ),
-    )
+    return Effect.suspend(() => {
+      const ring = this.txRing
+      if (ring === undefined) return Effect.die(new Error("This end of a one-way pipe only receives"))
+      const bad = this.enter()
+      if (bad !== undefined) return bad
+      // A few atomic loads: a send to a dead reader fails at once, as in Python.
+      if (this.peerGone()) return Effect.fail(new PipeClosed({ reason: "broken" }))
+      return Effect.flatMap(
+        putValues(ring, [value], this.codec, Infinity, this.peerGone),
+        (r): Effect.Effect<void, PipeClosed | EncodeError> => {
+          if (r === undefined) return Effect.void
+          if (r === "closed") return Effect.fail(new PipeClosed({ reason: "closed" }))
+          if (r === "broken") return Effect.fail(new PipeClosed({ reason: "broken" }))
+          if (r === "timeout") return Effect.die(new Error("unreachable: send has no timeout"))
+          return Effect.fail(new EncodeError({ message: r.encode }))
+        },
+      )
+    })
   }
 
   recv(): Effect.Effect<A, PipeClosed | DecodeError> {
-    const ring = this.rxRing
-    if (ring === undefined) return Effect.die(new Error("This end of a one-way pipe only sends"))
-    return Effect.flatMap(
-      this.ready(),
-      () =>
-        Effect.flatMap(takeItems(ring, 1, this.codec, Infinity), (t): Effect.Effect<A, PipeClosed | DecodeError> => {
+    return Effect.suspend(() => {
+      const ring = this.rxRing
+      if (ring === undefined) return Effect.die(new Error("This end of a one-way pipe only sends"))
+      const bad = this.enter()
+      if (bad !== undefined) return bad
+      return Effect.flatMap(
+        takeItems(ring, 1, this.codec, Infinity, this.peerGone),
+        (t): Effect.Effect<A, PipeClosed | DecodeError> => {
           if (t.ok) return Effect.succeed(t.values[0] as A)
           if (t.blocked === "decode") return Effect.fail(new DecodeError({ message: t.message }))
           return Effect.fail(new PipeClosed({ reason: t.blocked === "eof" ? "eof" : "closed" }))
-        }),
-    )
+        },
+      )
+    })
   }
 
   poll(timeout?: Duration.Input): Effect.Effect<boolean> {
-    const ring = this.rxRing
-    if (ring === undefined) return Effect.die(new Error("This end of a one-way pipe only sends"))
-    const ms = timeout === undefined ? 0 : Math.max(0, Duration.toMillis(timeout))
-    return pollRing(ring, ms === 0 ? -Infinity : deadlineOf(ms))
+    return Effect.suspend(() => {
+      const ring = this.rxRing
+      if (ring === undefined) return Effect.die(new Error("This end of a one-way pipe only sends"))
+      this.enter()
+      const ms = timeout === undefined ? 0 : Math.max(0, Duration.toMillis(timeout))
+      return pollRing(ring, ms === 0 ? -Infinity : deadlineOf(ms), this.peerGone)
+    })
   }
 
   get close(): Effect.Effect<void> {
@@ -219,7 +257,7 @@ class ConnectionImpl<A> implements Connection<A> {
 
 registerReviver(BRAND, (plain) => {
   const p = plain as unknown as ConnectionImpl<unknown>
-  return new ConnectionImpl(p.rx, p.tx, p.hasSchema, undefined)
+  return new ConnectionImpl(p.rx, p.tx, p.users, p.peerUsers, p.hasSchema, undefined)
 })
 
 /**
@@ -257,19 +295,21 @@ export const make: {
     const has = schema !== undefined
     const ring = () => allocate({ capacity: 0, initialBytes: INITIAL_BYTES, maxBytes })
     const forward = ring()
+    const first = allocateUsers()
+    const second = allocateUsers()
     if (options?.duplex === false) {
       return Effect.succeed(
         [
-          new ConnectionImpl<A>(forward, null, has, itemCodec(schema)),
-          new ConnectionImpl<A>(null, forward, has, itemCodec(schema)),
+          new ConnectionImpl<A>(forward, null, first, second, has, itemCodec(schema)),
+          new ConnectionImpl<A>(null, forward, second, first, has, itemCodec(schema)),
         ] as const,
       )
     }
     const backward = ring()
     return Effect.succeed(
       [
-        new ConnectionImpl<A>(forward, backward, has, itemCodec(schema)),
-        new ConnectionImpl<A>(backward, forward, has, itemCodec(schema)),
+        new ConnectionImpl<A>(forward, backward, first, second, has, itemCodec(schema)),
+        new ConnectionImpl<A>(backward, forward, second, first, has, itemCodec(schema)),
       ] as const,
     )
   })

@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import { assert, assertEquals, assertInstanceOf, assertStrictEquals } from "@std/assert"
+import * as mp from "../../mod.ts"
 import { decode, encode, EncodeFailure, Reader, Writer } from "../../src/ipc/internal/codec.ts"
-import * as ipc from "../../src/ipc/mod.ts"
 import { test } from "../support/mod.ts"
 
 const roundTrip = (v: unknown): unknown => {
@@ -106,7 +106,7 @@ test("codec: a __proto__ key stays an own property and does not change the proto
 
 test("codec: functions, symbols, SharedArrayBuffers and shared objects are refused with a reason", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make()
+    const queue = yield* mp.Queue.make()
     const refused: Array<[unknown, string]> = [
       [() => 1, "function"],
       [Symbol("s"), "symbol"],

@@ -2,13 +2,12 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { assert, assertEquals, assertInstanceOf } from "@std/assert"
 import * as mp from "../../mod.ts"
-import * as ipc from "../../src/ipc/mod.ts"
 import * as tasks from "../fixtures/ipc_tasks.ts"
 import { test } from "../support/mod.ts"
 
 test("JoinableQueue.join returns only after every item was marked done by the workers", () =>
   Effect.gen(function* () {
-    const jobs = yield* ipc.JoinableQueue.make<number>({ capacity: 50 })
+    const jobs = yield* mp.JoinableQueue.make<number>({ capacity: 50 })
     const total = new Int32Array(new SharedArrayBuffer(4))
     const workers = [
       yield* mp.Process.spawn(tasks.joinableWorker, { jobs, total, delayMs: 1 }),
@@ -26,7 +25,7 @@ test("JoinableQueue.join returns only after every item was marked done by the wo
 
 test("JoinableQueue.join waits while one taken item is not yet done", () =>
   Effect.gen(function* () {
-    const jobs = yield* ipc.JoinableQueue.make<string>()
+    const jobs = yield* mp.JoinableQueue.make<string>()
     yield* jobs.putAll(["a", "b"])
     assertEquals(yield* jobs.unfinished, 2)
     yield* jobs.take()
@@ -42,16 +41,16 @@ test("JoinableQueue.join waits while one taken item is not yet done", () =>
 
 test("JoinableQueue.join returns at once when nothing was put", () =>
   Effect.gen(function* () {
-    const jobs = yield* ipc.JoinableQueue.make<number>()
+    const jobs = yield* mp.JoinableQueue.make<number>()
     yield* jobs.join
   }), { timeout: 2_000 })
 
 test("JoinableQueue.taskDone fails with TaskDoneTooManyTimes and changes nothing when called too often", () =>
   Effect.gen(function* () {
-    const jobs = yield* ipc.JoinableQueue.make<number>()
-    assertInstanceOf(yield* Effect.flip(jobs.taskDone()), ipc.TaskDoneTooManyTimes)
+    const jobs = yield* mp.JoinableQueue.make<number>()
+    assertInstanceOf(yield* Effect.flip(jobs.taskDone()), mp.TaskDoneTooManyTimes)
     yield* jobs.put(1)
-    assertInstanceOf(yield* Effect.flip(jobs.taskDone(2)), ipc.TaskDoneTooManyTimes)
+    assertInstanceOf(yield* Effect.flip(jobs.taskDone(2)), mp.TaskDoneTooManyTimes)
     assertEquals(yield* jobs.unfinished, 1)
     yield* jobs.taskDone()
     assertEquals(yield* jobs.unfinished, 0)
@@ -59,7 +58,7 @@ test("JoinableQueue.taskDone fails with TaskDoneTooManyTimes and changes nothing
 
 test("JoinableQueue: a put that fails to encode adds no unfinished task", () =>
   Effect.gen(function* () {
-    const jobs = yield* ipc.JoinableQueue.make<unknown>()
+    const jobs = yield* mp.JoinableQueue.make<unknown>()
     yield* Effect.flip(jobs.putAll([1, () => 2]))
     assertEquals(yield* jobs.unfinished, 0)
     yield* jobs.join
@@ -67,6 +66,6 @@ test("JoinableQueue: a put that fails to encode adds no unfinished task", () =>
 
 test("JoinableQueue.isJoinableQueue tells joinable queues apart", () =>
   Effect.gen(function* () {
-    assert(ipc.JoinableQueue.isJoinableQueue(yield* ipc.JoinableQueue.make()))
-    assert(!ipc.JoinableQueue.isJoinableQueue(yield* ipc.Queue.make()))
+    assert(mp.JoinableQueue.isJoinableQueue(yield* mp.JoinableQueue.make()))
+    assert(!mp.JoinableQueue.isJoinableQueue(yield* mp.Queue.make()))
   }))

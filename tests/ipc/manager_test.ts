@@ -4,7 +4,6 @@ import * as Schema from "effect/Schema"
 import { assert, assertEquals, assertInstanceOf } from "@std/assert"
 import * as mp from "../../mod.ts"
 import { revive } from "../../src/internal/revive.ts"
-import * as ipc from "../../src/ipc/mod.ts"
 import * as tasks from "../fixtures/ipc_tasks.ts"
 import { test } from "../support/mod.ts"
 
@@ -13,7 +12,7 @@ const elsewhere = <T>(proxy: T): T => revive(structuredClone(proxy)) as T
 
 test("Manager: a dict and a list hammered from two workers lose no update", () =>
   Effect.gen(function* () {
-    const manager = yield* ipc.Manager.make()
+    const manager = yield* mp.Manager.make()
     const list = yield* manager.list<string>()
     const dict = yield* manager.dict<number>()
     const n = 3000
@@ -43,7 +42,7 @@ test("Manager: a dict and a list hammered from two workers lose no update", () =
 
 test("Manager: a worker's change to a namespace and a dict is visible to the parent when the call returns", () =>
   Effect.gen(function* () {
-    const manager = yield* ipc.Manager.make()
+    const manager = yield* mp.Manager.make()
     const ns = yield* manager.namespace({ x: 41, label: "start" })
     const dict = yield* manager.dict<unknown>()
     const p = yield* mp.Process.spawn(tasks.managerTouch, { ns, dict })
@@ -54,7 +53,7 @@ test("Manager: a worker's change to a namespace and a dict is visible to the par
 
 test("Manager.dict: get, set, delete, has, keys, values, entries, size, update, modify, clear", () =>
   Effect.gen(function* () {
-    const manager = yield* ipc.Manager.make()
+    const manager = yield* mp.Manager.make()
     const d = yield* manager.dict<number>({ a: 1 })
     assertEquals(yield* d.get("a"), Option.some(1))
     assertEquals(yield* d.get("missing"), Option.none())
@@ -77,7 +76,7 @@ test("Manager.dict: get, set, delete, has, keys, values, entries, size, update, 
 
 test("Manager.list: append, extend, get, set, pop, length, toArray, negative indices", () =>
   Effect.gen(function* () {
-    const manager = yield* ipc.Manager.make()
+    const manager = yield* mp.Manager.make()
     const l = yield* manager.list<string>(["a"])
     yield* l.append("b")
     yield* l.extend(["c", "d"])
@@ -88,7 +87,7 @@ test("Manager.list: append, extend, get, set, pop, length, toArray, negative ind
     yield* l.set(1, "B")
     yield* l.set(-1, "D")
     const error = yield* Effect.flip(l.set(4, "x"))
-    assertInstanceOf(error, ipc.IndexOutOfRange)
+    assertInstanceOf(error, mp.IndexOutOfRange)
     assertEquals([error.index, error.length], [4, 4])
     assertEquals(yield* l.pop(), Option.some("D"))
     assertEquals(yield* l.pop(0), Option.some("a"))
@@ -99,7 +98,7 @@ test("Manager.list: append, extend, get, set, pop, length, toArray, negative ind
 
 test("Manager: reads return copies; changing a returned object changes nothing shared", () =>
   Effect.gen(function* () {
-    const manager = yield* ipc.Manager.make()
+    const manager = yield* mp.Manager.make()
     const d = yield* manager.dict<{ tags: Array<string> }>({ k: { tags: ["x"] } })
     const got = Option.getOrThrow(yield* d.get("k"))
     got.tags.push("mutated")
@@ -108,20 +107,20 @@ test("Manager: reads return copies; changing a returned object changes nothing s
 
 test("Manager: a value that cannot be encoded fails that call and changes nothing", () =>
   Effect.gen(function* () {
-    const manager = yield* ipc.Manager.make()
+    const manager = yield* mp.Manager.make()
     const d = yield* manager.dict<unknown>({ keep: 1 })
-    assertInstanceOf(yield* Effect.flip(d.set("f", () => 1)), ipc.EncodeError)
-    assertInstanceOf(yield* Effect.flip(d.update({ ok: 2, bad: Symbol("s") })), ipc.EncodeError)
-    assertInstanceOf(yield* Effect.flip(d.modify("keep", () => () => 2)), ipc.EncodeError)
+    assertInstanceOf(yield* Effect.flip(d.set("f", () => 1)), mp.EncodeError)
+    assertInstanceOf(yield* Effect.flip(d.update({ ok: 2, bad: Symbol("s") })), mp.EncodeError)
+    assertInstanceOf(yield* Effect.flip(d.modify("keep", () => () => 2)), mp.EncodeError)
     assertEquals(yield* d.toRecord, { keep: 1 })
     const l = yield* manager.list<unknown>()
-    assertInstanceOf(yield* Effect.flip(l.extend([1, () => 2])), ipc.EncodeError)
+    assertInstanceOf(yield* Effect.flip(l.extend([1, () => 2])), mp.EncodeError)
     assertEquals(yield* l.length, 0)
   }))
 
 test("Manager: another thread's replica catches up across log compactions", () =>
   Effect.gen(function* () {
-    const manager = yield* ipc.Manager.make()
+    const manager = yield* mp.Manager.make()
     const d = yield* manager.dict<string>()
     const other = elsewhere(d)
     assertEquals(yield* other.size, 0)
@@ -143,14 +142,14 @@ test("Manager: another thread's replica catches up across log compactions", () =
 
 test("Manager: an object past its maxBytes fails the call with EncodeError and keeps its state", () =>
   Effect.gen(function* () {
-    const manager = yield* ipc.Manager.make({ maxBytes: 64 * 1024 })
+    const manager = yield* mp.Manager.make({ maxBytes: 64 * 1024 })
     const l = yield* manager.list<string>()
     const item = "x".repeat(10_000)
     let stored = 0
     for (let i = 0; i < 10; i++) {
       const r = yield* Effect.result(l.append(item))
       if (r._tag === "Success") stored++
-      else assertInstanceOf(r.failure, ipc.EncodeError)
+      else assertInstanceOf(r.failure, mp.EncodeError)
     }
     assert(stored >= 5 && stored < 10, `stored ${stored}`)
     assertEquals(yield* l.length, stored)
@@ -160,32 +159,32 @@ test("Manager: an object past its maxBytes fails the call with EncodeError and k
 test("Manager: closing its Scope shuts it down; proxies then fail with ManagerShutdown", () =>
   Effect.gen(function* () {
     const [dict, list, manager] = yield* Effect.scoped(Effect.gen(function* () {
-      const m = yield* ipc.Manager.make()
+      const m = yield* mp.Manager.make()
       return [yield* m.dict<number>({ a: 1 }), yield* m.list<number>(), m] as const
     }))
     assert(yield* manager.isShutdown)
-    assertInstanceOf(yield* Effect.flip(dict.get("a")), ipc.ManagerShutdown)
-    assertInstanceOf(yield* Effect.flip(dict.set("a", 2)), ipc.ManagerShutdown)
-    assertInstanceOf(yield* Effect.flip(list.append(1)), ipc.ManagerShutdown)
-    assertInstanceOf(yield* Effect.flip(elsewhere(list).length), ipc.ManagerShutdown)
-    assertInstanceOf(yield* Effect.flip(manager.dict()), ipc.ManagerShutdown)
+    assertInstanceOf(yield* Effect.flip(dict.get("a")), mp.ManagerShutdown)
+    assertInstanceOf(yield* Effect.flip(dict.set("a", 2)), mp.ManagerShutdown)
+    assertInstanceOf(yield* Effect.flip(list.append(1)), mp.ManagerShutdown)
+    assertInstanceOf(yield* Effect.flip(elsewhere(list).length), mp.ManagerShutdown)
+    assertInstanceOf(yield* Effect.flip(manager.dict()), mp.ManagerShutdown)
   }))
 
 test("Manager.make rejects a tiny maxBytes with InvalidArgument", () =>
   Effect.gen(function* () {
-    const error = yield* Effect.flip(ipc.Manager.make({ maxBytes: 10 }))
+    const error = yield* Effect.flip(mp.Manager.make({ maxBytes: 10 }))
     assertInstanceOf(error, mp.InvalidArgument)
   }))
 
 test("Manager schemas accept their proxies and reject others", () =>
   Effect.gen(function* () {
-    const manager = yield* ipc.Manager.make()
+    const manager = yield* mp.Manager.make()
     const d = yield* manager.dict()
     const l = yield* manager.list()
-    assertEquals(Schema.decodeUnknownResult(ipc.Manager.dictSchema())(d)._tag, "Success")
-    assertEquals(Schema.decodeUnknownResult(ipc.Manager.dictSchema())(l)._tag, "Failure")
-    assertEquals(Schema.decodeUnknownResult(ipc.Manager.listSchema())(l)._tag, "Success")
-    assertEquals(Schema.decodeUnknownResult(ipc.Manager.namespaceSchema())(d)._tag, "Failure")
+    assertEquals(Schema.decodeUnknownResult(mp.Manager.dictSchema())(d)._tag, "Success")
+    assertEquals(Schema.decodeUnknownResult(mp.Manager.dictSchema())(l)._tag, "Failure")
+    assertEquals(Schema.decodeUnknownResult(mp.Manager.listSchema())(l)._tag, "Success")
+    assertEquals(Schema.decodeUnknownResult(mp.Manager.namespaceSchema())(d)._tag, "Failure")
   }))
 
 test(
@@ -193,7 +192,7 @@ test(
   () =>
     Effect.gen(function* () {
       const pool = yield* mp.Pool.make({ size: 2 })
-      const manager = yield* ipc.Manager.make()
+      const manager = yield* mp.Manager.make()
       const list = yield* manager.list<string>()
       const dict = yield* manager.dict<number>()
       const start = new Int32Array(new SharedArrayBuffer(4))

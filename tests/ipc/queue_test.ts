@@ -6,7 +6,6 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { assert, assertEquals, assertInstanceOf, assertLessOrEqual, assertStringIncludes } from "@std/assert"
 import * as mp from "../../mod.ts"
-import * as ipc from "../../src/ipc/mod.ts"
 import * as tasks from "../fixtures/ipc_tasks.ts"
 import { test } from "../support/mod.ts"
 
@@ -24,7 +23,7 @@ test(
   () =>
     Effect.gen(function* () {
       const perProducer = 50_000
-      const queue = yield* ipc.Queue.make<number>({ capacity: 1000 })
+      const queue = yield* mp.Queue.make<number>({ capacity: 1000 })
       const seen = new Int32Array(new SharedArrayBuffer(2 * perProducer * 4))
       const consumers = [
         yield* mp.Process.spawn(tasks.consume, { queue, seen, perProducer }),
@@ -54,7 +53,7 @@ test(
 
 test("Queue: a parent producer and a worker consumer keep FIFO order", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make<number>({ capacity: 64 })
+    const queue = yield* mp.Queue.make<number>({ capacity: 64 })
     const consumer = yield* mp.Process.spawn(tasks.consume, { queue, batch: 10 })
     for (let i = 0; i < 5_000; i++) yield* queue.put(1_000_000 + i)
     yield* queue.close
@@ -65,7 +64,7 @@ test("Queue: a parent producer and a worker consumer keep FIFO order", () =>
 
 test("Queue.take() waits until a worker puts, without blocking the event loop", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make<number>()
+    const queue = yield* mp.Queue.make<number>()
     const taker = yield* Effect.forkChild(queue.take())
     let ticks = 0
     const ticker = yield* Effect.forkChild(Effect.forever(Effect.andThen(Effect.sleep(5), Effect.sync(() => ticks++))))
@@ -80,7 +79,7 @@ test("Queue.take() waits until a worker puts, without blocking the event loop", 
 
 test("Queue.put() waits while the queue is full and finishes once an item is taken", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make<number>({ capacity: 2 })
+    const queue = yield* mp.Queue.make<number>({ capacity: 2 })
     yield* queue.put(1)
     yield* queue.put(2)
     assert(yield* queue.isFull)
@@ -94,11 +93,11 @@ test("Queue.put() waits while the queue is full and finishes once an item is tak
 
 test("Queue.put() with a timeout on a full queue fails with QueueFull and queues nothing", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make<number>({ capacity: 2 })
+    const queue = yield* mp.Queue.make<number>({ capacity: 2 })
     yield* queue.putAll([1, 2])
     const started = performance.now()
     const error = yield* Effect.flip(queue.put(3, { timeout: "80 millis" }))
-    assertInstanceOf(error, ipc.QueueFull)
+    assertInstanceOf(error, mp.QueueFull)
     assertEquals(error.capacity, 2)
     assert(performance.now() - started >= 70, "the put gave up before its timeout")
     assertEquals(yield* queue.size, 2)
@@ -107,7 +106,7 @@ test("Queue.put() with a timeout on a full queue fails with QueueFull and queues
 
 test("Queue: a worker's put with a timeout on a full queue fails with QueueFull", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make<number>({ capacity: 1 })
+    const queue = yield* mp.Queue.make<number>({ capacity: 1 })
     yield* queue.put(1)
     const p = yield* mp.Process.spawn(tasks.putWithTimeout, { queue, value: 2, timeoutMs: 100 })
     assertEquals(yield* p.join, "QueueFull")
@@ -116,7 +115,7 @@ test("Queue: a worker's put with a timeout on a full queue fails with QueueFull"
 
 test("Queue: Effect.timeout on a waiting put or take leaves the queue as it was", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make<string>({ capacity: 1 })
+    const queue = yield* mp.Queue.make<string>({ capacity: 1 })
     const none = yield* Effect.timeoutOption(queue.take(), "50 millis")
     assert(Option.isNone(none))
     yield* queue.put("a")
@@ -130,15 +129,15 @@ test("Queue: Effect.timeout on a waiting put or take leaves the queue as it was"
 
 test("Queue.take() with a timeout on an empty queue fails with QueueEmpty", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make<number>()
+    const queue = yield* mp.Queue.make<number>()
     const error = yield* Effect.flip(queue.take({ timeout: 30 }))
-    assertInstanceOf(error, ipc.QueueEmpty)
+    assertInstanceOf(error, mp.QueueEmpty)
     assertEquals(error.timeoutMs, 30)
   }))
 
 test("Queue.tryPut and tryTake never wait", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make<number>({ capacity: 1 })
+    const queue = yield* mp.Queue.make<number>({ capacity: 1 })
     assert(Option.isNone(yield* queue.tryTake))
     assert(yield* queue.tryPut(1))
     assertEquals(yield* queue.tryPut(2), false)
@@ -148,61 +147,61 @@ test("Queue.tryPut and tryTake never wait", () =>
 
 test("Queue.close: puts fail, takers drain what is left and then see QueueClosed", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make<number>()
+    const queue = yield* mp.Queue.make<number>()
     yield* queue.putAll([1, 2])
     yield* queue.close
     assert(yield* queue.isClosed)
-    assertInstanceOf(yield* Effect.flip(queue.put(3)), ipc.QueueClosed)
-    assertInstanceOf(yield* Effect.flip(queue.putAll([3])), ipc.QueueClosed)
-    assertInstanceOf(yield* Effect.flip(queue.tryPut(3)), ipc.QueueClosed)
+    assertInstanceOf(yield* Effect.flip(queue.put(3)), mp.QueueClosed)
+    assertInstanceOf(yield* Effect.flip(queue.putAll([3])), mp.QueueClosed)
+    assertInstanceOf(yield* Effect.flip(queue.tryPut(3)), mp.QueueClosed)
     assertEquals(yield* queue.take(), 1)
     assertEquals(yield* queue.tryTake, Option.some(2))
-    assertInstanceOf(yield* Effect.flip(queue.take()), ipc.QueueClosed)
-    assertInstanceOf(yield* Effect.flip(queue.tryTake), ipc.QueueClosed)
+    assertInstanceOf(yield* Effect.flip(queue.take()), mp.QueueClosed)
+    assertInstanceOf(yield* Effect.flip(queue.tryTake), mp.QueueClosed)
   }))
 
 test("Queue.close wakes a worker waiting to take and a fiber waiting to put", () =>
   Effect.gen(function* () {
-    const empty = yield* ipc.Queue.make<number>()
+    const empty = yield* mp.Queue.make<number>()
     const consumer = yield* mp.Process.spawn(tasks.consume, { queue: empty })
-    const full = yield* ipc.Queue.make<number>({ capacity: 1 })
+    const full = yield* mp.Queue.make<number>({ capacity: 1 })
     yield* full.put(1)
     const putter = yield* Effect.forkChild(Effect.flip(full.put(2)))
     yield* Effect.sleep(100)
     yield* empty.close
     yield* full.close
     assertEquals(yield* consumer.join, { count: 0, sum: 0, ordered: true })
-    assertInstanceOf(yield* Fiber.join(putter), ipc.QueueClosed)
+    assertInstanceOf(yield* Fiber.join(putter), mp.QueueClosed)
     assertEquals(yield* full.take(), 1)
   }))
 
 test("Queue: a value that cannot be encoded fails that put and loses nothing queued", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make<unknown>()
+    const queue = yield* mp.Queue.make<unknown>()
     yield* queue.putAll(["a", { b: 1 }])
     const error = yield* Effect.flip(queue.put({ f: () => 1 }))
-    assertInstanceOf(error, ipc.EncodeError)
+    assertInstanceOf(error, mp.EncodeError)
     assertStringIncludes(error.message, "function")
     const batch = yield* Effect.flip(queue.putAll(["c", Symbol("no"), "d"]))
-    assertInstanceOf(batch, ipc.EncodeError)
-    assertInstanceOf(yield* Effect.flip(queue.put(new SharedArrayBuffer(8))), ipc.EncodeError)
+    assertInstanceOf(batch, mp.EncodeError)
+    assertInstanceOf(yield* Effect.flip(queue.put(new SharedArrayBuffer(8))), mp.EncodeError)
     assertEquals(yield* queue.size, 2)
     assertEquals(yield* queue.takeUpTo(10), ["a", { b: 1 }])
   }))
 
 test("Queue with a schema encodes on put, decodes on take, and rejects values that do not fit", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make({ schema: Schema.NumberFromString })
+    const queue = yield* mp.Queue.make({ schema: Schema.NumberFromString })
     yield* queue.put(42)
     const error = yield* Effect.flip(queue.put("x" as unknown as number))
-    assertInstanceOf(error, ipc.EncodeError)
+    assertInstanceOf(error, mp.EncodeError)
     assertEquals(yield* queue.size, 1)
     assertEquals(yield* queue.take(), 42)
   }))
 
 test("Queue.schema in a task payload gives the worker the queue with its item schema", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make({ schema: Schema.NumberFromString })
+    const queue = yield* mp.Queue.make({ schema: Schema.NumberFromString })
     yield* queue.putAll([1.5, 2, 3])
     const p = yield* mp.Process.spawn(tasks.takeSchema, { queue, n: 3 })
     assertEquals(yield* p.join, [[1.5, "number"], [2, "number"], [3, "number"]])
@@ -211,9 +210,9 @@ test("Queue.schema in a task payload gives the worker the queue with its item sc
 
 test("Queue.schema rejects a queue made without a schema, so the mismatch is a SerializationError", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make<number>()
+    const queue = yield* mp.Queue.make<number>()
     const error = yield* Effect.flip(
-      mp.Process.spawn(tasks.takeSchema, { queue: queue as ipc.Queue.Queue<number>, n: 1 }),
+      mp.Process.spawn(tasks.takeSchema, { queue: queue as mp.Queue.Queue<number>, n: 1 }),
     )
     assertInstanceOf(error, mp.SerializationError)
     assertStringIncludes(error.message, "without an item schema")
@@ -221,7 +220,7 @@ test("Queue.schema rejects a queue made without a schema, so the mismatch is a S
 
 test("Queue: a schema'd queue that crossed without its schema is a defect until withSchema gives it back", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make({ schema: Schema.NumberFromString })
+    const queue = yield* mp.Queue.make({ schema: Schema.NumberFromString })
     yield* queue.putAll([7, 8])
     const bad = yield* mp.Process.spawn(tasks.takeNoSchema, { queue, attach: false })
     const error = yield* Effect.flip(bad.join)
@@ -233,7 +232,7 @@ test("Queue: a schema'd queue that crossed without its schema is a defect until 
 
 test("Queue.toStream in a worker yields every item until the queue is closed", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make<number>({ capacity: 100 })
+    const queue = yield* mp.Queue.make<number>({ capacity: 100 })
     const consumer = yield* mp.Process.spawn(tasks.consumeStream, { queue })
     yield* queue.putAll(range(1, 1000))
     yield* queue.close
@@ -242,7 +241,7 @@ test("Queue.toStream in a worker yields every item until the queue is closed", (
 
 test("Queue.toStream in the parent ends when the queue is closed and drained", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make<string>()
+    const queue = yield* mp.Queue.make<string>()
     yield* queue.putAll(["a", "b", "c"])
     yield* queue.close
     assertEquals(yield* Stream.runCollect(queue.toStream), ["a", "b", "c"])
@@ -251,7 +250,7 @@ test("Queue.toStream in the parent ends when the queue is closed and drained", (
 test("Queue: a consumer worker that exits mid-stream loses only the items it had taken", () =>
   Effect.gen(function* () {
     const n = 1000
-    const queue = yield* ipc.Queue.make<number>()
+    const queue = yield* mp.Queue.make<number>()
     yield* queue.putAll(range(0, n))
     const seen = new Int32Array(new SharedArrayBuffer(n * 4))
     const dying = yield* mp.Process.spawn(tasks.takeThenDie, { queue, n: 100, seen })
@@ -269,7 +268,7 @@ test(
   () =>
     Effect.gen(function* () {
       const n = 20_000
-      const queue = yield* ipc.Queue.make<number>()
+      const queue = yield* mp.Queue.make<number>()
       yield* queue.putAll(range(0, n))
       const seen = new Int32Array(new SharedArrayBuffer(n * 4))
       const taken = new Int32Array(new SharedArrayBuffer(4))
@@ -292,18 +291,18 @@ test(
 
 test("Queue: items larger than the initial buffer grow it; an item larger than maxBytes fails with EncodeError", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make<string>({ maxBytes: 1 << 20 })
+    const queue = yield* mp.Queue.make<string>({ maxBytes: 1 << 20 })
     const big = "x".repeat(300_000)
     yield* queue.putAll([big, "small", big])
     assertEquals(yield* queue.takeUpTo(3), [big, "small", big])
     const error = yield* Effect.flip(queue.put("y".repeat(2 << 20)))
-    assertInstanceOf(error, ipc.EncodeError)
+    assertInstanceOf(error, mp.EncodeError)
     assertStringIncludes(error.message, "does not fit")
   }))
 
 test("Queue: a put waits for room in bytes when the buffer cannot grow further", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make<string>({ maxBytes: 4096 })
+    const queue = yield* mp.Queue.make<string>({ maxBytes: 4096 })
     const item = "z".repeat(1500)
     yield* queue.putAll([item, item])
     const putter = yield* Effect.forkChild(queue.put(item + "!"))
@@ -316,7 +315,7 @@ test("Queue: a put waits for room in bytes when the buffer cannot grow further",
 for (const [maxBytes, maxLength] of [[1 << 20, 4000], [8192, 700]]) {
   test(`Queue: wrap-around, growth and compaction keep FIFO order (items up to ${maxLength} chars, maxBytes ${maxBytes})`, () =>
     Effect.gen(function* () {
-      const queue = yield* ipc.Queue.make<string>({ maxBytes })
+      const queue = yield* mp.Queue.make<string>({ maxBytes })
       const model: Array<string> = []
       let seed = maxLength
       const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff
@@ -341,22 +340,22 @@ for (const [maxBytes, maxLength] of [[1 << 20, 4000], [8192, 700]]) {
 test("Queue.make rejects a capacity that is not a positive integer", () =>
   Effect.gen(function* () {
     for (const capacity of [0, -1, 1.5, Number.NaN]) {
-      const error = yield* Effect.flip(ipc.Queue.make({ capacity }))
+      const error = yield* Effect.flip(mp.Queue.make({ capacity }))
       assertInstanceOf(error, mp.InvalidArgument)
       assertEquals(error.argument, "capacity")
     }
-    assertEquals((yield* ipc.Queue.make({ capacity: Infinity })).capacity, Infinity)
+    assertEquals((yield* mp.Queue.make({ capacity: Infinity })).capacity, Infinity)
   }))
 
 test("Queue.isQueue recognizes queues and joinable queues, not simple queues or look-alikes", () =>
   Effect.gen(function* () {
-    const queue = yield* ipc.Queue.make<number>()
-    assert(ipc.Queue.isQueue(queue))
-    assert(!ipc.Queue.isQueue({ __mp: "Queue" }))
-    const simple = yield* ipc.SimpleQueue.make<number>()
-    assert(!ipc.Queue.isQueue(simple))
-    assert(ipc.SimpleQueue.isSimpleQueue(queue))
-    assert(ipc.Queue.isQueue(yield* ipc.JoinableQueue.make<number>()))
+    const queue = yield* mp.Queue.make<number>()
+    assert(mp.Queue.isQueue(queue))
+    assert(!mp.Queue.isQueue({ __mp: "Queue" }))
+    const simple = yield* mp.SimpleQueue.make<number>()
+    assert(!mp.Queue.isQueue(simple))
+    assert(mp.SimpleQueue.isSimpleQueue(queue))
+    assert(mp.Queue.isQueue(yield* mp.JoinableQueue.make<number>()))
   }))
 
 test(
@@ -364,7 +363,7 @@ test(
   () =>
     Effect.gen(function* () {
       const pool = yield* mp.Pool.make({ size: 2 })
-      const queue = yield* ipc.Queue.make<number>({ capacity: 100 })
+      const queue = yield* mp.Queue.make<number>({ capacity: 100 })
       const n = 2_000
       const drained = yield* Effect.forkChild(Effect.gen(function* () {
         const got: Array<number> = []

@@ -11,6 +11,7 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { notifyAll, wait } from "../../internal/futex.ts"
 import { decode, encode, EncodeFailure, Reader, Writer } from "./codec.ts"
+import { LIVENESS_MS } from "./liveness.ts"
 import { locked, tryLockSpin, unlock } from "./lock.ts"
 import {
   CLOSED,
@@ -161,6 +162,7 @@ export const putPending = (
   ring: Ring,
   pending: PendingPut,
   deadline: number,
+  readerGone?: () => boolean,
 ): Effect.Effect<PutBlocked | undefined> => {
   const c = ring.ctl
   const src = pending.src
@@ -186,7 +188,12 @@ export const putPending = (
   const block = (seq: number): Effect.Effect<PutBlocked | undefined> => {
     const left = deadline - performance.now()
     if (left <= 0) return Effect.succeed("timeout")
-    return waitOn(c, TAKE_SEQ, seq, WAIT_PUTTERS, left, loop)
+    if (readerGone === undefined) return waitOn(c, TAKE_SEQ, seq, WAIT_PUTTERS, left, loop)
+    if (readerGone()) {
+      closeRing(ring, CLOSED_BY_READER)
+      return Effect.succeed("broken")
+    }
+    return waitOn(c, TAKE_SEQ, seq, WAIT_PUTTERS, Math.min(left, LIVENESS_MS), loop)
   }
   return pending.seq === undefined ? loop() : block(pending.seq)
 }
@@ -197,10 +204,11 @@ export const putValues = (
   values: Iterable<unknown>,
   codec: ItemCodec | undefined,
   deadline: number,
+  readerGone?: () => boolean,
 ): Effect.Effect<PutBlocked | undefined> =>
   Effect.suspend(() => {
     const r = putNow(ring, values, codec)
-    return r instanceof PendingPut ? putPending(ring, r, deadline) : Effect.succeed(r)
+    return r instanceof PendingPut ? putPending(ring, r, deadline, readerGone) : Effect.succeed(r)
   })
 
 const waitOn = <A>(
@@ -291,6 +299,7 @@ export const takeItems = (
   max: number,
   codec: ItemCodec | undefined,
   deadline: number,
+  writerGone?: () => boolean,
 ): Effect.Effect<Taken> => {
   const c = ring.ctl
   const loop = (): Effect.Effect<Taken> => {
@@ -303,7 +312,13 @@ export const takeItems = (
   const block = (seq: number): Effect.Effect<Taken> => {
     const left = deadline - performance.now()
     if (left <= 0) return Effect.succeed({ ok: false, blocked: deadline === -Infinity ? "empty" : "timeout" })
-    return waitOn(c, PUT_SEQ, seq, WAIT_TAKERS, left, loop)
+    if (writerGone === undefined) return waitOn(c, PUT_SEQ, seq, WAIT_TAKERS, left, loop)
+    if (writerGone()) {
+      // Everyone who could write is dead: the same as the writer closing (then loop reports "eof").
+      closeRing(ring, CLOSED_BY_WRITER)
+      return loop()
+    }
+    return waitOn(c, PUT_SEQ, seq, WAIT_TAKERS, Math.min(left, LIVENESS_MS), loop)
   }
   return Effect.suspend(() => {
     const seq = Atomics.load(c, PUT_SEQ)
@@ -318,14 +333,18 @@ export const takeItems = (
  * Waits until the ring has an item or is closed (or `deadline` passes).
  * Returns whether a take would not wait.
  */
-export const pollRing = (ring: Ring, deadline: number): Effect.Effect<boolean> => {
+export const pollRing = (ring: Ring, deadline: number, writerGone?: () => boolean): Effect.Effect<boolean> => {
   const c = ring.ctl
   const loop = (): Effect.Effect<boolean> => {
     const seq = Atomics.load(c, PUT_SEQ)
     if (Atomics.load(c, COUNT) > 0 || Atomics.load(c, CLOSED) !== 0) return Effect.succeed(true)
+    if (writerGone !== undefined && writerGone()) {
+      closeRing(ring, CLOSED_BY_WRITER)
+      return Effect.succeed(true)
+    }
     const left = deadline - performance.now()
     if (left <= 0) return Effect.succeed(false)
-    return waitOn(c, PUT_SEQ, seq, WAIT_TAKERS, left, loop)
+    return waitOn(c, PUT_SEQ, seq, WAIT_TAKERS, writerGone === undefined ? left : Math.min(left, LIVENESS_MS), loop)
   }
   return Effect.suspend(loop)
 }
