@@ -38,16 +38,19 @@ const isPlainContainer = (v: object): boolean => {
   return proto === Object.prototype || proto === null || Array.isArray(v)
 }
 
-const walk = (value: unknown, seen: Set<object>): unknown => {
+const walk = (value: unknown, seen: Map<object, unknown>): unknown => {
   if (typeof value !== "object" || value === null) return value
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return value
-  if (seen.has(value)) return value
-  seen.add(value)
+  // The same object reached twice (structured clone keeps identity) revives to the same instance.
+  if (seen.has(value)) return seen.get(value)
+  seen.set(value, value)
   const brand = (value as Partial<Branded>)[BRAND]
   if (typeof brand === "string") {
     const reviver = registry.get(brand)
-    if (reviver !== undefined) {
-      return Object.getPrototypeOf(value) === Object.prototype ? reviver(value as Branded) : value
+    if (reviver !== undefined && Object.getPrototypeOf(value) === Object.prototype) {
+      const revived = reviver(value as Branded)
+      seen.set(value, revived)
+      return revived
     }
   }
   if (Array.isArray(value)) {
@@ -76,5 +79,5 @@ const walk = (value: unknown, seen: Set<object>): unknown => {
  */
 export const revive = (value: unknown): unknown => {
   if (typeof value !== "object" || value === null || registry.size === 0) return value
-  return walk(value, new Set())
+  return walk(value, new Map())
 }
