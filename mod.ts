@@ -31,6 +31,7 @@ export {
   WorkerCrashed,
 } from "./src/errors.ts"
 export { checkpoint } from "./src/worker/checkpoint.ts"
+export { registerErrors } from "./src/internal/known_errors.ts"
 export { type Transfer, transfer, TypeId as TransferTypeId } from "./src/worker/transfer.ts"
 export { activeChildren, type ChildInfo, cpuCount } from "./src/runtime_info.ts"
 export type { WorkerPermissions } from "./src/worker/host.ts"

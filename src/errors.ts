@@ -11,6 +11,7 @@
  */
 import type * as Cause from "effect/Cause"
 import * as Schema from "effect/Schema"
+import { registerErrors } from "./internal/known_errors.ts"
 
 const remoteExceptionFields = {
   taskName: Schema.String,
@@ -213,3 +214,13 @@ export type PoolError =
   | SerializationError
   | PoolClosed
   | TaskNotFound
+
+registerErrors([
+  RemoteException,
+  WorkerCrashed,
+  TaskTimeout,
+  SerializationError,
+  PoolClosed,
+  TaskNotFound,
+  InvalidArgument,
+])

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { registerErrors } from "../internal/known_errors.ts"
 import type * as Cause from "effect/Cause"
 import * as Schema from "effect/Schema"
 
@@ -149,3 +150,5 @@ export class IndexOutOfRange extends IndexOutOfRangeBase {
     return `index ${this.index} is out of range for an array of length ${this.length}`
   }
 }
+
+registerErrors([LockAbandoned, NotLockOwner, SemaphoreOverRelease, BrokenBarrier, IndexOutOfRange])

@@ -7,6 +7,7 @@
  */
 import * as Exit from "effect/Exit"
 import { type PoolError, RemoteException, SerializationError, TaskNotFound } from "../errors.ts"
+import { decodeFailure } from "../internal/known_errors.ts"
 import { revive } from "../internal/revive.ts"
 import type { Task } from "../task/Task.ts"
 import * as P from "./protocol.ts"
@@ -24,9 +25,9 @@ export const toExit = (task: AnyTask, kind: number, value: unknown): Exit.Exit<u
       return r.ok ? Exit.succeed(r.value) : Exit.fail(serialization(task, "decode-result", r.message))
     }
     case P.FAILURE: {
-      const v = revive(value)
       const codec = task.codec.failure
-      if (codec.identity) return Exit.fail(v)
+      if (codec.identity) return Exit.fail(revive(decodeFailure(value)))
+      const v = revive(value)
       const r = codec.decode(v)
       return r.ok ? Exit.fail(r.value) : Exit.fail(
         serialization(task, "decode-result", `the task's failure does not fit its failure schema: ${r.message}`),

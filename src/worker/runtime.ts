@@ -14,6 +14,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
+import { encodeFailure } from "../internal/known_errors.ts"
 import { revive } from "../internal/revive.ts"
 import { isTask, type Task } from "../task/Task.ts"
 import { isInterrupted, state as checkpointState } from "./checkpoint.ts"
@@ -155,7 +156,7 @@ export const makeRuntime = (port: Port) => {
 
   const fail = (run: ChunkRun, index: number, error: unknown): void => {
     const codec = run.task.codec.failure
-    if (codec.identity) return push(run.id, index, P.FAILURE, error)
+    if (codec.identity) return push(run.id, index, P.FAILURE, encodeFailure(error))
     const r = codec.encode(error)
     if (r.ok) push(run.id, index, P.FAILURE, r.value)
     else {
