@@ -21,6 +21,8 @@ const examples: ReadonlyArray<{ file: string; args?: ReadonlyArray<string>; expe
     { file: "cpu_bound.ts", args: ["20000"], expect: ["primes below 160000: 14683", /speed-up: \d+\.\d\dx/] },
     { file: "monte_carlo_pi.ts", args: ["20000"], expect: [/pi ≈ 3\.1\d*/] },
     { file: "image_blur.ts", args: ["256"], expect: ["matches: true"] },
+    { file: "shared_value.ts", expect: ["Value: 1"] },
+    { file: "shared_lock.ts", expect: ["Shared list: [0, 1, 2, 10, 11, 12, 20, 21, 22, 30, 31, 32]", "Length: 12"] },
     { file: "demo.ts", expect: ["Main process completed", "[ 2, 4, 6, 8, 10 ]", /speed-up \d+\.\d\dx/] },
   ]
 
