@@ -9,6 +9,7 @@ import { printContinent } from "./process_basic.ts"
 import { double } from "./pool_map.ts"
 import { inverse } from "./pool_apply_async.ts"
 import { countPrimes, countPrimesIn } from "./cpu_bound.ts"
+import { increment } from "./shared_value.ts"
 import { progress } from "./support/progress.ts"
 
 const heading = (title: string) => console.log(`\n\x1b[1m▸ ${title}\x1b[0m`)
@@ -20,6 +21,12 @@ const program = Effect.gen(function* () {
   const procs = yield* Effect.forEach(["America", "Europe", "Africa"], (name) => mp.Process.spawn(printContinent, name))
   yield* Effect.forEach(procs, (p) => p.join)
   console.log("Main process completed")
+
+  heading("Shared Value: a child increments a number in shared memory")
+  const num = yield* mp.Value.make("i", 0)
+  const child = yield* mp.Process.spawn(increment, num)
+  yield* child.join
+  console.log("Value:", yield* num.get())
 
   heading("Pool.map")
   const pool = yield* mp.Pool.make()
