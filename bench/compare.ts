@@ -13,6 +13,9 @@
  * deno task bench:compare --reps 9 --rounds 3 --no-write
  * ```
  *
+ * A full run rewrites `bench/RESULTS.md` (keeping its hand-written notes
+ * section); a partial one (`--only`, `--peers`) only prints, unless `--write`.
+ *
  * Each peer runs each workload in `rounds` separate processes (default: one
  * per repetition), the peers taking turns in a rotating order, so that load
  * from elsewhere on the machine spreads over all columns.
@@ -258,7 +261,9 @@ const main = async () => {
   console.log(`Targets\n${targetsSection(verdicts)}\n`)
   console.log(`total ${totalS.toFixed(0)} s`)
 
-  if (args.flags["no-write"] === "true") return
+  // A partial run (`--only`, `--peers`) prints its tables but leaves RESULTS.md alone unless `--write` is given.
+  const partial = only !== undefined || args.flags.peers !== undefined
+  if (args.flags["no-write"] === "true" || (partial && args.flags.write !== "true")) return
   const file = path("bench/RESULTS.md")
   let previous: string | undefined
   try {
@@ -291,7 +296,7 @@ const main = async () => {
     "means the library is faster; for rows marked ↑ (bigger is better) above 1 means the library is ahead.",
     "",
     "Reproduce: `deno task bench:compare` (all, ~5 min on 2 cores), `--quick` (2 repetitions), `--only W1,W3`, " +
-    "`--peers lib,raw`, `--reps N`, `--rounds N`, `--no-write`.",
+    "`--peers lib,raw` (partial runs print only, unless `--write`), `--reps N`, `--rounds N`, `--no-write`.",
     "",
     ...workloads.flatMap((w) => {
       const missing = absences(results[w.id])
@@ -315,6 +320,8 @@ const main = async () => {
     "",
   ].join("\n")
   await Deno.writeTextFile(file, md)
+  // The repository's `deno fmt --check` covers this file: write it formatted.
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", file], stdout: "null", stderr: "null" }).output()
   console.log(`wrote ${file}`)
 }
 
