@@ -6,7 +6,6 @@
  */
 import {
   check,
-  checksum,
   countPrimes,
   doubledSum,
   emit,
@@ -213,5 +212,4 @@ if (import.meta.main) {
       pool.close()
     }
   }
-  void checksum
 }
