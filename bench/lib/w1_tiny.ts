@@ -28,6 +28,11 @@ const rep = (pool: mp.Pool.Pool, s: Samples) =>
     check(rs.reduce((a, b) => a + b, 0) === doubledSum(SIZES.separateTasks), "W1 separate tasks")
 
     t = performance.now()
+    const ys1 = yield* pool.map(double, xs.slice(0, SIZES.separateTasks), { chunkSize: 1 })
+    ;(s.tasks10k_chunk1_ms ??= []).push(since(t))
+    check(ys1.reduce((a, b) => a + b, 0) === doubledSum(SIZES.separateTasks), "W1 separate tasks, chunk size 1")
+
+    t = performance.now()
     let sum = 0
     for (let i = 0; i < SIZES.applyCalls; i++) sum += yield* pool.apply(double, i)
     ;(s.apply_us ??= []).push(since(t) * 1000 / SIZES.applyCalls)

@@ -92,6 +92,11 @@ def w1(ctx, s):
             check(total == SEPARATE_TASKS * (SEPARATE_TASKS - 1), "W1 separate tasks")
 
             t = now_ms()
+            ys1 = pool.map(double, range(SEPARATE_TASKS), chunksize=1)
+            chunk1_ms = now_ms() - t
+            check(sum(ys1) == SEPARATE_TASKS * (SEPARATE_TASKS - 1), "W1 separate tasks, chunk size 1")
+
+            t = now_ms()
             total = 0
             for i in range(APPLY_CALLS):
                 total += pool.apply(double, (i,))
@@ -100,6 +105,7 @@ def w1(ctx, s):
             if rep > 0:
                 s.setdefault("map100k_ms", []).append(map_ms)
                 s.setdefault("tasks10k_ms", []).append(tasks_ms)
+                s.setdefault("tasks10k_chunk1_ms", []).append(chunk1_ms)
                 s.setdefault("apply_us", []).append(apply_us)
 
 

@@ -90,6 +90,7 @@ const w1 = async (pool: RawPool, s: Samples) => {
   const k = SIZES.separateTasks
   const all = await Promise.all(Array.from({ length: k }, (_, i) => pool.call(i % SIZES.workers, { op: "one", x: i })))
   ;(s.tasks10k_ms ??= []).push(since(t))
+  ;(s.tasks10k_chunk1_ms ??= []).push(since(t)) // one message per task either way
   check(all.reduce((a, r) => a + (r.y as number), 0) === doubledSum(k), "W1 separate tasks")
 
   t = performance.now()
