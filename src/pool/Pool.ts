@@ -26,6 +26,7 @@ import { encodePayload, toExit } from "../worker/outcome.ts"
 import * as P from "../worker/protocol.ts"
 import { isTransfer, type Transfer } from "../worker/transfer.ts"
 import { type Job, makeJob, PoolCore, type Sink, type Stats } from "./internal/core.ts"
+import { imapPull } from "./internal/imap.ts"
 
 type AnyTask = Task.Task<unknown, unknown, unknown>
 
@@ -504,19 +505,17 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
         positiveInt("chunkSize", options?.chunkSize),
         isStream ? Effect.void : iterable("input", input),
       ]),
-      ([_t, chunkSize]) => {
+      ([t, chunkSize]) => {
         const source: Stream.Stream<P, E2, R2> = isStream
           ? input as Stream.Stream<P, E2, R2>
           : Stream.fromIterable(input as Iterable<P>)
         const chunk = chunkSize ?? 1
-        return source.pipe(
-          Stream.grouped(chunk),
-          Stream.mapEffect((group) => map(task, group, { chunkSize: chunk }), {
-            concurrency: Math.max(16, size * 4),
-            unordered,
-          }),
-          Stream.flattenIterable,
-        )
+        // Results are emitted in batches, so the stream's fibers suspend once per batch, not per item.
+        const window = Math.max(16, size * 4) * chunk
+        return Stream.transformPull(
+          source,
+          (pull, scope) => imapPull(core, t, { chunk, window, unordered }, pull, scope),
+        ) as Stream.Stream<A, E | E2 | PoolError, R2>
       },
     ))
   }

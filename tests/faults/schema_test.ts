@@ -11,12 +11,13 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Stream from "effect/Stream"
 import { assert, assertEquals, assertInstanceOf, assertStringIncludes } from "@std/assert"
 import * as mp from "../../mod.ts"
 import * as faults from "../fixtures/fault_tasks.ts"
 import * as tasks from "../fixtures/tasks.ts"
 import { test } from "../support/mod.ts"
-import { errorOf, serves } from "./_helpers.ts"
+import { errorOf, serves, settledWithoutReplacement } from "./_helpers.ts"
 
 type AnyTask = mp.Task.Task<number, unknown, unknown>
 
@@ -68,4 +69,19 @@ test("Process.spawn reports the worker-side and parent-side schema failures with
     }
     const ok = yield* mp.Process.spawn(faults.parentRejectsResult, 5)
     assertEquals(yield* ok.await, Exit.succeed(5))
+  }))
+
+test("imap and imapUnordered fail the stream with SerializationError naming the crossing, and stop the rest", () =>
+  Effect.gen(function* () {
+    const pool = yield* mp.Pool.make({ size: 2, interruptGrace: 10_000 })
+    for (const imap of [pool.imap, pool.imapUnordered]) {
+      const encode = yield* Effect.flip(
+        Stream.runCollect(imap(tasks.doubleChecked, [1, 2, "x" as unknown as number, 4])),
+      )
+      assert(encode instanceof mp.SerializationError && encode.stage === "encode-payload", String(encode))
+      const decode = yield* Effect.flip(Stream.runCollect(imap(faults.parentRejectsResult, [1, 2, -3, 4])))
+      assert(decode instanceof mp.SerializationError && decode.stage === "decode-result", String(decode))
+    }
+    yield* settledWithoutReplacement(pool)
+    yield* serves(pool)
   }))

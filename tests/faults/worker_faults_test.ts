@@ -12,6 +12,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Stream from "effect/Stream"
 import { assert, assertEquals, assertInstanceOf, assertStringIncludes } from "@std/assert"
 import * as mp from "../../mod.ts"
 import * as faults from "../fixtures/fault_tasks.ts"
@@ -195,3 +196,17 @@ test(
     }),
   { timeout: 30_000 },
 )
+
+test("A worker that dies under imap or imapUnordered fails the stream with WorkerCrashed; the worker is replaced and the pool serves", () =>
+  Effect.gen(function* () {
+    const pool = yield* mp.Pool.make({ size: 2 })
+    const payloads: Array<number | "close"> = [1, 2, 3, "close", 5, 6, 7, 8]
+    for (const imap of [pool.imap, pool.imapUnordered]) {
+      const error = yield* Effect.flip(Stream.runCollect(imap(tasks.exitOrDouble, payloads)))
+      assertInstanceOf(error, mp.WorkerCrashed)
+      assertStringIncludes(error.reason, "close()")
+    }
+    yield* eventually(pool.stats.pipe(Effect.map((s) => s.workersAlive === 2 && s.running === 0)))
+    assertEquals((yield* pool.stats).workersReplaced, 2)
+    yield* serves(pool)
+  }))

@@ -1,0 +1,269 @@
+/**
+ * `imap` and `imapUnordered` as a pull-based stream over the pool core.
+ *
+ * Plain code does the work: results are stored by index as they arrive, the
+ * next payloads are sent from the callback that received results, and the
+ * downstream pull takes every result that is ready at once (one array per
+ * wake-up, not one element per pull). So the fibers that live as long as the
+ * stream suspend once per batch of results, not once per item: on Deno,
+ * Effect 4.1 keeps an `AsyncResource` (about 450 bytes) for every suspension
+ * of a fiber until that fiber ends, and a million-item stream that suspended
+ * per item would hold over a gigabyte.
+ *
+ * Bounded: at most `window` items are sent and not yet emitted (the base
+ * window, grown to about 20 ms of results at the rate they come out, at most
+ * 4,096), plus one upstream chunk waiting to be sent, whatever the input's
+ * length.
+ *
+ * @internal
+ * @module
+ */
+import type * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Pull from "effect/Pull"
+import * as Scope from "effect/Scope"
+import { PoolClosed, type PoolError } from "../../errors.ts"
+import { revive } from "../../internal/revive.ts"
+import type { Task } from "../../task/Task.ts"
+import { encodePayload, toExit } from "../../worker/outcome.ts"
+import * as P from "../../worker/protocol.ts"
+import { isTransfer } from "../../worker/transfer.ts"
+import { type Job, makeJob, type PoolCore } from "./core.ts"
+
+type AnyTask = Task<unknown, unknown, unknown>
+
+/** The most items one imap stream keeps sent and not yet emitted. */
+const MAX_WINDOW = 4096
+/** How many milliseconds of results (at the observed rate) one imap stream keeps in flight. */
+const WINDOW_MS = 20
+
+/** Options of one imap stream. */
+export interface ImapOptions {
+  readonly chunk: number
+  readonly window: number
+  readonly unordered: boolean
+}
+
+/**
+ * Turns the upstream pull of payloads into a pull of results, running the
+ * payloads on the pool.
+ */
+export const imapPull = <E>(
+  core: PoolCore,
+  task: AnyTask,
+  options: ImapOptions,
+  upstream: Pull.Pull<Arr.NonEmptyReadonlyArray<unknown>, E, void>,
+  scope: Scope.Scope,
+): Effect.Effect<Pull.Pull<Arr.NonEmptyReadonlyArray<unknown>, E | PoolError>> =>
+  Effect.gen(function* () {
+    const { chunk, unordered } = options
+    // Room for about WINDOW_MS of results at the rate they are emitted, so tiny tasks travel in
+    // batches (and the stream's fibers wake once per batch); never less than the base window,
+    // never more than MAX_WINDOW items.
+    let window = options.window
+    let emitted = 0
+    let firstEmitAt = 0
+    const grow = (): void => {
+      if (emitted < window) return
+      const rate = emitted / Math.max(1, performance.now() - firstEmitAt)
+      window = Math.max(options.window, Math.min(MAX_WINDOW, Math.ceil(rate * WINDOW_MS)))
+    }
+    let backlog: Array<unknown> = []
+    let backlogHead = 0
+    let upstreamDone = false
+    let failure: Cause.Cause<E | PoolError> | undefined
+    let nextIndex = 0 // index of the next payload to send
+    let nextEmit = 0 // ordered: index of the next result to emit
+    let inFlight = 0 // sent and not settled
+    const ordered = new Map<number, unknown>()
+    let out: Array<unknown> = []
+    const live = new Set<Job>()
+    let consumer: (() => void) | undefined
+    let feeder: (() => void) | undefined
+    const successIdentity = task.codec.success.identity
+    const payloadIdentity = task.codec.payload.identity
+
+    // Results of one message arrive in several callbacks: wake the consumer once, after all of them.
+    let wakeScheduled = false
+    const wakeNow = (): void => {
+      wakeScheduled = false
+      const c = consumer
+      consumer = undefined
+      c?.()
+    }
+    const wake = (): void => {
+      if (wakeScheduled || consumer === undefined) return
+      wakeScheduled = true
+      queueMicrotask(wakeNow)
+    }
+    const wakeFeeder = (): void => {
+      const f = feeder
+      feeder = undefined
+      f?.()
+    }
+    const fail = (cause: Cause.Cause<E | PoolError>): void => {
+      if (failure !== undefined) return
+      failure = cause
+      core.cancel(Array.from(live))
+      live.clear()
+      wake()
+      wakeFeeder()
+    }
+    /** Items sent and not yet emitted. */
+    const outstanding = (): number => unordered ? inFlight + out.length : nextIndex - nextEmit
+    const backlogSize = (): number => backlog.length - backlogHead
+
+    const settle = (index: number, value: unknown): void => {
+      if (unordered) out.push(value)
+      else ordered.set(index, value)
+    }
+
+    const sinkFor = (size: number) => {
+      let reported = 0
+      const job: { current: Job | undefined } = { current: undefined }
+      const done = (n: number): void => {
+        reported += n
+        inFlight -= n
+        if (reported >= size && job.current !== undefined) live.delete(job.current)
+      }
+      return {
+        job,
+        sink: {
+          onResults: (index: number, kinds: ReadonlyArray<number>, values: ReadonlyArray<unknown>) => {
+            if (failure !== undefined) return
+            for (let i = 0; i < kinds.length; i++) {
+              if (kinds[i] === P.SUCCESS && successIdentity) {
+                settle(index + i, revive(values[i]))
+                continue
+              }
+              const exit = toExit(task, kinds[i], values[i]) as Exit.Exit<unknown, E | PoolError>
+              if (Exit.isFailure(exit)) return fail(exit.cause)
+              settle(index + i, exit.value)
+            }
+            done(kinds.length)
+            send()
+            wake()
+          },
+          onError: (_index: number, count: number, error: PoolError) => {
+            if (failure !== undefined) return
+            done(count)
+            fail(Cause.fail(error))
+          },
+        },
+      }
+    }
+
+    /** Sends payloads from the backlog while the window has room. */
+    const send = (): void => {
+      if (failure !== undefined) return
+      grow()
+      if (core.closing && backlogSize() > 0) {
+        return fail(Cause.fail(new PoolClosed({ message: "The pool is closed: it takes no more work" })))
+      }
+      const jobs: Array<Job> = []
+      let notEncoded: PoolError | undefined
+      while (notEncoded === undefined && outstanding() < window) {
+        const available = backlogSize()
+        if (available === 0 || (available < chunk && !upstreamDone)) break
+        const n = Math.min(chunk, available, window - outstanding())
+        const items = backlog.slice(backlogHead, backlogHead + n)
+        backlogHead += n
+        const payloads: Array<unknown> = payloadIdentity ? items : []
+        const transfer: Array<Transferable> = []
+        for (let i = 0; i < n; i++) {
+          let value = items[i]
+          if (isTransfer(value)) {
+            for (const t of value.transfer) transfer.push(t as Transferable)
+            value = value.value
+            if (payloadIdentity) payloads[i] = value
+          }
+          if (!payloadIdentity) {
+            const encoded = encodePayload(task, value)
+            if (!encoded.ok) {
+              notEncoded = encoded.error
+              break
+            }
+            payloads.push(encoded.value)
+          }
+        }
+        if (notEncoded !== undefined) break
+        const { job, sink } = sinkFor(n)
+        job.current = makeJob(task, payloads, nextIndex, sink, transfer)
+        nextIndex += n
+        inFlight += n
+        live.add(job.current)
+        jobs.push(job.current)
+      }
+      if (backlogHead > 0 && backlogHead === backlog.length) {
+        backlog = []
+        backlogHead = 0
+      }
+      if (jobs.length > 0) core.enqueue(jobs)
+      if (notEncoded !== undefined) return fail(Cause.fail(notEncoded))
+      if (backlogSize() < chunk) wakeFeeder()
+    }
+
+    const waitFor = (set: (resume: () => void) => void, clear: () => void) =>
+      Effect.callback<void>((resume) => {
+        set(() => resume(Effect.void))
+        return Effect.sync(clear)
+      })
+
+    // The feeder pulls payloads from upstream whenever the backlog runs short.
+    const feed = Effect.gen(function* () {
+      while (failure === undefined && !upstreamDone) {
+        if (backlogSize() >= chunk || outstanding() >= window) {
+          yield* waitFor((r) => feeder = r, () => feeder = undefined)
+          continue
+        }
+        const exit = yield* Effect.exit(upstream)
+        if (Exit.isSuccess(exit)) {
+          for (const x of exit.value) backlog.push(x)
+        } else if (Pull.isDoneCause(exit.cause)) upstreamDone = true
+        else fail(exit.cause as Cause.Cause<E>)
+        send()
+        wake()
+      }
+    })
+    yield* Effect.forkIn(feed, scope)
+    yield* Scope.addFinalizer(
+      scope,
+      Effect.sync(() => {
+        if (failure === undefined) failure = Cause.interrupt()
+        core.cancel(Array.from(live))
+        live.clear()
+      }),
+    )
+
+    const take = (): Array<unknown> => {
+      if (unordered) {
+        const ready = out
+        out = []
+        return ready
+      }
+      const ready: Array<unknown> = []
+      while (ordered.has(nextEmit)) {
+        ready.push(ordered.get(nextEmit))
+        ordered.delete(nextEmit++)
+      }
+      return ready
+    }
+
+    const pull: Effect.Effect<Arr.NonEmptyReadonlyArray<unknown>, E | PoolError | Cause.Done> = Effect.suspend(
+      function loop(): Effect.Effect<Arr.NonEmptyReadonlyArray<unknown>, E | PoolError | Cause.Done> {
+        if (failure !== undefined) return Effect.failCause(failure)
+        const ready = take()
+        if (ready.length > 0) {
+          if (emitted === 0) firstEmitAt = performance.now()
+          emitted += ready.length
+          send() // emitting made room in the window
+          return Effect.succeed(ready as unknown as Arr.NonEmptyReadonlyArray<unknown>)
+        }
+        if (upstreamDone && backlogSize() === 0 && inFlight === 0) return Cause.done()
+        return Effect.flatMap(waitFor((r) => consumer = r, () => consumer = undefined), loop)
+      },
+    )
+    return pull
+  })
