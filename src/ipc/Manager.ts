@@ -11,7 +11,10 @@
  * its own change, and lets go: no round trip through a busy parent, no
  * message per call, and reads of an unchanged object take no lock at all.
  * Values are stored encoded (structured-clone-equivalent) and decoded on
- * every read, so a read returns a copy, as a Python proxy does.
+ * every read, so a read returns a copy, as a Python proxy does. Each thread
+ * that uses a proxy holds a copy of that object (as encoded bytes), and the
+ * shared log is compacted into a snapshot as it grows. Keys of a dict are
+ * strings.
  *
  * @example
  * ```ts

@@ -1,5 +1,6 @@
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Schema from "effect/Schema"
 import { assert, assertEquals, assertInstanceOf } from "@std/assert"
 import * as mp from "../../mod.ts"
 import * as tasks from "../fixtures/ipc_tasks.ts"
@@ -15,7 +16,21 @@ test("JoinableQueue.join returns only after every item was marked done by the wo
     ]
     const items = Array.from({ length: 200 }, (_, i) => i + 1)
     yield* jobs.putAll(items)
-    yield* jobs.join
+    yield* jobs.join.pipe(Effect.timeoutOrElse({
+      duration: "20 seconds",
+      orElse: () =>
+        Effect.gen(function* () {
+          const states = []
+          for (const w of workers) states.push(`alive=${yield* w.isAlive} exit=${yield* w.exitCode}`)
+          return yield* Effect.die(
+            new Error(
+              `join hung: unfinished=${yield* jobs.unfinished} size=${yield* jobs.size} total=${
+                Atomics.load(total, 0)
+              } workers: ${states.join("; ")}`,
+            ),
+          )
+        }),
+    }))
     // Every item's work (the add) happens before its taskDone: all of it is visible now.
     assertEquals(Atomics.load(total, 0), 200 * 201 / 2)
     assertEquals(yield* jobs.unfinished, 0)
@@ -68,4 +83,13 @@ test("JoinableQueue.isJoinableQueue tells joinable queues apart", () =>
   Effect.gen(function* () {
     assert(mp.JoinableQueue.isJoinableQueue(yield* mp.JoinableQueue.make()))
     assert(!mp.JoinableQueue.isJoinableQueue(yield* mp.Queue.make()))
+  }))
+
+test("JoinableQueue.schema in a task payload: the worker takes with the item schema and marks it done", () =>
+  Effect.gen(function* () {
+    const jobs = yield* mp.JoinableQueue.make({ schema: Schema.NumberFromString })
+    yield* jobs.put(21)
+    const p = yield* mp.Process.spawn(tasks.joinableSchema, { jobs })
+    assertEquals(yield* p.join, 42)
+    yield* jobs.join
   }))

@@ -203,3 +203,18 @@ test(
     }),
   { timeout: 30_000 },
 )
+
+test("Manager proxies declared in a task's payload schema work in the worker", () =>
+  Effect.gen(function* () {
+    const manager = yield* mp.Manager.make()
+    const results = yield* manager.dict<number>()
+    const log = yield* manager.list<string>()
+    const p = yield* mp.Process.spawn(tasks.managerSchema, { results, log, key: "hello" })
+    yield* p.join
+    assertEquals(yield* results.toRecord, { hello: 5 })
+    assertEquals(yield* log.toArray, ["recorded hello"])
+    const wrong = yield* Effect.flip(
+      mp.Process.spawn(tasks.managerSchema, { results: log as unknown as typeof results, log, key: "x" }),
+    )
+    assertInstanceOf(wrong, mp.SerializationError)
+  }))

@@ -8,6 +8,13 @@ import { allocateOwnerId, markOwnerDead } from "../../src/internal/owner.ts"
 import * as tasks from "../fixtures/ipc_tasks.ts"
 import { test } from "../support/mod.ts"
 
+/** Waits for a worker that exits by itself; a clear failure (not the test's deadline) if its exit is never reported. */
+const exited = <A, E>(p: mp.Process.Process<A, E>) =>
+  p.await.pipe(Effect.timeoutOrElse({
+    duration: "8 seconds",
+    orElse: () => Effect.die(new Error(`the exit of worker ${p.name} was not reported within 8 s`)),
+  }))
+
 /** The reason of a `PipeClosed`, failing on any other error. */
 const reasonOf = (error: unknown): string => {
   assertInstanceOf(error, mp.PipeClosed)
@@ -143,7 +150,7 @@ test(
       const [parent, child] = yield* mp.Pipe.make<number>()
       const p = yield* mp.Process.spawn(tasks.pipeSendThenExit, { conn: child, n: 5 })
       for (let i = 0; i < 5; i++) assertEquals(yield* parent.recv(), i)
-      yield* p.await
+      yield* exited(p)
       assertEquals(reasonOf(yield* Effect.flip(parent.recv())), "eof")
       assertEquals(reasonOf(yield* Effect.flip(parent.send(1))), "broken")
     }),
@@ -155,7 +162,7 @@ test("Pipe: send to a worker that died without closing fails with broken at once
     const [parent, child] = yield* mp.Pipe.make<number>()
     const p = yield* mp.Process.spawn(tasks.pipeSendThenExit, { conn: child, n: 1 })
     assertEquals(yield* parent.recv(), 0)
-    yield* p.await
+    yield* exited(p)
     assertEquals(reasonOf(yield* Effect.flip(parent.send(1))), "broken")
   }), { timeout: 10_000 })
 

@@ -11,6 +11,13 @@ import { test } from "../support/mod.ts"
 
 const range = (from: number, n: number): Array<number> => Array.from({ length: n }, (_, i) => from + i)
 
+/** Waits for a worker that exits by itself; a clear failure (not the test's deadline) if its exit is never reported. */
+const exited = <A, E>(p: mp.Process.Process<A, E>) =>
+  p.await.pipe(Effect.timeoutOrElse({
+    duration: "8 seconds",
+    orElse: () => Effect.die(new Error(`the exit of worker ${p.name} was not reported within 8 s`)),
+  }))
+
 /** Whether `fiber` is still running after `ms`. */
 const stillRunning = <A, E>(fiber: Fiber.Fiber<A, E>, ms: number) =>
   Effect.gen(function* () {
@@ -254,7 +261,7 @@ test("Queue: a consumer worker that exits mid-stream loses only the items it had
     yield* queue.putAll(range(0, n))
     const seen = new Int32Array(new SharedArrayBuffer(n * 4))
     const dying = yield* mp.Process.spawn(tasks.takeThenDie, { queue, n: 100, seen })
-    const exit = yield* dying.await
+    const exit = yield* exited(dying)
     assert(Exit.isFailure(exit))
     assertEquals(yield* dying.exitCode, 7)
     assertEquals(yield* queue.size, n - 100)
