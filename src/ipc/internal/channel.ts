@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { notifyAll, wait } from "../../internal/futex.ts"
-import { decode, encode, EncodeFailure, Reader, Writer } from "./codec.ts"
+import { decode, encode, EncodeFailure, Reader, shrink, Writer } from "./codec.ts"
 import { LIVENESS_MS } from "./liveness.ts"
 import { locked, tryLockSpin, unlock } from "./lock.ts"
 import {
@@ -129,6 +129,18 @@ export class PendingPut {
  * all were put, why it stopped, or a `PendingPut` to finish with `putPending`.
  */
 export const putNow = (
+  ring: Ring,
+  values: Iterable<unknown>,
+  codec: ItemCodec | undefined,
+): PutBlocked | undefined | PendingPut => {
+  try {
+    return putNowFrom(ring, values, codec)
+  } finally {
+    shrink(scratch)
+  }
+}
+
+const putNowFrom = (
   ring: Ring,
   values: Iterable<unknown>,
   codec: ItemCodec | undefined,
@@ -270,7 +282,11 @@ const afterRead = (ring: Ring, n: number, codec: ItemCodec | undefined): Taken |
   if (n === -2) return { ok: false, blocked: "eof" }
   if (n === 0) return undefined
   wake(ring, TAKE_SEQ, WAIT_PUTTERS)
-  return decodeInbox(n, codec)
+  try {
+    return decodeInbox(n, codec)
+  } finally {
+    shrink(inbox)
+  }
 }
 
 /**

@@ -59,6 +59,15 @@ export class Writer {
   }
 }
 
+const SCRATCH_KEEP = 4 * 1024 * 1024
+
+/** Lets go of a scratch writer's buffer that one big value grew, so it does not pin memory. */
+export const shrink = (w: Writer): void => {
+  if (w.u8.length <= SCRATCH_KEEP) return
+  w.u8 = new Uint8Array(1024)
+  w.dv = new DataView(w.u8.buffer)
+}
+
 const textEncoder = new TextEncoder()
 const textDecoder = new TextDecoder()
 

@@ -18,7 +18,7 @@
  * @internal
  * @module
  */
-import { decode, encode, Reader, Writer } from "./codec.ts"
+import { decode, encode, Reader, shrink, Writer } from "./codec.ts"
 
 /** Control words. */
 export const LOCK = 0
@@ -61,8 +61,12 @@ const textScratch = new Writer()
 export const encodeValue = (value: unknown): Uint8Array => {
   const w = textScratch
   w.pos = 0
-  encode(w, value)
-  return w.u8.slice(0, w.pos)
+  try {
+    encode(w, value)
+    return w.u8.slice(0, w.pos)
+  } finally {
+    shrink(w)
+  }
 }
 
 /** Decodes bytes made by `encodeValue`. */
@@ -192,6 +196,7 @@ export class Replica {
       r.pos = next
     }
     this.offset = end
+    shrink(w)
   }
 
   private readSnapshot(end: number): State {
@@ -237,6 +242,8 @@ export class Replica {
     this.offset = end + w.pos
     const logBytes = this.offset - c[SNAP_END]
     if (logBytes > Math.max(COMPACT_MIN, 2 * c[SNAP_END])) this.compact(0)
+    shrink(w)
+    shrink(copyScratch)
   }
 
   private grow(need: number): void {
