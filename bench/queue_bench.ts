@@ -6,7 +6,8 @@
  * `deno bench -A bench/queue_bench.ts`
  *
  * Each iteration moves `N` items; workers are spawned before the clock
- * starts and begin on a shared start signal, so spawn time is not counted.
+ * starts, report ready and begin on a shared start signal, so spawn time is
+ * not counted.
  * Items/second = N / (time per iteration).
  *
  * @module
@@ -34,17 +35,26 @@ const run = async (
   if (started) b.end()
 }
 
+/** A fresh start line (see `awaitGo`). */
+const startLine = (): Int32Array => new Int32Array(new SharedArrayBuffer(8))
+
+/** Waits until `n` workers stand at the start line, starts the clock, then lets them go. */
+const ready = (go: Int32Array, n: number, start: () => void): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    while (Atomics.load(go, 1) < n) yield* Effect.sleep(2)
+    start()
+    Atomics.store(go, 0, 1)
+    Atomics.notify(go, 0)
+  })
+
 const workerToWorker = (shape: Shape, batch: number) => async (b: Deno.BenchContext) =>
   await run(b, (start) =>
     Effect.gen(function* () {
       const queue = yield* mp.Queue.make<unknown>({ capacity: 10_000 })
-      const go = new Int32Array(new SharedArrayBuffer(4))
-      const consumer = yield* mp.Process.spawn(drain, { queue, batch })
+      const go = startLine()
+      const consumer = yield* mp.Process.spawn(drain, { queue, batch, go })
       const producer = yield* mp.Process.spawn(fill, { queue, n: N, batch, shape, go })
-      yield* Effect.sleep(300) // let both workers load and park on the start signal
-      start()
-      Atomics.store(go, 0, 1)
-      Atomics.notify(go, 0)
+      yield* ready(go, 2, start)
       yield* producer.join
       const count = yield* consumer.join
       if (count !== N) throw new Error(`lost items: ${count} of ${N}`)
@@ -54,9 +64,9 @@ const parentToWorker = (batch: number) => async (b: Deno.BenchContext) =>
   await run(b, (start) =>
     Effect.gen(function* () {
       const queue = yield* mp.Queue.make<number>({ capacity: 10_000 })
-      const consumer = yield* mp.Process.spawn(drain, { queue: queue as mp.Queue.Queue<unknown>, batch })
-      yield* Effect.sleep(300)
-      start()
+      const go = startLine()
+      const consumer = yield* mp.Process.spawn(drain, { queue: queue as mp.Queue.Queue<unknown>, batch, go })
+      yield* ready(go, 1, start)
       if (batch === 1) { for (let i = 0; i < N; i++) yield* queue.put(i) }
       else {
         const chunk = new Array<number>(batch)
@@ -74,12 +84,9 @@ const workerToParent = (batch: number) => async (b: Deno.BenchContext) =>
   await run(b, (start) =>
     Effect.gen(function* () {
       const queue = yield* mp.Queue.make<unknown>({ capacity: 10_000 })
-      const go = new Int32Array(new SharedArrayBuffer(4))
+      const go = startLine()
       const producer = yield* mp.Process.spawn(fill, { queue, n: N, batch, shape: "number" as Shape, go })
-      yield* Effect.sleep(300)
-      start()
-      Atomics.store(go, 0, 1)
-      Atomics.notify(go, 0)
+      yield* ready(go, 1, start)
       const count = yield* drainQueue(queue, batch)
       yield* producer.join
       if (count !== N) throw new Error(`lost items: ${count} of ${N}`)

@@ -9,11 +9,16 @@ import { Effect } from "effect"
 import * as mp from "../mod.ts"
 import { wait } from "../src/internal/futex.ts"
 
-/** Waits (without blocking the event loop) until `go[0]` is set. */
-export const awaitGo = (go: Int32Array): Effect.Effect<void> =>
-  Effect.suspend(function loop(): Effect.Effect<void> {
-    if (Atomics.load(go, 0) !== 0) return Effect.void
-    return Effect.flatMap(wait(go, 0, 0), loop)
+/**
+ * The start line of one run: `signal[1]` counts the workers that are ready,
+ * `signal[0]` is set by the parent to start them all.
+ */
+export const awaitGo = (signal: Int32Array): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    Atomics.add(signal, 1, 1)
+    const loop = (): Effect.Effect<void> =>
+      Atomics.load(signal, 0) !== 0 ? Effect.void : Effect.flatMap(wait(signal, 0, 0), loop)
+    return loop()
   })
 
 /** Item shapes the bench sends. */
@@ -46,7 +51,8 @@ export const fill = mp.Task.make(import.meta.url, "fill", {
 
 /** Takes until the queue is closed, one by one (`batch` 1) or up to `batch` at a time; returns the count. */
 export const drain = mp.Task.make(import.meta.url, "drain", {
-  handler: (p: { queue: mp.Queue.Queue<unknown>; batch: number }) => drainQueue(p.queue, p.batch),
+  handler: (p: { queue: mp.Queue.Queue<unknown>; batch: number; go: Int32Array }) =>
+    Effect.andThen(awaitGo(p.go), drainQueue(p.queue, p.batch)),
 })
 
 /** The drain loop, shared with the parent side of the bench. */
