@@ -23,6 +23,12 @@ const examples: ReadonlyArray<{ file: string; args?: ReadonlyArray<string>; expe
     { file: "image_blur.ts", args: ["256"], expect: ["matches: true"] },
     { file: "shared_value.ts", expect: ["Value: 1"] },
     { file: "shared_lock.ts", expect: ["Shared list: [0, 1, 2, 10, 11, 12, 20, 21, 22, 30, 31, 32]", "Length: 12"] },
+    { file: "queue_producer_consumer.ts", expect: ["The consumer took every item: sum 45"] },
+    {
+      file: "pipe_ping_pong.ts",
+      expect: ['[ 42, null, "hello" ]', "parent got: pong 3", "the child answered 3 pings and saw end-of-file"],
+    },
+    { file: "manager_list.ts", expect: ['[ "First item", "New item", "Item number 3, added by the child" ]'] },
     { file: "demo.ts", expect: ["Main process completed", "[ 2, 4, 6, 8, 10 ]", /speed-up \d+\.\d\dx/] },
   ]
 

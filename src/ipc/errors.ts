@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { registerErrors } from "../internal/known_errors.ts"
 import type * as Cause from "effect/Cause"
 import * as Schema from "effect/Schema"
 
@@ -212,3 +213,14 @@ export class ManagerShutdown extends ManagerShutdownBase {
     return "The manager has been shut down"
   }
 }
+
+registerErrors([
+  QueueClosed,
+  QueueFull,
+  QueueEmpty,
+  EncodeError,
+  DecodeError,
+  PipeClosed,
+  TaskDoneTooManyTimes,
+  ManagerShutdown,
+])
