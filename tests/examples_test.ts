@@ -29,6 +29,7 @@ const examples: ReadonlyArray<{ file: string; args?: ReadonlyArray<string>; expe
       expect: ['[ 42, null, "hello" ]', "parent got: pong 3", "the child answered 3 pings and saw end-of-file"],
     },
     { file: "manager_list.ts", expect: ['[ "First item", "New item", "Item number 3, added by the child" ]'] },
+    { file: "pipeline.ts", args: ["2000"], expect: ["= 2000 lines", "totals correct: true"] },
     { file: "demo.ts", expect: ["Main process completed", "[ 2, 4, 6, 8, 10 ]", /speed-up \d+\.\d\dx/] },
   ]
 
