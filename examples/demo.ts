@@ -10,6 +10,10 @@ import { double } from "./pool_map.ts"
 import { inverse } from "./pool_apply_async.ts"
 import { countPrimes, countPrimesIn } from "./cpu_bound.ts"
 import { increment } from "./shared_value.ts"
+import { append } from "./shared_lock.ts"
+import { consumer, producer } from "./queue_producer_consumer.ts"
+import { ponger } from "./pipe_ping_pong.ts"
+import { addItem } from "./manager_list.ts"
 import { progress } from "./support/progress.ts"
 
 const heading = (title: string) => console.log(`\n\x1b[1m▸ ${title}\x1b[0m`)
@@ -27,6 +31,42 @@ const program = Effect.gen(function* () {
   const child = yield* mp.Process.spawn(increment, num)
   yield* child.join
   console.log("Value:", yield* num.get())
+
+  heading("Lock: four workers append to a shared array under one lock")
+  const lock = yield* mp.Lock.make()
+  const items = yield* mp.RawArray.make("i", 12)
+  const length = yield* mp.RawValue.make("i", 0)
+  const appenders = yield* Effect.forEach(
+    [0, 1, 2, 3],
+    (worker) => mp.Process.spawn(append, { lock, items, length, worker }),
+  )
+  yield* Effect.forEach(appenders, (p) => p.join, { concurrency: "unbounded" })
+  const filled = yield* length.get()
+  console.log(`Shared list: [${(yield* items.toArray()).slice(0, filled).sort((a, b) => a - b).join(", ")}]`)
+
+  heading("Queue: a producer and a consumer worker")
+  const queue = yield* mp.Queue.make<number>({ capacity: 4 })
+  const consuming = yield* mp.Process.spawn(consumer, queue)
+  const producing = yield* mp.Process.spawn(producer, queue)
+  yield* producing.join
+  console.log(`The consumer took every item: sum ${yield* consuming.join}`)
+
+  heading("Pipe: ping-pong with a worker")
+  const [here, there] = yield* mp.Pipe.make<string>()
+  const pongs = yield* mp.Process.spawn(ponger, there)
+  for (let i = 1; i <= 3; i++) {
+    yield* here.send(`ping ${i}`)
+    console.log("parent got:", yield* here.recv())
+  }
+  yield* here.close
+  console.log(`the child answered ${yield* pongs.join} pings`)
+
+  heading("Manager: a list shared with a worker")
+  const manager = yield* mp.Manager.make()
+  const list = yield* manager.list(["First item"])
+  const adder = yield* mp.Process.spawn(addItem, { lock, list })
+  yield* adder.join
+  console.log(yield* list.toArray)
 
   heading("Pool.map")
   const pool = yield* mp.Pool.make()
