@@ -31,18 +31,18 @@ const examples: ReadonlyArray<{ file: string; args?: ReadonlyArray<string>; expe
     { file: "manager_list.ts", expect: ['[ "First item", "New item", "Item number 3, added by the child" ]'] },
     { file: "pipeline.ts", args: ["2000"], expect: ["= 2000 lines", "totals correct: true"] },
     {
-    file: "demo.ts",
-    expect: [
-      "Main process completed",
-      "Value: 1",
-      "Shared list: [0, 1, 2, 10, 11, 12, 20, 21, 22, 30, 31, 32]",
-      "The consumer took every item: sum 45",
-      "the child answered 3 pings",
-      '[ "First item", "New item", "Item number 3, added by the child" ]',
-      "[ 2, 4, 6, 8, 10 ]",
-      /speed-up \d+\.\d\dx/,
-    ],
-  },
+      file: "demo.ts",
+      expect: [
+        "Main process completed",
+        "Value: 1",
+        "Shared list: [0, 1, 2, 10, 11, 12, 20, 21, 22, 30, 31, 32]",
+        "The consumer took every item: sum 45",
+        "the child answered 3 pings",
+        '[ "First item", "New item", "Item number 3, added by the child" ]',
+        "[ 2, 4, 6, 8, 10 ]",
+        /speed-up \d+\.\d\dx/,
+      ],
+    },
   ]
 
 for (const example of examples) {
