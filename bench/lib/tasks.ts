@@ -6,7 +6,6 @@
  *
  * @module
  */
-import * as Effect from "effect/Effect"
 import * as mp from "../../mod.ts"
 import { checksum as checksumOf, countPrimes as countPrimesBelow, double as doubleOf } from "../common.ts"
 
