@@ -12,51 +12,14 @@
 import { applyExtras } from "../internal/worker_init.ts"
 import { state as checkpointState } from "./checkpoint.ts"
 import * as P from "./protocol.ts"
+import { installLifecycle } from "./lifecycle.ts"
 import { makeRuntime } from "./runtime.ts"
 
 const post = (message: P.FromWorker, transfer: Array<Transferable>): void => self.postMessage(message, transfer)
 
-let exiting = false
-const announce = (code: number, reason: string): void => {
-  if (exiting) return
-  exiting = true
-  runtime.flush()
-  post({ t: P.EXIT, code, reason }, [])
-}
-
 const close = self.close.bind(self)
-self.close = () => {
-  announce(0, "the worker called close()")
-  close()
-}
 const exit = Deno.exit.bind(Deno)
-try {
-  Object.defineProperty(Deno, "exit", {
-    configurable: true,
-    writable: true,
-    value: (code?: number) => {
-      announce(code ?? 0, `the worker called Deno.exit(${code ?? 0})`)
-      return exit(code)
-    },
-  })
-} catch {
-  // Deno.exit could not be wrapped: the parent still sees the worker go silent.
-}
-
-const fatal = (e: unknown): void => {
-  if (exiting) return
-  exiting = true
-  runtime.flush()
-  post({ t: P.FATAL, error: P.serializeError(e) }, [])
-}
-self.addEventListener("error", (event) => {
-  event.preventDefault()
-  fatal(event.error ?? new Error(event.message))
-})
-self.addEventListener("unhandledrejection", (event) => {
-  event.preventDefault()
-  fatal(event.reason)
-})
+installLifecycle({ post }, { flush: () => runtime.flush(), close, exit })
 
 const runtime = makeRuntime({ post })
 

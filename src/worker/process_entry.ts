@@ -25,6 +25,7 @@ import { applyExtras } from "../internal/worker_init.ts"
 import { requestInterrupt, state as checkpointState } from "./checkpoint.ts"
 import { encodeFrame, FrameReader } from "./frames.ts"
 import * as P from "./protocol.ts"
+import { installLifecycle } from "./lifecycle.ts"
 import { makeRuntime } from "./runtime.ts"
 
 const WATCHDOG_MS = 100
@@ -43,46 +44,8 @@ const writeAll = (bytes: Uint8Array): void => {
 // Transfer lists mean nothing across a process boundary: values are copied.
 const post = (message: P.FromWorker, _transfer: Array<Transferable>): void => writeAll(encodeFrame(serialize(message)))
 
-let exiting = false
-const announce = (code: number, reason: string): void => {
-  if (exiting) return
-  exiting = true
-  runtime.flush()
-  post({ t: P.EXIT, code, reason }, [])
-}
-
-const g = globalThis as unknown as { close: () => void; name: string }
-g.close = () => {
-  announce(0, "the worker called close()")
-  realExit(0)
-}
-try {
-  Object.defineProperty(Deno, "exit", {
-    configurable: true,
-    writable: true,
-    value: (code?: number) => {
-      announce(code ?? 0, `the worker called Deno.exit(${code ?? 0})`)
-      return realExit(code)
-    },
-  })
-} catch {
-  // Deno.exit could not be wrapped: the parent still sees the exit status.
-}
-
-const fatal = (e: unknown): void => {
-  if (exiting) return
-  exiting = true
-  runtime.flush()
-  post({ t: P.FATAL, error: P.serializeError(e) }, [])
-}
-globalThis.addEventListener("error", (event) => {
-  event.preventDefault()
-  fatal(event.error ?? new Error(event.message))
-})
-globalThis.addEventListener("unhandledrejection", (event) => {
-  event.preventDefault()
-  fatal(event.reason)
-})
+const g = globalThis as unknown as { name: string }
+installLifecycle({ post }, { flush: () => runtime.flush(), close: () => realExit(0), exit: realExit })
 
 const runtime = makeRuntime({ post })
 
