@@ -9,6 +9,22 @@
  * locking at all: take the lock yourself around it when others write. For an
  * array without a lock, see `RawArray`. Types as for `Value`.
  *
+ * In a worker's hot loop, use the synchronous forms `updateSync(i, f)`,
+ * `getSync(i)` and `setSync(i, v)`: the same lock and checks, no Effect per
+ * call, a blocking wait while another worker holds the lock; they throw
+ * their errors and are refused on the main thread (`BlockingRefused`, see
+ * `Lock.withLockSync`). `getLock().withLockSync(() => ...)` guards a longer
+ * synchronous section, e.g. around `view()`.
+ *
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * // inside a task, in the worker
+ * const histogram = (bins: mp.Array.SharedArray<"u32">, xs: ReadonlyArray<number>) => {
+ *   for (const x of xs) bins.updateSync(x % bins.length, (n) => n + 1)
+ * }
+ * ```
+ *
  * @module
  */
 import * as Effect from "effect/Effect"
@@ -147,6 +163,89 @@ export class SharedArray<T extends Canonical = Canonical> {
         }),
       )
     })
+  }
+
+  /**
+   * Replaces element `i` with `f(current)` under the lock and returns the new
+   * value, synchronously: for hot loops in a worker (no Effect per call; one
+   * compare-and-swap when the lock is free; a blocking wait otherwise). The
+   * lock is released however `f` ends. Throws, as the typed instances:
+   * `IndexOutOfRange`, `InvalidArgument` (nothing written), `LockAbandoned`
+   * (the previous holder died; `f` did not run; the lock is free again),
+   * `BlockingRefused` on the main thread (use `update` there).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * // in a task running in a worker
+   * const bump = (a: mp.Array.SharedArray<"i32">, i: number) => a.updateSync(i, (x) => x + 1)
+   * ```
+   */
+  updateSync(i: number, f: (current: ValueOf<T>) => ValueOf<T>): ValueOf<T> {
+    const bad = checkIndex(i, this.length)
+    if (bad !== undefined) throw bad
+    const lock = this.lock
+    const cells = this.cells
+    const entered = lock.enterSync()
+    try {
+      const next = f(cells.getLocked(i) as ValueOf<T>)
+      const e = checkValue(cells.spec, next, "value")
+      if (e !== undefined) throw e
+      cells.setLocked(i, next)
+      return next
+    } finally {
+      lock.exitSync(entered)
+    }
+  }
+
+  /**
+   * Reads element `i` under the lock, synchronously (see `updateSync` for
+   * when, and what it throws).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * // in a task running in a worker
+   * const first = (a: mp.Array.SharedArray<"i32">) => a.getSync(0)
+   * ```
+   */
+  getSync(i: number): ValueOf<T> {
+    const bad = checkIndex(i, this.length)
+    if (bad !== undefined) throw bad
+    const lock = this.lock
+    const entered = lock.enterSync()
+    try {
+      return this.cells.getLocked(i) as ValueOf<T>
+    } finally {
+      lock.exitSync(entered)
+    }
+  }
+
+  /**
+   * Writes element `i` under the lock, synchronously (see `updateSync` for
+   * when, and what it throws). Throws `IndexOutOfRange`, or
+   * `InvalidArgument` when `v` does not fit the type (nothing written).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * // in a task running in a worker
+   * const clearFirst = (a: mp.Array.SharedArray<"i32">) => a.setSync(0, 0)
+   * ```
+   */
+  setSync(i: number, v: ValueOf<T>): void {
+    const bad = checkIndex(i, this.length) ?? checkValue(this.cells.spec, v, "value")
+    if (bad !== undefined) throw bad
+    const lock = this.lock
+    const entered = lock.enterSync()
+    try {
+      this.cells.setLocked(i, v)
+    } finally {
+      lock.exitSync(entered)
+    }
   }
 
   /**

@@ -13,6 +13,27 @@
  * the lock over and fails with `LockAbandoned` (see there how to recover);
  * Python deadlocks here.
  *
+ * ## The synchronous fast path, for hot loops inside workers
+ * Every Effect operation costs about a microsecond, far more than the lock
+ * itself. In a worker's synchronous code, `withLockSync(f)` runs a plain
+ * function under the lock instead, like Python's `with lock:` (one
+ * compare-and-swap when the lock is free; released in a `finally`). It blocks
+ * the worker thread (`Atomics.wait`) while another worker holds the lock,
+ * which is fine in a worker and is refused on the main thread with
+ * `BlockingRefused`: there, blocking would stop the event loop that notices
+ * dead workers. Errors are thrown, as the typed instances (`LockAbandoned`,
+ * `BlockingRefused`); in an Effect task, `Effect.try` turns them into typed
+ * failures. `takeSync`/`releaseSync` are the unbracketed pair.
+ *
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * // inside a task, in the worker
+ * const work = (lock: mp.Lock.Lock, log: Int32Array) => {
+ *   for (let i = 0; i < 100_000; i++) lock.withLockSync(() => log[0]++)
+ * }
+ * ```
+ *
  * @module
  */
 import * as Effect from "effect/Effect"
@@ -23,6 +44,7 @@ import { registerReviver } from "../internal/revive.ts"
 import { LockAbandoned, NotLockOwner } from "./errors.ts"
 import { acquireScoped, type Guard, mutexGuard, withGuard } from "./internal/guard.ts"
 import * as mutex from "./internal/mutex.ts"
+import { lockSync } from "./internal/sync.ts"
 import { hidden } from "./internal/types.ts"
 
 const BRAND = "Lock"
@@ -107,6 +129,116 @@ export class Lock {
    */
   withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | LockAbandoned, R> {
     return withGuard(this.guard, effect)
+  }
+
+  /**
+   * Runs the synchronous function `f` while holding the lock and returns its
+   * result; releases the lock however `f` ends (also when it throws). For hot
+   * loops in a worker's synchronous code (Python's `with lock:`): no Effect
+   * per call, one compare-and-swap when the lock is free, a blocking wait
+   * (`Atomics.wait`) while another worker holds it. `f` must not wait for
+   * anything asynchronous: the lock is released when it returns.
+   *
+   * Throws (as the typed instances):
+   * - `LockAbandoned` when the previous holder died holding the lock; `f` did
+   *   not run and the lock is free again (as with `withLock`). To repair
+   *   under the lock, use `takeSync`.
+   * - `BlockingRefused` on the main thread (always, so that behaviour does
+   *   not depend on timing: blocking there stops the event loop that notices
+   *   dead workers; use `withLock`), or when this thread already holds the
+   *   lock (a second take would wait for itself).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * // in a task running in a worker
+   * const count = (lock: mp.Lock.Lock, data: Int32Array, n: number) => {
+   *   for (let i = 0; i < n; i++) lock.withLockSync(() => data[0]++)
+   *   return n
+   * }
+   * ```
+   */
+  withLockSync<A>(f: () => A): A {
+    this.enterSync()
+    try {
+      return f()
+    } finally {
+      this.exitSync(0)
+    }
+  }
+
+  /**
+   * @internal Enters a bracketed synchronous section; pair it with
+   * `exitSync` in a `finally`. On `LockAbandoned` the lock is released again
+   * before it is thrown. Throws `BlockingRefused`.
+   */
+  enterSync(): number {
+    const abandoned = lockSync(this.i32, this.index, "lock")
+    if (abandoned !== undefined) {
+      mutex.unlockOwned(this.i32, this.index)
+      throw abandoned
+    }
+    return 0
+  }
+
+  /** @internal Leaves a section entered with `enterSync` (its result is for `RLock`'s sake). */
+  exitSync(_entered: number): void {
+    const me = currentOwnerId()
+    // One CAS when nobody waits; otherwise (WAITERS set) the general release, which wakes them.
+    if (Atomics.compareExchange(this.i32, this.index, me, mutex.UNLOCKED) !== me) {
+      mutex.unlockOwned(this.i32, this.index)
+    }
+  }
+
+  /**
+   * Takes the lock from synchronous code, blocking this worker thread while
+   * another holds it; pair it with `releaseSync`. Throws `LockAbandoned` when
+   * it took the lock over from a dead worker: the lock is then HELD, so
+   * repair the data and `releaseSync`. Throws `BlockingRefused` as
+   * `withLockSync` does (nothing taken then).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const guarded = (lock: mp.Lock.Lock, repair: () => void, work: () => void) => {
+   *   try {
+   *     lock.takeSync()
+   *   } catch (e) {
+   *     if (!(e instanceof mp.LockAbandoned)) throw e
+   *     repair() // held here
+   *   }
+   *   try {
+   *     work()
+   *   } finally {
+   *     lock.releaseSync()
+   *   }
+   * }
+   * ```
+   */
+  takeSync(): void {
+    const abandoned = lockSync(this.i32, this.index, "lock")
+    if (abandoned !== undefined) throw abandoned
+  }
+
+  /**
+   * Releases the lock from synchronous code. Throws `NotLockOwner` when this
+   * thread does not hold it. Never blocks, so it works on any thread.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const handOff = (lock: mp.Lock.Lock) => {
+   *   lock.takeSync()
+   *   lock.releaseSync()
+   * }
+   * ```
+   */
+  releaseSync(): void {
+    const found = mutex.unlockOwned(this.i32, this.index)
+    if (found !== -1) throw new NotLockOwner({ primitive: "lock", ownerId: found, callerId: currentOwnerId() })
   }
 
   /**

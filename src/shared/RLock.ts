@@ -8,6 +8,19 @@
  * Like `Lock`: scoped acquisition, Effect timeouts, never blocks the event
  * loop, and `LockAbandoned` when the holder's worker died.
  *
+ * Also like `Lock`, a synchronous fast path for hot loops in a worker's
+ * synchronous code: `withLockSync(f)` (re-entrant too), `takeSync`,
+ * `releaseSync`; blocking, so refused on the main thread with
+ * `BlockingRefused`. A synchronous section re-enters itself (any take
+ * nested inside it) and a `withLock` of the running fiber.
+ *
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * // inside a task, in the worker
+ * const nested = (lock: mp.RLock.RLock) => lock.withLockSync(() => lock.withLockSync(() => "re-entered"))
+ * ```
+ *
  * @module
  */
 import * as Effect from "effect/Effect"
@@ -16,15 +29,28 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { currentOwnerId } from "../internal/owner.ts"
 import { registerReviver } from "../internal/revive.ts"
-import { type LockAbandoned, NotLockOwner } from "./errors.ts"
+import { BlockingRefused, type LockAbandoned, NotLockOwner } from "./errors.ts"
 import { acquireScoped, type Guard, type Held, takeUnscoped, withGuard } from "./internal/guard.ts"
 import * as mutex from "./internal/mutex.ts"
+import { lockSlow, mayBlock, refuseOnMainThread } from "./internal/sync.ts"
 import { hidden } from "./internal/types.ts"
 
 const BRAND = "RLock"
 // Int32 words from `index`: the mutex word, the owning fiber's id, the re-entry count.
 const FIBER = 1
 const COUNT = 2
+// The owner recorded for synchronous code running outside any fiber (fiber ids are positive).
+const NO_FIBER = -1
+// A bracketed synchronous section (`withLockSync`, `Value.updateSync`, …) takes the mutex and leaves the owner
+// word at 0 (no fiber has id 0) and the count at 0: that is the whole fast path, one CAS to take and one exchange
+// to release. Such a section runs to its end without yielding, so while this thread holds the mutex with owner 0,
+// any take on this thread is nested inside the section and re-enters it. `enterSync` says how it took the lock:
+const FRESH = 0 // took the mutex: `exitSync` releases it
+const NESTED = 1 // inside a section of this thread: nothing to undo
+const COUNTED = 2 // re-entered a hold with an owner (the running fiber's `withLock`, a `takeSync`): one level
+
+/** The owner of an unbracketed synchronous take: the running fiber, or the thread's code outside fibers. */
+const syncOwner = (): number => Fiber.getCurrent()?.id ?? NO_FIBER
 
 /**
  * A cross-worker re-entrant lock, owned by one fiber at a time.
@@ -87,6 +113,71 @@ export class RLock {
         }),
     }
     hidden(this, "guard", guard)
+  }
+
+  /**
+   * @internal Enters a bracketed synchronous section (re-entering when the
+   * caller holds the lock); pass the result to `exitSync` in a `finally`. One
+   * CAS when the lock is free, else a blocking wait. On `LockAbandoned` the
+   * lock is released again before it is thrown. Throws `BlockingRefused`.
+   */
+  enterSync(): number {
+    if (!mayBlock) refuseOnMainThread("rlock")
+    const i32 = this.i32
+    const index = this.index
+    const me = currentOwnerId()
+    if (Atomics.compareExchange(i32, index, mutex.UNLOCKED, me) === mutex.UNLOCKED) return FRESH
+    if (mutex.holder(i32, index) === me) {
+      const owner = i32[index + FIBER]
+      if (owner === 0) return NESTED
+      if (owner !== syncOwner()) throw new BlockingRefused({ primitive: "rlock", reason: "deadlock" })
+      i32[index + COUNT]++
+      return COUNTED
+    }
+    const abandoned = lockSlow(i32, index, "rlock")
+    i32[index + FIBER] = 0
+    i32[index + COUNT] = 0
+    if (abandoned !== undefined) {
+      mutex.unlock(i32, index)
+      throw abandoned
+    }
+    return FRESH
+  }
+
+  /** @internal Leaves a section entered with `enterSync`, given what it returned. */
+  exitSync(entered: number): void {
+    if (entered === FRESH) {
+      this.i32[this.index + COUNT] = 0 // forgets takeSync calls left unreleased inside the section
+      mutex.unlock(this.i32, this.index)
+    } else if (entered === COUNTED) {
+      this.releaseOnce()
+    }
+  }
+
+  /**
+   * @internal Takes the lock for `takeSync`, recording the caller as its
+   * owner (or, inside a synchronous section, counting the level). Returns the
+   * `LockAbandoned` to raise (the lock is held then).
+   */
+  takeSyncUnbracketed(): LockAbandoned | undefined {
+    if (!mayBlock) refuseOnMainThread("rlock")
+    const i32 = this.i32
+    const index = this.index
+    const me = currentOwnerId()
+    const id = syncOwner()
+    let abandoned: LockAbandoned | undefined
+    if (Atomics.compareExchange(i32, index, mutex.UNLOCKED, me) !== mutex.UNLOCKED) {
+      if (mutex.holder(i32, index) === me) {
+        const owner = i32[index + FIBER]
+        if (owner !== 0 && owner !== id) throw new BlockingRefused({ primitive: "rlock", reason: "deadlock" })
+        i32[index + COUNT]++
+        return undefined
+      }
+      abandoned = lockSlow(i32, index, "rlock")
+    }
+    i32[index + FIBER] = id
+    i32[index + COUNT] = 1
+    return abandoned
   }
 
   /** @internal Drops one level for fiber `fiberId` if it holds the lock. */
@@ -155,6 +246,95 @@ export class RLock {
    */
   withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | LockAbandoned, R> {
     return withGuard(this.guard, effect)
+  }
+
+  /**
+   * Runs the synchronous function `f` while holding the lock (re-entering if
+   * the caller holds it) and returns its result; releases this level however
+   * `f` ends (also when it throws). For hot loops in a worker's synchronous
+   * code: no Effect per call, one compare-and-swap when the lock is free, a
+   * blocking wait (`Atomics.wait`) while another worker holds it. Takes
+   * nested inside `f` re-enter, and so does a `withLockSync` inside the
+   * running fiber's `withLock`. `f` must not wait for anything asynchronous:
+   * the lock is released when it returns.
+   *
+   * Throws (as the typed instances) `LockAbandoned` when the previous holder
+   * died holding the lock (`f` did not run; the lock is free again), and
+   * `BlockingRefused` on the main thread, or when another fiber of this
+   * thread holds the lock (waiting for it would block the thread it needs).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * // in a task running in a worker
+   * const count = (lock: mp.RLock.RLock, data: Int32Array, n: number) => {
+   *   for (let i = 0; i < n; i++) lock.withLockSync(() => lock.withLockSync(() => data[0]++))
+   *   return n
+   * }
+   * ```
+   */
+  withLockSync<A>(f: () => A): A {
+    const entered = this.enterSync()
+    try {
+      return f()
+    } finally {
+      this.exitSync(entered)
+    }
+  }
+
+  /**
+   * Takes the lock (again, if the caller holds it) from synchronous code;
+   * pair every `takeSync` with a `releaseSync` by the same owner. Throws
+   * `LockAbandoned` when it took the lock over from a dead worker: the lock
+   * is then HELD (repair, then `releaseSync`). Throws `BlockingRefused` as
+   * `withLockSync` does (nothing taken then).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const twice = (lock: mp.RLock.RLock) => {
+   *   lock.takeSync()
+   *   lock.takeSync()
+   *   lock.releaseSync()
+   *   lock.releaseSync()
+   * }
+   * ```
+   */
+  takeSync(): void {
+    const abandoned = this.takeSyncUnbracketed()
+    if (abandoned !== undefined) throw abandoned
+  }
+
+  /**
+   * Releases one level from synchronous code. Throws `NotLockOwner` when the
+   * caller (the running fiber, or code outside fibers) does not hold it.
+   * Never blocks.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const once = (lock: mp.RLock.RLock) => {
+   *   lock.takeSync()
+   *   lock.releaseSync()
+   * }
+   * ```
+   */
+  releaseSync(): void {
+    const i32 = this.i32
+    const index = this.index
+    if (mutex.holder(i32, index) === currentOwnerId()) {
+      const owner = i32[index + FIBER]
+      // Inside a synchronous section (owner 0), only the levels `takeSync` added can be released.
+      if (owner === 0 ? i32[index + COUNT] > 0 : owner === syncOwner()) {
+        if (owner === 0) i32[index + COUNT]--
+        else this.releaseOnce()
+        return
+      }
+    }
+    throw new NotLockOwner({ primitive: "rlock", ownerId: mutex.holder(i32, index), callerId: currentOwnerId() })
   }
 
   /**

@@ -9,6 +9,23 @@
  * Python `with v.get_lock(): v.value += 1`. `update(f)` does the same in one
  * step. For a value without a lock, see `RawValue`.
  *
+ * In a worker's hot loop, use the synchronous forms `updateSync`, `getSync`
+ * and `setSync`: the same lock and checks, no Effect per call (one
+ * compare-and-swap when the lock is free), a blocking wait while another
+ * worker holds it. They throw their errors (`LockAbandoned`,
+ * `InvalidArgument`) and are refused on the main thread (`BlockingRefused`,
+ * see `Lock.withLockSync` for why). Python's `with v.get_lock(): v.value += 1`
+ * is then `v.getLock().withLockSync(() => v.setSync(v.getSync() + 1))`.
+ *
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * // inside a task, in the worker
+ * const work = (v: mp.Value.Value<"i32">) => {
+ *   for (let i = 0; i < 100_000; i++) v.updateSync((n) => n + 1)
+ * }
+ * ```
+ *
  * Types: `"i8" "u8" "i16" "u16" "i32" "u32" "f32" "f64" "i64" "u64"` (bigint
  * for the 64-bit integers) and Python's typecodes as aliases (`"i"`, `"d"`,
  * `"c"` for one byte read as a one-character string, …). An unknown type or
@@ -143,6 +160,90 @@ export class Value<T extends Canonical = Canonical> {
         return Effect.succeed(next)
       }),
     )
+  }
+
+  /**
+   * Replaces the value with `f(current)` under the lock and returns the new
+   * value, synchronously: for hot loops in a worker (no Effect per call; one
+   * compare-and-swap when the lock is free; a blocking wait otherwise). The
+   * lock is released however `f` ends. Throws, as the typed instances:
+   * `InvalidArgument` when `f`'s result does not fit the type (nothing
+   * written), `LockAbandoned` when the lock's previous holder died (`f` did
+   * not run; the lock is free again), `BlockingRefused` on the main thread
+   * (use `update` there) or when this thread already holds a plain `Lock`
+   * given as the value's lock.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * // in a task running in a worker
+   * const count = (v: mp.Value.Value<"i32">, n: number) => {
+   *   for (let i = 0; i < n; i++) v.updateSync((x) => x + 1)
+   *   return n
+   * }
+   * ```
+   */
+  updateSync(f: (current: ValueOf<T>) => ValueOf<T>): ValueOf<T> {
+    const lock = this.lock
+    const cells = this.cells
+    const entered = lock.enterSync()
+    try {
+      const next = f(cells.getLocked(0) as ValueOf<T>)
+      const e = checkValue(cells.spec, next, "value")
+      if (e !== undefined) throw e
+      cells.setLocked(0, next)
+      return next
+    } finally {
+      lock.exitSync(entered)
+    }
+  }
+
+  /**
+   * Reads the value under its lock, synchronously (see `updateSync` for
+   * when, and what it throws).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * // in a worker, inside a section of the value's (default, re-entrant) lock
+   * const double = (v: mp.Value.Value<"i32">) => v.getLock().withLockSync(() => v.setSync(v.getSync() * 2))
+   * ```
+   */
+  getSync(): ValueOf<T> {
+    const lock = this.lock
+    const entered = lock.enterSync()
+    try {
+      return this.cells.getLocked(0) as ValueOf<T>
+    } finally {
+      lock.exitSync(entered)
+    }
+  }
+
+  /**
+   * Writes the value under its lock, synchronously (see `updateSync` for
+   * when, and what it throws). Throws `InvalidArgument` when `v` does not fit
+   * the type; nothing is written then.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * // in a task running in a worker
+   * const reset = (v: mp.Value.Value<"i32">) => v.setSync(0)
+   * ```
+   */
+  setSync(v: ValueOf<T>): void {
+    const e = checkValue(this.cells.spec, v, "value")
+    if (e !== undefined) throw e
+    const lock = this.lock
+    const entered = lock.enterSync()
+    try {
+      this.cells.setLocked(0, v)
+    } finally {
+      lock.exitSync(entered)
+    }
   }
 
   /**

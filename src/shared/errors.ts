@@ -33,7 +33,7 @@ const /** @internal */ LockAbandonedBase: Schema.Class<
  *
  * const guarded = (lock: mp.Lock.Lock, repair: Effect.Effect<void>, work: Effect.Effect<void>) =>
  *   Effect.scoped(Effect.gen(function* () {
- *     yield* lock.acquire.pipe(Effect.catchTag("LockAbandoned", () => repair))
+ *     yield* lock.acquire().pipe(Effect.catchTag("LockAbandoned", () => repair))
  *     yield* work
  *   }))
  * ```
@@ -69,6 +69,54 @@ export class NotLockOwner extends NotLockOwnerBase {
     return this.ownerId === 0
       ? `cannot release an un-acquired ${this.primitive}`
       : `cannot release a ${this.primitive} held by thread ${this.ownerId} from ${this.callerId}`
+  }
+}
+
+/** Why a synchronous (`…Sync`) operation refused to block. */
+export type BlockingRefusedReason = "main-thread" | "deadlock"
+
+const blockingRefusedFields: {
+  readonly primitive: typeof Schema.String
+  readonly reason: Schema.Literals<["main-thread", "deadlock"]>
+} = {
+  primitive: Schema.String,
+  reason: Schema.Literals(["main-thread", "deadlock"]),
+}
+const /** @internal */ BlockingRefusedBase: Schema.Class<
+  BlockingRefused,
+  Schema.TaggedStruct<"BlockingRefused", typeof blockingRefusedFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<BlockingRefused>()("BlockingRefused", blockingRefusedFields)
+/**
+ * A synchronous lock operation (`withLockSync`, `updateSync`, `getSync`, …)
+ * refused to run because blocking could never end well:
+ *
+ * - `"main-thread"`: the `…Sync` operations are for worker threads. On the
+ *   main thread a blocking wait would stop the event loop, and with it the
+ *   code that notices a dead worker, so a lock held by a worker that dies
+ *   would hang the program for good. There, use the Effect API (`withLock`,
+ *   `update`), which waits without blocking.
+ * - `"deadlock"`: this same thread already holds the lock (another fiber is
+ *   inside its critical section, or a plain `Lock` was taken twice), so
+ *   blocking would wait for itself. Python hangs here.
+ *
+ * Nothing was taken when it is thrown.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const explain = (e: mp.BlockingRefused) => e.reason === "main-thread" ? "use withLock here" : "already held"
+ * ```
+ */
+export class BlockingRefused extends BlockingRefusedBase {
+  /** A readable summary. */
+  override get message(): string {
+    return this.reason === "main-thread"
+      ? `a synchronous ${this.primitive} operation may block, which is refused on the main thread ` +
+        `(it would stop the event loop that notices dead workers); use the Effect API there`
+      : `the ${this.primitive} is already held by this thread (another fiber, or a second take of a ` +
+        `non-reentrant lock): blocking would never end`
   }
 }
 
@@ -151,4 +199,4 @@ export class IndexOutOfRange extends IndexOutOfRangeBase {
   }
 }
 
-registerErrors([LockAbandoned, NotLockOwner, SemaphoreOverRelease, BrokenBarrier, IndexOutOfRange])
+registerErrors([LockAbandoned, NotLockOwner, BlockingRefused, SemaphoreOverRelease, BrokenBarrier, IndexOutOfRange])

@@ -34,6 +34,8 @@ export * as Barrier from "./Barrier.ts"
 export * as TRef from "./TRef.ts"
 export { atomically, retry } from "./stm.ts"
 export {
+  BlockingRefused,
+  type BlockingRefusedReason,
   BrokenBarrier,
   type BrokenBarrierReason,
   IndexOutOfRange,

@@ -87,6 +87,9 @@ export const BUSY = -1
 
 let lastDead = 0
 
+/** The dead owner the last `"abandoned"` result of this thread took the mutex over from. */
+export const lastAbandonedOwner = (): number => lastDead
+
 /**
  * One step of acquisition: `"ok"`/`"abandoned"` when taken (abandoned leaves
  * the dead owner in `lastDead`), `UNLOCKED` to try again at once, otherwise

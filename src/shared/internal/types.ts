@@ -215,6 +215,20 @@ export class Cells {
   }
 
   /**
+   * Reads element `i` with a plain load: only under a lock that every writer
+   * of the element holds (the lock's atomic take and release order it).
+   */
+  getLocked(i: number): unknown {
+    const v = this.view[i]
+    return this.spec.char ? String.fromCharCode(v as number) : v
+  }
+
+  /** Writes element `i` with a plain store: only under a lock that every reader and writer holds. */
+  setLocked(i: number, v: unknown): void {
+    this.view[i] = (this.spec.char ? (v as string).charCodeAt(0) : v) as number
+  }
+
+  /**
    * Replaces element `i` with `f(old)` atomically (a compare-and-swap loop on
    * its bits; `f` may run more than once). Returns the new value, or the
    * message of `check` when `f`'s result is rejected (nothing is written then).
