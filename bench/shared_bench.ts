@@ -7,11 +7,15 @@
  * - *contended*: two workers, each 50,000 increments of one shared counter
  *   under the primitive; only the work is timed (the workers are started and
  *   ready before the clock starts).
+ * - *one worker*: the synchronous fast path alone, 100,000 increments in one
+ *   worker (it is refused on the main thread, where `deno bench` runs).
  *
  * Raw `Atomics` is the floor: a futex mutex with blocking `Atomics.wait`, no
  * Effect. `mutex` is our robust mutex word (owner id in the word) with
- * blocking waits; `Lock.withLock` adds Effect and never blocks the event
- * loop (`Atomics.waitAsync`); `atomically` runs a transaction per increment.
+ * blocking waits; `Lock.withLockSync` and `Value.updateSync` are the public
+ * synchronous fast path over it (for a worker's hot loops); `Lock.withLock`
+ * adds Effect and never blocks the event loop (`Atomics.waitAsync`);
+ * `atomically` runs a transaction per increment.
  *
  * @module
  */
@@ -78,31 +82,44 @@ for (const [name, effect] of benches) {
 const N = 50_000
 const workerUrl = new URL("./shared_bench_worker.ts", import.meta.url)
 
-const contended = (name: string, kind: Job["kind"], baseline = false): void => {
-  Deno.bench(name, { group: "contended 2 workers x 50,000", baseline, n: 5, warmup: 1 }, async (b) => {
-    const a = new SharedArrayBuffer(24)
-    const counter = new SharedArrayBuffer(8)
-    const workers = [new Worker(workerUrl, { type: "module" }), new Worker(workerUrl, { type: "module" })]
-    try {
-      const next = (w: Worker) => new Promise<unknown>((resolve) => w.onmessage = (e) => resolve(e.data))
-      let replies = workers.map(next)
-      for (const w of workers) w.postMessage({ kind, a, b: counter, n: N } satisfies Job)
-      await Promise.all(replies)
-      replies = workers.map(next)
-      b.start()
-      for (const w of workers) w.postMessage("go")
-      await Promise.all(replies)
-      b.end()
-      const total = new Int32Array(kind === "atomically" ? a : counter, kind === "atomically" ? 16 : 0, 1)[0]
-      if (kind !== "spawn" && total !== 2 * N) throw new Error(`${name}: counted ${total}, expected ${2 * N}`)
-    } finally {
-      for (const w of workers) w.terminate()
-    }
-  })
-}
+const inWorkers =
+  (group: string, workerCount: number, n: number) => (name: string, kind: Job["kind"], baseline = false): void => {
+    Deno.bench(name, { group, baseline, n: 5, warmup: 1 }, async (b) => {
+      const a = new SharedArrayBuffer(24)
+      const counter = new SharedArrayBuffer(8)
+      const workers = Array.from({ length: workerCount }, () => new Worker(workerUrl, { type: "module" }))
+      try {
+        const next = (w: Worker) => new Promise<unknown>((resolve) => w.onmessage = (e) => resolve(e.data))
+        let replies = workers.map(next)
+        for (const w of workers) w.postMessage({ kind, a, b: counter, n } satisfies Job)
+        await Promise.all(replies)
+        replies = workers.map(next)
+        b.start()
+        for (const w of workers) w.postMessage("go")
+        await Promise.all(replies)
+        b.end()
+        const total = new Int32Array(kind === "atomically" ? a : counter, kind === "atomically" ? 16 : 0, 1)[0]
+        if (kind !== "spawn" && total !== workerCount * n) {
+          throw new Error(`${name}: counted ${total}, expected ${workerCount * n}`)
+        }
+      } finally {
+        for (const w of workers) w.terminate()
+      }
+    })
+  }
+
+const contended = inWorkers("contended 2 workers x 50,000", 2, N)
+const oneWorker = inWorkers("one worker x 100,000 (uncontended, synchronous paths)", 1, 100_000)
 
 contended("raw Atomics futex mutex, blocking waits", "atomics", true)
 contended("mutex (owner id in the word), lockBlocking", "mutex")
+contended("Lock.withLockSync (sync path, blocking waits)", "lock-sync")
+contended("Value.updateSync (sync path, RLock)", "value-sync")
 contended("Lock.withLock (Effect, Atomics.waitAsync)", "lock")
 contended("Value.update (RLock)", "value")
 contended("atomically(TRef.update)", "atomically")
+
+oneWorker("raw Atomics futex mutex", "atomics", true)
+oneWorker("mutex (owner id in the word), lockBlocking", "mutex")
+oneWorker("Lock.withLockSync", "lock-sync")
+oneWorker("Value.updateSync (RLock)", "value-sync")

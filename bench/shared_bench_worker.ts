@@ -17,7 +17,7 @@ import { atomically } from "../src/shared/stm.ts"
 
 /** What one bench worker is asked to do. */
 export interface Job {
-  readonly kind: "atomics" | "mutex" | "lock" | "value" | "atomically" | "spawn"
+  readonly kind: "atomics" | "mutex" | "lock" | "lock-sync" | "value" | "value-sync" | "atomically" | "spawn"
   readonly a: SharedArrayBuffer
   readonly b: SharedArrayBuffer
   readonly n: number
@@ -67,6 +67,17 @@ const run = (job: Job): Effect.Effect<void> => {
         for (let i = 0; i < job.n; i++) yield* step
       }).pipe(Effect.orDie)
     }
+    case "lock-sync":
+      return Effect.sync(() => {
+        const lock = new Lock(job.a, 0)
+        const step = () => void data[0]++
+        for (let i = 0; i < job.n; i++) lock.withLockSync(step)
+      })
+    case "value-sync":
+      return Effect.sync(() => {
+        const value = new Value("i32", job.b, new RLock(job.a, 0))
+        for (let i = 0; i < job.n; i++) value.updateSync((x) => x + 1)
+      })
     case "value": {
       const value = new Value("i32", job.b, new RLock(job.a, 0))
       const step = value.update((x) => x + 1)

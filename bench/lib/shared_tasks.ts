@@ -7,20 +7,29 @@
 import * as Effect from "effect/Effect"
 import * as mp from "../../mod.ts"
 
+/**
+ * How `increment` adds 1, each under the value's lock:
+ * - `"sync"`: `value.updateSync(n => n + 1)` (the synchronous fast path);
+ * - `"sync-idiom"`: Python's `with v.get_lock(): v.value += 1`, synchronously:
+ *   `getLock().withLockSync(() => value.setSync(value.getSync() + 1))`;
+ * - `"effect"`: the same with Effects: `getLock().withLock(get, then set)`;
+ * - `"update"`: `yield* value.update(n => n + 1)`.
+ */
+export type IncrementMode = "sync" | "sync-idiom" | "effect" | "update"
+
 /** The payload of `increment`. */
 export interface IncrementPayload {
   /** The shared value. */
   readonly value: mp.Value.Value<"i32">
   /** How many increments. */
   readonly n: number
-  /** Use `value.update(n => n + 1)` instead of `getLock().withLock(get, then set)`. */
-  readonly update?: boolean
+  /** How each increment is done. */
+  readonly mode: IncrementMode
 }
 
 /**
- * W3: `n` increments of a shared value, each under the value's lock, the
- * way Python writes it (`with v.get_lock(): v.value += 1`), or with
- * `value.update(n => n + 1)` when `update` is set.
+ * W3: `n` increments of a shared value, each under the value's lock, done as
+ * `mode` says.
  *
  * @example
  * ```ts
@@ -29,22 +38,38 @@ export interface IncrementPayload {
  * import { increment } from "./shared_tasks.ts"
  *
  * const run = (pool: mp.Pool.Pool) =>
- *   Effect.flatMap(mp.Value.make("i", 0), (value) => pool.apply(increment, { value, n: 1000 }))
+ *   Effect.flatMap(mp.Value.make("i", 0), (value) => pool.apply(increment, { value, n: 1000, mode: "sync" }))
  * ```
  */
 export const increment: mp.Task.Task<IncrementPayload, number, unknown> = mp.Task.make(import.meta.url, "increment", {
-  handler: ({ value, n, update }: IncrementPayload) =>
-    Effect.gen(function* () {
-      if (update === true) {
-        for (let i = 0; i < n; i++) yield* value.update((x) => x + 1)
+  handler: ({ value, n, mode }: IncrementPayload): number | Effect.Effect<number, unknown> => {
+    switch (mode) {
+      case "sync": {
+        for (let i = 0; i < n; i++) value.updateSync((x) => x + 1)
         return n
       }
-      // Python's `with v.get_lock(): v.value += 1`.
-      const step = Effect.flatMap(value.get(), (x) => value.set(x + 1))
-      const lock = value.getLock()
-      for (let i = 0; i < n; i++) yield* lock.withLock(step)
-      return n
-    }),
+      case "sync-idiom": {
+        const lock = value.getLock()
+        const step = () => value.setSync(value.getSync() + 1)
+        for (let i = 0; i < n; i++) lock.withLockSync(step)
+        return n
+      }
+      case "update":
+        return Effect.gen(function* () {
+          for (let i = 0; i < n; i++) yield* value.update((x) => x + 1)
+          return n
+        })
+      case "effect": {
+        // Python's `with v.get_lock(): v.value += 1`.
+        const step = Effect.flatMap(value.get(), (x) => value.set(x + 1))
+        const lock = value.getLock()
+        return Effect.gen(function* () {
+          for (let i = 0; i < n; i++) yield* lock.withLock(step)
+          return n
+        })
+      }
+    }
+  },
 })
 
 /** The payload of `produce`. */
