@@ -247,9 +247,15 @@ export class PoolCore {
       const slot = ready[(this.workerIndex + k) % n]
       const batch: Array<Job> = []
       let items = slot.client.inflightItems
+      // A worker holding a single job of a quick task may take one more beyond its time window (within the
+      // fair share), so it never idles for a round trip between two big chunks.
       // Refill a busy worker only once it is down to half its window: fewer, larger messages.
       const headJob = this.queue[this.head]
-      if (items > 0 && items * 2 > Math.min(this.window(headJob.task), fairShare)) continue
+      // Only for tasks known to be quick (more than one fits the window): long ones stay one at a time,
+      // so no worker sits on a queued task that another could start.
+      const prefetch = this.options.taskTimeoutMs === undefined && this.window(headJob.task) > 1 ? 2 : 1
+      const held = slot.client.inflightChunks
+      if (items > 0 && held >= prefetch && items * 2 > Math.min(this.window(headJob.task), fairShare)) continue
       const limit = this.options.maxTasksPerWorker
       while (this.head < this.queue.length) {
         const job = this.queue[this.head]
@@ -258,15 +264,16 @@ export class PoolCore {
           continue
         }
         const size = job.payloads.length
-        const window = Math.min(this.window(job.task), Math.max(fairShare, 1))
-        if (items > 0 && items + size > window) break
+        const window = Math.min(this.window(job.task), fairShare)
+        const mayPrefetch = held + batch.length < prefetch && items + size <= Math.max(fairShare, window)
+        if (items > 0 && items + size > window && !mayPrefetch) break
         if (limit !== undefined && slot.dispatched >= limit) break
         this.head++
         this.queuedItems -= size
         batch.push(job)
         items += size
         slot.dispatched += size
-        if (items >= Math.min(this.window(job.task), fairShare)) break
+        if (items >= window && held + batch.length >= prefetch) break
       }
       if (batch.length > 0) this.send(slot, batch)
     }
