@@ -33,6 +33,7 @@ import type { InvalidArgument } from "../errors.ts"
 import { registerReviver, revive } from "../internal/revive.ts"
 import { IndexOutOfRange, type LockAbandoned } from "./errors.ts"
 import { withGuard } from "./internal/guard.ts"
+import * as lockedCell from "./internal/lockedCell.ts"
 import { allocate, checkIndex, checkValue, resolve } from "./internal/storage.ts"
 import {
   type Canonical,
@@ -152,16 +153,7 @@ export class SharedArray<T extends Canonical = Canonical> {
     return Effect.suspend((): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument | LockAbandoned> => {
       const e = checkIndex(i, this.length)
       if (e !== undefined) return Effect.fail(e)
-      return withGuard(
-        this.lock.guard,
-        Effect.suspend((): Effect.Effect<ValueOf<T>, InvalidArgument> => {
-          const next = f(this.cells.load(i) as ValueOf<T>)
-          const bad = checkValue(this.cells.spec, next, "value")
-          if (bad !== undefined) return Effect.fail(bad)
-          this.cells.store(i, next)
-          return Effect.succeed(next)
-        }),
-      )
+      return lockedCell.update(this.lock.guard, this.cells, i, f)
     })
   }
 
@@ -185,18 +177,7 @@ export class SharedArray<T extends Canonical = Canonical> {
   updateSync(i: number, f: (current: ValueOf<T>) => ValueOf<T>): ValueOf<T> {
     const bad = checkIndex(i, this.length)
     if (bad !== undefined) throw bad
-    const lock = this.lock
-    const cells = this.cells
-    const entered = lock.enterSync()
-    try {
-      const next = f(cells.getLocked(i) as ValueOf<T>)
-      const e = checkValue(cells.spec, next, "value")
-      if (e !== undefined) throw e
-      cells.setLocked(i, next)
-      return next
-    } finally {
-      lock.exitSync(entered)
-    }
+    return lockedCell.updateSync(this.lock, this.cells, i, f)
   }
 
   /**
@@ -214,13 +195,7 @@ export class SharedArray<T extends Canonical = Canonical> {
   getSync(i: number): ValueOf<T> {
     const bad = checkIndex(i, this.length)
     if (bad !== undefined) throw bad
-    const lock = this.lock
-    const entered = lock.enterSync()
-    try {
-      return this.cells.getLocked(i) as ValueOf<T>
-    } finally {
-      lock.exitSync(entered)
-    }
+    return lockedCell.getSync(this.lock, this.cells, i) as ValueOf<T>
   }
 
   /**
@@ -239,13 +214,7 @@ export class SharedArray<T extends Canonical = Canonical> {
   setSync(i: number, v: ValueOf<T>): void {
     const bad = checkIndex(i, this.length) ?? checkValue(this.cells.spec, v, "value")
     if (bad !== undefined) throw bad
-    const lock = this.lock
-    const entered = lock.enterSync()
-    try {
-      this.cells.setLocked(i, v)
-    } finally {
-      lock.exitSync(entered)
-    }
+    lockedCell.setSync(this.lock, this.cells, i, v)
   }
 
   /**

@@ -44,6 +44,7 @@ import { registerReviver } from "../internal/revive.ts"
 import { LockAbandoned, NotLockOwner } from "./errors.ts"
 import { acquireScoped, type Guard, mutexGuard, withGuard } from "./internal/guard.ts"
 import * as mutex from "./internal/mutex.ts"
+import { runSection } from "./internal/section.ts"
 import { lockSync } from "./internal/sync.ts"
 import { hidden } from "./internal/types.ts"
 
@@ -160,12 +161,7 @@ export class Lock {
    * ```
    */
   withLockSync<A>(f: () => A): A {
-    this.enterSync()
-    try {
-      return f()
-    } finally {
-      this.exitSync(0)
-    }
+    return runSection(this, f)
   }
 
   /**

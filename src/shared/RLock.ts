@@ -32,6 +32,7 @@ import { registerReviver } from "../internal/revive.ts"
 import { BlockingRefused, type LockAbandoned, NotLockOwner } from "./errors.ts"
 import { acquireScoped, type Guard, type Held, takeUnscoped, withGuard } from "./internal/guard.ts"
 import * as mutex from "./internal/mutex.ts"
+import { runSection } from "./internal/section.ts"
 import { lockSlow, mayBlock, refuseOnMainThread } from "./internal/sync.ts"
 import { hidden } from "./internal/types.ts"
 
@@ -275,12 +276,7 @@ export class RLock {
    * ```
    */
   withLockSync<A>(f: () => A): A {
-    const entered = this.enterSync()
-    try {
-      return f()
-    } finally {
-      this.exitSync(entered)
-    }
+    return runSection(this, f)
   }
 
   /**

@@ -9,9 +9,10 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { InvalidArgument } from "../errors.ts"
+import type { InvalidArgument } from "../errors.ts"
 import { registerReviver } from "../internal/revive.ts"
 import type { IndexOutOfRange } from "./errors.ts"
+import * as atomicCell from "./internal/atomicCell.ts"
 import { allocate, checkIndex, checkValue, resolve } from "./internal/storage.ts"
 import {
   type Canonical,
@@ -19,7 +20,6 @@ import {
   type CanonicalOf,
   Cells,
   hidden,
-  invalid,
   type SharedType,
   specOf,
   type ValueOf,
@@ -119,10 +119,7 @@ export class RawArray<T extends Canonical = Canonical> {
     return Effect.suspend((): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument> => {
       const e = checkIndex(i, this.length)
       if (e !== undefined) return Effect.fail(e)
-      const r = this.cells.modify(i, f as (v: unknown) => unknown, (v) => invalid(this.cells.spec, v))
-      return r.error === undefined
-        ? Effect.succeed(r.value as ValueOf<T>)
-        : Effect.fail(new InvalidArgument({ argument: "value", message: r.error }))
+      return atomicCell.update(this.cells, i, f)
     })
   }
 

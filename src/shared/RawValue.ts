@@ -9,8 +9,9 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { InvalidArgument } from "../errors.ts"
+import type { InvalidArgument } from "../errors.ts"
 import { registerReviver } from "../internal/revive.ts"
+import * as atomicCell from "./internal/atomicCell.ts"
 import { allocate, checkValue, resolve } from "./internal/storage.ts"
 import {
   type Canonical,
@@ -18,7 +19,6 @@ import {
   type CanonicalOf,
   Cells,
   hidden,
-  invalid,
   type SharedType,
   specOf,
   type ValueOf,
@@ -107,10 +107,7 @@ export class RawValue<T extends Canonical = Canonical> {
    */
   update(f: (current: ValueOf<T>) => ValueOf<T>): Effect.Effect<ValueOf<T>, InvalidArgument> {
     return Effect.suspend(() => {
-      const r = this.cells.modify(0, f as (v: unknown) => unknown, (v) => invalid(this.cells.spec, v))
-      return r.error === undefined
-        ? Effect.succeed(r.value as ValueOf<T>)
-        : Effect.fail(new InvalidArgument({ argument: "value", message: r.error }))
+      return atomicCell.update(this.cells, 0, f)
     })
   }
 }

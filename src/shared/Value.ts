@@ -39,6 +39,7 @@ import type { InvalidArgument } from "../errors.ts"
 import { registerReviver, revive } from "../internal/revive.ts"
 import type { LockAbandoned } from "./errors.ts"
 import { withGuard } from "./internal/guard.ts"
+import * as lockedCell from "./internal/lockedCell.ts"
 import { allocate, checkValue, resolve } from "./internal/storage.ts"
 import {
   type Canonical,
@@ -150,16 +151,7 @@ export class Value<T extends Canonical = Canonical> {
    * ```
    */
   update(f: (current: ValueOf<T>) => ValueOf<T>): Effect.Effect<ValueOf<T>, InvalidArgument | LockAbandoned> {
-    return withGuard(
-      this.lock.guard,
-      Effect.suspend((): Effect.Effect<ValueOf<T>, InvalidArgument> => {
-        const next = f(this.cells.load(0) as ValueOf<T>)
-        const e = checkValue(this.cells.spec, next, "value")
-        if (e !== undefined) return Effect.fail(e)
-        this.cells.store(0, next)
-        return Effect.succeed(next)
-      }),
-    )
+    return lockedCell.update(this.lock.guard, this.cells, 0, f)
   }
 
   /**
@@ -185,18 +177,7 @@ export class Value<T extends Canonical = Canonical> {
    * ```
    */
   updateSync(f: (current: ValueOf<T>) => ValueOf<T>): ValueOf<T> {
-    const lock = this.lock
-    const cells = this.cells
-    const entered = lock.enterSync()
-    try {
-      const next = f(cells.getLocked(0) as ValueOf<T>)
-      const e = checkValue(cells.spec, next, "value")
-      if (e !== undefined) throw e
-      cells.setLocked(0, next)
-      return next
-    } finally {
-      lock.exitSync(entered)
-    }
+    return lockedCell.updateSync(this.lock, this.cells, 0, f)
   }
 
   /**
@@ -212,13 +193,7 @@ export class Value<T extends Canonical = Canonical> {
    * ```
    */
   getSync(): ValueOf<T> {
-    const lock = this.lock
-    const entered = lock.enterSync()
-    try {
-      return this.cells.getLocked(0) as ValueOf<T>
-    } finally {
-      lock.exitSync(entered)
-    }
+    return lockedCell.getSync(this.lock, this.cells, 0) as ValueOf<T>
   }
 
   /**
@@ -237,13 +212,7 @@ export class Value<T extends Canonical = Canonical> {
   setSync(v: ValueOf<T>): void {
     const e = checkValue(this.cells.spec, v, "value")
     if (e !== undefined) throw e
-    const lock = this.lock
-    const entered = lock.enterSync()
-    try {
-      this.cells.setLocked(0, v)
-    } finally {
-      lock.exitSync(entered)
-    }
+    lockedCell.setSync(this.lock, this.cells, 0, v)
   }
 
   /**
