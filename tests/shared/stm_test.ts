@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertInstanceOf } from "@std/assert"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -74,15 +75,22 @@ test("atomically: a transaction that saw a stale value runs again (no lost updat
   Effect.gen(function* () {
     const counter = yield* TRef.make("i32", 0)
     let attempts = 0
+    const read = yield* Deferred.make<void>()
+    const committed = yield* Deferred.make<void>()
     const slow = atomically(Effect.gen(function* () {
       attempts++
       const v = yield* counter.get()
-      yield* Effect.sleep(20) // another fiber commits meanwhile
+      if (attempts === 1) {
+        // another fiber commits between this attempt's read and its write
+        yield* Deferred.succeed(read, undefined)
+        yield* Deferred.await(committed)
+      }
       yield* counter.set(v + 1)
     }))
     const fiber = yield* Effect.forkChild(slow)
-    yield* Effect.sleep(5)
+    yield* Deferred.await(read)
     yield* counter.update((v) => v + 10)
+    yield* Deferred.succeed(committed, undefined)
     yield* Fiber.join(fiber)
     assertEquals(yield* counter.get(), 11)
     assertEquals(attempts, 2)
