@@ -9,24 +9,24 @@
  * @module
  */
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { InvalidArgument, PoolClosed, type PoolError, type SerializationError } from "../errors.ts"
-import { revive } from "../internal/revive.ts"
+import { InvalidArgument, PoolClosed, type PoolError } from "../errors.ts"
 import { cpuCount } from "../runtime_info.ts"
 import * as Task from "../task/Task.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/host.ts"
 import { awaitSettled, resolveHost } from "../worker/isolation.ts"
 import { encodePayload, toExit } from "../worker/outcome.ts"
-import * as P from "../worker/protocol.ts"
-import { isTransfer, type Transfer } from "../worker/transfer.ts"
-import { type Job, makeJob, PoolCore, type Sink, type Stats } from "./internal/core.ts"
+import type { Transfer } from "../worker/transfer.ts"
+import { makeJob, PoolCore, type Stats } from "./internal/core.ts"
 import { imapPull } from "./internal/imap.ts"
+import { durationMs, iterable, positiveInt, shown } from "./internal/arguments.ts"
+import { prepare, startMap } from "./internal/map.ts"
 
 type AnyTask = Task.Task<unknown, unknown, unknown>
 
@@ -237,44 +237,6 @@ export interface Pool {
   readonly terminate: Effect.Effect<void>
 }
 
-/** A bad argument as the message shows it: strings quoted, so `"2"` is not mistaken for `2`. */
-const shown = (value: unknown): string => typeof value === "string" ? JSON.stringify(value) : String(value)
-
-const positiveInt = (argument: string, value: unknown): Effect.Effect<number | undefined, InvalidArgument> =>
-  value === undefined
-    ? Effect.succeed(undefined)
-    : typeof value === "number" && Number.isInteger(value) && value > 0
-    ? Effect.succeed(value)
-    : Effect.fail(
-      new InvalidArgument({ argument, message: `${argument} must be a positive integer, got ${shown(value)}` }),
-    )
-
-const iterable = (argument: string, value: unknown): Effect.Effect<void, InvalidArgument> =>
-  value !== null && value !== undefined && typeof (value as Iterable<unknown>)[Symbol.iterator] === "function"
-    ? Effect.void
-    : Effect.fail(new InvalidArgument({ argument, message: `${argument} must be iterable, got ${shown(value)}` }))
-
-const durationMs = (argument: string, value: Duration.Input | undefined) =>
-  Effect.suspend((): Effect.Effect<number | undefined, InvalidArgument> => {
-    if (value === undefined) return Effect.succeed(undefined)
-    const d = typeof value === "number"
-      ? (Number.isFinite(value) ? value : NaN)
-      : Duration.toMillis(Duration.fromInputUnsafe(value))
-    if (typeof d !== "number" || !(d >= 0)) {
-      return Effect.fail(
-        new InvalidArgument({
-          argument,
-          message: `${argument} must be a finite, non-negative duration, got ${shown(value)}`,
-        }),
-      )
-    }
-    return Effect.succeed(d)
-  }).pipe(
-    Effect.catchDefect(() =>
-      Effect.fail(new InvalidArgument({ argument, message: `${argument} is not a valid duration: ${String(value)}` }))
-    ),
-  )
-
 let nextPoolId = 1
 
 /**
@@ -393,88 +355,15 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
       ]),
       ([t, chunkSize]) =>
         Effect.callback<Array<unknown>, E | PoolError>((resume) => {
-          const items = Array.isArray(payloads) ? payloads : Array.from(payloads)
-          const n = items.length
-          if (n === 0) return resume(Effect.succeed([]))
-          const chunk = chunkSize ?? defaultChunk(n)
-          const results: Array<unknown> = new Array(n)
-          let remaining = n
-          let done = false
-          const jobs: Array<Job> = []
-          const finishWith = (exit: Exit.Exit<Array<unknown>, E | PoolError>) => {
-            if (done) return
-            done = true
-            core.cancel(jobs)
-            resume(exit)
-          }
-          const successIdentity = t.codec.success.identity
-          const sink: Sink = {
-            onResults: (index, kinds, values) => {
-              if (done) return
-              for (let i = 0; i < kinds.length; i++) {
-                const k = kinds[i]
-                if (k === P.SUCCESS && successIdentity) {
-                  results[index + i] = failFast ? revive(values[i]) : Exit.succeed(revive(values[i]))
-                  continue
-                }
-                const exit = toExit(t, k, values[i])
-                if (failFast) {
-                  if (Exit.isSuccess(exit)) results[index + i] = exit.value
-                  else return finishWith(exit as Exit.Exit<never, E | PoolError>)
-                } else results[index + i] = exit
-              }
-              remaining -= kinds.length
-              if (remaining === 0) {
-                done = true
-                resume(Effect.succeed(results))
-              }
-            },
-            onError: (index, count, error) => {
-              if (done) return
-              if (failFast) return finishWith(Exit.fail(error))
-              const exit = Exit.fail(error)
-              for (let i = 0; i < count; i++) results[index + i] = exit
-              remaining -= count
-              if (remaining === 0) {
-                done = true
-                resume(Effect.succeed(results))
-              }
-            },
-          }
-          const identity = t.codec.payload.identity
-          for (let start = 0; start < n; start += chunk) {
-            const end = Math.min(n, start + chunk)
-            // Fast path: no schema and no transfer marker: the chunk crosses as a packed slice.
-            if (identity && !hasTransfer(items, start, end)) {
-              jobs.push(makeJob(t, items.slice(start, end), start, sink))
-              continue
-            }
-            const payloadsOut: Array<unknown> = []
-            const transfer: Array<Transferable> = []
-            for (let i = start; i < end; i++) {
-              const prepared = prepare(t, items[i])
-              if (prepared.ok) {
-                payloadsOut.push(prepared.value)
-                for (const x of prepared.transfer) transfer.push(x)
-                continue
-              }
-              if (failFast) return finishWith(Exit.fail(prepared.error))
-              // mapExit: this payload fails alone; send the rest of its chunk around it.
-              results[i] = Exit.fail(prepared.error)
-              remaining--
-              payloadsOut.push(SKIP)
-            }
-            pushJobs(t, payloadsOut, start, sink, transfer, jobs)
-          }
-          if (remaining === 0) {
-            done = true
-            return resume(Effect.succeed(results))
-          }
-          core.enqueue(jobs)
-          return Effect.sync(() => {
-            done = true
-            core.cancel(jobs)
-          })
+          const items: ReadonlyArray<unknown> = Array.isArray(payloads) ? payloads : Array.from(payloads)
+          return startMap(
+            core,
+            t,
+            items,
+            chunkSize ?? defaultChunk(items.length),
+            failFast,
+            resume as (result: Effect.Effect<Array<unknown>, unknown>) => void,
+          )
         }),
     )
 
@@ -536,54 +425,6 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
     }).pipe(Effect.andThen(Effect.sync(() => core.terminate()))),
     terminate: Effect.sync(() => core.terminate()),
   }
-}
-
-const hasTransfer = (items: ReadonlyArray<unknown>, start: number, end: number): boolean => {
-  for (let i = start; i < end; i++) {
-    const v = items[i]
-    if (typeof v === "object" && v !== null && isTransfer(v)) return true
-  }
-  return false
-}
-
-/** A payload that failed to encode in `mapExit`, left out of its chunk. */
-const SKIP: unique symbol = Symbol("skip")
-
-/** Splits a chunk around skipped payloads and adds the jobs. */
-const pushJobs = (
-  task: AnyTask,
-  payloads: Array<unknown>,
-  offset: number,
-  sink: Sink,
-  transfer: Array<Transferable>,
-  jobs: Array<Job>,
-): void => {
-  let start = 0
-  for (let i = 0; i <= payloads.length; i++) {
-    if (i === payloads.length || payloads[i] === SKIP) {
-      if (i > start) {
-        const part = start === 0 && i === payloads.length ? payloads : payloads.slice(start, i)
-        jobs.push(makeJob(task, part, offset + start, sink, start === 0 ? transfer : []))
-      }
-      start = i + 1
-    }
-  }
-}
-
-type Prepared = { ok: true; value: unknown; transfer: ReadonlyArray<Transferable> } | {
-  ok: false
-  error: SerializationError | PoolError
-}
-const noTransfer: ReadonlyArray<Transferable> = []
-
-const prepare = (task: AnyTask, payload: unknown): Prepared => {
-  let transfer = noTransfer
-  if (isTransfer(payload)) {
-    transfer = payload.transfer
-    payload = payload.value
-  }
-  const encoded = encodePayload(task, payload)
-  return encoded.ok ? { ok: true, value: encoded.value, transfer } : encoded
 }
 
 const /** @internal */ ServiceBase: Context.ServiceClass<Service, "@mp/multiprocessing/Pool", Pool> = Context.Service<
