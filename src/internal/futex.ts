@@ -87,9 +87,6 @@ export const wait = (
 /** Wakes every waiter on `i32[index]`. */
 export const notifyAll = (i32: Int32Array, index: number): number => Atomics.notify(i32, index)
 
-/** Wakes up to `count` waiters on `i32[index]` (see the module doc before using it). */
-export const notify = (i32: Int32Array, index: number, count: number): number => Atomics.notify(i32, index, count)
-
 /**
  * Blocks the calling thread while `i32[index] === expected`. Only for worker
  * threads (or the main thread where blocking is the point): it stops the event

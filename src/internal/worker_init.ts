@@ -51,6 +51,3 @@ export const applyExtras = (extras: Readonly<Record<string, unknown>>, workerId:
 
 /** Whether this thread is one of our workers (it has received INIT). */
 export const isWorkerThread = (): boolean => state.received !== undefined
-
-/** This worker's id, or 0 on the main thread. */
-export const currentWorkerId = (): number => state.received?.workerId ?? 0

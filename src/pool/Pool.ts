@@ -21,12 +21,12 @@ import { cpuCount } from "../runtime_info.ts"
 import * as Task from "../task/Task.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/host.ts"
 import { awaitSettled, resolveHost } from "../worker/isolation.ts"
-import { encodePayload, toExit } from "../worker/outcome.ts"
+import { encodePayload, preparePayload, toExit } from "../worker/outcome.ts"
 import type { Transfer } from "../worker/transfer.ts"
 import { makeJob, PoolCore, type Stats } from "./internal/core.ts"
 import { imapPull } from "./internal/imap.ts"
 import { durationMs, iterable, positiveInt, shown } from "./internal/arguments.ts"
-import { prepare, startMap } from "./internal/map.ts"
+import { startMap } from "./internal/map.ts"
 
 type AnyTask = Task.Task<unknown, unknown, unknown>
 
@@ -322,7 +322,7 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
   ): Effect.Effect<A, E | PoolError | InvalidArgument> =>
     Effect.flatMap(checkOpen(task as unknown as AnyTask), (t) =>
       Effect.callback<A, E | PoolError>((resume) => {
-        const prepared = prepare(t, payload)
+        const prepared = preparePayload(t, payload)
         if (!prepared.ok) return resume(Effect.fail(prepared.error))
         const job = makeJob(t, [prepared.value], 0, {
           onResults: (_i, kinds, values) => resume(toExit(t, kinds[0], values[0]) as Exit.Exit<A, E | PoolError>),

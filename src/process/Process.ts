@@ -16,8 +16,8 @@ import * as Task from "../task/Task.ts"
 import { WorkerClient } from "../worker/client.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/host.ts"
 import { awaitSettled, resolveHost } from "../worker/isolation.ts"
-import { encodePayload, toExit } from "../worker/outcome.ts"
-import { isTransfer, type Transfer } from "../worker/transfer.ts"
+import { preparePayload, toExit } from "../worker/outcome.ts"
+import type { Transfer } from "../worker/transfer.ts"
 
 /**
  * A running (or finished) process: one worker running one task.
@@ -151,14 +151,9 @@ export const spawn: <P, A, E>(
     }
     const host = yield* resolveHost(options)
     const anyTask = task as unknown as Task.Task<unknown, unknown, unknown>
-    let transfer: Array<Transferable> = []
-    let value: unknown = payload
-    if (isTransfer(value)) {
-      transfer = value.transfer as Array<Transferable>
-      value = value.value
-    }
-    const encoded = encodePayload(anyTask, value)
-    if (!encoded.ok) return yield* (encoded.error as SerializationError)
+    const prepared = preparePayload(anyTask, payload)
+    if (!prepared.ok) return yield* prepared.error
+    const transfer = prepared.transfer as Array<Transferable>
 
     const id = nextChildId()
     const name = options.name ?? `Process-${id}`
@@ -171,7 +166,7 @@ export const spawn: <P, A, E>(
     }
     const client = new WorkerClient({ id, name, host, permissions: options.permissions })
     try {
-      client.run(anyTask.moduleUrl, anyTask.name, [encoded.value], {
+      client.run(anyTask.moduleUrl, anyTask.name, [prepared.value], {
         onResults: (_start, kinds, values) => {
           const exit = toExit(anyTask, kinds[0], values[0])
           // The task is over: end the worker, as a Python process ends when its target returns.

@@ -206,10 +206,6 @@ export const make = <P, R>(
 export const isTask = (u: unknown): u is Task<unknown, unknown, unknown> =>
   typeof u === "object" && u !== null && (u as Record<string, unknown>)[TypeId] === TypeId
 
-/** Finds a task defined in this thread by module URL and name. */
-export const lookup = (moduleUrl: string, name: string): Task<unknown, unknown, unknown> | undefined =>
-  registry.get(`${moduleUrl}#${name}`)
-
 /**
  * Fails with `InvalidArgument` unless `u` is a Task: the check every entry
  * point makes before involving a worker.

@@ -6,11 +6,12 @@
  * @module
  */
 import * as Exit from "effect/Exit"
-import { type PoolError, RemoteException, SerializationError, TaskNotFound } from "../errors.ts"
+import { RemoteException, SerializationError, TaskNotFound } from "../errors.ts"
 import { decodeFailure } from "../internal/known_errors.ts"
 import { revive } from "../internal/revive.ts"
 import type { Task } from "../task/Task.ts"
 import * as P from "./protocol.ts"
+import { isTransfer } from "./transfer.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
 
@@ -57,13 +58,32 @@ export const serialization = (
   message: string,
 ): SerializationError => new SerializationError({ taskName: task.name, stage, message })
 
-/** Encodes payloads in the parent; the first that does not fit fails them all (map) or only itself (mapExit). */
+/** Encodes a payload in the parent with its task's schema (the identity without one). */
 export const encodePayload = (
   task: AnyTask,
   payload: unknown,
-): { ok: true; value: unknown } | { ok: false; error: PoolError } => {
+): { ok: true; value: unknown } | { ok: false; error: SerializationError } => {
   const codec = task.codec.payload
   if (codec.identity) return { ok: true, value: payload }
   const r = codec.encode(payload)
   return r.ok ? r : { ok: false, error: serialization(task, "encode-payload", r.message) }
+}
+
+/** A payload ready to send: encoded, with the buffers to move. */
+export type Prepared = { ok: true; value: unknown; transfer: ReadonlyArray<Transferable> } | {
+  ok: false
+  error: SerializationError
+}
+
+const noTransfer: ReadonlyArray<Transferable> = []
+
+/** Unwraps an `mp.transfer` marker and encodes the payload with its task's schema. */
+export const preparePayload = (task: AnyTask, payload: unknown): Prepared => {
+  let transfer = noTransfer
+  if (isTransfer(payload)) {
+    transfer = payload.transfer
+    payload = payload.value
+  }
+  const encoded = encodePayload(task, payload)
+  return encoded.ok ? { ok: true, value: encoded.value, transfer } : encoded
 }

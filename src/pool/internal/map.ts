@@ -10,10 +10,9 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type { PoolError, SerializationError } from "../../errors.ts"
 import { revive } from "../../internal/revive.ts"
 import type { Task } from "../../task/Task.ts"
-import { encodePayload, toExit } from "../../worker/outcome.ts"
+import { preparePayload, toExit } from "../../worker/outcome.ts"
 import * as P from "../../worker/protocol.ts"
 import { isTransfer } from "../../worker/transfer.ts"
 import { type Job, makeJob, type PoolCore, type Sink } from "./core.ts"
@@ -90,7 +89,7 @@ export const startMap = (
     const payloadsOut: Array<unknown> = []
     const transfer: Array<Transferable> = []
     for (let i = start; i < end; i++) {
-      const prepared = prepare(t, items[i])
+      const prepared = preparePayload(t, items[i])
       if (prepared.ok) {
         payloadsOut.push(prepared.value)
         for (const x of prepared.transfer) transfer.push(x)
@@ -145,21 +144,4 @@ const pushJobs = (
       start = i + 1
     }
   }
-}
-
-type Prepared = { ok: true; value: unknown; transfer: ReadonlyArray<Transferable> } | {
-  ok: false
-  error: SerializationError | PoolError
-}
-const noTransfer: ReadonlyArray<Transferable> = []
-
-/** Unwraps a transfer marker and encodes a payload with its task's schema. */
-export const prepare = (task: AnyTask, payload: unknown): Prepared => {
-  let transfer = noTransfer
-  if (isTransfer(payload)) {
-    transfer = payload.transfer
-    payload = payload.value
-  }
-  const encoded = encodePayload(task, payload)
-  return encoded.ok ? { ok: true, value: encoded.value, transfer } : encoded
 }
