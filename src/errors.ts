@@ -16,7 +16,7 @@ import { registerErrors } from "./internal/known_errors.ts"
 const remoteExceptionFields = {
   taskName: Schema.String,
   remoteName: Schema.String,
-  message: Schema.String,
+  remoteMessage: Schema.String,
   remoteStack: Schema.String,
 }
 const /** @internal */ RemoteExceptionBase: Schema.Class<
@@ -26,17 +26,40 @@ const /** @internal */ RemoteExceptionBase: Schema.Class<
 > = Schema.TaggedError<RemoteException>()("RemoteException", remoteExceptionFields)
 /**
  * The task's handler threw (or its Effect died) in the worker. Carries the
- * thrown value's name, message and the worker-side stack.
+ * thrown value's name (`remoteName`), message (`remoteMessage`) and the
+ * worker-side stack (`remoteStack`).
+ *
+ * Its `message` names the task and the remote error; its printed forms end
+ * with the worker-side stack, as Python's `RemoteTraceback` does: `cause` is
+ * an `Error` carrying the remote stack, so Deno's uncaught-error report shows
+ * it under "Caused by:", `Cause.pretty` under `[cause]:`, and `toString()`
+ * appends it.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
  * import * as mp from "@mp/multiprocessing"
  *
- * const explain = (e: mp.RemoteException) => `${e.taskName} threw ${e.remoteName}: ${e.message}`
+ * const explain = (e: mp.RemoteException) => `${e.taskName} threw ${e.remoteName}: ${e.remoteMessage}`
  * ```
  */
-export class RemoteException extends RemoteExceptionBase {}
+export class RemoteException extends RemoteExceptionBase {
+  /** `Task "<name>" failed in the worker with <RemoteName>: <remote message>`. */
+  override get message(): string {
+    return `Task "${this.taskName}" failed in the worker with ${this.remoteName}: ${this.remoteMessage}`
+  }
+  /** The remote error, rebuilt with the worker-side stack (what Python prints as `RemoteTraceback`). */
+  override get cause(): Error {
+    const remote = new Error(this.remoteMessage)
+    remote.name = this.remoteName
+    remote.stack = this.remoteStack.length > 0 ? this.remoteStack : `${this.remoteName}: ${this.remoteMessage}`
+    return remote
+  }
+  /** The message, then the worker-side stack. */
+  override toString(): string {
+    return `${this.name}: ${this.message}\n\nThe remote error, with its stack in the worker:\n${this.cause.stack}`
+  }
+}
 
 const workerCrashedFields: {
   readonly workerId: typeof Schema.Number
@@ -172,7 +195,15 @@ const /** @internal */ TaskNotFoundBase: Schema.Class<
 export class TaskNotFound extends TaskNotFoundBase {
   /** A readable summary. */
   override get message(): string {
-    return `Task "${this.taskName}" could not be loaded from ${this.moduleUrl}: ${this.reason}`
+    const exportIt = `export the task from that module under the same name ` +
+      `(\`export const ${
+        safeIdentifier(this.taskName)
+      } = mp.Task.make(import.meta.url, "${this.taskName}", { handler })\`)`
+    const fix = this.reason.includes("does not export")
+      ? `To fix it, ${exportIt}.`
+      : `To fix it, make sure that module imports without error in a worker (its imports resolve, it does not throw ` +
+        `at the top level, the worker may read it), and ${exportIt}.`
+    return `Task "${this.taskName}" could not be loaded from ${this.moduleUrl}: ${this.reason}. ${fix}`
   }
 }
 
@@ -196,6 +227,53 @@ const /** @internal */ InvalidArgumentBase: Schema.Class<
  */
 export class InvalidArgument extends InvalidArgumentBase {}
 
+const safeIdentifier = (name: string): string => /^[A-Za-z_$][\w$]*$/.test(name) ? name : "task"
+
+const missingMainGuardFields = { operation: Schema.String, moduleUrl: Schema.String }
+const /** @internal */ MissingMainGuardBase: Schema.Class<
+  MissingMainGuard,
+  Schema.TaggedStruct<"MissingMainGuard", typeof missingMainGuardFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<MissingMainGuard>()("MissingMainGuard", missingMainGuardFields)
+/**
+ * A worker tried to start the program again: `Pool.make`, `Process.spawn` or
+ * `runMain` ran inside a worker outside any task, which happens when the
+ * workers import a main module (it defines the tasks) that starts its program
+ * at import time. Every worker would then start a pool of its own, and so on:
+ * a fork bomb. Python refuses the same with "An attempt has been made to start
+ * a new process before the current process has finished its bootstrapping
+ * phase". The fix is the guard in the message: start the program only when the
+ * module is the main module (`if (import.meta.main)`), or move the tasks to a
+ * module of their own.
+ *
+ * `operation` is what was refused; `moduleUrl` the task module being imported
+ * (empty when the refusal came after the import).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const pool = yield* mp.Pool.make({ size: 2 })
+ * }))
+ * // The guard that keeps workers, which import this module for its tasks, from running the program:
+ * if (import.meta.main) mp.runMain(program)
+ * ```
+ */
+export class MissingMainGuard extends MissingMainGuardBase {
+  /** What was refused and the guard to add. */
+  override get message(): string {
+    const where = this.moduleUrl.length > 0
+      ? `while a worker was importing ${this.moduleUrl}`
+      : "in a worker, outside any task"
+    return `${this.operation} was called ${where}: the module starts its program when it is imported, so every ` +
+      `worker would start the program again (a fork bomb). Start the program only in the main module:\n\n` +
+      `  if (import.meta.main) {\n    mp.runMain(program)\n  }\n\n` +
+      `or move the tasks into a module of their own that starts nothing.`
+  }
+}
+
 /**
  * Every error a pool or process adds to a task's own typed error.
  *
@@ -214,6 +292,7 @@ export type PoolError =
   | SerializationError
   | PoolClosed
   | TaskNotFound
+  | MissingMainGuard
 
 registerErrors([
   RemoteException,
@@ -223,4 +302,5 @@ registerErrors([
   PoolClosed,
   TaskNotFound,
   InvalidArgument,
+  MissingMainGuard,
 ])

@@ -16,7 +16,8 @@ import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { InvalidArgument, PoolClosed, type PoolError } from "../errors.ts"
+import { InvalidArgument, type MissingMainGuard, PoolClosed, type PoolError } from "../errors.ts"
+import { checkBootstrap } from "../internal/bootstrap.ts"
 import { cpuCount } from "../runtime_info.ts"
 import * as Task from "../task/Task.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/host.ts"
@@ -240,6 +241,19 @@ export interface Pool {
 let nextPoolId = 1
 
 /**
+ * How `Pool.make` fails: bad options, or a worker importing a main module
+ * that lacks `if (import.meta.main)` (it would start a pool in every worker).
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const describe = (e: mp.Pool.MakeError): string => e._tag
+ * ```
+ */
+export type MakeError = InvalidArgument | MissingMainGuard
+
+/**
  * Starts a pool in the current Scope. When the Scope closes the pool is
  * terminated (as Python's `with Pool() as p:` does): tasks still running are
  * interrupted and every worker is gone. Bad options fail at once with
@@ -258,9 +272,10 @@ let nextPoolId = 1
  * }))
  * ```
  */
-export const make: (options?: PoolOptions) => Effect.Effect<Pool, InvalidArgument, Scope.Scope> = Effect.fn(
+export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Scope.Scope> = Effect.fn(
   "Pool.make",
 )(function* (options: PoolOptions = {}) {
+  yield* checkBootstrap("Pool.make") // a worker importing a main module without `if (import.meta.main)`
   const size = (yield* positiveInt("size", options.size)) ?? cpuCount()
   const maxTasksPerWorker = yield* positiveInt("maxTasksPerWorker", options.maxTasksPerWorker)
   const taskTimeoutMs = yield* durationMs("taskTimeout", options.taskTimeout)
@@ -465,5 +480,4 @@ export class Service extends ServiceBase {}
  * const PoolLive = mp.Pool.layer({ size: 4 })
  * ```
  */
-export const layer = (options?: PoolOptions): Layer.Layer<Service, InvalidArgument> =>
-  Layer.effect(Service, make(options))
+export const layer = (options?: PoolOptions): Layer.Layer<Service, MakeError> => Layer.effect(Service, make(options))

@@ -10,8 +10,16 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
-import { InvalidArgument, type PoolError, SerializationError, type WorkerCrashed } from "../errors.ts"
+import {
+  InvalidArgument,
+  type MissingMainGuard,
+  type PoolError,
+  SerializationError,
+  type WorkerCrashed,
+} from "../errors.ts"
+import { checkBootstrap } from "../internal/bootstrap.ts"
 import { nextChildId } from "../internal/children.ts"
+import { notCloneable } from "../internal/messages.ts"
 import * as Task from "../task/Task.ts"
 import { WorkerClient } from "../worker/client.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/host.ts"
@@ -45,11 +53,33 @@ export interface Process<A, E> {
   readonly await: Effect.Effect<Exit.Exit<A, E | PoolError>>
   /** Stops the worker now (a no-op when it has ended). `join` then ends interrupted, `exitCode` is `-15`. */
   readonly terminate: Effect.Effect<void>
+  /**
+   * Python's `kill()`: stops the worker at once, with no grace and no cleanup in
+   * the worker (a no-op when it has ended). `join` then ends interrupted and
+   * `exitCode` is `-9` (`-SIGKILL`). With `isolation: "process"` the child gets
+   * SIGKILL, which stops even a busy loop; a Worker thread is terminated (a
+   * thread stuck in a synchronous loop may keep running, see `isolation`).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   * import { forever } from "./tasks.ts"
+   *
+   * const program = Effect.scoped(Effect.gen(function* () {
+   *   const p = yield* mp.Process.spawn(forever, undefined, { isolation: "process" })
+   *   yield* p.kill
+   *   console.log(yield* p.exitCode) // -9
+   * }))
+   * ```
+   */
+  readonly kill: Effect.Effect<void>
   /** Whether the worker is still running. */
   readonly isAlive: Effect.Effect<boolean>
   /**
    * Python's `exitcode`: `undefined` while running, `0` on success, `1` when the
-   * task failed, the worker's own code when it exited, `-15` when terminated.
+   * task failed, the worker's own code when it exited, `-15` when terminated,
+   * `-9` when killed.
    */
   readonly exitCode: Effect.Effect<number | undefined>
 }
@@ -121,10 +151,44 @@ export interface SpawnOptions {
 /** Python's exit code of a terminated process (`-SIGTERM`). */
 export const TERMINATED_EXIT_CODE: -15 = -15
 
+/** Python's exit code of a killed process (`-SIGKILL`). */
+export const KILLED_EXIT_CODE: -9 = -9
+
+/**
+ * The arguments of `spawn` after the task: the payload (optional when the task
+ * takes none, i.e. when `undefined` is a valid payload) and the options.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const args: mp.Process.SpawnArgs<number> = [42, { name: "answer" }]
+ * const none: mp.Process.SpawnArgs<void> = []
+ * ```
+ */
+export type SpawnArgs<P> = undefined extends P ? [payload?: P | Transfer<P>, options?: SpawnOptions]
+  : [payload: P | Transfer<P>, options?: SpawnOptions]
+
+/**
+ * How `spawn` fails at once: a bad argument, a payload that cannot cross, or
+ * a worker importing a main module that lacks `if (import.meta.main)`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const describe = (e: mp.Process.SpawnError): string => e._tag
+ * ```
+ */
+export type SpawnError = InvalidArgument | SerializationError | MissingMainGuard
+
 /**
  * Starts `task` on `payload` in a new worker. Fails at once with
  * `SerializationError` when the payload does not fit the task's schema or
- * cannot be cloned, and with `InvalidArgument` when `task` is not a Task.
+ * cannot be cloned, with `InvalidArgument` when `task` is not a Task, and with
+ * `MissingMainGuard` when called by a worker's import of a main module that
+ * lacks `if (import.meta.main)`. The payload may be left out when the task
+ * takes none (`mp.Process.spawn(task)`).
  *
  * @example
  * ```ts
@@ -141,10 +205,10 @@ export const TERMINATED_EXIT_CODE: -15 = -15
  */
 export const spawn: <P, A, E>(
   task: Task.Task<P, A, E>,
-  payload: P | Transfer<P>,
-  options?: SpawnOptions,
-) => Effect.Effect<Process<A, E>, InvalidArgument | SerializationError, Scope.Scope> = Effect.fnUntraced(
-  function* <P, A, E>(task: Task.Task<P, A, E>, payload: P | Transfer<P>, options: SpawnOptions = {}) {
+  ...args: SpawnArgs<P>
+) => Effect.Effect<Process<A, E>, SpawnError, Scope.Scope> = Effect.fnUntraced(
+  function* <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>, options: SpawnOptions = {}) {
+    yield* checkBootstrap("Process.spawn") // a worker importing a main module without `if (import.meta.main)`
     yield* Task.validate(task)
     if (options.name !== undefined && typeof options.name !== "string") {
       return yield* new InvalidArgument({ argument: "name", message: "name must be a string" })
@@ -181,14 +245,16 @@ export const spawn: <P, A, E>(
       return yield* new SerializationError({
         taskName: anyTask.name,
         stage: "encode-payload",
-        message: `the payload cannot be cloned: ${e instanceof Error ? e.message : String(e)}`,
+        message: notCloneable("payload", e),
       })
     }
-    const terminate = Effect.sync(() => {
-      if (!client.alive) return
-      finish(Exit.interrupt(), TERMINATED_EXIT_CODE)
-      client.terminate("the process was terminated")
-    })
+    const stop = (code: number, reason: string) =>
+      Effect.sync(() => {
+        if (!client.alive) return
+        finish(Exit.interrupt(), code)
+        client.terminate(reason)
+      })
+    const terminate = stop(TERMINATED_EXIT_CODE, "the process was terminated")
     // A child process is reaped before the Scope counts as closed.
     yield* Effect.addFinalizer(() => Effect.andThen(terminate, awaitSettled))
     const handle: Process<A, E> = {
@@ -197,6 +263,7 @@ export const spawn: <P, A, E>(
       join: Deferred.await(done),
       await: Effect.exit(Deferred.await(done)),
       terminate,
+      kill: stop(KILLED_EXIT_CODE, "the process was killed"),
       isAlive: Effect.sync(() => client.alive),
       exitCode: Effect.sync(() => exitCode),
     }

@@ -7,6 +7,7 @@
  */
 import * as Exit from "effect/Exit"
 import { RemoteException, SerializationError, TaskNotFound } from "../errors.ts"
+import { decodeRefusal } from "../internal/bootstrap.ts"
 import { decodeFailure } from "../internal/known_errors.ts"
 import { revive } from "../internal/revive.ts"
 import type { Task } from "../task/Task.ts"
@@ -37,7 +38,12 @@ export const toExit = (task: AnyTask, kind: number, value: unknown): Exit.Exit<u
     case P.EXCEPTION: {
       const e = value as P.SerializedError
       return Exit.fail(
-        new RemoteException({ taskName: task.name, remoteName: e.name, message: e.message, remoteStack: e.stack }),
+        new RemoteException({
+          taskName: task.name,
+          remoteName: e.name,
+          remoteMessage: e.message,
+          remoteStack: e.stack,
+        }),
       )
     }
     case P.INTERRUPTED:
@@ -47,7 +53,10 @@ export const toExit = (task: AnyTask, kind: number, value: unknown): Exit.Exit<u
       return Exit.fail(serialization(task, s.stage, s.message))
     }
     default:
-      return Exit.fail(new TaskNotFound({ moduleUrl: task.moduleUrl, taskName: task.name, reason: String(value) }))
+      return Exit.fail(
+        decodeRefusal(value) ??
+          new TaskNotFound({ moduleUrl: task.moduleUrl, taskName: task.name, reason: String(value) }),
+      )
   }
 }
 

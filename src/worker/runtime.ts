@@ -14,7 +14,9 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
+import { guardedImport, markTaskFiber, refusalOf } from "../internal/bootstrap.ts"
 import { encodeFailure } from "../internal/known_errors.ts"
+import { notCloneable } from "../internal/messages.ts"
 import { revive } from "../internal/revive.ts"
 import { isTask, type Task } from "../task/Task.ts"
 import { isInterrupted, state as checkpointState } from "./checkpoint.ts"
@@ -81,7 +83,7 @@ export const makeRuntime = (port: Port) => {
             c: run.c,
             i: run.i + j,
             k: [P.SERIALIZATION],
-            v: [{ stage: "encode-result", message: `the result cannot be cloned: ${errorMessage(e)}` }],
+            v: [{ stage: "encode-result", message: notCloneable("result", e) }],
           }],
         }, [])
       }
@@ -115,7 +117,7 @@ export const makeRuntime = (port: Port) => {
     if (cached !== undefined) return cached
     let mod = modules.get(moduleUrl)
     if (mod === undefined) {
-      mod = import(moduleUrl) as Promise<Record<string, unknown>>
+      mod = guardedImport(moduleUrl) // remembers the import: its top-level code may not start pools
       modules.set(moduleUrl, mod)
     }
     return mod.then(
@@ -125,11 +127,12 @@ export const makeRuntime = (port: Port) => {
           const v = ns[k]
           if (isTask(v) && v.name === name && v.moduleUrl === moduleUrl) found = v
         }
+        found = refusalOf(moduleUrl) ?? found
         tasks.set(key, found)
         return found
       },
       (e) => {
-        const reason = `the module could not be imported: ${errorMessage(e)}`
+        const reason = refusalOf(moduleUrl) ?? `the module could not be imported: ${errorMessage(e)}`
         tasks.set(key, reason)
         return reason
       },
@@ -208,6 +211,7 @@ export const makeRuntime = (port: Port) => {
     }
     if (Effect.isEffect(result)) {
       const fiber = Effect.runFork(result as Effect.Effect<unknown, unknown>)
+      markTaskFiber(fiber)
       const done = fiber.pollUnsafe()
       if (done !== undefined) {
         onExit(run, index, done)

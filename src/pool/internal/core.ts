@@ -17,6 +17,7 @@ import { WorkerClient } from "../../worker/client.ts"
 import type { HostFactory, WorkerPermissions } from "../../worker/host.ts"
 import * as P from "../../worker/protocol.ts"
 import { nextChildId } from "../../internal/children.ts"
+import { notCloneable } from "../../internal/messages.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
 type Timer = ReturnType<typeof setTimeout>
@@ -342,7 +343,7 @@ export class PoolCore {
     job.state = "done"
     job.sink.onResults(job.offset, [P.SERIALIZATION], [{
       stage: "encode-payload",
-      message: `the payload cannot be cloned: ${e instanceof Error ? e.message : String(e)}`,
+      message: notCloneable("payload", e),
     }])
     this.failed++
   }
