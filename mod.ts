@@ -21,6 +21,7 @@ export * as Process from "./src/process/Process.ts"
 export * as Pool from "./src/pool/Pool.ts"
 export {
   InvalidArgument,
+  MissingMainGuard,
   PoolClosed,
   type PoolError,
   RemoteException,
@@ -31,6 +32,8 @@ export {
   WorkerCrashed,
 } from "./src/errors.ts"
 export { checkpoint } from "./src/worker/checkpoint.ts"
+export { runMain, type RunMainOptions } from "./src/runMain.ts"
+export { currentProcess, parentProcess, type ProcessInfo } from "./src/process/current.ts"
 export { registerErrors } from "./src/internal/known_errors.ts"
 export { type Transfer, transfer, TypeId as TransferTypeId } from "./src/worker/transfer.ts"
 export { activeChildren, type ChildInfo, cpuCount } from "./src/runtime_info.ts"

@@ -51,3 +51,6 @@ export const applyExtras = (extras: Readonly<Record<string, unknown>>, workerId:
 
 /** Whether this thread is one of our workers (it has received INIT). */
 export const isWorkerThread = (): boolean => state.received !== undefined
+
+/** Worker side: this worker's id in its parent (`undefined` outside our workers). */
+export const workerIdOf = (): number | undefined => state.received?.workerId
