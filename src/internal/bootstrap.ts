@@ -140,6 +140,18 @@ export const refusal = (operation: string, fiber?: object): MissingMainGuard | u
   return undefined
 }
 
+/**
+ * Worker side: whether an unhandled rejection is a refusal of this guard (the
+ * rejected `Effect.runPromise` of a program started by a module's top-level
+ * code). It is not fatal to the worker: a refusal during an import fails the
+ * tasks of that module in the parent; a later one is printed to stderr here.
+ */
+export const isRefusal = (reason: unknown): boolean => {
+  if (!(reason instanceof MissingMainGuard)) return false
+  if (reason.moduleUrl.length === 0) console.error(`${reason.name}: ${reason.message}`)
+  return true
+}
+
 /** Fails with `MissingMainGuard` when `operation` would start the program again inside a worker. */
 export const checkBootstrap = (operation: string): Effect.Effect<void, MissingMainGuard> =>
   Effect.withFiber((fiber) => {

@@ -8,6 +8,7 @@
  * @internal
  * @module
  */
+import { isRefusal } from "../internal/bootstrap.ts"
 import * as P from "./protocol.ts"
 import type { Port } from "./runtime.ts"
 
@@ -62,6 +63,8 @@ export const installLifecycle = (port: Port, life: Lifecycle): void => {
   })
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault()
+    // A program started by a task module's import and refused by the main-module guard: reported, not fatal.
+    if (isRefusal(event.reason)) return
     fatal(event.reason)
   })
 }
