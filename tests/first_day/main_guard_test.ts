@@ -23,13 +23,13 @@ interface Outcome {
   readonly maxDescendants: number
 }
 
-const run = async (mode: string, isolation: "worker" | "process"): Promise<Outcome> => {
+const run = async (mode: string, isolation: "worker" | "process"): Promise<Outcome & { stderr: string }> => {
   const result = await runChild(fixture, [mode, isolation], 45_000)
   assert(!result.timedOut, `the child did not finish within 45 s:\n${result.stdout}\n${result.stderr}`)
   const outcome = lastJson<Outcome>(result)
   assert(outcome.bomb !== true, `workers multiplied: ${JSON.stringify(outcome)}`)
   assertEquals(result.code, 0, result.stderr)
-  return outcome
+  return { ...outcome, stderr: result.stderr }
 }
 
 const assertRefused = (outcome: Outcome, operation: string): void => {
@@ -71,6 +71,7 @@ for (const isolation of ["worker", "process"] as const) {
     async () => {
       const outcome = await run("delayed", isolation)
       assertEquals([outcome.ok, outcome.value], [true, 42])
+      assertStringIncludes(outcome.stderr, "MissingMainGuard: Pool.make was called in a worker, outside any task")
       bounded(outcome, isolation)
     },
     { timeout: 60_000 },
