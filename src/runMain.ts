@@ -58,6 +58,24 @@ const run = Runtime.makeRunMain(({ fiber, teardown }) => {
 })
 
 /**
+ * `Cause.pretty`, where a typed error without a message (a `Schema.TaggedError`
+ * with fields only) shows its fields: `BadConfig: { key: "port" }`.
+ */
+const render = (cause: Cause.Cause<unknown>): string => {
+  let text = Cause.pretty(cause)
+  for (const reason of cause.reasons) {
+    if (reason._tag !== "Fail" || typeof reason.error !== "object" || reason.error === null) continue
+    const error = reason.error as { readonly name?: unknown; readonly message?: unknown }
+    if (typeof error.message === "string" && error.message.length > 0) continue
+    const fields = Object.fromEntries(Object.entries(error).filter(([k]) => k !== "_tag"))
+    const name = typeof error.name === "string" ? error.name : "Error"
+    const line = `${name}: ${Deno.inspect(fields, { colors: false, depth: 4, breakLength: Infinity })}`
+    text = text.replace(new RegExp(`^${name.replace(/[^\w$]/g, "\\$&")}: ?$`, "m"), () => line)
+  }
+  return text
+}
+
+/**
  * Runs `effect` as the program's main Effect, like Effect's
  * `NodeRuntime.runMain`, and then exits the process:
  *
@@ -101,7 +119,7 @@ export const runMain = <A, E>(effect: Effect.Effect<A, E>, options?: RunMainOpti
     disableErrorReporting: true,
     teardown: (exit, onExit) => {
       if (options?.disableErrorReporting !== true && Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
-        console.error(Cause.pretty(exit.cause))
+        console.error(render(exit.cause))
       }
       Runtime.defaultTeardown(exit, onExit)
     },
