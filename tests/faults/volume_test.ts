@@ -24,7 +24,7 @@ const tally = (exits: ReadonlyArray<Exit.Exit<number, unknown>>) => {
   exits.forEach((exit, i) => {
     if (i % 100 === 5) {
       const e = errorOf(exit)
-      assert(e instanceof mp.RemoteException && e.message === `thrown for ${i}`, `item ${i}: ${String(exit)}`)
+      assert(e instanceof mp.RemoteException && e.remoteMessage === `thrown for ${i}`, `item ${i}: ${String(exit)}`)
       counts.thrown++
     } else if (i % 10 === 0) {
       const e = errorOf(exit)

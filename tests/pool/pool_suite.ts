@@ -125,7 +125,7 @@ export const poolSuite = (isolation: Isolation): void => {
         assertInstanceOf(yield* Effect.flip(pool.apply(tasks.doubleChecked, 0)), tasks.ZeroInput)
         const remote = yield* Effect.flip(pool.apply(tasks.throws, "bad"))
         assertInstanceOf(remote, mp.RemoteException)
-        assertEquals(remote.message, "bad")
+        assertEquals(remote.remoteMessage, "bad")
       }),
   )
 
