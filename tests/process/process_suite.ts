@@ -15,8 +15,8 @@ import type { Isolation } from "../support/isolation.ts"
 /** Registers every Process test for `isolation`. */
 export const processSuite = (isolation: Isolation): void => {
   const name = (title: string): string => isolation === "worker" ? title : `${title} [process]`
-  const spawn: typeof mp.Process.spawn = (task, payload, options) =>
-    mp.Process.spawn(task, payload, { ...options, isolation })
+  const spawn: typeof mp.Process.spawn = (task, ...args) =>
+    mp.Process.spawn(task, ...[args[0], { ...args[1], isolation }] as unknown as typeof args)
 
   test(name("Process.spawn() runs a task in a worker and join returns its value"), () =>
     Effect.gen(function* () {
