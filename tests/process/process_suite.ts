@@ -45,7 +45,7 @@ export const processSuite = (isolation: Isolation): void => {
         const error = yield* Effect.flip(p.join)
         assertInstanceOf(error, mp.RemoteException)
         assertEquals(error.remoteName, "TypeError")
-        assertEquals(error.message, "boom")
+        assertEquals(error.remoteMessage, "boom")
         assertStringIncludes(error.remoteStack, "fixtures/tasks.ts")
       }),
   )
