@@ -65,11 +65,20 @@ export interface PoolOptions {
    * Fail a task with `TaskTimeout` when it runs longer; its worker is told to
    * stop it and is terminated and replaced if it does not within `interruptGrace`.
    * With a timeout, each task is sent on its own (no chunking, one at a time per worker).
+   * `Duration.infinity` (or `Infinity`) means no timeout; any finite length works, even
+   * beyond `setTimeout`'s 24.8-day limit.
    */
   readonly taskTimeout?: Duration.Input | undefined
-  /** Terminate workers idle for this long; they are started again when work arrives. */
+  /**
+   * Terminate workers idle for this long; they are started again when work arrives.
+   * `Duration.infinity` (or `Infinity`) means never, as if unset.
+   */
   readonly idleTimeout?: Duration.Input | undefined
-  /** How long an interrupted task may take to stop before its worker is terminated (default 500 ms). */
+  /**
+   * How long an interrupted task may take to stop before its worker is terminated (default 500 ms).
+   * `Duration.infinity` (or `Infinity`) means never: a task that ignores its interrupt keeps its
+   * worker until it ends or the pool is terminated.
+   */
   readonly interruptGrace?: Duration.Input | undefined
   /**
    * Deno permissions of the workers: `"inherit"` (default, the parent's), `"none"`, or a
@@ -263,17 +272,15 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, InvalidArgumen
 )(function* (options: PoolOptions = {}) {
   const size = (yield* positiveInt("size", options.size)) ?? cpuCount()
   const maxTasksPerWorker = yield* positiveInt("maxTasksPerWorker", options.maxTasksPerWorker)
-  const taskTimeoutMs = yield* durationMs("taskTimeout", options.taskTimeout)
-  const idleTimeoutMs = yield* durationMs("idleTimeout", options.idleTimeout)
+  // Infinity is "no limit": no task timeout, no idle shrinking, no hard stop after an interrupt.
+  const taskTimeoutMs = finite(yield* durationMs("taskTimeout", options.taskTimeout, { positive: true }))
+  const idleTimeoutMs = finite(yield* durationMs("idleTimeout", options.idleTimeout))
   const graceMs = (yield* durationMs("interruptGrace", options.interruptGrace)) ?? 500
   if (options.name !== undefined && typeof options.name !== "string") {
     return yield* new InvalidArgument({
       argument: "name",
       message: `name must be a string, got ${shown(options.name)}`,
     })
-  }
-  if (taskTimeoutMs === 0) {
-    return yield* new InvalidArgument({ argument: "taskTimeout", message: "taskTimeout must be greater than zero" })
   }
   let initializer: { task: AnyTask; payload: unknown } | undefined
   if (options.initializer !== undefined) {
@@ -309,6 +316,9 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, InvalidArgumen
   )
   return makePool(core, size, poolScope)
 })
+
+/** `undefined` for "no limit". */
+const finite = (ms: number | undefined): number | undefined => ms === Infinity ? undefined : ms
 
 const closedError = () => new PoolClosed({ message: "The pool is closed: it takes no more work" })
 

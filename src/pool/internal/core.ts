@@ -17,9 +17,9 @@ import { WorkerClient } from "../../worker/client.ts"
 import type { HostFactory, WorkerPermissions } from "../../worker/host.ts"
 import * as P from "../../worker/protocol.ts"
 import { nextChildId } from "../../internal/children.ts"
+import { clearTimer, setTimer, type Timer } from "../../internal/timer.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
-type Timer = ReturnType<typeof setTimeout>
 
 /** Receives outcomes of a job's items, by absolute index. */
 export interface Sink {
@@ -35,7 +35,10 @@ export interface Job {
   readonly transfer: ReadonlyArray<Transferable>
   readonly offset: number
   readonly sink: Sink
-  state: "queued" | "running" | "done" | "cancelled"
+  /** `split`: its payloads were sent as `parts`, one job per payload, which carry its outcomes. */
+  state: "queued" | "running" | "done" | "cancelled" | "split"
+  /** The jobs a split job became. */
+  parts: Array<Job> | undefined
   slot: Slot | undefined
   chunkId: number
   timer: Timer | undefined
@@ -166,7 +169,7 @@ export class PoolCore {
   private removeSlot(slot: Slot): void {
     const i = this.slots.indexOf(slot)
     if (i >= 0) this.slots.splice(i, 1)
-    if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer)
+    clearTimer(slot.idleTimer)
     slot.idleTimer = undefined
   }
 
@@ -294,7 +297,7 @@ export class PoolCore {
 
   private send(slot: Slot, batch: Array<Job>): void {
     if (slot.idleTimer !== undefined) {
-      clearTimeout(slot.idleTimer)
+      clearTimer(slot.idleTimer)
       slot.idleTimer = undefined
     }
     const transfer: Array<Transferable> = []
@@ -306,21 +309,25 @@ export class PoolCore {
       if (batch.length === 1 && batch[0].payloads.length === 1) {
         return this.settleUnclonable(batch[0], slot, e)
       }
-      // Find the payload that cannot be cloned: send the jobs one by one, items one by one.
+      // Find the payload that cannot be cloned: send the jobs one by one, items one by one. The
+      // parts of a split job stay attached to it, so cancelling the job cancels them too; a part
+      // cancelled meanwhile (its caller failed on an earlier part) is not sent.
       for (const job of batch) {
-        if (job.payloads.length === 1) this.send(slot, [job])
-        else {
-          for (let i = 0; i < job.payloads.length; i++) {
-            this.send(slot, [{
-              ...job,
-              payloads: [job.payloads[i]],
-              transfer: job.transfer,
-              offset: job.offset + i,
-              state: "queued",
-            }])
-          }
-          job.state = "done"
+        if (job.state !== "queued") continue
+        if (job.payloads.length === 1) {
+          this.send(slot, [job])
+          continue
         }
+        const parts = job.payloads.map((payload, i): Job => ({
+          ...job,
+          payloads: [payload],
+          offset: job.offset + i,
+          state: "queued",
+          parts: undefined,
+        }))
+        job.state = "split"
+        job.parts = parts
+        for (const part of parts) if (part.state === "queued") this.send(slot, [part])
       }
       return
     }
@@ -333,7 +340,7 @@ export class PoolCore {
       job.sentAt = now
       if (this.options.taskTimeoutMs !== undefined) {
         // Until the worker says the task started (its module may still be loading), allow for loading.
-        job.timer = setTimeout(() => this.timeout(job), this.options.taskTimeoutMs + LOAD_ALLOWANCE_MS)
+        job.timer = setTimer(() => this.timeout(job), this.options.taskTimeoutMs + LOAD_ALLOWANCE_MS)
       }
     }
   }
@@ -358,8 +365,8 @@ export class PoolCore {
       handler: {
         onStarted: () => {
           if (job.state !== "running" || timeoutMs === undefined) return
-          if (job.timer !== undefined) clearTimeout(job.timer)
-          job.timer = setTimeout(() => this.timeout(job), timeoutMs * job.payloads.length)
+          clearTimer(job.timer)
+          job.timer = setTimer(() => this.timeout(job), timeoutMs * job.payloads.length)
         },
         onResults: (start: number, kinds: ReadonlyArray<number>, values: ReadonlyArray<unknown>) => {
           reported += kinds.length
@@ -387,7 +394,7 @@ export class PoolCore {
   }
 
   private finish(job: Job): void {
-    if (job.timer !== undefined) clearTimeout(job.timer)
+    clearTimer(job.timer)
     job.timer = undefined
     if (job.state === "running" && job.sentAt > 0) {
       const perItem = (performance.now() - job.sentAt) / job.payloads.length
@@ -420,7 +427,7 @@ export class PoolCore {
   private onIdle(slot: Slot): void {
     const ms = this.options.idleTimeoutMs
     if (ms === undefined || slot.state !== "ready" || slot.idleTimer !== undefined) return
-    slot.idleTimer = setTimeout(() => {
+    slot.idleTimer = setTimer(() => {
       slot.idleTimer = undefined
       if (slot.state === "ready" && slot.client.inflightItems === 0) {
         slot.state = "retiring"
@@ -446,10 +453,15 @@ export class PoolCore {
     this.stopRemote(slot, job, "the task did not stop within its grace period after its timeout")
   }
 
-  /** Cancels jobs whose caller went away: drop queued ones, interrupt running ones. */
+  /** Cancels jobs whose caller went away: drop queued ones, interrupt running ones (and the parts of split ones). */
   cancel(jobs: ReadonlyArray<Job>): void {
     for (const job of jobs) {
-      if (job.state === "queued") {
+      if (job.state === "split") {
+        job.state = "cancelled"
+        // Parts never sit in the queue: one not sent yet is only marked, one sent is interrupted.
+        for (const part of job.parts!) if (part.state === "queued") part.state = "cancelled"
+        this.cancel(job.parts!)
+      } else if (job.state === "queued") {
         job.state = "cancelled"
         this.queuedItems -= job.payloads.length
       } else if (job.state === "running") {
@@ -461,15 +473,15 @@ export class PoolCore {
   }
 
   private stopRemote(slot: Slot, job: Job, reason: string): void {
-    if (job.timer !== undefined) clearTimeout(job.timer)
+    clearTimer(job.timer)
     job.timer = undefined
     slot.client.interrupt(job.chunkId)
-    const timer: Timer = setTimeout(() => {
+    const timer: Timer = setTimer(() => {
       this.graceTimers.delete(timer)
       if (slot.state !== "dead" && slot.client.holds(job.chunkId)) slot.client.terminate(reason)
     }, this.options.graceMs)
-    // The timer must not outlive the pool: terminate() clears the set.
-    this.graceTimers.add(timer)
+    // The timer must not outlive the pool: terminate() clears the set. An infinite grace arms nothing.
+    if (timer.handle !== undefined) this.graceTimers.add(timer)
   }
   private graceTimers = new Set<Timer>()
 
@@ -521,10 +533,10 @@ export class PoolCore {
     this.closing = true
     const error = new PoolClosed({ message: "The pool was terminated" })
     this.failQueued(error)
-    for (const timer of this.graceTimers) clearTimeout(timer)
+    for (const timer of this.graceTimers) clearTimer(timer)
     this.graceTimers.clear()
     for (const slot of this.slots.slice()) {
-      if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer)
+      clearTimer(slot.idleTimer)
       slot.idleTimer = undefined
       slot.state = "dead"
       slot.client.terminate("the pool was terminated")
@@ -577,6 +589,7 @@ export const makeJob = (
   offset,
   sink,
   state: "queued",
+  parts: undefined,
   slot: undefined,
   chunkId: -1,
   timer: undefined,
