@@ -85,7 +85,10 @@ export interface Stats {
   readonly workersReplaced: number
 }
 
-/** Initializer failures break the pool: every job fails with this error from then on. */
+/**
+ * Initializer failures, and workers that keep dying before they are ready, break the pool:
+ * every job fails with this error from then on.
+ */
 export type BrokenReason = WorkerCrashed
 
 /** The pool's engine. */
@@ -113,48 +116,73 @@ export class PoolCore {
 
   // ---- workers ----------------------------------------------------------
 
+  /**
+   * Starts a worker. It is "starting" until it is ready: it reported READY (it
+   * loaded and applied INIT) and, with an initializer, the initializer succeeded.
+   * Only ready workers get tasks, and only their tasks count for `close`.
+   */
   private spawn(): Slot {
     const id = nextChildId()
+    const init = this.options.initializer
+    let created = false
+    let earlyDeath: WorkerCrashed | undefined
     const client = new WorkerClient({
       id,
       name: `${this.options.name}-Worker-${id}`,
       host: this.options.host,
       permissions: this.options.permissions,
-      onDeath: (c, error) => this.onWorkerDeath(c, error),
+      onDeath: (c, error) => created ? this.onWorkerDeath(c, error) : earlyDeath = error,
+      onReady: () => {
+        if (init === undefined && created) this.markReady(started)
+      },
     })
-    const slot: Slot = { client, state: "starting", dispatched: 0, idleTimer: undefined }
-    this.slots.push(slot)
-    const init = this.options.initializer
+    const started: Slot = { client, state: "starting", dispatched: 0, idleTimer: undefined }
+    created = true
+    this.slots.push(started)
+    // A host may fail while it is being created: count that as a death before ready.
+    if (earlyDeath !== undefined) {
+      this.onWorkerDeath(client, earlyDeath)
+      return started
+    }
     if (init === undefined) {
-      slot.state = "ready"
-      this.onIdle(slot)
-      return slot
+      if (client.ready) this.markReady(started)
+      return started
     }
     try {
       client.run(init.task.moduleUrl, init.task.name, [init.payload], {
         onResults: (_i, kinds, values) => {
-          if (kinds[0] === P.SUCCESS) {
-            if (slot.state === "starting") slot.state = "ready"
-            this.onIdle(slot)
-            this.schedule()
-          } else this.breakPool(slot, describeInitFailure(kinds[0], values[0]))
+          if (kinds[0] === P.SUCCESS) this.markReady(started)
+          else this.breakPool(started, `the initializer failed: ${describeInitFailure(kinds[0], values[0])}`)
         },
         // A worker that dies during its initializer (it exited, crashed) would die again in its
         // replacement: break the pool rather than restart workers forever.
         onLost: (crash) => {
-          if (this.closed || this.broken !== undefined || slot.state !== "starting") return
-          this.breakPool(slot, `the worker died while running it: ${crash.reason}`)
+          if (this.closed || this.broken !== undefined || started.state !== "starting") return
+          this.breakPool(started, `the initializer failed: the worker died while running it: ${crash.reason}`)
         },
       })
     } catch (e) {
-      this.breakPool(slot, `the initializer's payload cannot be cloned: ${String(e)}`)
+      this.breakPool(started, `the initializer failed: the initializer's payload cannot be cloned: ${String(e)}`)
     }
-    return slot
+    return started
   }
 
+  /** Workers that died before they were ready, in a row (reset when one gets ready). */
+  private startFailures = 0
+
+  private markReady(slot: Slot): void {
+    if (slot.state !== "starting") return
+    slot.state = "ready"
+    this.startFailures = 0
+    this.onIdle(slot)
+    this.schedule()
+    this.notifyDrain()
+  }
+
+  /** Fails the pool for good with `WorkerCrashed` carrying `reason`: every worker would fail the same way. */
   private breakPool(slot: Slot, reason: string): void {
     if (this.broken === undefined) {
-      this.broken = new WorkerCrashed({ workerId: slot.client.id, reason: `the initializer failed: ${reason}` })
+      this.broken = new WorkerCrashed({ workerId: slot.client.id, reason })
     }
     // Every worker would fail the same way: stop them all rather than restart them forever.
     for (const s of [slot, ...this.slots]) {
@@ -173,13 +201,23 @@ export class PoolCore {
     slot.idleTimer = undefined
   }
 
-  private onWorkerDeath(client: WorkerClient, _error: WorkerCrashed): void {
+  private onWorkerDeath(client: WorkerClient, error: WorkerCrashed): void {
     const slot = this.slots.find((s) => s.client === client)
     if (slot === undefined) return
     const wasRetiring = slot.state === "retiring"
+    const wasStarting = slot.state === "starting"
     slot.state = "dead"
     this.removeSlot(slot)
     if (this.closed || this.broken !== undefined) return this.notifyDrain()
+    // A worker that dies before it is ready (its process cannot start, a memory cap too small for
+    // start-up, a permission it needs to load) would die again in its replacement: after two in a
+    // row, break the pool instead of restarting workers forever.
+    if (wasStarting && ++this.startFailures >= MAX_START_FAILURES) {
+      return this.breakPool(
+        slot,
+        `${MAX_START_FAILURES} workers in a row died before they were ready; the last one: ${error.reason}`,
+      )
+    }
     if (!wasRetiring) this.workersReplaced++
     this.refill()
     this.schedule()
@@ -508,7 +546,8 @@ export class PoolCore {
     for (let i = this.head; i < this.queue.length; i++) {
       if (this.queue[i].state === "queued") n += this.queue[i].payloads.length
     }
-    for (const s of this.slots) n += s.client.inflightItems
+    // A starting worker holds at most its initializer, which is not a task.
+    for (const s of this.slots) if (s.state !== "starting") n += s.client.inflightItems
     return n
   }
 
@@ -554,6 +593,7 @@ export class PoolCore {
     for (const s of this.slots) {
       if (s.state === "dead") continue
       alive++
+      if (s.state === "starting") continue
       if (s.client.inflightItems > 0) busy++
       running += s.client.inflightItems
     }
@@ -571,6 +611,9 @@ export class PoolCore {
 }
 
 const taskKey = (task: AnyTask): string => `${task.moduleUrl}#${task.name}`
+
+/** Workers dying before they are ready, in a row, that break the pool. */
+const MAX_START_FAILURES = 2
 
 /** How long a task with a timeout may wait for its module to load before its clock starts. */
 const LOAD_ALLOWANCE_MS = 30_000
