@@ -225,14 +225,20 @@ export interface Pool {
   ) => Effect.Effect<Array<A>, E | PoolError | InvalidArgument>
   /**
    * A Stream of results in input order; pulls input only as fast as the pool
-   * works, so a huge or endless input runs in bounded memory.
+   * works, so a huge or endless input runs in bounded memory. When an item
+   * fails (or the input stream fails after some items), every result before
+   * it is still emitted, as Python's `imap` yields them, then the stream fails
+   * with that error; the items after it are cancelled.
    */
   readonly imap: <P, A, E, E2 = never, R2 = never>(
     task: Task.Task<P, A, E>,
     input: Iterable<P> | Stream.Stream<P, E2, R2>,
     options?: MapOptions,
   ) => Stream.Stream<A, E | E2 | PoolError | InvalidArgument, R2>
-  /** Like `imap`, in completion order. */
+  /**
+   * Like `imap`, in completion order. On a failure it emits what had finished
+   * before it, then fails; the tasks still running are interrupted.
+   */
   readonly imapUnordered: <P, A, E, E2 = never, R2 = never>(
     task: Task.Task<P, A, E>,
     input: Iterable<P> | Stream.Stream<P, E2, R2>,
