@@ -12,6 +12,7 @@ import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import { InvalidArgument, type PoolError, SerializationError, type WorkerCrashed } from "../errors.ts"
 import { nextChildId } from "../internal/children.ts"
+import { guardHost } from "../internal/guarded_host.ts"
 import * as Task from "../task/Task.ts"
 import { WorkerClient } from "../worker/client.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/host.ts"
@@ -164,7 +165,8 @@ export const spawn: <P, A, E>(
       exitCode = code
       Deferred.doneUnsafe(done, exit as Exit.Exit<A, E | PoolError>)
     }
-    const client = new WorkerClient({ id, name, host, permissions: options.permissions })
+    // A host that fails while it is created reports it a microtask later, so `join` fails with WorkerCrashed.
+    const client = new WorkerClient({ id, name, host: guardHost(host), permissions: options.permissions })
     try {
       client.run(anyTask.moduleUrl, anyTask.name, [prepared.value], {
         onResults: (_start, kinds, values) => {

@@ -182,3 +182,49 @@ test(
     }),
   { timeout: 40_000 },
 )
+
+test("Process.spawn() whose host fails while it is created fails with WorkerCrashed naming the cause", () =>
+  Effect.gen(function* () {
+    const p = yield* mp.Process.spawn(tasks.double, 1, { host: dyingHost({ spawned: 0 }, { sync: true }) })
+    const error = yield* within(5_000, "join", Effect.flip(p.join))
+    assertInstanceOf(error, WorkerCrashed)
+    assertStringIncludes(error.reason, "it died at start-up")
+  }))
+
+test(
+  "Process.spawn() of a child that runs out of memory while starting fails with WorkerCrashed saying so",
+  () =>
+    Effect.gen(function* () {
+      // 12 MB is too small for a child to start (measured); if spawn refuses it up front, that is fine too.
+      const made = yield* Effect.exit(mp.Process.spawn(tasks.double, 1, { isolation: "process", maxMemoryMb: 12 }))
+      if (Exit.isFailure(made)) return
+      const error = yield* within(20_000, "join", Effect.flip(made.value.join))
+      assertInstanceOf(error, WorkerCrashed)
+      assertStringIncludes(error.reason, "out of memory")
+    }),
+  { timeout: 30_000 },
+)
+
+/** A host factory that throws, as `new Worker` does when it cannot start one. */
+const throwingHost = (counter: { spawned: number }): HostFactory => () => {
+  counter.spawned++
+  throw new Error("no worker for you")
+}
+
+test("a host that throws when asked for a worker breaks the pool with WorkerCrashed instead of a defect", () =>
+  Effect.gen(function* () {
+    const counter = { spawned: 0 }
+    const pool = yield* mp.Pool.make({ size: 2, host: throwingHost(counter) })
+    const error = yield* within(5_000, "apply", Effect.flip(pool.apply(tasks.double, 1)))
+    assertInstanceOf(error, WorkerCrashed)
+    assertStringIncludes(error.reason, "no worker for you")
+    assert(counter.spawned <= 4, `${counter.spawned} workers were started`)
+  }))
+
+test("Process.spawn() with a host that throws fails its join with WorkerCrashed instead of a defect", () =>
+  Effect.gen(function* () {
+    const p = yield* mp.Process.spawn(tasks.double, 1, { host: throwingHost({ spawned: 0 }) })
+    const error = yield* within(5_000, "join", Effect.flip(p.join))
+    assertInstanceOf(error, WorkerCrashed)
+    assertStringIncludes(error.reason, "no worker for you")
+  }))

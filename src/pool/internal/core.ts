@@ -17,6 +17,7 @@ import { WorkerClient } from "../../worker/client.ts"
 import type { HostFactory, WorkerPermissions } from "../../worker/host.ts"
 import * as P from "../../worker/protocol.ts"
 import { nextChildId } from "../../internal/children.ts"
+import { guardHost } from "../../internal/guarded_host.ts"
 import { clearTimer, setTimer, type Timer } from "../../internal/timer.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
@@ -124,30 +125,20 @@ export class PoolCore {
   private spawn(): Slot {
     const id = nextChildId()
     const init = this.options.initializer
-    let created = false
-    let earlyDeath: WorkerCrashed | undefined
     const client = new WorkerClient({
       id,
       name: `${this.options.name}-Worker-${id}`,
-      host: this.options.host,
+      // A host that fails while it is created reports it a microtask later: a death before ready.
+      host: guardHost(this.options.host),
       permissions: this.options.permissions,
-      onDeath: (c, error) => created ? this.onWorkerDeath(c, error) : earlyDeath = error,
+      onDeath: (c, error) => this.onWorkerDeath(c, error),
       onReady: () => {
-        if (init === undefined && created) this.markReady(started)
+        if (init === undefined) this.markReady(started)
       },
     })
     const started: Slot = { client, state: "starting", dispatched: 0, idleTimer: undefined }
-    created = true
     this.slots.push(started)
-    // A host may fail while it is being created: count that as a death before ready.
-    if (earlyDeath !== undefined) {
-      this.onWorkerDeath(client, earlyDeath)
-      return started
-    }
-    if (init === undefined) {
-      if (client.ready) this.markReady(started)
-      return started
-    }
+    if (init === undefined) return started
     try {
       client.run(init.task.moduleUrl, init.task.name, [init.payload], {
         onResults: (_i, kinds, values) => {
