@@ -4,7 +4,12 @@
  * `submit` (`apply_async`). Failures are typed: the task's own error, or a
  * `PoolError` (`RemoteException`, `WorkerCrashed`, `TaskTimeout`,
  * `SerializationError`, `PoolClosed`, `TaskNotFound`). A worker that dies
- * fails only the tasks it held and is replaced; nothing waits forever.
+ * fails only the tasks it held and is replaced; nothing waits forever. A
+ * worker gets tasks once it is ready (it started, and its initializer
+ * succeeded); when two workers in a row die before they are ready (a child
+ * that cannot start, a memory cap too small to load), the pool is broken:
+ * every task fails with `WorkerCrashed` naming the cause, instead of workers
+ * being restarted forever.
  *
  * @module
  */
@@ -246,7 +251,11 @@ export interface Pool {
   ) => Stream.Stream<A, E | E2 | PoolError | InvalidArgument, R2>
   /** Counters: workers alive and busy, tasks queued, running, completed, failed, workers replaced. */
   readonly stats: Effect.Effect<PoolStats>
-  /** Stops taking work and waits until everything queued has run; then the workers end. */
+  /**
+   * Stops taking work and waits until everything queued has run; then the workers end
+   * (Python's `close()` then `join()`). An initializer still running with no task
+   * behind it is not waited for.
+   */
   readonly close: Effect.Effect<void>
   /** Stops now: queued and running tasks fail with `PoolClosed`, workers are terminated. */
   readonly terminate: Effect.Effect<void>
