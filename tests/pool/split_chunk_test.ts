@@ -50,3 +50,18 @@ test("Pool.mapExit() reports each item of a split chunk once: the unclonable one
     assertEquals(stats.completed, 3)
     assertEquals(stats.failed, 1)
   }))
+
+test("a split chunk sends each part with its own transferables only: the payloads that transfer nothing still run", () =>
+  Effect.gen(function* () {
+    const pool = yield* mp.Pool.make({ size: 1 })
+    const buffer = new ArrayBuffer(8)
+    const exits = yield* pool.mapExit(
+      tasks.sleep,
+      [mp.transfer(1, [buffer]) as Any, (() => 1) as Any, 3, 4],
+      { chunkSize: 4 },
+    )
+    assertEquals(exits.slice(2), [Exit.succeed(3), Exit.succeed(4)])
+    assert(Exit.isFailure(exits[1]) && JSON.stringify(exits[1].cause).includes("could not be cloned"))
+    // Deno detached the buffer when the whole chunk failed to send: its payload fails, saying so.
+    assert(Exit.isFailure(exits[0]) && JSON.stringify(exits[0].cause).includes("detached"))
+  }))

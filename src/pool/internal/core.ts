@@ -34,6 +34,11 @@ export interface Job {
   readonly task: AnyTask
   readonly payloads: ReadonlyArray<unknown>
   readonly transfer: ReadonlyArray<Transferable>
+  /**
+   * Per payload, what it transfers (when the job has transfers): what each part carries if
+   * the job is split. A part must not carry the others' transferables: moved once, they are gone.
+   */
+  readonly itemTransfers: ReadonlyArray<ReadonlyArray<Transferable>> | undefined
   readonly offset: number
   readonly sink: Sink
   /** `split`: its payloads were sent as `parts`, one job per payload, which carry its outcomes. */
@@ -350,6 +355,8 @@ export class PoolCore {
         const parts = job.payloads.map((payload, i): Job => ({
           ...job,
           payloads: [payload],
+          transfer: job.itemTransfers?.[i] ?? [],
+          itemTransfers: undefined,
           offset: job.offset + i,
           state: "queued",
           parts: undefined,
@@ -376,9 +383,15 @@ export class PoolCore {
 
   private settleUnclonable(job: Job, _slot: Slot, e: unknown): void {
     job.state = "done"
+    // Deno detaches transferables even when postMessage fails: a buffer sent in one message with
+    // a payload that could not be cloned is gone, and its own payload cannot be sent any more.
+    const lost = job.transfer.some((t) => t instanceof ArrayBuffer && (t as { detached?: boolean }).detached === true)
+    const why = lost
+      ? " (its transferred buffer was detached when a message that also held a payload that cannot be cloned failed)"
+      : ""
     job.sink.onResults(job.offset, [P.SERIALIZATION], [{
       stage: "encode-payload",
-      message: `the payload cannot be cloned: ${e instanceof Error ? e.message : String(e)}`,
+      message: `the payload cannot be cloned: ${e instanceof Error ? e.message : String(e)}${why}`,
     }])
     this.failed++
   }
@@ -616,10 +629,12 @@ export const makeJob = (
   offset: number,
   sink: Sink,
   transfer: ReadonlyArray<Transferable> = [],
+  itemTransfers?: ReadonlyArray<ReadonlyArray<Transferable>>,
 ): Job => ({
   task,
   payloads,
   transfer,
+  itemTransfers: transfer.length === 0 ? undefined : itemTransfers,
   offset,
   sink,
   state: "queued",

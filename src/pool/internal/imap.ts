@@ -210,6 +210,7 @@ export const imapPull = <E>(
         backlogHead += n
         const payloads: Array<unknown> = payloadIdentity ? items : []
         const transfer: Array<Transferable> = []
+        const transfers: Array<ReadonlyArray<Transferable>> = []
         // How many items of the chunk are sent: all, or those before one that cannot be encoded.
         let good = n
         for (let i = 0; i < n; i++) {
@@ -217,9 +218,10 @@ export const imapPull = <E>(
           const transferred = transfer.length
           if (isTransfer(value)) {
             for (const t of value.transfer) transfer.push(t as Transferable)
+            transfers[i] = value.transfer as ReadonlyArray<Transferable>
             value = value.value
             if (payloadIdentity) payloads[i] = value
-          }
+          } else transfers[i] = []
           if (!payloadIdentity) {
             const encoded = encodePayload(task, value)
             if (!encoded.ok) {
@@ -233,7 +235,14 @@ export const imapPull = <E>(
         }
         if (good > 0) {
           const { job, sink } = sinkFor(good)
-          job.current = makeJob(task, good === n ? payloads : payloads.slice(0, good), nextIndex, sink, transfer)
+          job.current = makeJob(
+            task,
+            good === n ? payloads : payloads.slice(0, good),
+            nextIndex,
+            sink,
+            transfer,
+            transfers.slice(0, good),
+          )
           nextIndex += good
           inFlight += good
           live.add(job.current)
