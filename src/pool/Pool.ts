@@ -4,7 +4,12 @@
  * `submit` (`apply_async`). Failures are typed: the task's own error, or a
  * `PoolError` (`RemoteException`, `WorkerCrashed`, `TaskTimeout`,
  * `SerializationError`, `PoolClosed`, `TaskNotFound`). A worker that dies
- * fails only the tasks it held and is replaced; nothing waits forever.
+ * fails only the tasks it held and is replaced; nothing waits forever. A
+ * worker gets tasks once it is ready (it started, and its initializer
+ * succeeded); when two workers in a row die before they are ready (a child
+ * that cannot start, a memory cap too small to load), the pool is broken:
+ * every task fails with `WorkerCrashed` naming the cause, instead of workers
+ * being restarted forever.
  *
  * @module
  */
@@ -66,11 +71,20 @@ export interface PoolOptions {
    * Fail a task with `TaskTimeout` when it runs longer; its worker is told to
    * stop it and is terminated and replaced if it does not within `interruptGrace`.
    * With a timeout, each task is sent on its own (no chunking, one at a time per worker).
+   * `Duration.infinity` (or `Infinity`) means no timeout; any finite length works, even
+   * beyond `setTimeout`'s 24.8-day limit.
    */
   readonly taskTimeout?: Duration.Input | undefined
-  /** Terminate workers idle for this long; they are started again when work arrives. */
+  /**
+   * Terminate workers idle for this long; they are started again when work arrives.
+   * `Duration.infinity` (or `Infinity`) means never, as if unset.
+   */
   readonly idleTimeout?: Duration.Input | undefined
-  /** How long an interrupted task may take to stop before its worker is terminated (default 500 ms). */
+  /**
+   * How long an interrupted task may take to stop before its worker is terminated (default 500 ms).
+   * `Duration.infinity` (or `Infinity`) means never: a task that ignores its interrupt keeps its
+   * worker until it ends or the pool is terminated.
+   */
   readonly interruptGrace?: Duration.Input | undefined
   /**
    * Deno permissions of the workers: `"inherit"` (default, the parent's), `"none"`, or a
@@ -217,14 +231,20 @@ export interface Pool {
   ) => Effect.Effect<Array<A>, E | PoolError | InvalidArgument>
   /**
    * A Stream of results in input order; pulls input only as fast as the pool
-   * works, so a huge or endless input runs in bounded memory.
+   * works, so a huge or endless input runs in bounded memory. When an item
+   * fails (or the input stream fails after some items), every result before
+   * it is still emitted, as Python's `imap` yields them, then the stream fails
+   * with that error; the items after it are cancelled.
    */
   readonly imap: <P, A, E, E2 = never, R2 = never>(
     task: Task.Task<P, A, E>,
     input: Iterable<P> | Stream.Stream<P, E2, R2>,
     options?: MapOptions,
   ) => Stream.Stream<A, E | E2 | PoolError | InvalidArgument, R2>
-  /** Like `imap`, in completion order. */
+  /**
+   * Like `imap`, in completion order. On a failure it emits what had finished
+   * before it, then fails; the tasks still running are interrupted.
+   */
   readonly imapUnordered: <P, A, E, E2 = never, R2 = never>(
     task: Task.Task<P, A, E>,
     input: Iterable<P> | Stream.Stream<P, E2, R2>,
@@ -232,7 +252,11 @@ export interface Pool {
   ) => Stream.Stream<A, E | E2 | PoolError | InvalidArgument, R2>
   /** Counters: workers alive and busy, tasks queued, running, completed, failed, workers replaced. */
   readonly stats: Effect.Effect<PoolStats>
-  /** Stops taking work and waits until everything queued has run; then the workers end. */
+  /**
+   * Stops taking work and waits until everything queued has run; then the workers end
+   * (Python's `close()` then `join()`). An initializer still running with no task
+   * behind it is not waited for.
+   */
   readonly close: Effect.Effect<void>
   /** Stops now: queued and running tasks fail with `PoolClosed`, workers are terminated. */
   readonly terminate: Effect.Effect<void>
@@ -278,17 +302,15 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   yield* checkBootstrap("Pool.make") // a worker importing a main module without `if (import.meta.main)`
   const size = (yield* positiveInt("size", options.size)) ?? cpuCount()
   const maxTasksPerWorker = yield* positiveInt("maxTasksPerWorker", options.maxTasksPerWorker)
-  const taskTimeoutMs = yield* durationMs("taskTimeout", options.taskTimeout)
-  const idleTimeoutMs = yield* durationMs("idleTimeout", options.idleTimeout)
+  // Infinity is "no limit": no task timeout, no idle shrinking, no hard stop after an interrupt.
+  const taskTimeoutMs = finite(yield* durationMs("taskTimeout", options.taskTimeout, { positive: true }))
+  const idleTimeoutMs = finite(yield* durationMs("idleTimeout", options.idleTimeout))
   const graceMs = (yield* durationMs("interruptGrace", options.interruptGrace)) ?? 500
   if (options.name !== undefined && typeof options.name !== "string") {
     return yield* new InvalidArgument({
       argument: "name",
       message: `name must be a string, got ${shown(options.name)}`,
     })
-  }
-  if (taskTimeoutMs === 0) {
-    return yield* new InvalidArgument({ argument: "taskTimeout", message: "taskTimeout must be greater than zero" })
   }
   let initializer: { task: AnyTask; payload: unknown } | undefined
   if (options.initializer !== undefined) {
@@ -324,6 +346,9 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   )
   return makePool(core, size, poolScope)
 })
+
+/** `undefined` for "no limit". */
+const finite = (ms: number | undefined): number | undefined => ms === Infinity ? undefined : ms
 
 const closedError = () => new PoolClosed({ message: "The pool is closed: it takes no more work" })
 

@@ -19,6 +19,7 @@ import {
 } from "../errors.ts"
 import { checkBootstrap } from "../internal/bootstrap.ts"
 import { nextChildId } from "../internal/children.ts"
+import { guardHost } from "../internal/guarded_host.ts"
 import { notCloneable } from "../internal/messages.ts"
 import * as Task from "../task/Task.ts"
 import { WorkerClient } from "../worker/client.ts"
@@ -228,7 +229,8 @@ export const spawn: <P, A, E>(
       exitCode = code
       Deferred.doneUnsafe(done, exit as Exit.Exit<A, E | PoolError>)
     }
-    const client = new WorkerClient({ id, name, host, permissions: options.permissions })
+    // A host that fails while it is created reports it a microtask later, so `join` fails with WorkerCrashed.
+    const client = new WorkerClient({ id, name, host: guardHost(host), permissions: options.permissions })
     try {
       client.run(anyTask.moduleUrl, anyTask.name, [prepared.value], {
         onResults: (_start, kinds, values) => {

@@ -48,6 +48,8 @@ export interface ClientOptions {
   readonly permissions?: WorkerPermissions | undefined
   /** Called once when the worker is gone, after its chunks were settled. */
   readonly onDeath?: ((client: WorkerClient, error: WorkerCrashed) => void) | undefined
+  /** Called once when the worker reports READY (it started and applied INIT). */
+  readonly onReady?: ((client: WorkerClient) => void) | undefined
 }
 
 let nextChunkId = 1
@@ -62,16 +64,20 @@ export class WorkerClient {
   /** Items reported, over the worker's life. */
   completed = 0
   alive = true
+  /** Whether the worker reported READY: it started and applied INIT. */
+  ready = false
   /** Set when the worker ended; its exit code when it announced one. */
   exitCode: number | undefined
   private readonly inflight = new Map<number, Inflight>()
   private readonly interrupts: Int32Array
   private readonly onDeath: ((client: WorkerClient, error: WorkerCrashed) => void) | undefined
+  private readonly onReady: ((client: WorkerClient) => void) | undefined
 
   constructor(options: ClientOptions) {
     this.id = options.id
     this.name = options.name
     this.onDeath = options.onDeath
+    this.onReady = options.onReady
     const sab = new SharedArrayBuffer(4 * (1 + P.INTERRUPT_RING))
     this.interrupts = new Int32Array(sab)
     this.interrupts.fill(-1, 1)
@@ -179,6 +185,10 @@ export class WorkerClient {
       case P.STARTED:
         this.inflight.get(message.c)?.handler.onStarted?.()
         return
+      case P.READY:
+        if (this.ready || !this.alive) return
+        this.ready = true
+        return this.onReady?.(this)
       case P.EXIT:
         this.exitCode = message.code
         this.host.terminate()

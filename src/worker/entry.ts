@@ -28,6 +28,7 @@ self.onmessage = (event: MessageEvent<P.ToWorker>) => {
   if (message.t === P.INIT) {
     if (message.interrupts !== undefined) checkpointState.words = new Int32Array(message.interrupts)
     applyExtras(message.extras, message.workerId)
+    post({ t: P.READY }, [])
     return
   }
   runtime.handle(message)

@@ -60,6 +60,7 @@ const handle = (message: P.ToWorker): void => {
       g.name = message.name
       checkpointState.words = interrupts
       applyExtras(message.extras, message.workerId)
+      post({ t: P.READY }, [])
       return
     case P.INTERRUPT:
       requestInterrupt(interrupts, message.c)

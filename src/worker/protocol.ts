@@ -22,6 +22,8 @@ export const EXIT = 11
 export const FATAL = 12
 /** worker -> parent: chunk `c` (sent with `s: 1`) started running (its module is loaded). */
 export const STARTED = 13
+/** worker -> parent: INIT was applied; the worker is up and takes work. */
+export const READY = 14
 
 /** Outcome kinds in a RESULTS message. */
 export const SUCCESS = 0
@@ -115,8 +117,13 @@ export interface StartedMessage {
   readonly c: number
 }
 
+/** The READY message. */
+export interface ReadyMessage {
+  readonly t: typeof READY
+}
+
 /** Messages from a worker. */
-export type FromWorker = ResultsMessage | ExitMessage | FatalMessage | StartedMessage
+export type FromWorker = ResultsMessage | ExitMessage | FatalMessage | StartedMessage | ReadyMessage
 
 /** The number of chunk ids the interrupt ring remembers. */
 export const INTERRUPT_RING = 16

@@ -28,24 +28,33 @@ export const iterable = (argument: string, value: unknown): Effect.Effect<void, 
     ? Effect.void
     : Effect.fail(new InvalidArgument({ argument, message: `${argument} must be iterable, got ${shown(value)}` }))
 
-/** `undefined`, or a finite non-negative `Duration.Input`, in milliseconds. */
-export const durationMs = (argument: string, value: Duration.Input | undefined) =>
+/**
+ * `undefined`, or a non-negative `Duration.Input` in milliseconds (`positive`:
+ * greater than zero). `Infinity` (`Duration.infinity`, `"Infinity"`) is
+ * accepted and returned as `Infinity`: the caller decides that it means "no
+ * limit". Anything else (negative, NaN, not a duration) fails with one message
+ * template: `<argument> must be a <rule> duration, got <value> (<what is accepted>)`.
+ */
+export const durationMs = (
+  argument: string,
+  value: Duration.Input | undefined,
+  options: { readonly positive?: boolean } = {},
+): Effect.Effect<number | undefined, InvalidArgument> =>
   Effect.suspend((): Effect.Effect<number | undefined, InvalidArgument> => {
     if (value === undefined) return Effect.succeed(undefined)
-    const d = typeof value === "number"
-      ? (Number.isFinite(value) ? value : NaN)
-      : Duration.toMillis(Duration.fromInputUnsafe(value))
-    if (typeof d !== "number" || !(d >= 0)) {
-      return Effect.fail(
-        new InvalidArgument({
-          argument,
-          message: `${argument} must be a finite, non-negative duration, got ${shown(value)}`,
-        }),
-      )
+    let d: number
+    try {
+      d = typeof value === "number" ? value : Duration.toMillis(Duration.fromInputUnsafe(value))
+    } catch {
+      d = NaN
     }
-    return Effect.succeed(d)
-  }).pipe(
-    Effect.catchDefect(() =>
-      Effect.fail(new InvalidArgument({ argument, message: `${argument} is not a valid duration: ${String(value)}` }))
-    ),
-  )
+    if (typeof d === "number" && (options.positive ? d > 0 : d >= 0)) return Effect.succeed(d)
+    const rule = options.positive ? "positive" : "non-negative"
+    return Effect.fail(
+      new InvalidArgument({
+        argument,
+        message: `${argument} must be a ${rule} duration, got ${shown(value)} ` +
+          `(use milliseconds, a Duration, a string such as "5 seconds", or Infinity for no limit)`,
+      }),
+    )
+  })

@@ -18,9 +18,10 @@ import type { HostFactory, WorkerPermissions } from "../../worker/host.ts"
 import * as P from "../../worker/protocol.ts"
 import { nextChildId } from "../../internal/children.ts"
 import { notCloneable } from "../../internal/messages.ts"
+import { guardHost } from "../../internal/guarded_host.ts"
+import { clearTimer, setTimer, type Timer } from "../../internal/timer.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
-type Timer = ReturnType<typeof setTimeout>
 
 /** Receives outcomes of a job's items, by absolute index. */
 export interface Sink {
@@ -34,9 +35,17 @@ export interface Job {
   readonly task: AnyTask
   readonly payloads: ReadonlyArray<unknown>
   readonly transfer: ReadonlyArray<Transferable>
+  /**
+   * Per payload, what it transfers (when the job has transfers): what each part carries if
+   * the job is split. A part must not carry the others' transferables: moved once, they are gone.
+   */
+  readonly itemTransfers: ReadonlyArray<ReadonlyArray<Transferable>> | undefined
   readonly offset: number
   readonly sink: Sink
-  state: "queued" | "running" | "done" | "cancelled"
+  /** `split`: its payloads were sent as `parts`, one job per payload, which carry its outcomes. */
+  state: "queued" | "running" | "done" | "cancelled" | "split"
+  /** The jobs a split job became. */
+  parts: Array<Job> | undefined
   slot: Slot | undefined
   chunkId: number
   timer: Timer | undefined
@@ -83,7 +92,10 @@ export interface Stats {
   readonly workersReplaced: number
 }
 
-/** Initializer failures break the pool: every job fails with this error from then on. */
+/**
+ * Initializer failures, and workers that keep dying before they are ready, break the pool:
+ * every job fails with this error from then on.
+ */
 export type BrokenReason = WorkerCrashed
 
 /** The pool's engine. */
@@ -111,48 +123,63 @@ export class PoolCore {
 
   // ---- workers ----------------------------------------------------------
 
+  /**
+   * Starts a worker. It is "starting" until it is ready: it reported READY (it
+   * loaded and applied INIT) and, with an initializer, the initializer succeeded.
+   * Only ready workers get tasks, and only their tasks count for `close`.
+   */
   private spawn(): Slot {
     const id = nextChildId()
+    const init = this.options.initializer
     const client = new WorkerClient({
       id,
       name: `${this.options.name}-Worker-${id}`,
-      host: this.options.host,
+      // A host that fails while it is created reports it a microtask later: a death before ready.
+      host: guardHost(this.options.host),
       permissions: this.options.permissions,
       onDeath: (c, error) => this.onWorkerDeath(c, error),
+      onReady: () => {
+        if (init === undefined) this.markReady(started)
+      },
     })
-    const slot: Slot = { client, state: "starting", dispatched: 0, idleTimer: undefined }
-    this.slots.push(slot)
-    const init = this.options.initializer
-    if (init === undefined) {
-      slot.state = "ready"
-      this.onIdle(slot)
-      return slot
-    }
+    const started: Slot = { client, state: "starting", dispatched: 0, idleTimer: undefined }
+    this.slots.push(started)
+    if (init === undefined) return started
     try {
       client.run(init.task.moduleUrl, init.task.name, [init.payload], {
         onResults: (_i, kinds, values) => {
-          if (kinds[0] === P.SUCCESS) {
-            if (slot.state === "starting") slot.state = "ready"
-            this.onIdle(slot)
-            this.schedule()
-          } else this.breakPool(slot, describeInitFailure(kinds[0], values[0]))
+          if (kinds[0] === P.SUCCESS) this.markReady(started)
+          else this.breakPool(started, `the initializer failed: ${describeInitFailure(kinds[0], values[0])}`)
         },
         // A worker that dies during its initializer (it exited, crashed) would die again in its
         // replacement: break the pool rather than restart workers forever.
         onLost: (crash) => {
-          if (this.closed || this.broken !== undefined || slot.state !== "starting") return
-          this.breakPool(slot, `the worker died while running it: ${crash.reason}`)
+          if (this.closed || this.broken !== undefined || started.state !== "starting") return
+          this.breakPool(started, `the initializer failed: the worker died while running it: ${crash.reason}`)
         },
       })
     } catch (e) {
-      this.breakPool(slot, `the initializer's payload cannot be cloned: ${String(e)}`)
+      this.breakPool(started, `the initializer failed: the initializer's payload cannot be cloned: ${String(e)}`)
     }
-    return slot
+    return started
   }
 
+  /** Workers that died before they were ready, in a row (reset when one gets ready). */
+  private startFailures = 0
+
+  private markReady(slot: Slot): void {
+    if (slot.state !== "starting") return
+    slot.state = "ready"
+    this.startFailures = 0
+    this.onIdle(slot)
+    this.schedule()
+    this.notifyDrain()
+  }
+
+  /** Fails the pool for good with `WorkerCrashed` carrying `reason`: every worker would fail the same way. */
   private breakPool(slot: Slot, reason: string): void {
     if (this.broken === undefined) {
-      this.broken = new WorkerCrashed({ workerId: slot.client.id, reason: `the initializer failed: ${reason}` })
+      this.broken = new WorkerCrashed({ workerId: slot.client.id, reason })
     }
     // Every worker would fail the same way: stop them all rather than restart them forever.
     for (const s of [slot, ...this.slots]) {
@@ -167,17 +194,27 @@ export class PoolCore {
   private removeSlot(slot: Slot): void {
     const i = this.slots.indexOf(slot)
     if (i >= 0) this.slots.splice(i, 1)
-    if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer)
+    clearTimer(slot.idleTimer)
     slot.idleTimer = undefined
   }
 
-  private onWorkerDeath(client: WorkerClient, _error: WorkerCrashed): void {
+  private onWorkerDeath(client: WorkerClient, error: WorkerCrashed): void {
     const slot = this.slots.find((s) => s.client === client)
     if (slot === undefined) return
     const wasRetiring = slot.state === "retiring"
+    const wasStarting = slot.state === "starting"
     slot.state = "dead"
     this.removeSlot(slot)
     if (this.closed || this.broken !== undefined) return this.notifyDrain()
+    // A worker that dies before it is ready (its process cannot start, a memory cap too small for
+    // start-up, a permission it needs to load) would die again in its replacement: after two in a
+    // row, break the pool instead of restarting workers forever.
+    if (wasStarting && ++this.startFailures >= MAX_START_FAILURES) {
+      return this.breakPool(
+        slot,
+        `${MAX_START_FAILURES} workers in a row died before they were ready; the last one: ${error.reason}`,
+      )
+    }
     if (!wasRetiring) this.workersReplaced++
     this.refill()
     this.schedule()
@@ -295,7 +332,7 @@ export class PoolCore {
 
   private send(slot: Slot, batch: Array<Job>): void {
     if (slot.idleTimer !== undefined) {
-      clearTimeout(slot.idleTimer)
+      clearTimer(slot.idleTimer)
       slot.idleTimer = undefined
     }
     const transfer: Array<Transferable> = []
@@ -307,21 +344,27 @@ export class PoolCore {
       if (batch.length === 1 && batch[0].payloads.length === 1) {
         return this.settleUnclonable(batch[0], slot, e)
       }
-      // Find the payload that cannot be cloned: send the jobs one by one, items one by one.
+      // Find the payload that cannot be cloned: send the jobs one by one, items one by one. The
+      // parts of a split job stay attached to it, so cancelling the job cancels them too; a part
+      // cancelled meanwhile (its caller failed on an earlier part) is not sent.
       for (const job of batch) {
-        if (job.payloads.length === 1) this.send(slot, [job])
-        else {
-          for (let i = 0; i < job.payloads.length; i++) {
-            this.send(slot, [{
-              ...job,
-              payloads: [job.payloads[i]],
-              transfer: job.transfer,
-              offset: job.offset + i,
-              state: "queued",
-            }])
-          }
-          job.state = "done"
+        if (job.state !== "queued") continue
+        if (job.payloads.length === 1) {
+          this.send(slot, [job])
+          continue
         }
+        const parts = job.payloads.map((payload, i): Job => ({
+          ...job,
+          payloads: [payload],
+          transfer: job.itemTransfers?.[i] ?? [],
+          itemTransfers: undefined,
+          offset: job.offset + i,
+          state: "queued",
+          parts: undefined,
+        }))
+        job.state = "split"
+        job.parts = parts
+        for (const part of parts) if (part.state === "queued") this.send(slot, [part])
       }
       return
     }
@@ -334,16 +377,22 @@ export class PoolCore {
       job.sentAt = now
       if (this.options.taskTimeoutMs !== undefined) {
         // Until the worker says the task started (its module may still be loading), allow for loading.
-        job.timer = setTimeout(() => this.timeout(job), this.options.taskTimeoutMs + LOAD_ALLOWANCE_MS)
+        job.timer = setTimer(() => this.timeout(job), this.options.taskTimeoutMs + LOAD_ALLOWANCE_MS)
       }
     }
   }
 
   private settleUnclonable(job: Job, _slot: Slot, e: unknown): void {
     job.state = "done"
+    // Deno detaches transferables even when postMessage fails: a buffer sent in one message with
+    // a payload that could not be cloned is gone, and its own payload cannot be sent any more.
+    const lost = job.transfer.some((t) => t instanceof ArrayBuffer && (t as { detached?: boolean }).detached === true)
+    const why = lost
+      ? " (its transferred buffer was detached when a message that also held a payload that cannot be cloned failed)"
+      : ""
     job.sink.onResults(job.offset, [P.SERIALIZATION], [{
       stage: "encode-payload",
-      message: notCloneable("payload", e),
+      message: `${notCloneable("payload", e)}${why}`,
     }])
     this.failed++
   }
@@ -359,8 +408,8 @@ export class PoolCore {
       handler: {
         onStarted: () => {
           if (job.state !== "running" || timeoutMs === undefined) return
-          if (job.timer !== undefined) clearTimeout(job.timer)
-          job.timer = setTimeout(() => this.timeout(job), timeoutMs * job.payloads.length)
+          clearTimer(job.timer)
+          job.timer = setTimer(() => this.timeout(job), timeoutMs * job.payloads.length)
         },
         onResults: (start: number, kinds: ReadonlyArray<number>, values: ReadonlyArray<unknown>) => {
           reported += kinds.length
@@ -388,7 +437,7 @@ export class PoolCore {
   }
 
   private finish(job: Job): void {
-    if (job.timer !== undefined) clearTimeout(job.timer)
+    clearTimer(job.timer)
     job.timer = undefined
     if (job.state === "running" && job.sentAt > 0) {
       const perItem = (performance.now() - job.sentAt) / job.payloads.length
@@ -421,7 +470,7 @@ export class PoolCore {
   private onIdle(slot: Slot): void {
     const ms = this.options.idleTimeoutMs
     if (ms === undefined || slot.state !== "ready" || slot.idleTimer !== undefined) return
-    slot.idleTimer = setTimeout(() => {
+    slot.idleTimer = setTimer(() => {
       slot.idleTimer = undefined
       if (slot.state === "ready" && slot.client.inflightItems === 0) {
         slot.state = "retiring"
@@ -447,10 +496,15 @@ export class PoolCore {
     this.stopRemote(slot, job, "the task did not stop within its grace period after its timeout")
   }
 
-  /** Cancels jobs whose caller went away: drop queued ones, interrupt running ones. */
+  /** Cancels jobs whose caller went away: drop queued ones, interrupt running ones (and the parts of split ones). */
   cancel(jobs: ReadonlyArray<Job>): void {
     for (const job of jobs) {
-      if (job.state === "queued") {
+      if (job.state === "split") {
+        job.state = "cancelled"
+        // Parts never sit in the queue: one not sent yet is only marked, one sent is interrupted.
+        for (const part of job.parts!) if (part.state === "queued") part.state = "cancelled"
+        this.cancel(job.parts!)
+      } else if (job.state === "queued") {
         job.state = "cancelled"
         this.queuedItems -= job.payloads.length
       } else if (job.state === "running") {
@@ -462,15 +516,15 @@ export class PoolCore {
   }
 
   private stopRemote(slot: Slot, job: Job, reason: string): void {
-    if (job.timer !== undefined) clearTimeout(job.timer)
+    clearTimer(job.timer)
     job.timer = undefined
     slot.client.interrupt(job.chunkId)
-    const timer: Timer = setTimeout(() => {
+    const timer: Timer = setTimer(() => {
       this.graceTimers.delete(timer)
       if (slot.state !== "dead" && slot.client.holds(job.chunkId)) slot.client.terminate(reason)
     }, this.options.graceMs)
-    // The timer must not outlive the pool: terminate() clears the set.
-    this.graceTimers.add(timer)
+    // The timer must not outlive the pool: terminate() clears the set. An infinite grace arms nothing.
+    if (timer.handle !== undefined) this.graceTimers.add(timer)
   }
   private graceTimers = new Set<Timer>()
 
@@ -497,7 +551,8 @@ export class PoolCore {
     for (let i = this.head; i < this.queue.length; i++) {
       if (this.queue[i].state === "queued") n += this.queue[i].payloads.length
     }
-    for (const s of this.slots) n += s.client.inflightItems
+    // A starting worker holds at most its initializer, which is not a task.
+    for (const s of this.slots) if (s.state !== "starting") n += s.client.inflightItems
     return n
   }
 
@@ -522,10 +577,10 @@ export class PoolCore {
     this.closing = true
     const error = new PoolClosed({ message: "The pool was terminated" })
     this.failQueued(error)
-    for (const timer of this.graceTimers) clearTimeout(timer)
+    for (const timer of this.graceTimers) clearTimer(timer)
     this.graceTimers.clear()
     for (const slot of this.slots.slice()) {
-      if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer)
+      clearTimer(slot.idleTimer)
       slot.idleTimer = undefined
       slot.state = "dead"
       slot.client.terminate("the pool was terminated")
@@ -543,6 +598,7 @@ export class PoolCore {
     for (const s of this.slots) {
       if (s.state === "dead") continue
       alive++
+      if (s.state === "starting") continue
       if (s.client.inflightItems > 0) busy++
       running += s.client.inflightItems
     }
@@ -561,6 +617,9 @@ export class PoolCore {
 
 const taskKey = (task: AnyTask): string => `${task.moduleUrl}#${task.name}`
 
+/** Workers dying before they are ready, in a row, that break the pool. */
+const MAX_START_FAILURES = 2
+
 /** How long a task with a timeout may wait for its module to load before its clock starts. */
 const LOAD_ALLOWANCE_MS = 30_000
 
@@ -571,13 +630,16 @@ export const makeJob = (
   offset: number,
   sink: Sink,
   transfer: ReadonlyArray<Transferable> = [],
+  itemTransfers?: ReadonlyArray<ReadonlyArray<Transferable>>,
 ): Job => ({
   task,
   payloads,
   transfer,
+  itemTransfers: transfer.length === 0 ? undefined : itemTransfers,
   offset,
   sink,
   state: "queued",
+  parts: undefined,
   slot: undefined,
   chunkId: -1,
   timer: undefined,

@@ -15,6 +15,11 @@
  * 4,096), plus one upstream chunk waiting to be sent, whatever the input's
  * length.
  *
+ * Failures: ordered, the stream fails at the first failing index in input
+ * order, after emitting every result before it (jobs before that index run
+ * on, those after it are cancelled); unordered, it fails after emitting what
+ * had finished. A failing input counts as a failure at its end.
+ *
  * @internal
  * @module
  */
@@ -73,7 +78,14 @@ export const imapPull = <E>(
     let backlog: Array<unknown> = []
     let backlogHead = 0
     let upstreamDone = false
+    /** Terminal: nothing more is emitted (unordered: after what had finished before it). */
     let failure: Cause.Cause<E | PoolError> | undefined
+    /**
+     * Ordered: the first failing index in input order (a task's failure, a crash, a payload
+     * that cannot be encoded, the input's own failure at its end). Every result before it
+     * is still emitted, as Python's `imap` yields them before it raises; then the stream fails.
+     */
+    let pending: { readonly index: number; readonly cause: Cause.Cause<E | PoolError> } | undefined
     let nextIndex = 0 // index of the next payload to send
     let nextEmit = 0 // ordered: index of the next result to emit
     let inFlight = 0 // sent and not settled
@@ -111,6 +123,27 @@ export const imapPull = <E>(
       wake()
       wakeFeeder()
     }
+    /**
+     * Item `index` failed with `cause`. Unordered: the stream fails once what had finished is
+     * emitted. Ordered: it fails once every result before `index` is emitted; jobs that lie
+     * wholly at or after the first failing index are cancelled, the others run on.
+     */
+    const failAt = (index: number, cause: Cause.Cause<E | PoolError>): void => {
+      if (failure !== undefined) return
+      if (unordered) return fail(cause)
+      if (pending !== undefined && pending.index <= index) return
+      pending = { index, cause }
+      const stale: Array<Job> = []
+      for (const job of live) {
+        if (job.offset >= index) {
+          stale.push(job)
+          live.delete(job)
+        }
+      }
+      core.cancel(stale)
+      wake()
+      wakeFeeder()
+    }
     /** Items sent and not yet emitted. */
     const outstanding = (): number => unordered ? inFlight + out.length : nextIndex - nextEmit
     const backlogSize = (): number => backlog.length - backlogHead
@@ -139,17 +172,20 @@ export const imapPull = <E>(
                 continue
               }
               const exit = toExit(task, kinds[i], values[i]) as Exit.Exit<unknown, E | PoolError>
-              if (Exit.isFailure(exit)) return fail(exit.cause)
-              settle(index + i, exit.value)
+              if (Exit.isSuccess(exit)) settle(index + i, exit.value)
+              else {
+                failAt(index + i, exit.cause)
+                if (failure !== undefined) return
+              }
             }
             done(kinds.length)
             send()
             wake()
           },
-          onError: (_index: number, count: number, error: PoolError) => {
+          onError: (index: number, count: number, error: PoolError) => {
             if (failure !== undefined) return
             done(count)
-            fail(Cause.fail(error))
+            failAt(index, Cause.fail(error))
           },
         },
       }
@@ -159,49 +195,67 @@ export const imapPull = <E>(
     const send = (): void => {
       if (failure !== undefined) return
       grow()
-      if (core.closing && backlogSize() > 0) {
-        return fail(Cause.fail(new PoolClosed({ message: "The pool is closed: it takes no more work" })))
+      // Ordered, after a failure: only what precedes the failing index is still sent.
+      const limit = (): number => pending === undefined ? Infinity : pending.index - nextIndex
+      if (core.closing && backlogSize() > 0 && limit() > 0) {
+        return failAt(nextIndex, Cause.fail(new PoolClosed({ message: "The pool is closed: it takes no more work" })))
       }
       const jobs: Array<Job> = []
       let notEncoded: PoolError | undefined
-      while (notEncoded === undefined && outstanding() < window) {
+      while (notEncoded === undefined && outstanding() < window && limit() > 0) {
         const available = backlogSize()
         if (available === 0 || (available < chunk && !upstreamDone)) break
-        const n = Math.min(chunk, available, window - outstanding())
+        const n = Math.min(chunk, available, window - outstanding(), limit())
         const items = backlog.slice(backlogHead, backlogHead + n)
         backlogHead += n
         const payloads: Array<unknown> = payloadIdentity ? items : []
         const transfer: Array<Transferable> = []
+        const transfers: Array<ReadonlyArray<Transferable>> = []
+        // How many items of the chunk are sent: all, or those before one that cannot be encoded.
+        let good = n
         for (let i = 0; i < n; i++) {
           let value = items[i]
+          const transferred = transfer.length
           if (isTransfer(value)) {
             for (const t of value.transfer) transfer.push(t as Transferable)
+            transfers[i] = value.transfer as ReadonlyArray<Transferable>
             value = value.value
             if (payloadIdentity) payloads[i] = value
-          }
+          } else transfers[i] = []
           if (!payloadIdentity) {
             const encoded = encodePayload(task, value)
             if (!encoded.ok) {
               notEncoded = encoded.error
+              transfer.length = transferred
+              good = i
               break
             }
             payloads.push(encoded.value)
           }
         }
-        if (notEncoded !== undefined) break
-        const { job, sink } = sinkFor(n)
-        job.current = makeJob(task, payloads, nextIndex, sink, transfer)
-        nextIndex += n
-        inFlight += n
-        live.add(job.current)
-        jobs.push(job.current)
+        if (good > 0) {
+          const { job, sink } = sinkFor(good)
+          job.current = makeJob(
+            task,
+            good === n ? payloads : payloads.slice(0, good),
+            nextIndex,
+            sink,
+            transfer,
+            transfers.slice(0, good),
+          )
+          nextIndex += good
+          inFlight += good
+          live.add(job.current)
+          jobs.push(job.current)
+        }
       }
       if (backlogHead > 0 && backlogHead === backlog.length) {
         backlog = []
         backlogHead = 0
       }
       if (jobs.length > 0) core.enqueue(jobs)
-      if (notEncoded !== undefined) return fail(Cause.fail(notEncoded))
+      // The items before it were sent; the stream fails at this one's index.
+      if (notEncoded !== undefined) return failAt(nextIndex, Cause.fail(notEncoded))
       if (backlogSize() < chunk) wakeFeeder()
     }
 
@@ -213,7 +267,7 @@ export const imapPull = <E>(
 
     // The feeder pulls payloads from upstream whenever the backlog runs short.
     const feed = Effect.gen(function* () {
-      while (failure === undefined && !upstreamDone) {
+      while (failure === undefined && pending === undefined && !upstreamDone) {
         if (backlogSize() >= chunk || outstanding() >= window) {
           yield* waitFor((r) => feeder = r, () => feeder = undefined)
           continue
@@ -221,8 +275,12 @@ export const imapPull = <E>(
         const exit = yield* Effect.exit(upstream)
         if (Exit.isSuccess(exit)) {
           for (const x of exit.value) backlog.push(x)
-        } else if (Pull.isDoneCause(exit.cause)) upstreamDone = true
-        else fail(exit.cause as Cause.Cause<E>)
+        } else {
+          upstreamDone = true
+          // The input failed after the items pulled so far: they still run (ordered: and are
+          // emitted) before the stream fails with the input's error.
+          if (!Pull.isDoneCause(exit.cause)) failAt(nextIndex + backlogSize(), exit.cause as Cause.Cause<E>)
+        }
         send()
         wake()
       }
@@ -244,7 +302,8 @@ export const imapPull = <E>(
         return ready
       }
       const ready: Array<unknown> = []
-      while (ordered.has(nextEmit)) {
+      const end = pending === undefined ? Infinity : pending.index
+      while (nextEmit < end && ordered.has(nextEmit)) {
         ready.push(ordered.get(nextEmit))
         ordered.delete(nextEmit++)
       }
@@ -253,13 +312,18 @@ export const imapPull = <E>(
 
     const pull: Effect.Effect<Arr.NonEmptyReadonlyArray<unknown>, E | PoolError | Cause.Done> = Effect.suspend(
       function loop(): Effect.Effect<Arr.NonEmptyReadonlyArray<unknown>, E | PoolError | Cause.Done> {
-        if (failure !== undefined) return Effect.failCause(failure)
+        // Unordered: what finished before the failure is still emitted.
+        if (failure !== undefined && (!unordered || out.length === 0)) return Effect.failCause(failure)
         const ready = take()
         if (ready.length > 0) {
           if (emitted === 0) firstEmitAt = performance.now()
           emitted += ready.length
           send() // emitting made room in the window
           return Effect.succeed(ready as unknown as Arr.NonEmptyReadonlyArray<unknown>)
+        }
+        if (pending !== undefined && nextEmit >= pending.index) {
+          fail(pending.cause)
+          return Effect.failCause(pending.cause)
         }
         if (upstreamDone && backlogSize() === 0 && inFlight === 0) return Cause.done()
         return Effect.flatMap(waitFor((r) => consumer = r, () => consumer = undefined), loop)

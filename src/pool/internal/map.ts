@@ -87,12 +87,13 @@ export const startMap = (
       continue
     }
     const payloadsOut: Array<unknown> = []
-    const transfer: Array<Transferable> = []
+    // Each payload's own transferables, so every job (and every part of a split job) moves only its own.
+    const transfers: Array<ReadonlyArray<Transferable>> = []
     for (let i = start; i < end; i++) {
       const prepared = preparePayload(t, items[i])
       if (prepared.ok) {
         payloadsOut.push(prepared.value)
-        for (const x of prepared.transfer) transfer.push(x)
+        transfers.push(prepared.transfer as ReadonlyArray<Transferable>)
         continue
       }
       if (failFast) return finishWith(Exit.fail(prepared.error))
@@ -100,8 +101,9 @@ export const startMap = (
       results[i] = Exit.fail(prepared.error)
       remaining--
       payloadsOut.push(SKIP)
+      transfers.push([])
     }
-    pushJobs(t, payloadsOut, start, sink, transfer, jobs)
+    pushJobs(t, payloadsOut, start, sink, transfers, jobs)
   }
   if (remaining === 0) {
     done = true
@@ -131,15 +133,17 @@ const pushJobs = (
   payloads: Array<unknown>,
   offset: number,
   sink: Sink,
-  transfer: Array<Transferable>,
+  transfers: ReadonlyArray<ReadonlyArray<Transferable>>,
   jobs: Array<Job>,
 ): void => {
   let start = 0
   for (let i = 0; i <= payloads.length; i++) {
     if (i === payloads.length || payloads[i] === SKIP) {
       if (i > start) {
-        const part = start === 0 && i === payloads.length ? payloads : payloads.slice(start, i)
-        jobs.push(makeJob(task, part, offset + start, sink, start === 0 ? transfer : []))
+        const whole = start === 0 && i === payloads.length
+        const part = whole ? payloads : payloads.slice(start, i)
+        const own = whole ? transfers : transfers.slice(start, i)
+        jobs.push(makeJob(task, part, offset + start, sink, own.flat(), own))
       }
       start = i + 1
     }
