@@ -20,7 +20,7 @@ import { InvalidArgument, PoolClosed, type PoolError } from "../errors.ts"
 import { cpuCount } from "../runtime_info.ts"
 import * as Task from "../task/Task.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/host.ts"
-import { awaitSettled, resolveHost } from "../worker/isolation.ts"
+import { ownHosts, resolveHost } from "../worker/isolation.ts"
 import { encodePayload, preparePayload, toExit } from "../worker/outcome.ts"
 import type { Transfer } from "../worker/transfer.ts"
 import { makeJob, PoolCore, type Stats } from "./internal/core.ts"
@@ -287,7 +287,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, InvalidArgumen
     }
     initializer = { task, payload: encoded.value }
   }
-  const host = yield* resolveHost(options)
+  const hosts = ownHosts(yield* resolveHost(options))
   const scope = yield* Effect.scope
   const poolScope = yield* Scope.fork(scope)
   const core = yield* Effect.acquireRelease(
@@ -295,7 +295,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, InvalidArgumen
       new PoolCore({
         name: options.name ?? `Pool-${nextPoolId++}`,
         size,
-        host,
+        host: hosts.factory,
         permissions: options.permissions,
         initializer,
         maxTasksPerWorker,
@@ -305,7 +305,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, InvalidArgumen
       })
     ),
     // Child processes are reaped before the Scope counts as closed.
-    (core) => Effect.andThen(Effect.sync(() => core.terminate()), awaitSettled),
+    (core) => Effect.andThen(Effect.sync(() => core.terminate()), hosts.settled),
   )
   return makePool(core, size, poolScope)
 })

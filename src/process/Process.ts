@@ -15,7 +15,7 @@ import { nextChildId } from "../internal/children.ts"
 import * as Task from "../task/Task.ts"
 import { WorkerClient } from "../worker/client.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/host.ts"
-import { awaitSettled, resolveHost } from "../worker/isolation.ts"
+import { ownHosts, resolveHost } from "../worker/isolation.ts"
 import { preparePayload, toExit } from "../worker/outcome.ts"
 import type { Transfer } from "../worker/transfer.ts"
 
@@ -149,7 +149,7 @@ export const spawn: <P, A, E>(
     if (options.name !== undefined && typeof options.name !== "string") {
       return yield* new InvalidArgument({ argument: "name", message: "name must be a string" })
     }
-    const host = yield* resolveHost(options)
+    const hosts = ownHosts(yield* resolveHost(options))
     const anyTask = task as unknown as Task.Task<unknown, unknown, unknown>
     const prepared = preparePayload(anyTask, payload)
     if (!prepared.ok) return yield* prepared.error
@@ -164,7 +164,7 @@ export const spawn: <P, A, E>(
       exitCode = code
       Deferred.doneUnsafe(done, exit as Exit.Exit<A, E | PoolError>)
     }
-    const client = new WorkerClient({ id, name, host, permissions: options.permissions })
+    const client = new WorkerClient({ id, name, host: hosts.factory, permissions: options.permissions })
     try {
       client.run(anyTask.moduleUrl, anyTask.name, [prepared.value], {
         onResults: (_start, kinds, values) => {
@@ -177,7 +177,7 @@ export const spawn: <P, A, E>(
       }, transfer)
     } catch (e) {
       client.terminate("the payload could not be sent")
-      yield* awaitSettled
+      yield* hosts.settled
       return yield* new SerializationError({
         taskName: anyTask.name,
         stage: "encode-payload",
@@ -190,7 +190,7 @@ export const spawn: <P, A, E>(
       client.terminate("the process was terminated")
     })
     // A child process is reaped before the Scope counts as closed.
-    yield* Effect.addFinalizer(() => Effect.andThen(terminate, awaitSettled))
+    yield* Effect.addFinalizer(() => Effect.andThen(terminate, hosts.settled))
     const handle: Process<A, E> = {
       id,
       name,

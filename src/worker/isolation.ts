@@ -9,7 +9,7 @@
 import * as Effect from "effect/Effect"
 import { InvalidArgument } from "../errors.ts"
 import { type HostFactory, threadHost, type WorkerPermissions } from "./host.ts"
-import { processesSettled, processHost } from "./process_host.ts"
+import { processHost } from "./process_host.ts"
 
 /** What runs each worker: a Deno Worker thread, or a child `deno` process. */
 export type Isolation = "worker" | "process"
@@ -62,11 +62,39 @@ export const resolveHost = (options: IsolationOptions): Effect.Effect<HostFactor
     return Effect.succeed(processHost({ maxMemoryMb: mb }))
   })
 
-/** Awaits the child processes that are ending (nothing to wait for with Worker threads). */
-export const awaitSettled: Effect.Effect<void> = Effect.suspend(() => {
-  const pending = processesSettled()
-  return pending === undefined ? Effect.void : Effect.promise(() => pending)
-})
+/** The hosts one owner (a pool, a Process) started, so that it can await exactly those. */
+export interface OwnedHosts {
+  /** Starts hosts through `factory` and remembers them until they have settled. */
+  readonly factory: HostFactory
+  /**
+   * Waits until every host started through `factory` that is ending has
+   * settled (a child process reaped, its pipes closed); at once with Worker
+   * threads. Run it after terminating them: a live host is waited for.
+   * Hosts of other owners are never waited for.
+   */
+  readonly settled: Effect.Effect<void>
+}
+
+/** Tracks the hosts started through `factory` for one owner. */
+export const ownHosts = (factory: HostFactory): OwnedHosts => {
+  const pending = new Set<Promise<void>>()
+  return {
+    factory: (options) => {
+      const host = factory(options)
+      const settled = host.settled
+      if (settled !== undefined) {
+        pending.add(settled)
+        settled.then(() => pending.delete(settled))
+      }
+      return host
+    },
+    settled: Effect.suspend(() => {
+      if (pending.size === 0) return Effect.void
+      const all = Promise.all(pending)
+      return Effect.promise(() => all)
+    }).pipe(Effect.asVoid),
+  }
+}
 
 const FIELD: Record<string, string> = {
   read: "path",

@@ -41,19 +41,9 @@ const DRAIN_MS = 250
 /** How much of the child's stderr to keep for crash reasons. */
 const STDERR_TAIL = 4096
 
-/** Every child not yet reaped: killed on unload; awaited by `processesSettled`. */
+/** Every child not yet reaped: killed on unload. */
 const live = new Set<Deno.ChildProcess>()
-/** Hosts that are ending: resolved when the child is reaped and its pipes are closed. */
-const settling = new Set<Promise<void>>()
 let unloadHooked = false
-
-/**
- * Resolves when every child process that was terminated or died has been
- * reaped and its pipes closed (at once when there is none). Scope finalizers
- * await it, so closing a Scope leaves no process and no pending operation.
- */
-export const processesSettled = (): Promise<void> | undefined =>
-  settling.size === 0 ? undefined : Promise.all(settling).then(() => undefined)
 
 const killAll = (): void => {
   for (const child of live) kill(child)
@@ -188,12 +178,12 @@ export const processHost = (config: ProcessHostConfig = {}): HostFactory => (opt
     end(describeExit(status, new TextDecoder().decode(tail), config.maxMemoryMb))
     await Promise.all([closeStdin(), stdoutDone, stderrDone])
   })
-  settling.add(settled)
-  settled.then(() => settling.delete(settled))
 
   const host: Host & { readonly pid: number } = {
     isolation: "process",
     pid: child.pid,
+    // The owner's finalizer awaits this: the child is reaped and its pipes are closed.
+    settled,
     post: (message, _transfer) => {
       // Serialize first: a value that cannot be cloned throws here, and nothing is sent.
       const frame = encodeFrame(serialize(message))
