@@ -85,9 +85,18 @@ export const permissionFlags = (permissions: WorkerPermissions | undefined): Arr
   return flags
 }
 
-const writeAll = (file: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void => {
-  let off = 0
-  while (off < bytes.length) off += file.writeSync(bytes.subarray(off))
+/**
+ * Passes a child's output through to ours. Output that cannot be written (the
+ * reader went away, as in `deno run main.ts | head -1`: BrokenPipe) is
+ * dropped: it must never stop the pump that also carries the task traffic.
+ */
+const passThrough = (file: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void => {
+  try {
+    let off = 0
+    while (off < bytes.length) off += file.writeSync(bytes.subarray(off))
+  } catch {
+    // dropped
+  }
 }
 
 /** A host that starts a child `deno` process. */
@@ -137,7 +146,7 @@ export const processHost = (config: ProcessHostConfig = {}): HostFactory => (opt
         reportError(e)
       }
     },
-    (raw) => writeAll(Deno.stdout, raw),
+    (raw) => passThrough(Deno.stdout, raw),
   )
   const pump = async (
     reader: ReadableStreamDefaultReader<Uint8Array>,
@@ -155,7 +164,7 @@ export const processHost = (config: ProcessHostConfig = {}): HostFactory => (opt
   }
   const stdoutDone = pump(stdoutReader, (chunk) => frames.push(chunk))
   const stderrDone = pump(stderrReader, (chunk) => {
-    writeAll(Deno.stderr, chunk)
+    passThrough(Deno.stderr, chunk)
     tail = keepTail(tail, chunk)
   })
 
