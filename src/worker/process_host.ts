@@ -103,7 +103,8 @@ const passThrough = (file: { writeSync(p: Uint8Array): number }, bytes: Uint8Arr
 export const processHost = (config: ProcessHostConfig = {}): HostFactory => (options) => {
   const args = ["run", "--no-prompt", ...permissionFlags(options.permissions)]
   if (config.maxMemoryMb !== undefined) args.push(`--v8-flags=--max-old-space-size=${config.maxMemoryMb}`)
-  args.push(entrySpecifier)
+  // The child watches this pid from its first instant: it must not outlive us (see process_entry.ts).
+  args.push(entrySpecifier, String(Deno.pid))
   let child: Deno.ChildProcess
   try {
     child = new Deno.Command(Deno.execPath(), {
