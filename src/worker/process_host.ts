@@ -24,7 +24,8 @@
 import { deserialize, serialize } from "node:v8"
 import { addChild, removeChild } from "../internal/children.ts"
 import { encodeFrame, FrameReader } from "./frames.ts"
-import type { Host, HostExit, HostFactory, WorkerPermissions } from "./host.ts"
+import type { Host, HostExit, HostFactory } from "./host.ts"
+import { permissionFlags } from "./permissions.ts"
 import type * as P from "./protocol.ts"
 
 /** Settings of the child processes beyond the per-host options. */
@@ -57,34 +58,6 @@ const kill = (child: Deno.ChildProcess): void => {
   }
 }
 
-/** Deno permission kinds, in flag order. */
-const KINDS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const
-
-/**
- * The `--allow-*` flags for `permissions`: `"inherit"` gives the kinds this
- * process holds in full (a partial grant such as `--allow-read=./data` cannot
- * be read back, so it is not passed on), `"none"` gives nothing, a descriptor
- * gives exactly what it lists (`"inherit"` per kind as above).
- */
-export const permissionFlags = (permissions: WorkerPermissions | undefined): Array<string> => {
-  const p = permissions ?? "inherit"
-  if (p === "none") return []
-  const flags: Array<string> = []
-  for (const kind of KINDS) {
-    const value = p === "inherit" ? "inherit" : (p as Record<string, unknown>)[kind]
-    if (value === undefined || value === false) continue
-    if (value === "inherit") {
-      if (Deno.permissions.querySync({ name: kind } as Deno.PermissionDescriptor).state === "granted") {
-        flags.push(`--allow-${kind}`)
-      }
-    } else if (value === true) flags.push(`--allow-${kind}`)
-    else if (Array.isArray(value) && value.length > 0) {
-      flags.push(`--allow-${kind}=${value.map((v) => v instanceof URL ? decodeURIComponent(v.pathname) : String(v))}`)
-    }
-  }
-  return flags
-}
-
 /**
  * Passes a child's output through to ours. Output that cannot be written (the
  * reader went away, as in `deno run main.ts | head -1`: BrokenPipe) is
@@ -101,7 +74,7 @@ const passThrough = (file: { writeSync(p: Uint8Array): number }, bytes: Uint8Arr
 
 /** A host that starts a child `deno` process. */
 export const processHost = (config: ProcessHostConfig = {}): HostFactory => (options) => {
-  const args = ["run", "--no-prompt", ...permissionFlags(options.permissions)]
+  const args = ["run", "--no-prompt", ...permissionFlags(options.permissions, entry)]
   if (config.maxMemoryMb !== undefined) args.push(`--v8-flags=--max-old-space-size=${config.maxMemoryMb}`)
   // The child watches this pid from its first instant: it must not outlive us (see process_entry.ts).
   args.push(entrySpecifier, String(Deno.pid))
