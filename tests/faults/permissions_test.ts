@@ -81,10 +81,10 @@ testAsync(
 )
 
 testAsync(
-  "Worker threads: a permission entry Deno would refuse (empty path, bad host, bad env name) is InvalidArgument from Pool.make and Process.spawn, not a defect",
+  "Worker threads: a permission entry Deno would refuse (empty path, bad host, env name or sys kind) is InvalidArgument from Pool.make and Process.spawn, not a defect",
   async () => {
     const r = await run("bad-entries", ["--unstable-worker-options"])
-    for (const name of ["emptyRead", "emptyWrite", "emptyNet", "emptyEnv", "emptyRun", "badHost", "badEnv"]) {
+    for (const name of ["emptyRead", "emptyWrite", "emptyNet", "emptyEnv", "emptyRun", "badHost", "badEnv", "badSys"]) {
       for (const outcome of [r[`pool.${name}`], r[`process.${name}`]]) {
         assertEquals(outcome.tag, "InvalidArgument", `${name}: ${JSON.stringify(outcome)}`)
         assertEquals(outcome.argument, "permissions")

@@ -65,7 +65,7 @@ test("Pool.make and Process.spawn refuse a permission entry with a comma: --allo
     }
   }))
 
-test("Pool.make and Process.spawn refuse permission entries Deno would refuse at start-up (bad host, port, env name) [process]", () =>
+test("Pool.make and Process.spawn refuse permission entries Deno would refuse at start-up (bad host, port, env name, sys kind) [process]", () =>
   Effect.gen(function* () {
     for (
       const permissions of [
@@ -73,6 +73,8 @@ test("Pool.make and Process.spawn refuse permission entries Deno would refuse at
         { net: ["example.com:99999"] },
         { import: ["https://jsr.io/x"] },
         { env: ["A=B"] },
+        { sys: ["bogus"] },
+        { sys: ["umask"] },
       ] as Array<Deno.PermissionOptionsObject>
     ) {
       yield* refusedByBoth({ isolation: "process", permissions }, "permissions", "cannot grant")
