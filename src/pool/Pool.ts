@@ -80,6 +80,9 @@ export interface PoolOptions {
    * (no unstable flag needed). `"inherit"` then passes the kinds the parent holds in
    * full (`--allow-read`, not `--allow-read=./data`); loading a task's module needs
    * read access to it.
+   * A child granted no imports can import nothing remote (not even from Deno's
+   * default list of module hosts) and download no `npm:` package. An entry Deno
+   * would refuse or split (empty, a comma in `--allow-read=/x,/etc`) is `InvalidArgument`.
    */
   readonly permissions?: WorkerPermissions | undefined
   /**
@@ -111,7 +114,8 @@ export interface PoolOptions {
    * With `isolation: "process"`: each child's V8 heap limit in MiB
    * (`--max-old-space-size`). A task that needs more kills only its worker: its
    * tasks fail with `WorkerCrashed` whose reason says it ran out of memory, and the
-   * pool goes on. Rejected with `InvalidArgument` for `"worker"`, where no
+   * pool goes on. At least 32 (a child deno needs about 17 to start).
+   * Rejected with `InvalidArgument` for `"worker"`, where no
    * per-thread cap exists.
    *
    * @example

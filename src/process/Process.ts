@@ -76,6 +76,9 @@ export interface SpawnOptions {
    * (no unstable flag needed). `"inherit"` then passes the kinds the parent holds in
    * full (`--allow-read`, not `--allow-read=./data`); loading the task's module needs
    * read access to it.
+   * A child granted no imports can import nothing remote (not even from Deno's
+   * default list of module hosts) and download no `npm:` package. An entry Deno
+   * would refuse or split (empty, a comma in `--allow-read=/x,/etc`) is `InvalidArgument`.
    */
   readonly permissions?: WorkerPermissions | undefined
   /**
@@ -103,7 +106,8 @@ export interface SpawnOptions {
   /**
    * With `isolation: "process"`: the child's V8 heap limit in MiB
    * (`--max-old-space-size`). A task that needs more dies alone, and `join` fails
-   * with `WorkerCrashed` whose reason says it ran out of memory. Rejected with
+   * with `WorkerCrashed` whose reason says it ran out of memory. At least 32 (a
+   * child deno needs about 17 to start). Rejected with
    * `InvalidArgument` for `"worker"`, where no per-thread cap exists.
    *
    * @example
