@@ -26,7 +26,7 @@ import { checkBootstrap } from "../internal/bootstrap.ts"
 import { cpuCount } from "../runtime_info.ts"
 import * as Task from "../task/Task.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/host.ts"
-import { awaitSettled, resolveHost } from "../worker/isolation.ts"
+import { ownHosts, resolveHost } from "../worker/isolation.ts"
 import { encodePayload, preparePayload, toExit } from "../worker/outcome.ts"
 import type { Transfer } from "../worker/transfer.ts"
 import { makeJob, PoolCore, type Stats } from "./internal/core.ts"
@@ -95,6 +95,9 @@ export interface PoolOptions {
    * (no unstable flag needed). `"inherit"` then passes the kinds the parent holds in
    * full (`--allow-read`, not `--allow-read=./data`); loading a task's module needs
    * read access to it.
+   * A child granted no imports can import nothing remote (not even from Deno's
+   * default list of module hosts) and download no `npm:` package. An entry Deno
+   * would refuse or split (empty, a comma in `--allow-read=/x,/etc`) is `InvalidArgument`.
    */
   readonly permissions?: WorkerPermissions | undefined
   /**
@@ -126,7 +129,8 @@ export interface PoolOptions {
    * With `isolation: "process"`: each child's V8 heap limit in MiB
    * (`--max-old-space-size`). A task that needs more kills only its worker: its
    * tasks fail with `WorkerCrashed` whose reason says it ran out of memory, and the
-   * pool goes on. Rejected with `InvalidArgument` for `"worker"`, where no
+   * pool goes on. At least 32 (a child deno needs about 17 to start).
+   * Rejected with `InvalidArgument` for `"worker"`, where no
    * per-thread cap exists.
    *
    * @example
@@ -324,7 +328,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
     }
     initializer = { task, payload: encoded.value }
   }
-  const host = yield* resolveHost(options)
+  const hosts = ownHosts(yield* resolveHost(options))
   const scope = yield* Effect.scope
   const poolScope = yield* Scope.fork(scope)
   const core = yield* Effect.acquireRelease(
@@ -332,7 +336,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
       new PoolCore({
         name: options.name ?? `Pool-${nextPoolId++}`,
         size,
-        host,
+        host: hosts.factory,
         permissions: options.permissions,
         initializer,
         maxTasksPerWorker,
@@ -342,7 +346,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
       })
     ),
     // Child processes are reaped before the Scope counts as closed.
-    (core) => Effect.andThen(Effect.sync(() => core.terminate()), awaitSettled),
+    (core) => Effect.andThen(Effect.sync(() => core.terminate()), hosts.settled),
   )
   return makePool(core, size, poolScope)
 })

@@ -24,7 +24,7 @@ import { notCloneable } from "../internal/messages.ts"
 import * as Task from "../task/Task.ts"
 import { WorkerClient } from "../worker/client.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/host.ts"
-import { awaitSettled, resolveHost } from "../worker/isolation.ts"
+import { ownHosts, resolveHost } from "../worker/isolation.ts"
 import { preparePayload, toExit } from "../worker/outcome.ts"
 import type { Transfer } from "../worker/transfer.ts"
 
@@ -107,6 +107,9 @@ export interface SpawnOptions {
    * (no unstable flag needed). `"inherit"` then passes the kinds the parent holds in
    * full (`--allow-read`, not `--allow-read=./data`); loading the task's module needs
    * read access to it.
+   * A child granted no imports can import nothing remote (not even from Deno's
+   * default list of module hosts) and download no `npm:` package. An entry Deno
+   * would refuse or split (empty, a comma in `--allow-read=/x,/etc`) is `InvalidArgument`.
    */
   readonly permissions?: WorkerPermissions | undefined
   /**
@@ -134,7 +137,8 @@ export interface SpawnOptions {
   /**
    * With `isolation: "process"`: the child's V8 heap limit in MiB
    * (`--max-old-space-size`). A task that needs more dies alone, and `join` fails
-   * with `WorkerCrashed` whose reason says it ran out of memory. Rejected with
+   * with `WorkerCrashed` whose reason says it ran out of memory. At least 32 (a
+   * child deno needs about 17 to start). Rejected with
    * `InvalidArgument` for `"worker"`, where no per-thread cap exists.
    *
    * @example
@@ -214,7 +218,7 @@ export const spawn: <P, A, E>(
     if (options.name !== undefined && typeof options.name !== "string") {
       return yield* new InvalidArgument({ argument: "name", message: "name must be a string" })
     }
-    const host = yield* resolveHost(options)
+    const hosts = ownHosts(yield* resolveHost(options))
     const anyTask = task as unknown as Task.Task<unknown, unknown, unknown>
     const prepared = preparePayload(anyTask, payload)
     if (!prepared.ok) return yield* prepared.error
@@ -230,7 +234,7 @@ export const spawn: <P, A, E>(
       Deferred.doneUnsafe(done, exit as Exit.Exit<A, E | PoolError>)
     }
     // A host that fails while it is created reports it a microtask later, so `join` fails with WorkerCrashed.
-    const client = new WorkerClient({ id, name, host: guardHost(host), permissions: options.permissions })
+    const client = new WorkerClient({ id, name, host: guardHost(hosts.factory), permissions: options.permissions })
     try {
       client.run(anyTask.moduleUrl, anyTask.name, [prepared.value], {
         onResults: (_start, kinds, values) => {
@@ -243,7 +247,7 @@ export const spawn: <P, A, E>(
       }, transfer)
     } catch (e) {
       client.terminate("the payload could not be sent")
-      yield* awaitSettled
+      yield* hosts.settled
       return yield* new SerializationError({
         taskName: anyTask.name,
         stage: "encode-payload",
@@ -258,7 +262,7 @@ export const spawn: <P, A, E>(
       })
     const terminate = stop(TERMINATED_EXIT_CODE, "the process was terminated")
     // A child process is reaped before the Scope counts as closed.
-    yield* Effect.addFinalizer(() => Effect.andThen(terminate, awaitSettled))
+    yield* Effect.addFinalizer(() => Effect.andThen(terminate, hosts.settled))
     const handle: Process<A, E> = {
       id,
       name,

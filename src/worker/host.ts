@@ -41,6 +41,12 @@ export interface Host {
   readonly post: (message: P.ToWorker, transfer: Array<Transferable>) => void
   /** Stops the worker now. Idempotent. Does not call `onExit`. */
   readonly terminate: () => void
+  /**
+   * Resolves once the worker holds nothing any more (a child process reaped,
+   * its pipes closed) after it ended or was terminated; absent when nothing
+   * outlives `terminate`. Each owner awaits the hosts it started, and only those.
+   */
+  readonly settled?: Promise<void> | undefined
 }
 
 /** Starts a host. */

@@ -9,7 +9,8 @@
 import * as Effect from "effect/Effect"
 import { InvalidArgument } from "../errors.ts"
 import { type HostFactory, threadHost, type WorkerPermissions } from "./host.ts"
-import { processesSettled, processHost } from "./process_host.ts"
+import { checkPermissions, findEscalation } from "./permissions.ts"
+import { processHost } from "./process_host.ts"
 
 /** What runs each worker: a Deno Worker thread, or a child `deno` process. */
 export type Isolation = "worker" | "process"
@@ -22,6 +23,14 @@ export interface IsolationOptions {
   /** Internal override (tests). */
   readonly host?: HostFactory | undefined
 }
+
+/**
+ * The smallest `maxMemoryMb` accepted. Measured on Deno 2.9.6: a child needs
+ * 17 MiB of old space to load the worker runtime and a task module that
+ * imports `effect` and this library, and dies at start-up with 16 or less; the
+ * floor leaves room for heavier task modules.
+ */
+export const MIN_MEMORY_MB = 32
 
 const invalid = (argument: string, message: string) => Effect.fail(new InvalidArgument({ argument, message }))
 
@@ -38,12 +47,8 @@ export const resolveHost = (options: IsolationOptions): Effect.Effect<HostFactor
     }
     if (options.host !== undefined) return Effect.succeed(options.host)
     const permissions = options.permissions
-    if (
-      permissions !== undefined && permissions !== "inherit" && permissions !== "none" &&
-      (typeof permissions !== "object" || permissions === null || Array.isArray(permissions))
-    ) {
-      return invalid("permissions", `permissions must be "inherit", "none" or an object, got ${String(permissions)}`)
-    }
+    const bad = checkPermissions(permissions, isolation)
+    if (bad !== undefined) return invalid("permissions", bad)
     // A Worker thread asked for more than this process has would throw NotCapable from its constructor.
     const escalation = findEscalation(permissions)
     if (escalation !== undefined) return invalid("permissions", escalation)
@@ -52,6 +57,12 @@ export const resolveHost = (options: IsolationOptions): Effect.Effect<HostFactor
         return invalid("maxMemoryMb", `maxMemoryMb needs isolation: "process" (a Worker thread has no heap limit)`)
       }
       return Effect.succeed(threadHost)
+    }
+    if (mb !== undefined && mb < MIN_MEMORY_MB) {
+      return invalid(
+        "maxMemoryMb",
+        `maxMemoryMb must be at least ${MIN_MEMORY_MB} (below that a child deno process cannot load the worker runtime and a task), got ${mb}`,
+      )
     }
     if (Deno.permissions.querySync({ name: "run", command: Deno.execPath() }).state !== "granted") {
       return invalid(
@@ -62,53 +73,36 @@ export const resolveHost = (options: IsolationOptions): Effect.Effect<HostFactor
     return Effect.succeed(processHost({ maxMemoryMb: mb }))
   })
 
-/** Awaits the child processes that are ending (nothing to wait for with Worker threads). */
-export const awaitSettled: Effect.Effect<void> = Effect.suspend(() => {
-  const pending = processesSettled()
-  return pending === undefined ? Effect.void : Effect.promise(() => pending)
-})
-
-const FIELD: Record<string, string> = {
-  read: "path",
-  write: "path",
-  ffi: "path",
-  net: "host",
-  import: "host",
-  env: "variable",
-  run: "command",
-  sys: "kind",
+/** The hosts one owner (a pool, a Process) started, so that it can await exactly those. */
+export interface OwnedHosts {
+  /** Starts hosts through `factory` and remembers them until they have settled. */
+  readonly factory: HostFactory
+  /**
+   * Waits until every host started through `factory` that is ending has
+   * settled (a child process reaped, its pipes closed); at once with Worker
+   * threads. Run it after terminating them: a live host is waited for.
+   * Hosts of other owners are never waited for.
+   */
+  readonly settled: Effect.Effect<void>
 }
 
-/**
- * Permissions this process lacks: a Worker thread would be refused them with a
- * defect, and a child process could be given them on the command line.
- */
-const findEscalation = (permissions: WorkerPermissions | undefined): string | undefined => {
-  if (permissions === undefined || typeof permissions === "string") return undefined
-  for (const [kind, value] of Object.entries(permissions)) {
-    if (value === undefined || value === false || value === "inherit") continue
-    const field = FIELD[kind]
-    if (field === undefined) return `unknown permission kind "${kind}"`
-    const listed = Array.isArray(value) && value.every((e) => typeof e === "string" || e instanceof URL)
-    if (value !== true && !listed) {
-      return `permissions.${kind} must be true, false, "inherit" or a list of ${field}s, got ${JSON.stringify(value)}`
-    }
-    const entries: Array<unknown> = value === true ? [undefined] : value as Array<unknown>
-    for (const entry of entries) {
-      const descriptor: Record<string, unknown> = { name: kind }
-      if (entry !== undefined) descriptor[field] = entry instanceof URL ? decodeURIComponent(entry.pathname) : entry
-      let state: Deno.PermissionState
-      try {
-        state = Deno.permissions.querySync(descriptor as unknown as Deno.PermissionDescriptor).state
-      } catch (e) {
-        return `permissions.${kind} is not valid (${String(entry)}): ${e instanceof Error ? e.message : String(e)}`
+/** Tracks the hosts started through `factory` for one owner. */
+export const ownHosts = (factory: HostFactory): OwnedHosts => {
+  const pending = new Set<Promise<void>>()
+  return {
+    factory: (options) => {
+      const host = factory(options)
+      const settled = host.settled
+      if (settled !== undefined) {
+        pending.add(settled)
+        settled.then(() => pending.delete(settled))
       }
-      if (state !== "granted") {
-        return `a worker cannot get ${kind} access this process does not have${
-          entry === undefined ? "" : `: ${String(entry)}`
-        }`
-      }
-    }
+      return host
+    },
+    settled: Effect.suspend(() => {
+      if (pending.size === 0) return Effect.void
+      const all = Promise.all(pending)
+      return Effect.promise(() => all)
+    }).pipe(Effect.asVoid),
   }
-  return undefined
 }

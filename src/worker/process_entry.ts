@@ -1,88 +1,37 @@
 /**
  * The main module of a `"process"` worker: a child `deno` process started by
- * `process_host.ts`. It runs the same worker runtime as a Worker thread, and
- * talks to the parent over stdio: frames in on stdin, frames out on stdout
- * (see `frames.ts`); whatever the task code prints to stdout goes around the
- * frames and is passed through by the parent.
+ * `process_host.ts` as `process_entry.ts <parent pid>`.
  *
- * As in `entry.ts`, the parent always learns how the worker ends: `close()`
- * and `Deno.exit()` announce the exit, uncaught errors are reported. Beyond
- * that, the parent watches the process's exit status.
+ * The child never outlives its parent. Before anything else is loaded, it
+ * checks that its parent is the process that started it (a parent killed
+ * before the child started has re-parented it already), and starts a
+ * watchdog thread that kills the process as soon as the parent is gone, even
+ * if the main thread is stuck in a busy loop (a killed parent cannot close
+ * anything; the watchdog sees `Deno.ppid` differ from the pid it was given).
+ * Only once the watchdog has made its first check does the child read a task
+ * (`process_child.ts`). The parent's pid comes on the command line (reading it
+ * needs no permission); `Deno.kill` of its own pid needs no permission, and
+ * the watchdog is loaded from a Blob URL, so it needs no read permission
+ * either. The child also exits when its stdin closes.
  *
- * The child never outlives its parent: it exits when its stdin closes (the
- * parent ended, or dropped it), and a watchdog thread kills the process when
- * the parent is gone even if the main thread is stuck in a busy loop (a
- * killed parent cannot close anything; the watchdog sees `Deno.ppid` change
- * when the child is re-parented). `Deno.kill` of its own pid needs no
- * permission, and the watchdog is loaded from a Blob URL, so it needs no read
- * permission either.
+ * This module imports nothing statically, so none of that waits for the
+ * runtime to load.
  *
  * @internal
  * @module
  */
-import { deserialize, serialize } from "node:v8"
-import { applyExtras } from "../internal/worker_init.ts"
-import { requestInterrupt, state as checkpointState } from "./checkpoint.ts"
-import { encodeFrame, FrameReader } from "./frames.ts"
-import * as P from "./protocol.ts"
-import { installLifecycle } from "./lifecycle.ts"
-import { makeRuntime } from "./runtime.ts"
 
 const WATCHDOG_MS = 100
-const watchdog = `const parent = Deno.ppid
-setInterval(() => { if (Deno.ppid !== parent) Deno.kill(Deno.pid, "SIGKILL") }, ${WATCHDOG_MS})`
-new Worker(URL.createObjectURL(new Blob([watchdog], { type: "text/javascript" })), { type: "module" })
+const given = Number(Deno.args[0])
+const parent = Number.isInteger(given) && given > 0 ? given : Deno.ppid
+if (Deno.ppid !== parent) Deno.kill(Deno.pid, "SIGKILL")
 
-const realExit = Deno.exit.bind(Deno)
-const stdout = Deno.stdout
+const watchdog = `const check = () => { if (Deno.ppid !== ${parent}) Deno.kill(Deno.pid, "SIGKILL") }
+check()
+setInterval(check, ${WATCHDOG_MS})
+postMessage("watching")`
+const watcher = new Worker(URL.createObjectURL(new Blob([watchdog], { type: "text/javascript" })), { type: "module" })
+const watching = new Promise<void>((resolve) => watcher.onmessage = () => resolve())
 
-const writeAll = (bytes: Uint8Array): void => {
-  let off = 0
-  while (off < bytes.length) off += stdout.writeSync(off === 0 ? bytes : bytes.subarray(off))
-}
-
-// Transfer lists mean nothing across a process boundary: values are copied.
-const post = (message: P.FromWorker, _transfer: Array<Transferable>): void => writeAll(encodeFrame(serialize(message)))
-
-const g = globalThis as unknown as { name: string }
-installLifecycle({ post }, { flush: () => runtime.flush(), close: () => realExit(0), exit: realExit })
-
-const runtime = makeRuntime({ post })
-
-// A private interrupt ring: `checkpoint()` sees an INTERRUPT once its message
-// has been read, i.e. when the task lets the event loop run.
-const interrupts = new Int32Array(1 + P.INTERRUPT_RING).fill(-1, 1)
-interrupts[0] = 0
-
-const handle = (message: P.ToWorker): void => {
-  switch (message.t) {
-    case P.INIT:
-      g.name = message.name
-      checkpointState.words = interrupts
-      applyExtras(message.extras, message.workerId)
-      post({ t: P.READY }, [])
-      return
-    case P.INTERRUPT:
-      requestInterrupt(interrupts, message.c)
-      return runtime.handle(message)
-    default:
-      return runtime.handle(message)
-  }
-}
-
-const reader = new FrameReader(
-  (body) => handle(deserialize(body) as P.ToWorker),
-  () => {/* only frames come from the parent */},
-)
-// Plain reads into one buffer: measurably cheaper per message than `Deno.stdin.readable`.
-// The reader copies what it keeps, so the buffer can be reused.
-void (async () => {
-  const buffer = new Uint8Array(1 << 16)
-  for (;;) {
-    const n = await Deno.stdin.read(buffer)
-    if (n === null) break
-    reader.push(buffer.subarray(0, n))
-  }
-  // stdin closed: the parent is gone or let us go.
-  realExit(0)
-})()
+const [child] = await Promise.all([import("./process_child.ts"), watching])
+await child.start()

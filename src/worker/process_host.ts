@@ -24,7 +24,8 @@
 import { deserialize, serialize } from "node:v8"
 import { addChild, removeChild } from "../internal/children.ts"
 import { encodeFrame, FrameReader } from "./frames.ts"
-import type { Host, HostExit, HostFactory, WorkerPermissions } from "./host.ts"
+import type { Host, HostExit, HostFactory } from "./host.ts"
+import { permissionFlags } from "./permissions.ts"
 import type * as P from "./protocol.ts"
 
 /** Settings of the child processes beyond the per-host options. */
@@ -41,19 +42,9 @@ const DRAIN_MS = 250
 /** How much of the child's stderr to keep for crash reasons. */
 const STDERR_TAIL = 4096
 
-/** Every child not yet reaped: killed on unload; awaited by `processesSettled`. */
+/** Every child not yet reaped: killed on unload. */
 const live = new Set<Deno.ChildProcess>()
-/** Hosts that are ending: resolved when the child is reaped and its pipes are closed. */
-const settling = new Set<Promise<void>>()
 let unloadHooked = false
-
-/**
- * Resolves when every child process that was terminated or died has been
- * reaped and its pipes closed (at once when there is none). Scope finalizers
- * await it, so closing a Scope leaves no process and no pending operation.
- */
-export const processesSettled = (): Promise<void> | undefined =>
-  settling.size === 0 ? undefined : Promise.all(settling).then(() => undefined)
 
 const killAll = (): void => {
   for (const child of live) kill(child)
@@ -67,44 +58,26 @@ const kill = (child: Deno.ChildProcess): void => {
   }
 }
 
-/** Deno permission kinds, in flag order. */
-const KINDS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const
-
 /**
- * The `--allow-*` flags for `permissions`: `"inherit"` gives the kinds this
- * process holds in full (a partial grant such as `--allow-read=./data` cannot
- * be read back, so it is not passed on), `"none"` gives nothing, a descriptor
- * gives exactly what it lists (`"inherit"` per kind as above).
+ * Passes a child's output through to ours. Output that cannot be written (the
+ * reader went away, as in `deno run main.ts | head -1`: BrokenPipe) is
+ * dropped: it must never stop the pump that also carries the task traffic.
  */
-export const permissionFlags = (permissions: WorkerPermissions | undefined): Array<string> => {
-  const p = permissions ?? "inherit"
-  if (p === "none") return []
-  const flags: Array<string> = []
-  for (const kind of KINDS) {
-    const value = p === "inherit" ? "inherit" : (p as Record<string, unknown>)[kind]
-    if (value === undefined || value === false) continue
-    if (value === "inherit") {
-      if (Deno.permissions.querySync({ name: kind } as Deno.PermissionDescriptor).state === "granted") {
-        flags.push(`--allow-${kind}`)
-      }
-    } else if (value === true) flags.push(`--allow-${kind}`)
-    else if (Array.isArray(value) && value.length > 0) {
-      flags.push(`--allow-${kind}=${value.map((v) => v instanceof URL ? decodeURIComponent(v.pathname) : String(v))}`)
-    }
+const passThrough = (file: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void => {
+  try {
+    let off = 0
+    while (off < bytes.length) off += file.writeSync(bytes.subarray(off))
+  } catch {
+    // dropped
   }
-  return flags
-}
-
-const writeAll = (file: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void => {
-  let off = 0
-  while (off < bytes.length) off += file.writeSync(bytes.subarray(off))
 }
 
 /** A host that starts a child `deno` process. */
 export const processHost = (config: ProcessHostConfig = {}): HostFactory => (options) => {
-  const args = ["run", "--no-prompt", ...permissionFlags(options.permissions)]
+  const args = ["run", "--no-prompt", ...permissionFlags(options.permissions, entry)]
   if (config.maxMemoryMb !== undefined) args.push(`--v8-flags=--max-old-space-size=${config.maxMemoryMb}`)
-  args.push(entrySpecifier)
+  // The child watches this pid from its first instant: it must not outlive us (see process_entry.ts).
+  args.push(entrySpecifier, String(Deno.pid))
   let child: Deno.ChildProcess
   try {
     child = new Deno.Command(Deno.execPath(), {
@@ -147,7 +120,7 @@ export const processHost = (config: ProcessHostConfig = {}): HostFactory => (opt
         reportError(e)
       }
     },
-    (raw) => writeAll(Deno.stdout, raw),
+    (raw) => passThrough(Deno.stdout, raw),
   )
   const pump = async (
     reader: ReadableStreamDefaultReader<Uint8Array>,
@@ -165,7 +138,7 @@ export const processHost = (config: ProcessHostConfig = {}): HostFactory => (opt
   }
   const stdoutDone = pump(stdoutReader, (chunk) => frames.push(chunk))
   const stderrDone = pump(stderrReader, (chunk) => {
-    writeAll(Deno.stderr, chunk)
+    passThrough(Deno.stderr, chunk)
     tail = keepTail(tail, chunk)
   })
 
@@ -188,12 +161,12 @@ export const processHost = (config: ProcessHostConfig = {}): HostFactory => (opt
     end(describeExit(status, new TextDecoder().decode(tail), config.maxMemoryMb))
     await Promise.all([closeStdin(), stdoutDone, stderrDone])
   })
-  settling.add(settled)
-  settled.then(() => settling.delete(settled))
 
   const host: Host & { readonly pid: number } = {
     isolation: "process",
     pid: child.pid,
+    // The owner's finalizer awaits this: the child is reaped and its pipes are closed.
+    settled,
     post: (message, _transfer) => {
       // Serialize first: a value that cannot be cloned throws here, and nothing is sent.
       const frame = encodeFrame(serialize(message))

@@ -81,6 +81,23 @@ testAsync(
 )
 
 testAsync(
+  "Worker threads: a permission entry Deno would refuse (empty path, bad host, env name or sys kind) is InvalidArgument from Pool.make and Process.spawn, not a defect",
+  async () => {
+    const r = await run("bad-entries", ["--unstable-worker-options"])
+    for (const name of ["emptyRead", "emptyWrite", "emptyNet", "emptyEnv", "emptyRun", "badHost", "badEnv", "badSys"]) {
+      for (const outcome of [r[`pool.${name}`], r[`process.${name}`]]) {
+        assertEquals(outcome.tag, "InvalidArgument", `${name}: ${JSON.stringify(outcome)}`)
+        assertEquals(outcome.argument, "permissions")
+        assertStringIncludes(outcome.message ?? "", "cannot grant")
+      }
+    }
+    assertEquals(r.comma.ok, 4)
+    assertEquals(r.children as unknown, 1)
+  },
+  { timeout: 30_000 },
+)
+
+testAsync(
   "Without --unstable-worker-options, per-worker permissions end the process with code 70 and Deno's message (a platform limit, documented)",
   async () => {
     const result = await runChild(script, ["none"], 20_000)

@@ -121,6 +121,36 @@ for (const how of ["kill", "exit"] as const) {
 }
 
 test(
+  "A child dies with its parent even when the parent is SIGKILLed within 150 ms of starting it, before the child's watchdog runs [process]",
+  () =>
+    Effect.gen(function* () {
+      const script = new URL("../fixtures/orphan_parent.ts", import.meta.url)
+      const all: Array<number> = []
+      // Do not leave spinning orphans behind when this test fails.
+      const cleanUp = Effect.promise(() => alivePids(all)).pipe(Effect.map((left) => {
+        for (const pid of left) {
+          try {
+            Deno.kill(pid, "SIGKILL")
+          } catch { /* gone */ }
+        }
+      }))
+      yield* Effect.gen(function* () {
+        for (const delayMs of [0, 0, 10, 20, 30, 50, 70, 100, 150]) {
+          const result = yield* Effect.promise(() => runChild(script, ["kill-early", String(delayMs)], 20_000))
+          assert(!result.timedOut, `the parent script hung:\n${result.stderr}`)
+          const { pids } = lastJson<{ pids: Array<number> }>(result)
+          assertEquals(pids.length, 2)
+          all.push(...pids)
+        }
+        // A child that saw the task before its parent died spins; it must still go.
+        yield* Effect.sleep(1_500)
+        yield* eventually(gone(all), 3_000)
+      }).pipe(Effect.ensuring(cleanUp))
+    }),
+  { timeout: 90_000 },
+)
+
+test(
   'Process: a child never gets more than its parent; "inherit" passes on what the parent holds [process]',
   () =>
     Effect.gen(function* () {

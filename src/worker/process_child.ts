@@ -1,0 +1,79 @@
+/**
+ * The worker side of a `"process"` worker, loaded by `process_entry.ts` once
+ * the parent watchdog runs. It runs the same worker runtime as a Worker
+ * thread, and talks to the parent over stdio: frames in on stdin, frames out
+ * on stdout (see `frames.ts`); whatever the task code prints to stdout goes
+ * around the frames and is passed through by the parent.
+ *
+ * As in `entry.ts`, the parent always learns how the worker ends: `close()`
+ * and `Deno.exit()` announce the exit, uncaught errors are reported. Beyond
+ * that, the parent watches the process's exit status. The child exits when its
+ * stdin closes (the parent ended, or dropped it).
+ *
+ * @internal
+ * @module
+ */
+import { deserialize, serialize } from "node:v8"
+import { applyExtras } from "../internal/worker_init.ts"
+import { requestInterrupt, state as checkpointState } from "./checkpoint.ts"
+import { encodeFrame, FrameReader } from "./frames.ts"
+import * as P from "./protocol.ts"
+import { installLifecycle } from "./lifecycle.ts"
+import { makeRuntime } from "./runtime.ts"
+
+const realExit = Deno.exit.bind(Deno)
+const stdout = Deno.stdout
+
+const writeAll = (bytes: Uint8Array): void => {
+  let off = 0
+  while (off < bytes.length) off += stdout.writeSync(off === 0 ? bytes : bytes.subarray(off))
+}
+
+// Transfer lists mean nothing across a process boundary: values are copied.
+const post = (message: P.FromWorker, _transfer: Array<Transferable>): void => writeAll(encodeFrame(serialize(message)))
+
+const g = globalThis as unknown as { name: string }
+installLifecycle({ post }, { flush: () => runtime.flush(), close: () => realExit(0), exit: realExit })
+
+const runtime = makeRuntime({ post })
+
+// A private interrupt ring: `checkpoint()` sees an INTERRUPT once its message
+// has been read, i.e. when the task lets the event loop run.
+const interrupts = new Int32Array(1 + P.INTERRUPT_RING).fill(-1, 1)
+interrupts[0] = 0
+
+const handle = (message: P.ToWorker): void => {
+  switch (message.t) {
+    case P.INIT:
+      g.name = message.name
+      checkpointState.words = interrupts
+      applyExtras(message.extras, message.workerId)
+      post({ t: P.READY }, [])
+      return
+    case P.INTERRUPT:
+      requestInterrupt(interrupts, message.c)
+      return runtime.handle(message)
+    default:
+      return runtime.handle(message)
+  }
+}
+
+const reader = new FrameReader(
+  (body) => handle(deserialize(body) as P.ToWorker),
+  () => {/* only frames come from the parent */},
+)
+/**
+ * Starts reading the parent's messages; returns when stdin closes (the parent
+ * is gone or let us go), and then ends the process.
+ */
+export const start = async (): Promise<void> => {
+  // Plain reads into one buffer: measurably cheaper per message than `Deno.stdin.readable`.
+  // The reader copies what it keeps, so the buffer can be reused.
+  const buffer = new Uint8Array(1 << 16)
+  for (;;) {
+    const n = await Deno.stdin.read(buffer)
+    if (n === null) break
+    reader.push(buffer.subarray(0, n))
+  }
+  realExit(0)
+}
