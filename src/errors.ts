@@ -98,27 +98,46 @@ export class WorkerCrashed extends WorkerCrashedBase {
   }
 }
 
-const taskTimeoutFields = { taskName: Schema.String, timeoutMs: Schema.Number }
+const timeoutPhases = ["load", "run"] as const
+const taskTimeoutFields: {
+  readonly taskName: typeof Schema.String
+  readonly timeoutMs: typeof Schema.Number
+  readonly phase: Schema.optional<Schema.Literals<typeof timeoutPhases>>
+} = {
+  taskName: Schema.String,
+  timeoutMs: Schema.Number,
+  phase: Schema.optional(Schema.Literals(timeoutPhases)),
+}
 const /** @internal */ TaskTimeoutBase: Schema.Class<
   TaskTimeout,
   Schema.TaggedStruct<"TaskTimeout", typeof taskTimeoutFields>,
   Cause.YieldableError
 > = Schema.TaggedError<TaskTimeout>()("TaskTimeout", taskTimeoutFields)
 /**
- * The task ran longer than the pool's `taskTimeout`. It was interrupted in the
- * worker, and a worker that did not stop in time was terminated and replaced.
+ * A deadline of the pool expired. `phase` says which: `"run"` (or absent), the
+ * task ran longer than the pool's `taskTimeout`; `"load"`, the worker could not
+ * load the task's module (its import, top-level code included) within the pool's
+ * `loadTimeout`. `timeoutMs` is the deadline that expired. The task was
+ * interrupted in the worker, and a worker that did not stop in time was
+ * terminated and replaced.
  *
  * @example
  * ```ts
  * import * as mp from "@mp/multiprocessing"
  *
- * const explain = (e: mp.TaskTimeout) => `${e.taskName} took over ${e.timeoutMs} ms`
+ * const explain = (e: mp.TaskTimeout) =>
+ *   e.phase === "load"
+ *     ? `${e.taskName}'s module took over ${e.timeoutMs} ms to load`
+ *     : `${e.taskName} took over ${e.timeoutMs} ms`
  * ```
  */
 export class TaskTimeout extends TaskTimeoutBase {
   /** A readable summary of the timeout. */
   override get message(): string {
-    return `Task ${this.taskName} did not finish within ${this.timeoutMs} ms`
+    return this.phase === "load"
+      ? `Task ${this.taskName} did not start within ${this.timeoutMs} ms: its module did not finish loading ` +
+        `in the worker (loadTimeout)`
+      : `Task ${this.taskName} did not finish within ${this.timeoutMs} ms (taskTimeout)`
   }
 }
 

@@ -29,7 +29,7 @@ import type { HostFactory, WorkerPermissions } from "../worker/host.ts"
 import { ownHosts, resolveHost } from "../worker/isolation.ts"
 import { encodePayload, preparePayload, toExit } from "../worker/outcome.ts"
 import type { Transfer } from "../worker/transfer.ts"
-import { makeJob, PoolCore, type Stats } from "./internal/core.ts"
+import { DEFAULT_LOAD_TIMEOUT_MS, makeJob, PoolCore, type Stats } from "./internal/core.ts"
 import { imapPull } from "./internal/imap.ts"
 import { durationMs, iterable, positiveInt, shown } from "./internal/arguments.ts"
 import { startMap } from "./internal/map.ts"
@@ -75,6 +75,23 @@ export interface PoolOptions {
    * beyond `setTimeout`'s 24.8-day limit.
    */
   readonly taskTimeout?: Duration.Input | undefined
+  /**
+   * How long a worker may take to load a task's module (its import, top-level
+   * `await` included) the first time it runs a task of that module; the
+   * initializer's module too. Default 30 seconds. A task whose module takes
+   * longer fails with `TaskTimeout` whose `phase` is `"load"` (and whose message
+   * says loading took too long); an initializer's breaks the pool with
+   * `WorkerCrashed`. The `taskTimeout` clock starts only once the module is
+   * loaded. `Duration.infinity` (or `Infinity`) means no limit.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const options: mp.Pool.PoolOptions = { taskTimeout: "2 seconds", loadTimeout: "5 seconds" }
+   * ```
+   */
+  readonly loadTimeout?: Duration.Input | undefined
   /**
    * Terminate workers idle for this long; they are started again when work arrives.
    * `Duration.infinity` (or `Infinity`) means never, as if unset.
@@ -181,6 +198,20 @@ export interface MapOptions {
 export type PoolStats = Stats
 
 /**
+ * The payload argument of `apply` and `submit`: optional when the task takes
+ * none (when `undefined` is a valid payload), as for `Process.spawn`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const one: mp.Pool.ApplyArgs<number> = [42]
+ * const none: mp.Pool.ApplyArgs<void> = []
+ * ```
+ */
+export type ApplyArgs<P> = undefined extends P ? [payload?: P | Transfer<P>] : [payload: P | Transfer<P>]
+
+/**
  * A running pool. Every method accepts any Task.
  *
  * @example
@@ -198,19 +229,23 @@ export type PoolStats = Stats
 export interface Pool {
   /** The number of workers the pool keeps. */
   readonly size: number
-  /** Runs one task: its value or its typed error (Python's `apply`). */
+  /**
+   * Runs one task: its value or its typed error (Python's `apply`). The payload
+   * may be left out when the task takes none (`pool.apply(task)`).
+   */
   readonly apply: <P, A, E>(
     task: Task.Task<P, A, E>,
-    payload: P | Transfer<P>,
+    ...payload: ApplyArgs<P>
   ) => Effect.Effect<A, E | PoolError | InvalidArgument>
   /**
    * Starts one task and returns a Fiber at once (Python's `apply_async`):
    * `Fiber.join` is `get`, `fiber.pollUnsafe()` is `ready`, `Fiber.interrupt`
    * stops the remote task. The fiber belongs to the pool: it ends with it.
+   * The payload may be left out when the task takes none (`pool.submit(task)`).
    */
   readonly submit: <P, A, E>(
     task: Task.Task<P, A, E>,
-    payload: P | Transfer<P>,
+    ...payload: ApplyArgs<P>
   ) => Effect.Effect<Fiber.Fiber<A, E | PoolError | InvalidArgument>>
   /**
    * Runs the task on every payload; results in input order. The first failure
@@ -308,6 +343,9 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   const maxTasksPerWorker = yield* positiveInt("maxTasksPerWorker", options.maxTasksPerWorker)
   // Infinity is "no limit": no task timeout, no idle shrinking, no hard stop after an interrupt.
   const taskTimeoutMs = finite(yield* durationMs("taskTimeout", options.taskTimeout, { positive: true }))
+  const loadTimeoutMs = finite(
+    (yield* durationMs("loadTimeout", options.loadTimeout, { positive: true })) ?? DEFAULT_LOAD_TIMEOUT_MS,
+  )
   const idleTimeoutMs = finite(yield* durationMs("idleTimeout", options.idleTimeout))
   const graceMs = (yield* durationMs("interruptGrace", options.interruptGrace)) ?? 500
   if (options.name !== undefined && typeof options.name !== "string") {
@@ -341,6 +379,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
         initializer,
         maxTasksPerWorker,
         taskTimeoutMs,
+        loadTimeoutMs,
         idleTimeoutMs,
         graceMs,
       })
@@ -362,7 +401,7 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
 
   const apply = <P, A, E>(
     task: Task.Task<P, A, E>,
-    payload: P | Transfer<P>,
+    payload?: P | Transfer<P>,
   ): Effect.Effect<A, E | PoolError | InvalidArgument> =>
     Effect.flatMap(checkOpen(task as unknown as AnyTask), (t) =>
       Effect.callback<A, E | PoolError>((resume) => {
@@ -376,7 +415,7 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
         return Effect.sync(() => core.cancel([job]))
       }))
 
-  const submit = <P, A, E>(task: Task.Task<P, A, E>, payload: P | Transfer<P>) =>
+  const submit = <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>) =>
     Effect.suspend(() =>
       // Forked into a closed Scope the fiber would be interrupted; let it fail with PoolClosed instead.
       poolScope.state._tag === "Closed"

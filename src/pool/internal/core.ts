@@ -67,6 +67,11 @@ export interface CoreOptions {
   readonly initializer: Initializer | undefined
   readonly maxTasksPerWorker: number | undefined
   readonly taskTimeoutMs: number | undefined
+  /**
+   * How long a worker may take to load a task's module (the initializer's included)
+   * before the task fails with `TaskTimeout` (phase "load"); `undefined` for no limit.
+   */
+  readonly loadTimeoutMs: number | undefined
   readonly idleTimeoutMs: number | undefined
   /** How long an interrupted task may take to stop before its worker is terminated. */
   readonly graceMs: number
@@ -79,6 +84,10 @@ export interface Slot {
   /** Items dispatched over its life (for `maxTasksPerWorker`). */
   dispatched: number
   idleTimer: Timer | undefined
+  /** The initializer's load deadline, while its module loads. */
+  initTimer: Timer | undefined
+  /** Task modules this worker has loaded (they need no load deadline). */
+  readonly loaded: Set<string>
 }
 
 /** A snapshot of the pool's counters. */
@@ -142,22 +151,51 @@ export class PoolCore {
         if (init === undefined) this.markReady(started)
       },
     })
-    const started: Slot = { client, state: "starting", dispatched: 0, idleTimer: undefined }
+    const started: Slot = {
+      client,
+      state: "starting",
+      dispatched: 0,
+      idleTimer: undefined,
+      initTimer: undefined,
+      loaded: new Set(),
+    }
     this.slots.push(started)
     if (init === undefined) return started
+    const loadMs = this.options.loadTimeoutMs
     try {
-      client.run(init.task.moduleUrl, init.task.name, [init.payload], {
-        onResults: (_i, kinds, values) => {
-          if (kinds[0] === P.SUCCESS) this.markReady(started)
-          else this.breakPool(started, `the initializer failed: ${describeInitFailure(kinds[0], values[0])}`)
+      client.runMany([{
+        moduleUrl: init.task.moduleUrl,
+        taskName: init.task.name,
+        payloads: [init.payload],
+        reportStart: loadMs !== undefined,
+        handler: {
+          onStarted: () => this.clearInitTimer(started),
+          onResults: (_i, kinds, values) => {
+            this.clearInitTimer(started)
+            if (kinds[0] === P.SUCCESS) this.markReady(started)
+            else this.breakPool(started, `the initializer failed: ${describeInitFailure(kinds[0], values[0])}`)
+          },
+          // A worker that dies during its initializer (it exited, crashed) would die again in its
+          // replacement: break the pool rather than restart workers forever.
+          onLost: (crash) => {
+            this.clearInitTimer(started)
+            if (this.closed || this.broken !== undefined || started.state !== "starting") return
+            this.breakPool(started, `the initializer failed: the worker died while running it: ${crash.reason}`)
+          },
         },
-        // A worker that dies during its initializer (it exited, crashed) would die again in its
-        // replacement: break the pool rather than restart workers forever.
-        onLost: (crash) => {
+      }])
+      // An initializer whose module never loads would keep every task waiting: break the pool instead.
+      if (loadMs !== undefined) {
+        started.initTimer = setTimer(() => {
+          started.initTimer = undefined
           if (this.closed || this.broken !== undefined || started.state !== "starting") return
-          this.breakPool(started, `the initializer failed: the worker died while running it: ${crash.reason}`)
-        },
-      })
+          this.breakPool(
+            started,
+            `the initializer ${init.task.name} did not start within ${loadMs} ms: ` +
+              `its module did not finish loading in the worker (loadTimeout)`,
+          )
+        }, loadMs)
+      }
     } catch (e) {
       this.breakPool(started, `the initializer failed: the initializer's payload cannot be cloned: ${String(e)}`)
     }
@@ -196,6 +234,12 @@ export class PoolCore {
     if (i >= 0) this.slots.splice(i, 1)
     clearTimer(slot.idleTimer)
     slot.idleTimer = undefined
+    this.clearInitTimer(slot)
+  }
+
+  private clearInitTimer(slot: Slot): void {
+    clearTimer(slot.initTimer)
+    slot.initTimer = undefined
   }
 
   private onWorkerDeath(client: WorkerClient, error: WorkerCrashed): void {
@@ -375,10 +419,7 @@ export class PoolCore {
       job.slot = slot
       job.chunkId = ids[i]
       job.sentAt = now
-      if (this.options.taskTimeoutMs !== undefined) {
-        // Until the worker says the task started (its module may still be loading), allow for loading.
-        job.timer = setTimer(() => this.timeout(job), this.options.taskTimeoutMs + LOAD_ALLOWANCE_MS)
-      }
+      this.armTimer(slot, job)
     }
   }
 
@@ -397,6 +438,25 @@ export class PoolCore {
     this.failed++
   }
 
+  /** Whether a job sent to `slot` starts with a load phase: its module is new to that worker and has a deadline. */
+  private loads(slot: Slot, job: Job): boolean {
+    return !slot.loaded.has(job.task.moduleUrl) &&
+      (this.options.loadTimeoutMs !== undefined || this.options.taskTimeoutMs !== undefined)
+  }
+
+  /**
+   * Arms the deadline of a job just sent: `loadTimeout` while its module loads in that worker,
+   * then `taskTimeout` (per item) from the moment the worker says it started.
+   */
+  private armTimer(slot: Slot, job: Job): void {
+    const { loadTimeoutMs, taskTimeoutMs } = this.options
+    if (this.loads(slot, job)) {
+      if (loadTimeoutMs !== undefined) job.timer = setTimer(() => this.timeout(job, "load"), loadTimeoutMs)
+    } else if (taskTimeoutMs !== undefined) {
+      job.timer = setTimer(() => this.timeout(job, "run"), taskTimeoutMs * job.payloads.length)
+    }
+  }
+
   private outgoing(slot: Slot, job: Job) {
     let reported = 0
     const timeoutMs = this.options.taskTimeoutMs
@@ -404,14 +464,19 @@ export class PoolCore {
       moduleUrl: job.task.moduleUrl,
       taskName: job.task.name,
       payloads: job.payloads,
-      reportStart: timeoutMs !== undefined,
+      reportStart: this.loads(slot, job),
       handler: {
         onStarted: () => {
-          if (job.state !== "running" || timeoutMs === undefined) return
+          slot.loaded.add(job.task.moduleUrl)
+          if (job.state !== "running") return
           clearTimer(job.timer)
-          job.timer = setTimer(() => this.timeout(job), timeoutMs * job.payloads.length)
+          job.timer = undefined
+          if (timeoutMs !== undefined) {
+            job.timer = setTimer(() => this.timeout(job, "run"), timeoutMs * job.payloads.length)
+          }
         },
         onResults: (start: number, kinds: ReadonlyArray<number>, values: ReadonlyArray<unknown>) => {
+          slot.loaded.add(job.task.moduleUrl)
           reported += kinds.length
           if (job.state === "running") {
             for (let i = 0; i < kinds.length; i++) {
@@ -481,19 +546,24 @@ export class PoolCore {
 
   // ---- timeouts and cancellation ----------------------------------------
 
-  private timeout(job: Job): void {
+  private timeout(job: Job, phase: "load" | "run"): void {
     job.timer = undefined
     if (job.state !== "running") return
     const slot = job.slot!
     job.state = "cancelled"
     const count = job.payloads.length
     this.failed += count
+    // Stop the remote task first: the caller resumed by onError may close the pool at once.
+    this.stopRemote(slot, job, "the task did not stop within its grace period after its timeout")
     job.sink.onError(
       job.offset,
       count,
-      new TaskTimeout({ taskName: job.task.name, timeoutMs: this.options.taskTimeoutMs! }),
+      new TaskTimeout({
+        taskName: job.task.name,
+        timeoutMs: phase === "load" ? this.options.loadTimeoutMs! : this.options.taskTimeoutMs!,
+        phase,
+      }),
     )
-    this.stopRemote(slot, job, "the task did not stop within its grace period after its timeout")
   }
 
   /** Cancels jobs whose caller went away: drop queued ones, interrupt running ones (and the parts of split ones). */
@@ -519,6 +589,8 @@ export class PoolCore {
     clearTimer(job.timer)
     job.timer = undefined
     slot.client.interrupt(job.chunkId)
+    // A closed pool has terminated its workers already: nothing left to stop, no timer to leak.
+    if (this.closed || slot.state === "dead") return
     const timer: Timer = setTimer(() => {
       this.graceTimers.delete(timer)
       if (slot.state !== "dead" && slot.client.holds(job.chunkId)) slot.client.terminate(reason)
@@ -582,6 +654,7 @@ export class PoolCore {
     for (const slot of this.slots.slice()) {
       clearTimer(slot.idleTimer)
       slot.idleTimer = undefined
+      this.clearInitTimer(slot)
       slot.state = "dead"
       slot.client.terminate("the pool was terminated")
     }
@@ -620,8 +693,8 @@ const taskKey = (task: AnyTask): string => `${task.moduleUrl}#${task.name}`
 /** Workers dying before they are ready, in a row, that break the pool. */
 const MAX_START_FAILURES = 2
 
-/** How long a task with a timeout may wait for its module to load before its clock starts. */
-const LOAD_ALLOWANCE_MS = 30_000
+/** How long a worker may take to load a task's module, when the pool's `loadTimeout` is not given. */
+export const DEFAULT_LOAD_TIMEOUT_MS = 30_000
 
 /** A new job in the queued state. */
 export const makeJob = (

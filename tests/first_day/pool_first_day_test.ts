@@ -1,0 +1,89 @@
+/**
+ * A Python user's first day with the pool: `apply(task)` without a payload, a
+ * module that never loads, a busy task past its timeout, a pool far larger than
+ * the machine.
+ */
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import { assert, assertEquals, assertLess, assertStringIncludes } from "@std/assert"
+import * as mp from "../../mod.ts"
+import { test } from "../support/mod.ts"
+import { greeting, seven, waitThenName as waitThenNameTask } from "../fixtures/first_day/pool_day.ts"
+import { afterSlowImport, initAfterSlowImport } from "../fixtures/first_day/slow_import.ts"
+
+test("pool.apply(task) and pool.submit(task) run a task that takes no payload", () =>
+  Effect.gen(function* () {
+    const pool = yield* mp.Pool.make({ size: 1 })
+    assertEquals(yield* pool.apply(seven), 7)
+    assertEquals(yield* Fiber.join(yield* pool.submit(seven)), 7)
+    assertEquals(yield* pool.apply(greeting), "hello world")
+    assertEquals(yield* pool.apply(greeting, "Ada"), "hello Ada")
+    // A task that needs a payload still requires one.
+    // @ts-expect-error: waitThenName takes a number
+    const missing = () => pool.apply(waitThenNameTask)
+    assertEquals(typeof missing, "function")
+  }))
+
+test(
+  "loadTimeout bounds a module that never loads: TaskTimeout says loading (phase load) near 1 s, not after taskTimeout + 30 s",
+  () =>
+    Effect.gen(function* () {
+      const pool = yield* mp.Pool.make({ size: 1, taskTimeout: "2 seconds", loadTimeout: "1 second" })
+      const start = performance.now()
+      const exit = yield* Effect.exit(pool.apply(afterSlowImport))
+      const elapsed = performance.now() - start
+      assert(Exit.isFailure(exit))
+      const error = exit.cause.reasons[0]
+      assert(error._tag === "Fail" && error.error instanceof mp.TaskTimeout, String(exit.cause))
+      assertEquals(error.error.phase, "load")
+      assertEquals(error.error.timeoutMs, 1000)
+      assertStringIncludes(error.error.message, "loading")
+      assertStringIncludes(error.error.message, "loadTimeout")
+      assert(elapsed >= 900, `failed too early: ${elapsed} ms`)
+      assertLess(elapsed, 10_000)
+    }),
+  { timeout: 30_000 },
+)
+
+test(
+  "loadTimeout also bounds the initializer's module: the pool breaks with WorkerCrashed naming loadTimeout",
+  () =>
+    Effect.gen(function* () {
+      const pool = yield* mp.Pool.make({ size: 1, initializer: initAfterSlowImport, loadTimeout: "1 second" })
+      const start = performance.now()
+      const exit = yield* Effect.exit(pool.apply(seven))
+      assertLess(performance.now() - start, 10_000)
+      assert(Exit.isFailure(exit))
+      const error = exit.cause.reasons[0]
+      assert(error._tag === "Fail" && error.error instanceof mp.WorkerCrashed, String(exit.cause))
+      assertStringIncludes(error.error.reason, "loadTimeout")
+    }),
+  { timeout: 30_000 },
+)
+
+test("a TaskTimeout while the task runs says phase run and names taskTimeout", () =>
+  Effect.gen(function* () {
+    const pool = yield* mp.Pool.make({ size: 1, taskTimeout: 300 })
+    const exit = yield* Effect.exit(pool.apply(waitThenNameTask, 60_000))
+    assert(Exit.isFailure(exit))
+    const error = exit.cause.reasons[0]
+    assert(error._tag === "Fail" && error.error instanceof mp.TaskTimeout, String(exit.cause))
+    assertEquals(error.error.phase, "run")
+    assertEquals(error.error.timeoutMs, 300)
+    assertStringIncludes(error.error.message, "taskTimeout")
+  }), { timeout: 30_000 })
+
+test("loadTimeout is checked like every duration: zero, negative or not a duration is InvalidArgument", () =>
+  Effect.gen(function* () {
+    for (const bad of [0, -1, NaN, "soon"]) {
+      const exit = yield* Effect.exit(mp.Pool.make({ loadTimeout: bad as number }))
+      assert(Exit.isFailure(exit))
+      const error = exit.cause.reasons[0]
+      assert(error._tag === "Fail" && error.error instanceof mp.InvalidArgument, String(exit.cause))
+      assertEquals(error.error.argument, "loadTimeout")
+    }
+    // Infinity means no limit.
+    const pool = yield* mp.Pool.make({ size: 1, loadTimeout: Infinity })
+    assertEquals(yield* pool.apply(seven), 7)
+  }))
