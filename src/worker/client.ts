@@ -13,6 +13,7 @@ import { collectExtras } from "../internal/worker_init.ts"
 import { requestInterrupt } from "./checkpoint.ts"
 import type { Host, HostExit, HostFactory, WorkerPermissions } from "./host.ts"
 import * as P from "./protocol.ts"
+import { watchTerminated } from "./stuck.ts"
 
 /** Receives the outcomes of one chunk. */
 export interface ChunkHandler {
@@ -36,6 +37,7 @@ export interface OutgoingChunk {
 
 interface Inflight {
   readonly handler: ChunkHandler
+  readonly taskName: string
   readonly size: number
   reported: number
 }
@@ -78,9 +80,9 @@ export class WorkerClient {
     this.name = options.name
     this.onDeath = options.onDeath
     this.onReady = options.onReady
-    const sab = new SharedArrayBuffer(4 * (1 + P.INTERRUPT_RING))
+    const sab = new SharedArrayBuffer(4 * P.SHARED_WORDS)
     this.interrupts = new Int32Array(sab)
-    this.interrupts.fill(-1, 1)
+    this.interrupts.fill(-1, 1, P.BUSY_WORD)
     this.host = options.host({
       id: options.id,
       name: options.name,
@@ -139,7 +141,7 @@ export class WorkerClient {
     const ids: Array<number> = []
     for (let i = 0; i < chunks.length; i++) {
       const size = chunks[i].payloads.length
-      this.inflight.set(j[i].c, { handler: chunks[i].handler, size, reported: 0 })
+      this.inflight.set(j[i].c, { handler: chunks[i].handler, taskName: chunks[i].taskName, size, reported: 0 })
       this.inflightItems += size
       ids.push(j[i].c)
     }
@@ -164,6 +166,10 @@ export class WorkerClient {
     // A loop that calls checkpoint() then ends, so the thread really stops.
     for (const c of this.inflight.keys()) requestInterrupt(this.interrupts, c)
     this.host.terminate()
+    // A thread in synchronous task code does not stop: warn if it is still there after a grace period.
+    if (this.host.isolation === "worker") {
+      watchTerminated(this.interrupts, this.name, (c) => this.inflight.get(c)?.taskName)
+    }
     this.died({ reason })
   }
 

@@ -51,7 +51,7 @@ export interface InitMessage {
   readonly workerId: number
   readonly name: string
   /**
-   * `[requests, ring of 16 chunk ids]`: read by `checkpoint()` without an event-loop turn.
+   * `[requests, ring of 16 chunk ids, busy chunk]`: read by `checkpoint()` without an event-loop turn.
    * Absent for a child process (memory cannot be shared with it).
    */
   readonly interrupts?: SharedArrayBuffer | undefined
@@ -127,6 +127,16 @@ export type FromWorker = ResultsMessage | ExitMessage | FatalMessage | StartedMe
 
 /** The number of chunk ids the interrupt ring remembers. */
 export const INTERRUPT_RING = 16
+
+/**
+ * The word of the shared interrupt buffer where the worker keeps the id of the
+ * chunk whose synchronous task code runs (0 when none): read by the parent
+ * after a terminate, see `stuck.ts`.
+ */
+export const BUSY_WORD: number = 1 + INTERRUPT_RING
+
+/** Int32 words in the shared interrupt buffer: `[requests, ring of chunk ids, busy chunk]`. */
+export const SHARED_WORDS: number = 2 + INTERRUPT_RING
 
 /** Turns anything thrown into a `SerializedError`, whatever it is (cyclic, `undefined`, a string). */
 export const serializeError = (e: unknown): SerializedError => {

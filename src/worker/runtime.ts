@@ -254,7 +254,20 @@ export const makeRuntime = (port: Port) => {
     return { signal: run.abort.signal, taskName: run.task.name }
   }
 
+  // While synchronous task code runs, the shared busy word holds its chunk id (0 otherwise): a
+  // thread terminated in that state cannot stop, and the parent warns about it (see stuck.ts).
   const step = (run: ChunkRun): void => {
+    const words = checkpointState.words
+    if (words === undefined) return stepItems(run)
+    Atomics.store(words, P.BUSY_WORD, run.id)
+    try {
+      stepItems(run)
+    } finally {
+      Atomics.store(words, P.BUSY_WORD, 0)
+    }
+  }
+
+  const stepItems = (run: ChunkRun): void => {
     while (run.next < run.payloads.length) {
       if (run.interrupted) return settleRemaining(run, P.INTERRUPTED, undefined)
       const index = run.next++

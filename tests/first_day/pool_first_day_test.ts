@@ -8,7 +8,8 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { assert, assertEquals, assertLess, assertStringIncludes } from "@std/assert"
 import * as mp from "../../mod.ts"
-import { test } from "../support/mod.ts"
+import { test, testAsync } from "../support/mod.ts"
+import { runChild } from "../support/child.ts"
 import { greeting, seven, waitThenName as waitThenNameTask } from "../fixtures/first_day/pool_day.ts"
 import { afterSlowImport, initAfterSlowImport } from "../fixtures/first_day/slow_import.ts"
 
@@ -87,3 +88,39 @@ test("loadTimeout is checked like every duration: zero, negative or not a durati
     const pool = yield* mp.Pool.make({ size: 1, loadTimeout: Infinity })
     assertEquals(yield* pool.apply(seven), 7)
   }))
+
+const stuckChild = new URL("../fixtures/first_day/stuck_child.ts", import.meta.url)
+const warningsIn = (stderr: string): Array<string> => stderr.split("\n").filter((l) => l.includes("cannot be stopped"))
+
+testAsync(
+  "a busy task past its taskTimeout on a thread prints one warning naming it: the process will not exit on its own",
+  async () => {
+    const result = await runChild(stuckChild, ["pool-busy"], 30_000)
+    assert(!result.timedOut, `the child hung:\n${result.stdout}\n${result.stderr}`)
+    assertStringIncludes(result.stdout, "TaskTimeout")
+    const warnings = warningsIn(result.stderr)
+    assertEquals(warnings.length, 1, result.stderr)
+    for (
+      const words of ["spinStuck", "will not exit on its own", 'isolation: "process"', "mp.checkpoint()", "mp.runMain"]
+    ) {
+      assertStringIncludes(warnings[0], words)
+    }
+  },
+  { timeout: 40_000 },
+)
+
+testAsync("Process.terminate on a busy thread prints the same warning once", async () => {
+  const result = await runChild(stuckChild, ["process-busy"], 30_000)
+  assert(!result.timedOut, `the child hung:\n${result.stdout}\n${result.stderr}`)
+  const warnings = warningsIn(result.stderr)
+  assertEquals(warnings.length, 1, result.stderr)
+  assertStringIncludes(warnings[0], "spinStuck")
+}, { timeout: 40_000 })
+
+testAsync("an awaiting task past its taskTimeout gives no warning, and the process exits on its own", async () => {
+  const result = await runChild(stuckChild, ["pool-await"], 30_000)
+  assert(!result.timedOut, `the child hung:\n${result.stdout}\n${result.stderr}`)
+  assertStringIncludes(result.stdout, "TaskTimeout")
+  assertEquals(warningsIn(result.stderr), [], result.stderr)
+  assertEquals(result.code, 0)
+}, { timeout: 40_000 })

@@ -1,0 +1,51 @@
+/**
+ * A Worker thread cannot be stopped while it runs synchronous code
+ * (`Worker.terminate()` takes effect only when the thread returns to its event
+ * loop, Deno 2.7.10 to 2.9.6), and such a thread keeps the whole process
+ * alive. The worker runtime keeps one shared word, `BUSY_WORD`, holding the id
+ * of the chunk whose synchronous task code is running (0 between items and
+ * while a task awaits). When a worker is terminated in that state, the parent
+ * watches the word for a grace period and, if the thread is still in task code
+ * by then, prints one warning naming the task: otherwise the user sees their
+ * program's last line, then a core burning with no message.
+ *
+ * @internal
+ * @module
+ */
+import { BUSY_WORD } from "./protocol.ts"
+
+/** How long a terminated thread may take to leave its task code before the warning. */
+export const STUCK_GRACE_MS = 1_000
+
+/** The warning printed for a thread that did not stop. */
+export const stuckWarning = (workerName: string, taskName: string | undefined, graceMs: number): string =>
+  `Warning: worker ${workerName} was terminated but is still running task ${taskName ?? "(unknown)"} ` +
+  `${graceMs} ms later: a Worker thread cannot be stopped while it runs synchronous code, ` +
+  `so this process will not exit on its own. Use isolation: "process" (its workers can be killed), ` +
+  `or call mp.checkpoint() in the task's loop so it can be interrupted; a program started with ` +
+  `mp.runMain exits anyway.`
+
+/**
+ * Called right after a thread was terminated: when its word says a task's
+ * synchronous code was running, waits `graceMs` (without keeping the process
+ * alive: `Atomics.waitAsync` holds no event-loop handle) and warns on stderr if
+ * it still is. `taskName` names the chunk's task.
+ */
+export const watchTerminated = (
+  words: Int32Array,
+  workerName: string,
+  taskOf: (chunkId: number) => string | undefined,
+  graceMs: number = STUCK_GRACE_MS,
+): void => {
+  const chunk = Atomics.load(words, BUSY_WORD)
+  if (chunk === 0) return
+  const taskName = taskOf(chunk)
+  const check = (): void => {
+    if (Atomics.load(words, BUSY_WORD) === 0) return
+    console.error(stuckWarning(workerName, taskName, graceMs))
+  }
+  // The worker never notifies: only the timeout (or a value already changed) ends the wait.
+  const wait = Atomics.waitAsync(words, BUSY_WORD, chunk, graceMs)
+  if (wait.async) wait.value.then(check)
+  else check()
+}
