@@ -54,7 +54,12 @@ type AnyTask = Task.Task<unknown, unknown, unknown>
  * ```
  */
 export interface PoolOptions {
-  /** Number of workers (default: `cpuCount()`). */
+  /**
+   * Number of workers (default: `cpuCount()`). The first `cpuCount()` start at
+   * once; a pool larger than that starts the others only when work is waiting
+   * that the live workers cannot take (one more worker per waiting task, up
+   * to `size`), so `size: 64` on a small machine costs little until it is used.
+   */
   readonly size?: number | undefined
   /**
    * A Task run once in each new worker before it takes work. If it fails,
@@ -374,6 +379,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
       new PoolCore({
         name: options.name ?? `Pool-${nextPoolId++}`,
         size,
+        eager: Math.min(size, cpuCount()),
         host: hosts.factory,
         permissions: options.permissions,
         initializer,

@@ -10,6 +10,7 @@ import { assert, assertEquals, assertLess, assertStringIncludes } from "@std/ass
 import * as mp from "../../mod.ts"
 import { test, testAsync } from "../support/mod.ts"
 import { runChild } from "../support/child.ts"
+import { workersWanted } from "../../src/pool/internal/core.ts"
 import { greeting, seven, waitThenName as waitThenNameTask } from "../fixtures/first_day/pool_day.ts"
 import { afterSlowImport, initAfterSlowImport } from "../fixtures/first_day/slow_import.ts"
 
@@ -124,3 +125,42 @@ testAsync("an awaiting task past its taskTimeout gives no warning, and the proce
   assertEquals(warningsIn(result.stderr), [], result.stderr)
   assertEquals(result.code, 0)
 }, { timeout: 40_000 })
+
+test(
+  "Pool.make({ size: 64 }) starts only cpuCount() workers: one apply leaves at most cpuCount() + 1 alive",
+  () =>
+    Effect.gen(function* () {
+      const pool = yield* mp.Pool.make({ size: 64 })
+      assertEquals(pool.size, 64)
+      assertEquals(yield* pool.apply(seven), 7)
+      const stats = yield* pool.stats
+      assert(stats.workersAlive <= mp.cpuCount() + 1, `${stats.workersAlive} workers alive`)
+      assert(mp.activeChildren().length <= mp.cpuCount() + 1)
+    }),
+  { timeout: 60_000 },
+)
+
+test(
+  "a pool larger than the machine grows on demand: a map of slow tasks uses more than cpuCount() workers",
+  () =>
+    Effect.gen(function* () {
+      const size = mp.cpuCount() + 3
+      const pool = yield* mp.Pool.make({ size })
+      const names = yield* pool.map(waitThenNameTask, Array.from({ length: size }, () => 2_000))
+      assert(new Set(names).size > mp.cpuCount(), `only ${new Set(names).size} workers ran tasks`)
+      assertEquals((yield* pool.stats).workersAlive, size)
+    }),
+  { timeout: 60_000 },
+)
+
+test("workersWanted: the eager workers, then one per waiting job, never more than size", () =>
+  Effect.sync(() => {
+    const d = { size: 64, eager: 2, idleShrinks: false, busy: 0, queued: 0 }
+    assertEquals(workersWanted(d), 2)
+    assertEquals(workersWanted({ ...d, queued: 1 }), 2)
+    assertEquals(workersWanted({ ...d, busy: 2, queued: 1 }), 3)
+    assertEquals(workersWanted({ ...d, busy: 2, queued: 100 }), 64)
+    assertEquals(workersWanted({ ...d, idleShrinks: true }), 0)
+    assertEquals(workersWanted({ ...d, idleShrinks: true, queued: 1 }), 2)
+    assertEquals(workersWanted({ ...d, size: 1, eager: 1, queued: 5 }), 1)
+  }))

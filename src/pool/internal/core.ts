@@ -62,6 +62,11 @@ export interface Initializer {
 export interface CoreOptions {
   readonly name: string
   readonly size: number
+  /**
+   * Workers started at once and kept (the rest start on demand): `min(size, cpuCount())`,
+   * so a pool far larger than the machine does not start every worker eagerly.
+   */
+  readonly eager: number
   readonly host: HostFactory
   readonly permissions: WorkerPermissions | undefined
   readonly initializer: Initializer | undefined
@@ -127,7 +132,7 @@ export class PoolCore {
 
   constructor(options: CoreOptions) {
     this.options = options
-    for (let i = 0; i < options.size; i++) this.spawn()
+    this.refill()
   }
 
   // ---- workers ----------------------------------------------------------
@@ -265,12 +270,23 @@ export class PoolCore {
     this.notifyDrain()
   }
 
-  /** Spawns workers up to `size` when there is work for them (or always, without idleTimeout). */
+  /** Spawns the workers `workersWanted` asks for. */
   private refill(): void {
     if (this.closed || this.broken !== undefined) return
-    const wanted = this.options.idleTimeoutMs === undefined || this.pendingJobs() > 0 ? this.options.size : 0
     let live = 0
-    for (const s of this.slots) if (s.state !== "dead" && s.state !== "retiring") live++
+    let busy = 0
+    for (const s of this.slots) {
+      if (s.state === "dead" || s.state === "retiring") continue
+      live++
+      if (s.state === "ready" && s.client.inflightItems > 0) busy++
+    }
+    const { size, eager } = this.options
+    // Count queued jobs only as far as they could matter (at most `size`), so this stays cheap.
+    let queued = 0
+    for (let i = this.head; i < this.queue.length && busy + queued < size; i++) {
+      if (this.queue[i].state === "queued") queued++
+    }
+    const wanted = workersWanted({ size, eager, idleShrinks: this.options.idleTimeoutMs !== undefined, busy, queued })
     for (let i = live; i < wanted; i++) this.spawn()
   }
 
@@ -689,6 +705,30 @@ export class PoolCore {
 }
 
 const taskKey = (task: AnyTask): string => `${task.moduleUrl}#${task.name}`
+
+/** What `workersWanted` decides from. */
+export interface Demand {
+  /** The pool's size: never more workers. */
+  readonly size: number
+  /** Workers kept started without work (`min(size, cpuCount())`). */
+  readonly eager: number
+  /** Whether idle workers are shut down (`idleTimeout`): then none is kept without work. */
+  readonly idleShrinks: boolean
+  /** Ready workers holding work. */
+  readonly busy: number
+  /** Jobs waiting in the queue (counted up to `size`). */
+  readonly queued: number
+}
+
+/**
+ * How many live workers the pool wants: the eager ones (none without work when
+ * idle workers shrink away), and beyond them one per job that would otherwise
+ * wait (busy workers plus queued jobs), never more than `size`.
+ */
+export const workersWanted = (d: Demand): number => {
+  const floor = d.idleShrinks && d.queued === 0 ? 0 : d.eager
+  return Math.min(d.size, Math.max(floor, d.busy + d.queued))
+}
 
 /** Workers dying before they are ready, in a row, that break the pool. */
 const MAX_START_FAILURES = 2
