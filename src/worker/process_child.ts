@@ -39,7 +39,7 @@ const runtime = makeRuntime({ post })
 
 // A private interrupt ring: `checkpoint()` sees an INTERRUPT once its message
 // has been read, i.e. when the task lets the event loop run.
-const interrupts = new Int32Array(1 + P.INTERRUPT_RING).fill(-1, 1)
+const interrupts = new Int32Array(P.SHARED_WORDS).fill(-1, 1, P.BUSY_WORD)
 interrupts[0] = 0
 
 const handle = (message: P.ToWorker): void => {

@@ -95,6 +95,8 @@ test("Pool: closing its Scope leaves no child in the OS process table, busy or i
       yield* pool.submit(tasks.spinForever, 0)
       yield* pool.submit(tasks.sleep, 60_000)
       yield* eventually(pool.stats.pipe(Effect.map((s) => s.workersBusy === 2)))
+      // Two workers are busy: a third task starts the third worker (past cpuCount() they start on demand).
+      assertEquals(yield* pool.apply(tasks.double, 1), 2)
       yield* Effect.sleep(500) // the children load their tasks: one spins, one sleeps
       pids = childPids(mp.activeChildren())
       assertEquals((yield* Effect.promise(() => alivePids(pids))).length, 3)
