@@ -110,6 +110,22 @@ testAsync(
   { timeout: 40_000 },
 )
 
+testAsync("a busy Effect handler past its taskTimeout prints the same warning once, naming it", async () => {
+  const result = await runChild(stuckChild, ["pool-busy-effect"], 30_000)
+  assert(!result.timedOut, `the child hung:\n${result.stdout}\n${result.stderr}`)
+  const warnings = warningsIn(result.stderr)
+  assertEquals(warnings.length, 1, result.stderr)
+  assertStringIncludes(warnings[0], "spinStuckEffect")
+}, { timeout: 40_000 })
+
+testAsync("closing a pool's Scope while a task spins on a thread prints the same warning once", async () => {
+  const result = await runChild(stuckChild, ["pool-close-busy"], 30_000)
+  assert(!result.timedOut, `the child hung:\n${result.stdout}\n${result.stderr}`)
+  const warnings = warningsIn(result.stderr)
+  assertEquals(warnings.length, 1, result.stderr)
+  assertStringIncludes(warnings[0], "spinStuck")
+}, { timeout: 40_000 })
+
 testAsync("Process.terminate on a busy thread prints the same warning once", async () => {
   const result = await runChild(stuckChild, ["process-busy"], 30_000)
   assert(!result.timedOut, `the child hung:\n${result.stdout}\n${result.stderr}`)
