@@ -76,8 +76,15 @@ export interface PoolOptions {
    * Fail a task with `TaskTimeout` when it runs longer; its worker is told to
    * stop it and is terminated and replaced if it does not within `interruptGrace`.
    * With a timeout, each task is sent on its own (no chunking, one at a time per worker).
+   * The clock starts once the worker has loaded the task's module (see `loadTimeout`).
    * `Duration.infinity` (or `Infinity`) means no timeout; any finite length works, even
    * beyond `setTimeout`'s 24.8-day limit.
+   *
+   * A Worker thread stuck in synchronous code (`while (true) {}`) cannot be stopped: its
+   * worker is replaced, and if the thread still runs the task a second after it was
+   * terminated, one warning on stderr names the task and says that the process will not
+   * exit on its own. `isolation: "process"` (a hard kill) or `mp.checkpoint()` in the loop
+   * avoids it; `mp.runMain` exits anyway.
    */
   readonly taskTimeout?: Duration.Input | undefined
   /**
