@@ -19,7 +19,7 @@ import { encodeFailure } from "../internal/known_errors.ts"
 import { notCloneable } from "../internal/messages.ts"
 import { revive } from "../internal/revive.ts"
 import { isTask, type Task } from "../task/Task.ts"
-import { isInterrupted, state as checkpointState } from "./checkpoint.ts"
+import { interruptRequested, isInterrupted, state as checkpointState } from "./checkpoint.ts"
 import * as P from "./protocol.ts"
 import { isTransfer, type Transfer } from "./transfer.ts"
 
@@ -276,8 +276,13 @@ export const makeRuntime = (port: Port) => {
         pending.then(() => step(run))
         return
       }
-      // Let the parent see progress in long synchronous chunks.
-      if ((index & 31) === 0 && performance.now() - lastFlush > FLUSH_MS) flush()
+      if ((index & 31) === 0) {
+        // A chunk of synchronous items blocks the INTERRUPT message: read the shared ring instead
+        // (also written by a terminate, which cannot stop this thread before it returns).
+        if (interruptRequested()) run.interrupted = true
+        // Let the parent see progress in long synchronous chunks.
+        if (performance.now() - lastFlush > FLUSH_MS) flush()
+      }
     }
     chunks.delete(run.id)
   }

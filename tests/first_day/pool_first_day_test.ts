@@ -11,7 +11,7 @@ import * as mp from "../../mod.ts"
 import { test, testAsync } from "../support/mod.ts"
 import { runChild } from "../support/child.ts"
 import { workersWanted } from "../../src/pool/internal/core.ts"
-import { greeting, seven, waitThenName as waitThenNameTask } from "../fixtures/first_day/pool_day.ts"
+import { busyFor, greeting, seven, waitThenName as waitThenNameTask } from "../fixtures/first_day/pool_day.ts"
 import { afterSlowImport, initAfterSlowImport } from "../fixtures/first_day/slow_import.ts"
 
 test("pool.apply(task) and pool.submit(task) run a task that takes no payload", () =>
@@ -180,3 +180,22 @@ test("workersWanted: the eager workers, then one per waiting job, never more tha
     assertEquals(workersWanted({ ...d, idleShrinks: true, queued: 1 }), 2)
     assertEquals(workersWanted({ ...d, size: 1, eager: 1, queued: 5 }), 1)
   }))
+
+test(
+  "an interrupted chunk of synchronous items stops within a few items: its worker is not terminated",
+  () =>
+    Effect.gen(function* () {
+      const pool = yield* mp.Pool.make({ size: 1, interruptGrace: "2 seconds" })
+      assertEquals(yield* pool.apply(seven), 7) // the worker has loaded the module: only the chunk is timed
+      // One chunk of 1,000 items of 5 ms: 5 s of work that never lets the event loop run.
+      const exit = yield* Effect.exit(
+        pool.map(busyFor, Array.from({ length: 1_000 }, () => 5), { chunkSize: 1_000 }).pipe(Effect.timeout(300)),
+      )
+      assert(Exit.isFailure(exit))
+      const start = performance.now()
+      assertEquals(yield* pool.apply(seven), 7)
+      assertLess(performance.now() - start, 1_900)
+      assertEquals((yield* pool.stats).workersReplaced, 0)
+    }),
+  { timeout: 30_000 },
+)
