@@ -239,7 +239,10 @@ export type ApplyArgs<P> = undefined extends P ? [payload?: P | Transfer<P>] : [
  * ```
  */
 export interface Pool {
-  /** The number of workers the pool keeps. */
+  /**
+   * The most workers the pool runs at once (its `size` option). Up to `cpuCount()` of
+   * them start with the pool; the others start when work waits for them.
+   */
   readonly size: number
   /**
    * Runs one task: its value or its typed error (Python's `apply`). The payload
