@@ -17,7 +17,7 @@ const examples: ReadonlyArray<{ file: string; args?: ReadonlyArray<string>; expe
       file: "pool_apply_async.ts",
       expect: ["inverse(0) failed: DivisionByZero", "values: [ 10, 5, 2.5, 2 ]", "map failed with: DivisionByZero"],
     },
-    { file: "pool_imap.ts", expect: ["imap: [ 1, 4, 9, 16 ]", /imapUnordered: \[( \d+,?){4} \]/] },
+    { file: "pool_imap.ts", expect: ["imap: [ 1, 4, 9, 16 ]", "imapUnordered: [ 16, 9, 4, 1 ]"] },
     { file: "cpu_bound.ts", args: ["20000"], expect: ["primes below 160000: 14683", /speed-up: \d+\.\d\dx/] },
     { file: "monte_carlo_pi.ts", args: ["20000"], expect: [/pi ≈ 3\.1\d*/] },
     { file: "image_blur.ts", args: ["256"], expect: ["matches: true"] },
