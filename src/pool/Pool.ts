@@ -37,7 +37,8 @@ type AnyTask = Task.Task<unknown, unknown, unknown>
  * @example
  * ```ts
  * import * as mp from "@mp/multiprocessing"
- * import { setup } from "./tasks.ts"
+ *
+ * declare const setup: mp.Task.Task<{ verbose: boolean }, void> // a Task exported by your tasks module
  *
  * const options: mp.Pool.PoolOptions = {
  *   size: 4,
@@ -99,7 +100,8 @@ export interface PoolOptions {
    * ```ts
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
-   * import { parse } from "./tasks.ts"
+   *
+   * declare const parse: mp.Task.Task<string, unknown> // a Task exported by your tasks module
    *
    * const program = Effect.scoped(Effect.gen(function* () {
    *   const pool = yield* mp.Pool.make({ size: 4, isolation: "process", maxMemoryMb: 256, taskTimeout: "10 seconds" })
@@ -169,7 +171,8 @@ export type PoolStats = Stats
  * ```ts
  * import { Effect } from "effect"
  * import * as mp from "@mp/multiprocessing"
- * import { double } from "./tasks.ts"
+ *
+ * declare const double: mp.Task.Task<number, number> // a Task exported by your tasks module
  *
  * const program = Effect.scoped(Effect.gen(function* () {
  *   const pool: mp.Pool.Pool = yield* mp.Pool.make({ size: 2 })
@@ -263,7 +266,8 @@ export type MakeError = InvalidArgument | MissingMainGuard
  * ```ts
  * import { Effect } from "effect"
  * import * as mp from "@mp/multiprocessing"
- * import { double } from "./tasks.ts"
+ *
+ * declare const double: mp.Task.Task<number, number> // a Task exported by your tasks module
  *
  * const program = Effect.scoped(Effect.gen(function* () {
  *   const pool = yield* mp.Pool.make({ size: 4 })
@@ -457,7 +461,8 @@ const /** @internal */ ServiceBase: Context.ServiceClass<Service, "@mp/multiproc
  * ```ts
  * import { Effect } from "effect"
  * import * as mp from "@mp/multiprocessing"
- * import { double } from "./tasks.ts"
+ *
+ * declare const double: mp.Task.Task<number, number> // a Task exported by your tasks module
  *
  * const program = Effect.gen(function* () {
  *   const pool = yield* mp.Pool.Service

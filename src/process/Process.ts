@@ -34,7 +34,8 @@ import type { Transfer } from "../worker/transfer.ts"
  * ```ts
  * import { Effect } from "effect"
  * import * as mp from "@mp/multiprocessing"
- * import { greet } from "./tasks.ts"
+ *
+ * declare const greet: mp.Task.Task<string, string> // a Task exported by your tasks module
  *
  * const program = Effect.gen(function* () {
  *   const p: mp.Process.Process<string, never> = yield* mp.Process.spawn(greet, "Alice")
@@ -64,7 +65,8 @@ export interface Process<A, E> {
    * ```ts
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
-   * import { forever } from "./tasks.ts"
+   *
+   * declare const forever: mp.Task.Task<void, never> // a Task that never returns
    *
    * const program = Effect.scoped(Effect.gen(function* () {
    *   const p = yield* mp.Process.spawn(forever, undefined, { isolation: "process" })
@@ -121,7 +123,8 @@ export interface SpawnOptions {
    * ```ts
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
-   * import { untrusted } from "./tasks.ts"
+   *
+   * declare const untrusted: mp.Task.Task<string, string> // a Task exported by your tasks module
    *
    * const program = Effect.scoped(Effect.gen(function* () {
    *   const p = yield* mp.Process.spawn(untrusted, "input", { isolation: "process", maxMemoryMb: 256 })
@@ -194,7 +197,8 @@ export type SpawnError = InvalidArgument | SerializationError | MissingMainGuard
  * ```ts
  * import { Effect } from "effect"
  * import * as mp from "@mp/multiprocessing"
- * import { greet } from "./tasks.ts"
+ *
+ * declare const greet: mp.Task.Task<string, string> // a Task exported by your tasks module
  *
  * const program = Effect.scoped(Effect.gen(function* () {
  *   const p = yield* mp.Process.spawn(greet, "Alice", { name: "greeter" })
