@@ -24,6 +24,10 @@
  *
  * @module
  */
+// A statement between the module doc and the first `export * as`: otherwise `deno doc` shows the
+// module doc as that namespace's description instead of the namespace's own module doc.
+export {}
+
 export * as Task from "./src/task/Task.ts"
 export * as Process from "./src/process/Process.ts"
 export * as Pool from "./src/pool/Pool.ts"

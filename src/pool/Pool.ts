@@ -6,6 +6,22 @@
  * `SerializationError`, `PoolClosed`, `TaskNotFound`). A worker that dies
  * fails only the tasks it held and is replaced; nothing waits forever.
  *
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * export const square = mp.Task.make(import.meta.url, "square", { handler: (n: number) => n * n })
+ *
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const pool = yield* mp.Pool.make({ size: 4 }) // terminated when the Scope closes
+ *   console.log(yield* pool.map(square, [1, 2, 3])) // [1, 4, 9]
+ *   console.log(yield* pool.apply(square, 7)) // 49
+ *   yield* pool.imapUnordered(square, [4, 5, 6]).pipe(Stream.runForEach((n) => Effect.log(n)))
+ * }))
+ *
+ * if (import.meta.main) mp.runMain(program)
+ * ```
+ *
  * @module
  */
 import * as Context from "effect/Context"

@@ -4,6 +4,20 @@
  * `Exit`, terminate it. It lives in a Scope: closing the Scope (or
  * interrupting the fiber that owns it) terminates the worker.
  *
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * export const greet = mp.Task.make(import.meta.url, "greet", { handler: (name: string) => `Hello, ${name}` })
+ *
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const p = yield* mp.Process.spawn(greet, "Alice", { name: "greeter" }) // starts at once
+ *   console.log(yield* p.join) // "Hello, Alice"
+ * }))
+ *
+ * if (import.meta.main) mp.runMain(program)
+ * ```
+ *
  * @module
  */
 import * as Deferred from "effect/Deferred"
