@@ -202,7 +202,7 @@ export interface Pool {
   /** Runs one task: its value or its typed error (Python's `apply`). */
   readonly apply: <P, A, E>(
     task: Task.Task<P, A, E>,
-    payload: P | Transfer<P>,
+    payload: NoInfer<P> | Transfer<NoInfer<P>>,
   ) => Effect.Effect<A, E | PoolError | InvalidArgument>
   /**
    * Starts one task and returns a Fiber at once (Python's `apply_async`):
@@ -211,7 +211,7 @@ export interface Pool {
    */
   readonly submit: <P, A, E>(
     task: Task.Task<P, A, E>,
-    payload: P | Transfer<P>,
+    payload: NoInfer<P> | Transfer<NoInfer<P>>,
   ) => Effect.Effect<Fiber.Fiber<A, E | PoolError | InvalidArgument>>
   /**
    * Runs the task on every payload; results in input order. The first failure
@@ -219,19 +219,19 @@ export interface Pool {
    */
   readonly map: <P, A, E>(
     task: Task.Task<P, A, E>,
-    payloads: Iterable<P | Transfer<P>>,
+    payloads: Iterable<NoInfer<P> | Transfer<NoInfer<P>>>,
     options?: MapOptions,
   ) => Effect.Effect<Array<A>, E | PoolError | InvalidArgument>
   /** Like `map`, but never fails as a whole: one `Exit` per payload, in order; every task runs. */
   readonly mapExit: <P, A, E>(
     task: Task.Task<P, A, E>,
-    payloads: Iterable<P | Transfer<P>>,
+    payloads: Iterable<NoInfer<P> | Transfer<NoInfer<P>>>,
     options?: MapOptions,
   ) => Effect.Effect<Array<Exit.Exit<A, E | PoolError>>, InvalidArgument>
   /** `map` for tasks whose payload is a tuple (Python's `starmap`). */
   readonly starmap: <P extends ReadonlyArray<unknown>, A, E>(
     task: Task.Task<P, A, E>,
-    tuples: Iterable<P>,
+    tuples: Iterable<NoInfer<P>>,
     options?: MapOptions,
   ) => Effect.Effect<Array<A>, E | PoolError | InvalidArgument>
   /**
@@ -240,13 +240,13 @@ export interface Pool {
    */
   readonly imap: <P, A, E, E2 = never, R2 = never>(
     task: Task.Task<P, A, E>,
-    input: Iterable<P> | Stream.Stream<P, E2, R2>,
+    input: Iterable<NoInfer<P>> | Stream.Stream<NoInfer<P>, E2, R2>,
     options?: MapOptions,
   ) => Stream.Stream<A, E | E2 | PoolError | InvalidArgument, R2>
   /** Like `imap`, in completion order. */
   readonly imapUnordered: <P, A, E, E2 = never, R2 = never>(
     task: Task.Task<P, A, E>,
-    input: Iterable<P> | Stream.Stream<P, E2, R2>,
+    input: Iterable<NoInfer<P>> | Stream.Stream<NoInfer<P>, E2, R2>,
     options?: MapOptions,
   ) => Stream.Stream<A, E | E2 | PoolError | InvalidArgument, R2>
   /** Counters: workers alive and busy, tasks queued, running, completed, failed, workers replaced. */

@@ -223,7 +223,7 @@ export type SpawnError = InvalidArgument | SerializationError | MissingMainGuard
  */
 export const spawn: <P, A, E>(
   task: Task.Task<P, A, E>,
-  ...args: SpawnArgs<P>
+  ...args: SpawnArgs<NoInfer<P>>
 ) => Effect.Effect<Process<A, E>, SpawnError, Scope.Scope> = Effect.fnUntraced(
   function* <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>, options: SpawnOptions = {}) {
     yield* checkBootstrap("Process.spawn") // a worker importing a main module without `if (import.meta.main)`
