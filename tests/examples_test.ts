@@ -56,3 +56,16 @@ for (const example of examples) {
     }
   }, { timeout: 70_000 })
 }
+
+testAsync("every example is run above and starts its program with if (import.meta.main) mp.runMain(...)", async () => {
+  const dir = new URL("../examples/", import.meta.url)
+  const files: Array<string> = []
+  for await (const entry of Deno.readDir(dir)) if (entry.isFile && entry.name.endsWith(".ts")) files.push(entry.name)
+  const listed = new Set(examples.map((e) => e.file))
+  for (const file of files) {
+    assert(listed.has(file), `examples/${file} is not run by this test file`)
+    const source = await Deno.readTextFile(new URL(file, dir))
+    assert(/^if \(import\.meta\.main\) mp\.runMain\(/m.test(source), `examples/${file} does not start with mp.runMain`)
+    assert(!source.includes("Effect.runPromise"), `examples/${file} runs its program with Effect.runPromise`)
+  }
+})
