@@ -43,7 +43,7 @@ const program = Effect.gen(function* () {
   if (total !== sequential.reduce((a, b) => a + b, 0)) throw new Error("results differ")
   console.log(`primes below ${8 * step}: ${total}`)
   console.log(`sequential ${sequentialMs.toFixed(0)} ms, ${pool.size} workers ${parallelMs.toFixed(0)} ms`)
-  console.log(`speed-up: ${(sequentialMs / parallelMs).toFixed(2)}x (${describeLoad()})`)
+  console.log(`speed-up: ${(sequentialMs / parallelMs).toFixed(2)}x · ${describeLoad()}`)
 })
 
 // Like Python's `if __name__ == "__main__":` the workers import this file too (for its tasks); the guard keeps them

@@ -117,9 +117,10 @@ const program = Effect.gen(function* () {
   console.log(`${total} primes below ${chunks * step}`)
   const speedUp = (sequentialMs / parallelMs).toFixed(2)
   console.log(
-    `sequential ${sequentialMs.toFixed(0)} ms · parallel ${parallelMs.toFixed(0)} ms · speed-up ${speedUp}x`,
+    `sequential ${sequentialMs.toFixed(0)} ms · parallel ${
+      parallelMs.toFixed(0)
+    } ms · speed-up ${speedUp}x · ${describeLoad()}`,
   )
-  console.log(`  (${describeLoad()})`)
 })
 
 // The workers import the example modules above for their tasks; runMain closes the Scope on Ctrl-C.

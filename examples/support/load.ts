@@ -8,7 +8,7 @@
 import * as mp from "@mp/multiprocessing"
 
 /**
- * `"2 cores, load average 0.4"`, plus a warning when other programs kept the
+ * `"2 cores, load average 0.4"`, plus a note when other programs kept the
  * cores busy (a 1-minute load average at or above the core count).
  */
 export const describeLoad = (): string => {
@@ -21,6 +21,6 @@ export const describeLoad = (): string => {
   }
   const text = `${cores} cores, load average ${load.toFixed(1)}`
   return load >= cores
-    ? `${text}: the machine was busy, other programs shared the cores, so the speed-up is lower than on an idle machine`
+    ? `${text} (busy: other programs shared the cores, so the speed-up is lower than on an idle machine)`
     : text
 }
