@@ -15,6 +15,19 @@
  * `outcome[g % 64]` tells the parties of generation `g` whether it tripped or
  * was reset.
  *
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * declare const phases: mp.Task.Task<mp.Barrier.Barrier, void> // runs `yield* barrier.wait()` between phases
+ *
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const barrier = yield* mp.Barrier.make(3, { timeout: "10 seconds" })
+ *   const parties = yield* Effect.forEach([1, 2, 3], () => mp.Process.spawn(phases, barrier))
+ *   yield* Effect.forEach(parties, (p) => p.join, { concurrency: "unbounded" })
+ * }))
+ * ```
+ *
  * @module
  */
 import * as Duration from "effect/Duration"

@@ -16,6 +16,21 @@
  * had been notified, leaves its unit to the others, so no notification is
  * lost. As everywhere, use `waitFor` or re-check your predicate after `wait`.
  *
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const cond = yield* mp.Condition.make() // with a new RLock
+ *   const items = yield* mp.RawValue.make("i32", 0)
+ *   // a consumer waits, under the lock, until there is an item
+ *   const consume = cond.withLock(cond.waitFor(Effect.map(items.get(), (n) => n > 0)))
+ *   // a producer changes the state under the lock, then notifies
+ *   const produce = cond.withLock(Effect.andThen(items.set(1), cond.notifyAll()))
+ *   yield* Effect.all([consume, produce], { concurrency: "unbounded" })
+ * })
+ * ```
+ *
  * @module
  */
 import * as Effect from "effect/Effect"

@@ -5,6 +5,18 @@
  * several elements needs a `Lock` of its own (or use `Array`). `view()` gives
  * a typed array over the same memory for bulk numeric work.
  *
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const samples = yield* mp.RawArray.make("f64", [0, 0, 0, 0])
+ *   yield* samples.set(0, 1.5)
+ *   const view = samples.view() // a Float64Array over the same shared memory
+ *   console.log(view[0]) // 1.5
+ * })
+ * ```
+ *
  * @module
  */
 import * as Effect from "effect/Effect"
