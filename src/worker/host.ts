@@ -63,7 +63,16 @@ export const threadHost: HostFactory = (options) => {
     removeChild(options.id)
     worker.terminate()
   }
-  worker.onmessage = (event: MessageEvent<P.FromWorker>) => options.events.onMessage(event.data)
+  worker.onmessage = (event: MessageEvent<P.FromWorker>) => {
+    try {
+      options.events.onMessage(event.data)
+    } catch (e) {
+      // An exception here would be uncaught, and kill this process: end the worker instead.
+      if (!alive) return
+      stop()
+      options.events.onExit({ reason: `a message from the worker could not be handled: ${e}` })
+    }
+  }
   worker.onerror = (event: ErrorEvent) => {
     // Without preventDefault an uncaught worker error would kill this process.
     event.preventDefault()
@@ -74,7 +83,7 @@ export const threadHost: HostFactory = (options) => {
   worker.onmessageerror = () => {
     if (!alive) return
     stop()
-    options.events.onExit({ reason: "a message from the worker could not be deserialized" })
+    options.events.onExit({ reason: "protocol violation: a message from the worker could not be deserialized" })
   }
   return {
     isolation: "worker",

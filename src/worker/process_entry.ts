@@ -69,8 +69,19 @@ const handle = (message: P.ToWorker): void => {
   }
 }
 
+// Frames received so far, read or not: a LOST message names the one that could not be read.
+let received = 0
 const reader = new FrameReader(
-  (body) => handle(deserialize(body) as P.ToWorker),
+  (body) => {
+    received++
+    let message: P.ToWorker
+    try {
+      message = deserialize(body) as P.ToWorker
+    } catch (e) {
+      return post({ t: P.LOST, s: received, reason: `the message could not be deserialized: ${e}` }, [])
+    }
+    handle(message)
+  },
   () => {/* only frames come from the parent */},
 )
 // Plain reads into one buffer: measurably cheaper per message than `Deno.stdin.readable`.

@@ -138,16 +138,17 @@ export const processHost = (config: ProcessHostConfig = {}): HostFactory => (opt
       let message: P.FromWorker
       try {
         message = deserialize(body) as P.FromWorker
-      } catch {
-        return end({ reason: "a message from the child process could not be deserialized" })
+      } catch (e) {
+        return end({ reason: `protocol violation: a frame from the child process could not be deserialized: ${e}` })
       }
       try {
         options.events.onMessage(message)
       } catch (e) {
-        reportError(e)
+        end({ reason: `a message from the child process could not be handled: ${e}` })
       }
     },
     (raw) => writeAll(Deno.stdout, raw),
+    (reason) => end({ reason: `protocol violation: ${reason}` }),
   )
   const pump = async (
     reader: ReadableStreamDefaultReader<Uint8Array>,
