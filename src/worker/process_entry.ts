@@ -20,10 +20,10 @@
  * @internal
  * @module
  */
-import { deserialize, serialize } from "node:v8"
+import { deserialize } from "node:v8"
 import { applyExtras } from "../internal/worker_init.ts"
 import { requestInterrupt, state as checkpointState } from "./checkpoint.ts"
-import { encodeFrame, FrameReader } from "./frames.ts"
+import { encodeFrame, FrameReader, serializeMessage } from "./frames.ts"
 import * as P from "./protocol.ts"
 import { installLifecycle } from "./lifecycle.ts"
 import { makeRuntime } from "./runtime.ts"
@@ -42,7 +42,7 @@ const writeAll = (bytes: Uint8Array): void => {
 }
 
 // Transfer lists mean nothing across a process boundary: values are copied.
-const post = (message: P.FromWorker, _transfer: Array<Transferable>): void => writeAll(encodeFrame(serialize(message)))
+const post = (message: P.FromWorker, _transfer: Array<Transferable>): void => writeAll(encodeFrame(serializeMessage(message)))
 
 const g = globalThis as unknown as { name: string }
 installLifecycle({ post }, { flush: () => runtime.flush(), close: () => realExit(0), exit: realExit })

@@ -21,9 +21,9 @@
  * @internal
  * @module
  */
-import { deserialize, serialize } from "node:v8"
+import { deserialize } from "node:v8"
 import { addChild, removeChild } from "../internal/children.ts"
-import { encodeFrame, FrameReader } from "./frames.ts"
+import { encodeFrame, FrameReader, serializeMessage } from "./frames.ts"
 import type { Host, HostExit, HostFactory, WorkerPermissions } from "./host.ts"
 import type * as P from "./protocol.ts"
 
@@ -197,7 +197,7 @@ export const processHost = (config: ProcessHostConfig = {}): HostFactory => (opt
     pid: child.pid,
     post: (message, _transfer) => {
       // Serialize first: a value that cannot be cloned throws here, and nothing is sent.
-      const frame = encodeFrame(serialize(message))
+      const frame = encodeFrame(serializeMessage(message))
       if (!alive || stdinClosed !== undefined) return
       // A write to a dead child fails; its exit status reports the death.
       stdin.write(frame).catch(() => {})
