@@ -30,7 +30,11 @@ let received = 0
 // silently unless `messageerror` is handled; `self.onmessageerror` is not called, the listener is.
 self.addEventListener("messageerror", (event) => {
   received++
-  post({ t: P.LOST, s: received, reason: `the message could not be deserialized: ${String((event as MessageEvent).data)}` }, [])
+  post({
+    t: P.LOST,
+    s: received,
+    reason: `the message could not be deserialized: ${String((event as MessageEvent).data)}`,
+  }, [])
 })
 
 self.onmessage = (event: MessageEvent<P.ToWorker>) => {

@@ -42,7 +42,8 @@ const writeAll = (bytes: Uint8Array): void => {
 }
 
 // Transfer lists mean nothing across a process boundary: values are copied.
-const post = (message: P.FromWorker, _transfer: Array<Transferable>): void => writeAll(encodeFrame(serializeMessage(message)))
+const post = (message: P.FromWorker, _transfer: Array<Transferable>): void =>
+  writeAll(encodeFrame(serializeMessage(message)))
 
 const g = globalThis as unknown as { name: string }
 installLifecycle({ post }, { flush: () => runtime.flush(), close: () => realExit(0), exit: realExit })

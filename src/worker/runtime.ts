@@ -145,7 +145,10 @@ export const makeRuntime = (port: Port) => {
   // A result that throws while it is read (a getter, a Proxy) or nests too deep to be read on the
   // other side fails only its own task: it never reaches `flush`, which would lose the batch.
   const cannotSend = (run: ChunkRun, index: number, e: unknown): void =>
-    push(run.id, index, P.SERIALIZATION, { stage: "encode-result", message: `the result cannot be sent: ${errorMessage(e)}` })
+    push(run.id, index, P.SERIALIZATION, {
+      stage: "encode-result",
+      message: `the result cannot be sent: ${errorMessage(e)}`,
+    })
 
   const pushChecked = (
     run: ChunkRun,

@@ -68,9 +68,7 @@ export const checkRun = (run: Record<string, unknown>, next: number, size: numbe
     return "its kinds and values are not two arrays of the same non-zero length"
   }
   if (i !== next) {
-    return i < next
-      ? `item ${i} of a chunk was reported twice`
-      : `items ${next} to ${i - 1} of a chunk were skipped`
+    return i < next ? `item ${i} of a chunk was reported twice` : `items ${next} to ${i - 1} of a chunk were skipped`
   }
   if (i + k.length > size) return `items up to ${i + k.length - 1} of a chunk of ${size} were reported`
   for (let j = 0; j < k.length; j++) {

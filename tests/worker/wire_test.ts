@@ -32,21 +32,24 @@ for (const isolation of ["worker", "process"] as const satisfies ReadonlyArray<I
 
   // ---- forged messages ------------------------------------------------------
 
-  test(name("A task that forges a RESULTS message with r: null ends only its worker, with WorkerCrashed"), () =>
-    Effect.gen(function* () {
-      const pool = yield* make({ size: 2 })
-      yield* pool.map(tasks.double, [1, 2], { chunkSize: 1 }) // both workers up
-      const [forged, other] = yield* Effect.all([
-        Effect.exit(pool.apply(wire.forge, "RESULTS with r: null")),
-        pool.apply(tasks.sleep, 300),
-      ], { concurrency: "unbounded" })
-      const error = errorOf(forged)
-      assertInstanceOf(error, mp.WorkerCrashed)
-      assertStringIncludes(error.reason, "protocol violation")
-      assertEquals(other, 300)
-      assertEquals(yield* pool.map(tasks.double, [1, 2, 3]), [2, 4, 6])
-      assertEquals((yield* pool.stats).workersReplaced, 1)
-    }))
+  test(
+    name("A task that forges a RESULTS message with r: null ends only its worker, with WorkerCrashed"),
+    () =>
+      Effect.gen(function* () {
+        const pool = yield* make({ size: 2 })
+        yield* pool.map(tasks.double, [1, 2], { chunkSize: 1 }) // both workers up
+        const [forged, other] = yield* Effect.all([
+          Effect.exit(pool.apply(wire.forge, "RESULTS with r: null")),
+          pool.apply(tasks.sleep, 300),
+        ], { concurrency: "unbounded" })
+        const error = errorOf(forged)
+        assertInstanceOf(error, mp.WorkerCrashed)
+        assertStringIncludes(error.reason, "protocol violation")
+        assertEquals(other, 300)
+        assertEquals(yield* pool.map(tasks.double, [1, 2, 3]), [2, 4, 6])
+        assertEquals((yield* pool.stats).workersReplaced, 1)
+      }),
+  )
 
   test(
     name("Every kind of forged message from a worker is a protocol violation that ends only that worker"),
@@ -87,53 +90,65 @@ for (const isolation of ["worker", "process"] as const satisfies ReadonlyArray<I
     )
   }
 
-  test(name("Pool.mapExit() with payloads nested 2,800 to 10,000 levels fails only those, never hangs"), () =>
-    Effect.gen(function* () {
-      const pool = yield* make({ size: 2 })
-      const depths = [2_800, 3_500, 5_000, 10_000]
-      const exits = yield* pool.mapExit(wire.depthOf, [7, ...depths.map(wire.deepList), 8], { chunkSize: 6 })
-      assertEquals(exits[0], Exit.succeed(7))
-      for (let i = 1; i <= depths.length; i++) assert(errorOf(exits[i]) instanceof mp.SerializationError)
-      assertEquals(exits[5], Exit.succeed(8))
-      assertEquals((yield* pool.stats).workersReplaced, 0)
-    }))
+  test(
+    name("Pool.mapExit() with payloads nested 2,800 to 10,000 levels fails only those, never hangs"),
+    () =>
+      Effect.gen(function* () {
+        const pool = yield* make({ size: 2 })
+        const depths = [2_800, 3_500, 5_000, 10_000]
+        const exits = yield* pool.mapExit(wire.depthOf, [7, ...depths.map(wire.deepList), 8], { chunkSize: 6 })
+        assertEquals(exits[0], Exit.succeed(7))
+        for (let i = 1; i <= depths.length; i++) assert(errorOf(exits[i]) instanceof mp.SerializationError)
+        assertEquals(exits[5], Exit.succeed(8))
+        assertEquals((yield* pool.stats).workersReplaced, 0)
+      }),
+  )
 
-  test(name("Pool.mapExit() with a result nested 3,000 levels fails only that task; its worker lives on"), () =>
-    Effect.gen(function* () {
-      const pool = yield* make({ size: 1 })
-      const exits = yield* pool.mapExit(wire.makeDeep, [-1, 3_000, -3, 10_000, 500], { chunkSize: 5 })
-      assertEquals(exits[0], Exit.succeed(1))
-      assertStringIncludes(assertSerialization(exits[1], "encode-result").message, "levels deep")
-      assertEquals(exits[2], Exit.succeed(3))
-      assertSerialization(exits[3], "encode-result")
-      assertEquals(wire.listDepth(Exit.isSuccess(exits[4]) ? exits[4].value : undefined), 500)
-      assertEquals((yield* pool.stats).workersReplaced, 0)
-    }))
+  test(
+    name("Pool.mapExit() with a result nested 3,000 levels fails only that task; its worker lives on"),
+    () =>
+      Effect.gen(function* () {
+        const pool = yield* make({ size: 1 })
+        const exits = yield* pool.mapExit(wire.makeDeep, [-1, 3_000, -3, 10_000, 500], { chunkSize: 5 })
+        assertEquals(exits[0], Exit.succeed(1))
+        assertStringIncludes(assertSerialization(exits[1], "encode-result").message, "levels deep")
+        assertEquals(exits[2], Exit.succeed(3))
+        assertSerialization(exits[3], "encode-result")
+        assertEquals(wire.listDepth(Exit.isSuccess(exits[4]) ? exits[4].value : undefined), 500)
+        assertEquals((yield* pool.stats).workersReplaced, 0)
+      }),
+  )
 
-  test(name("Process.spawn() with a payload or a result nested 3,000 levels fails join with SerializationError"), () =>
-    Effect.gen(function* () {
-      const p = yield* mp.Process.spawn(wire.depthOf, wire.deepList(3_000), { isolation })
-      assertSerialization(yield* p.await, "decode-payload")
-      const q = yield* mp.Process.spawn(wire.makeDeep, 3_000, { isolation })
-      assertSerialization(yield* q.await, "encode-result")
-      const r = yield* mp.Process.spawn(wire.depthOf, wire.deepList(2_000), { isolation })
-      assertEquals(yield* r.join, 2_000)
-    }))
+  test(
+    name("Process.spawn() with a payload or a result nested 3,000 levels fails join with SerializationError"),
+    () =>
+      Effect.gen(function* () {
+        const p = yield* mp.Process.spawn(wire.depthOf, wire.deepList(3_000), { isolation })
+        assertSerialization(yield* p.await, "decode-payload")
+        const q = yield* mp.Process.spawn(wire.makeDeep, 3_000, { isolation })
+        assertSerialization(yield* q.await, "encode-result")
+        const r = yield* mp.Process.spawn(wire.depthOf, wire.deepList(2_000), { isolation })
+        assertEquals(yield* r.join, 2_000)
+      }),
+  )
 
-  test(name("A result that throws while it is serialized (getter, Proxy) fails only its own task"), () =>
-    Effect.gen(function* () {
-      const pool = yield* make({ size: 1 })
-      const exits = yield* pool.mapExit(wire.badClone, ["a", "getter", "b", "proxy", "hostile proxy", "c"], {
-        chunkSize: 6,
-      })
-      assertEquals(exits[0], Exit.succeed("a"))
-      assertSerialization(exits[1], "encode-result")
-      assertEquals(exits[2], Exit.succeed("b"))
-      assertSerialization(exits[3], "encode-result")
-      assertSerialization(exits[4], "encode-result")
-      assertEquals(exits[5], Exit.succeed("c"))
-      assertEquals((yield* pool.stats).workersReplaced, 0)
-    }))
+  test(
+    name("A result that throws while it is serialized (getter, Proxy) fails only its own task"),
+    () =>
+      Effect.gen(function* () {
+        const pool = yield* make({ size: 1 })
+        const exits = yield* pool.mapExit(wire.badClone, ["a", "getter", "b", "proxy", "hostile proxy", "c"], {
+          chunkSize: 6,
+        })
+        assertEquals(exits[0], Exit.succeed("a"))
+        assertSerialization(exits[1], "encode-result")
+        assertEquals(exits[2], Exit.succeed("b"))
+        assertSerialization(exits[3], "encode-result")
+        assertSerialization(exits[4], "encode-result")
+        assertEquals(exits[5], Exit.succeed("c"))
+        assertEquals((yield* pool.stats).workersReplaced, 0)
+      }),
+  )
 }
 
 // ---- shared memory and child processes ----------------------------------------
