@@ -59,6 +59,8 @@ interface Inflight {
   readonly whole: Inflight | undefined
   readonly offset: number
   started: boolean
+  /** An interrupt was asked for before the worker reported anything (a lost chunk is then not sent again). */
+  interrupted: boolean
 }
 
 /** Options of a worker client. */
@@ -90,6 +92,7 @@ const makeEntry = (
   whole,
   offset,
   started: false,
+  interrupted: false,
 })
 
 /** One worker, seen from the parent. */
@@ -192,6 +195,7 @@ export class WorkerClient {
   interrupt(chunkId: number): void {
     const entry = this.inflight.get(chunkId)
     if (!this.alive || entry === undefined) return
+    entry.interrupted = true
     for (const c of entry.parts ?? [chunkId]) {
       if (!this.inflight.has(c)) continue
       requestInterrupt(this.interrupts, c)
@@ -305,6 +309,11 @@ export class WorkerClient {
     }
     if (items === 1) return this.unreadable(lost[0], message.reason)
     for (const entry of lost) {
+      if (entry.interrupted) {
+        // Interrupted before it could run: nothing to send again.
+        this.deliver(entry, 0, new Array(entry.size).fill(P.INTERRUPTED), new Array(entry.size).fill(undefined))
+        continue
+      }
       const parts: Array<number> = []
       entry.parts = parts
       for (let i = 0; i < entry.size; i++) {

@@ -42,7 +42,7 @@ export const checkMessage = (message: unknown): string | undefined => {
     case P.STARTED:
       return isIndex(message.c) ? undefined : `a STARTED message with chunk id ${describe(message.c)}`
     case P.EXIT:
-      return Number.isSafeInteger(message.code) && typeof message.reason === "string"
+      return typeof message.code === "number" && typeof message.reason === "string"
         ? undefined
         : `an EXIT message with code ${describe(message.code)} and reason ${describe(message.reason)}`
     case P.FATAL:

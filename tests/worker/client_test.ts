@@ -196,3 +196,15 @@ Deno.test("WorkerClient: a single-item RUN message the worker could not read fai
   assertEquals(a.results.map(([, kinds]) => kinds[0]), [P.SERIALIZATION])
   assertEquals(client.inflightItems, 0)
 })
+
+Deno.test("WorkerClient: a chunk interrupted before the worker reported it lost is settled interrupted, not sent again", () => {
+  const { client, posted, send, record } = setup()
+  const a = record()
+  const c = client.run("file:///t.ts", "t", [1, 2], a.handler)
+  client.interrupt(c)
+  const before = posted.length
+  send({ t: P.LOST, s: 2, reason: "too deep" })
+  assertEquals(posted.length, before)
+  assertEquals(a.results, [[0, [P.INTERRUPTED, P.INTERRUPTED], [undefined, undefined]]])
+  assertEquals(client.holds(c), false)
+})
