@@ -80,6 +80,9 @@ export const threadHost: HostFactory = (options) => {
     stop()
     options.events.onExit({ reason: `the worker failed: ${event.message}` })
   }
+  // Deno stops delivering this worker's messages after one fails to deserialize (2.9.6, measured):
+  // the worker is deaf to us from then on, so it is ended. Results too deep to be read are refused
+  // in the worker before they are sent (`P.MAX_DEPTH`), so this is left for forged or unknown cases.
   worker.onmessageerror = () => {
     if (!alive) return
     stop()
