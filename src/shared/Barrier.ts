@@ -230,7 +230,7 @@ export class Barrier {
    * that died mid-section is the only way to find it abandoned: break then.
    */
   private locked(): Effect.Effect<void> {
-    return Effect.map(mutex.lockStatus(this.i32, MUTEX, "barrier"), (abandoned) => {
+    return Effect.map(mutex.lockStatus(this.i32, MUTEX, "barrier", undefined, true), (abandoned) => {
       if (abandoned !== undefined) this.breakLocked("abandoned")
     })
   }

@@ -18,7 +18,8 @@ import * as mp from "../../mod.ts"
 import * as faults from "../fixtures/fault_tasks.ts"
 import * as ipcTasks from "../fixtures/ipc_tasks.ts"
 import * as sharedTasks from "../fixtures/shared_tasks.ts"
-import { eventually, test } from "../support/mod.ts"
+import { lastJson, runChild } from "../support/child.ts"
+import { eventually, test, testAsync } from "../support/mod.ts"
 import { errorOf, serves } from "./_helpers.ts"
 
 const int32s = (n: number): Int32Array => new Int32Array(new SharedArrayBuffer(4 * n))
@@ -100,4 +101,28 @@ test(
       yield* serves(pool)
     }),
   { timeout: 30_000 },
+)
+
+testAsync(
+  "A lock whose holder was terminated mid-task but still runs is never taken over: acquirers get LockAbandoned (may-still-run), no update is lost, the lock works again once it leaves (child process)",
+  async () => {
+    const result = await runChild(new URL("../fixtures/zombie_lock.ts", import.meta.url), ["2500"], 60_000)
+    assert(!result.timedOut, `the child hung:\n${result.stderr}`)
+    const r = lastJson<{
+      zombieTimedOut: boolean
+      insideSeen: boolean
+      leftSeen: boolean
+      successes: number
+      after: number
+      reasons: Record<string, number>
+      final: number
+    }>(result)
+    assert(r.zombieTimedOut && r.insideSeen && r.leftSeen, JSON.stringify(r))
+    // The old thread read 0 and wrote 1000 when it left: every successful increment is on top of it.
+    assertEquals(r.final, r.successes + 1000, JSON.stringify(r))
+    // While it ran, acquirers were refused with a typed error (never a hang, never a take-over).
+    assertEquals(Object.keys(r.reasons).sort(), ["LockAbandoned:may-still-run", "TaskTimeout:undefined"])
+    assertEquals(r.after, 10, "the lock works again once the old thread released it")
+  },
+  { timeout: 90_000 },
 )
