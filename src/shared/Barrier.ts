@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { shown, timeoutMs as checkTimeout } from "../internal/arguments.ts"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -111,8 +112,14 @@ export class Barrier {
    * const sync = (b: mp.Barrier.Barrier) => b.wait({ timeout: "5 seconds" })
    * ```
    */
-  wait(options?: BarrierOptions): Effect.Effect<number, BrokenBarrier> {
+  wait(): Effect.Effect<number, BrokenBarrier>
+  /** With a timeout for this wait: a negative or malformed one is an `InvalidArgument`, `Infinity` waits for ever. */
+  wait(options: BarrierOptions): Effect.Effect<number, BrokenBarrier | InvalidArgument>
+  wait(options?: BarrierOptions): Effect.Effect<number, BrokenBarrier | InvalidArgument> {
     const i32 = this.i32
+    const checked = checkTimeout("timeout", options?.timeout)
+    if (typeof checked === "object") return Effect.fail(checked)
+    const timeoutMs = checked ?? this.timeoutMs
     return Effect.uninterruptibleMask((restore) =>
       Effect.flatMap(this.locked(), (): Effect.Effect<number, BrokenBarrier> => {
         const phase = Atomics.load(i32, PHASE)
@@ -128,7 +135,6 @@ export class Barrier {
           return Effect.succeed(index)
         }
         mutex.unlock(i32, MUTEX)
-        const timeoutMs = options?.timeout === undefined ? this.timeoutMs : Duration.toMillis(options.timeout)
         const deadline = performance.now() + timeoutMs
         const loop: Effect.Effect<number, BrokenBarrier> = Effect.suspend(() => {
           const now = Atomics.load(i32, PHASE)
@@ -283,12 +289,16 @@ export const make = (parties: number, options?: BarrierOptions): Effect.Effect<B
   Effect.suspend(() => {
     if (!Number.isInteger(parties) || parties < 1 || parties >= 2 ** 31) {
       return Effect.fail(
-        new InvalidArgument({ argument: "parties", message: `parties is a positive integer, got ${parties}` }),
+        new InvalidArgument({
+          argument: "parties",
+          message: `parties must be an integer from 1 to 2147483647, got ${shown(parties)}`,
+        }),
       )
     }
+    const timeoutMs = checkTimeout("timeout", options?.timeout) ?? Infinity
+    if (typeof timeoutMs === "object") return Effect.fail(timeoutMs)
     const buffer = new SharedArrayBuffer(4 * WORDS)
     new Int32Array(buffer)[PARTIES] = parties
-    const timeoutMs = options?.timeout === undefined ? Infinity : Duration.toMillis(options.timeout)
     return Effect.succeed(new Barrier(buffer, timeoutMs))
   })
 

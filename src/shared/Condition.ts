@@ -27,6 +27,8 @@ import { notifyAll as futexNotifyAll, wait as futexWait } from "../internal/fute
 import { currentOwnerId } from "../internal/owner.ts"
 import { registerReviver, revive } from "../internal/revive.ts"
 import { type LockAbandoned, NotLockOwner } from "./errors.ts"
+import type { InvalidArgument } from "../errors.ts"
+import { checkLockOption } from "./internal/lockOption.ts"
 import * as mutex from "./internal/mutex.ts"
 import { hidden } from "./internal/types.ts"
 import type { Lock } from "./Lock.ts"
@@ -254,6 +256,7 @@ export class Condition {
 
 /**
  * Creates a condition variable over `lock` (a fresh `RLock` by default).
+ * Anything else than a `Lock` or an `RLock` is an `InvalidArgument`.
  *
  * @example
  * ```ts
@@ -266,8 +269,12 @@ export class Condition {
  * })
  * ```
  */
-export const make = (lock?: Lock | RLock): Effect.Effect<Condition> =>
-  Effect.sync(() => new Condition(new SharedArrayBuffer(12), lock ?? new RLock(new SharedArrayBuffer(12), 0)))
+export const make = (lock?: Lock | RLock): Effect.Effect<Condition, InvalidArgument> =>
+  Effect.suspend(() => {
+    const bad = checkLockOption("lock", lock)
+    if (bad !== undefined) return Effect.fail(bad)
+    return Effect.succeed(new Condition(new SharedArrayBuffer(12), lock ?? new RLock(new SharedArrayBuffer(12), 0)))
+  })
 
 /**
  * Whether `u` is a `Condition` (also one revived in a worker).
