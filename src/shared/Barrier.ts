@@ -18,7 +18,7 @@
  * @module
  */
 import { shown, timeoutMs as checkTimeout } from "../internal/arguments.ts"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { InvalidArgument } from "../errors.ts"
