@@ -120,8 +120,15 @@ export class Barrier {
     const checked = checkTimeout("timeout", options?.timeout)
     if (typeof checked === "object") return Effect.fail(checked)
     const timeoutMs = checked ?? this.timeoutMs
+    const start = performance.now()
+    // The deadline holds while taking the barrier's mutex too (its word could hold garbage).
+    const entered = (restore: mutex.Restore): Effect.Effect<void, BrokenBarrier> =>
+      timeoutMs === Infinity ? this.locked(restore) : Effect.flatMap(
+        Effect.timeoutOption(this.locked(restore), timeoutMs),
+        (taken) => taken._tag === "Some" ? Effect.void : Effect.fail(new BrokenBarrier({ reason: "timeout" })),
+      )
     return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(this.locked(), (): Effect.Effect<number, BrokenBarrier> => {
+      Effect.flatMap(entered(restore), (): Effect.Effect<number, BrokenBarrier> => {
         const phase = Atomics.load(i32, PHASE)
         if ((phase & 1) !== 0) return this.unlockAndFail()
         const generation = phase >>> 1
@@ -135,7 +142,7 @@ export class Barrier {
           return Effect.succeed(index)
         }
         mutex.unlock(i32, MUTEX)
-        const deadline = performance.now() + timeoutMs
+        const deadline = start + timeoutMs
         const loop: Effect.Effect<number, BrokenBarrier> = Effect.suspend(() => {
           const now = Atomics.load(i32, PHASE)
           if (now >>> 1 !== generation) {
@@ -235,8 +242,8 @@ export class Barrier {
    * Takes the barrier's own mutex. Its sections are synchronous, so a holder
    * that died mid-section is the only way to find it abandoned: break then.
    */
-  private locked(): Effect.Effect<void> {
-    return Effect.map(mutex.lockStatus(this.i32, MUTEX, "barrier", undefined, true), (abandoned) => {
+  private locked(restore?: mutex.Restore): Effect.Effect<void> {
+    return Effect.map(mutex.lockStatus(this.i32, MUTEX, "barrier", restore, true), (abandoned) => {
       if (abandoned !== undefined) this.breakLocked("abandoned")
     })
   }
