@@ -163,6 +163,10 @@ test("Shared memory and IPC reject bad lengths, capacities, lock options, timeou
       yield* rejects(b.wait({ timeout }), "timeout", "must be a non-negative duration")
     }
     yield* rejects(mp.Barrier.make(0), "parties", "got 0")
+    const jq = yield* mp.JoinableQueue.make<number>()
+    yield* jq.put(1)
+    for (const count of [0, -1, NaN, 0.5]) yield* rejects(jq.taskDone(count), "count", `got ${count}`)
+    assertEquals(yield* jq.unfinished, 1, "a refused taskDone changes nothing")
     // Infinity waits for ever (here: until the test's own timeout interrupts it).
     assert(Option.isNone(yield* q.take({ timeout: Infinity }).pipe(Effect.timeoutOption(100))))
     yield* q.put(7, { timeout: Infinity })

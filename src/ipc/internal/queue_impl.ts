@@ -263,8 +263,10 @@ export class QueueImpl<A> {
     return Stream.fromPull(Effect.succeed(pull))
   }
 
-  taskDone(count = 1): Effect.Effect<void, TaskDoneTooManyTimes> {
-    return Effect.suspend(() => {
+  taskDone(count = 1): Effect.Effect<void, TaskDoneTooManyTimes | InvalidArgument> {
+    return Effect.suspend((): Effect.Effect<void, TaskDoneTooManyTimes | InvalidArgument> => {
+      const bad = intIn("count", count, 1, 0x7fffffff)
+      if (bad !== undefined) return Effect.fail(bad)
       const c = this.ring.ctl
       for (;;) {
         const v = Atomics.load(c, UNFINISHED)
