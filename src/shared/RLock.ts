@@ -100,7 +100,7 @@ export class RLock {
     const heldAs = (fiber: Fiber.Fiber<unknown, unknown>, owner: number, abandoned?: LockAbandoned): Held => ({
       release: Effect.sync(() => this.releaseAs(owner)),
       abandoned,
-      within: (effect) => withHold(fiber, { buffer, index, owner }, effect),
+      within: (effect) => withHold(fiber, buffer, index, owner, effect),
     })
     const takeFast = (fiber: Fiber.Fiber<unknown, unknown>): Held | undefined => {
       const owner = this.ownerFor(fiber)

@@ -20,41 +20,46 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 
-/** One lock held by an ancestor fiber: the owner it recorded in the lock's words. */
+/** One lock held by an ancestor fiber: the owner it recorded in the lock's words; `next` is the rest of the list. */
 export interface Hold {
   readonly buffer: SharedArrayBuffer
   readonly index: number
   readonly owner: number
+  readonly next: Hold | undefined
 }
 
-/** The locks held, inside whose sections the current fiber runs (or was forked). */
-export const Holds: Context.Reference<ReadonlyArray<Hold>> = Context.Reference<ReadonlyArray<Hold>>(
+/** The locks held, inside whose sections the current fiber runs (or was forked): a list, newest first. */
+export const Holds: Context.Reference<Hold | undefined> = Context.Reference<Hold | undefined>(
   "@mp/multiprocessing/Holds",
-  { defaultValue: () => [] },
+  { defaultValue: () => undefined },
 )
 
 /** The holds visible to `fiber` (the running one when omitted). */
-export const holdsOf = (fiber: Fiber.Fiber<unknown, unknown> | undefined = Fiber.getCurrent()): ReadonlyArray<Hold> =>
-  fiber === undefined ? [] : Context.get(fiber.context, Holds)
+export const holdsOf = (fiber: Fiber.Fiber<unknown, unknown> | undefined = Fiber.getCurrent()): Hold | undefined =>
+  fiber === undefined ? undefined : Context.get(fiber.context, Holds)
 
 /** Whether `holds` has an entry for the lock at `buffer[index]` with `owner`. */
 export const hasHold = (
-  holds: ReadonlyArray<Hold>,
+  holds: Hold | undefined,
   buffer: SharedArrayBuffer,
   index: number,
   owner: number,
 ): boolean => {
-  for (const h of holds) if (h.owner === owner && h.index === index && h.buffer === buffer) return true
+  for (let h = holds; h !== undefined; h = h.next) {
+    if (h.owner === owner && h.index === index && h.buffer === buffer) return true
+  }
   return false
 }
 
-/** Runs `effect` with `hold` added to the inherited holds (unless it is there already). */
+/** Runs `effect` with the lock at `buffer[index]` held for `owner` added to `fiber`'s holds (unless there already). */
 export const withHold = <A, E, R>(
   fiber: Fiber.Fiber<unknown, unknown>,
-  hold: Hold,
+  buffer: SharedArrayBuffer,
+  index: number,
+  owner: number,
   effect: Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E, R> => {
   const holds = holdsOf(fiber)
-  if (hasHold(holds, hold.buffer, hold.index, hold.owner)) return effect
-  return Effect.provideService(effect, Holds, [...holds, hold])
+  if (hasHold(holds, buffer, index, owner)) return effect
+  return Effect.provideService(effect, Holds, { buffer, index, owner, next: holds })
 }
