@@ -259,3 +259,21 @@ test(
     }),
   { timeout: 30_000 },
 )
+
+test(
+  "a worker terminated while idle (no task in flight) has stopped: its Lock is taken over with LockAbandoned (died)",
+  () =>
+    Effect.gen(function* () {
+      const lock = yield* Lock.make()
+      const owner = yield* Effect.scoped(Effect.gen(function* () {
+        const pool = yield* mp.Pool.make({ size: 1 })
+        return yield* pool.apply(tasks.takeAndKeep, { lock })
+      })) // closing the pool terminates its idle worker
+      assert(yield* lock.isLocked())
+      const e = yield* Effect.flip(Effect.scoped(lock.acquire())).pipe(Effect.timeout(5_000))
+      assertInstanceOf(e, LockAbandoned)
+      assertEquals([e.reason, e.ownerId, e.held], ["died", owner, true])
+      assert(!(yield* lock.isLocked()), "released with the acquirer's Scope")
+    }),
+  { timeout: 30_000 },
+)
