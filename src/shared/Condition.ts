@@ -16,6 +16,12 @@
  * had been notified, leaves its unit to the others, so no notification is
  * lost. As everywhere, use `waitFor` or re-check your predicate after `wait`.
  *
+ * "Holding the lock" follows the lock's ownership: for the default `RLock`,
+ * the fiber that took it and every fiber forked inside its `withLock` (so
+ * `c.withLock(c.wait().pipe(Effect.timeout(...)))` works: `Effect.timeout`
+ * runs `wait` in a child fiber); for a `Lock`, any fiber of the holding
+ * thread (as Python lets any thread release a `Lock`).
+ *
  * @module
  */
 import * as Effect from "effect/Effect"
