@@ -6,7 +6,7 @@ import * as mp from "../../mod.ts"
 import { markWorkerDead, ownerIdOfWorker } from "../../src/internal/owner.ts"
 import { Event, Lock, LockAbandoned, NotLockOwner, RLock } from "../../mod.ts"
 import * as tasks from "../fixtures/shared_tasks.ts"
-import { test } from "../support/mod.ts"
+import { eventually, test } from "../support/mod.ts"
 
 const N = 100_000
 const counter = (): Int32Array => new Int32Array(new SharedArrayBuffer(4))
@@ -48,8 +48,7 @@ test("Lock.withLock() releases when the effect fails, and when it is interrupted
     assert(Exit.isFailure(failed))
     assert(!(yield* lock.isLocked()))
     const fiber = yield* Effect.forkChild(lock.withLock(Effect.never))
-    yield* Effect.sleep(10)
-    assert(yield* lock.isLocked())
+    yield* eventually(lock.isLocked(), 10_000)
     yield* Fiber.interrupt(fiber)
     assert(!(yield* lock.isLocked()))
   }))
