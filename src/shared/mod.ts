@@ -44,6 +44,8 @@ export {
   type BrokenBarrierReason,
   IndexOutOfRange,
   LockAbandoned,
+  type LockAbandonedReason,
   NotLockOwner,
   SemaphoreOverRelease,
+  SharedStateCorrupted,
 } from "./errors.ts"

@@ -264,11 +264,11 @@ export class WorkerClient {
       case P.EXIT:
         this.exitCode = message.code
         this.host.terminate()
-        this.died({ reason: message.reason, exitCode: message.code })
+        this.died({ reason: message.reason, exitCode: message.code }, true)
         return undefined
       case P.FATAL:
         this.host.terminate()
-        this.died({ reason: `uncaught ${message.error.name} in the worker: ${message.error.message}` })
+        this.died({ reason: `uncaught ${message.error.name} in the worker: ${message.error.message}` }, true)
         return undefined
     }
   }
@@ -363,12 +363,15 @@ export class WorkerClient {
     return undefined
   }
 
-  private died(exit: HostExit): void {
+  /** `announced`: the worker said it is exiting (EXIT/FATAL), so its thread has stopped. */
+  private died(exit: HostExit, announced = false): void {
     if (!this.alive) return
     this.alive = false
     this.exitCode ??= exit.exitCode
     // Locks this worker held are now abandoned: the next acquirer gets LockAbandoned instead of a deadlock.
-    markWorkerDead(this.id)
+    // Unless it was stopped with a task in flight and did not announce its exit: its thread may still run
+    // (Worker.terminate cannot stop a busy loop), so its locks are never taken over (see owner.ts).
+    markWorkerDead(this.id, !announced && this.inflight.size > 0)
     const error = new WorkerCrashed({
       workerId: this.id,
       reason: exit.reason,
