@@ -3,19 +3,31 @@
  * shared memory, locks and queues, where every worker is a fiber you can join
  * or interrupt, every pool is a scoped resource, and every failure is typed.
  *
+ * A {@link Task} is code that crosses into a worker, found there by its
+ * module's URL and its name; the workers import that module, so the program
+ * starts behind the main-module guard (Python's `if __name__ == "__main__":`)
+ * with {@link runMain}.
+ *
  * ```ts
  * import { Effect } from "effect"
  * import * as mp from "@mp/multiprocessing"
- * import { double } from "./tasks.ts" // export const double = mp.Task.make(import.meta.url, "double", { handler: (n: number) => n * 2 })
+ *
+ * export const double = mp.Task.make(import.meta.url, "double", { handler: (n: number) => n * 2 })
  *
  * const program = Effect.scoped(Effect.gen(function* () {
- *   const pool = yield* mp.Pool.make({ size: 4 })
+ *   const pool = yield* mp.Pool.make({ size: 4 }) // closed with its Scope
  *   console.log(yield* pool.map(double, [1, 2, 3, 4, 5])) // [2, 4, 6, 8, 10]
  * }))
+ *
+ * if (import.meta.main) mp.runMain(program)
  * ```
  *
  * @module
  */
+// A statement between the module doc and the first `export * as`: otherwise `deno doc` shows the
+// module doc as that namespace's description instead of the namespace's own module doc.
+export {}
+
 export * as Task from "./src/task/Task.ts"
 export * as Process from "./src/process/Process.ts"
 export * as Pool from "./src/pool/Pool.ts"

@@ -6,6 +6,7 @@
  */
 import { Effect } from "effect"
 import * as mp from "@mp/multiprocessing"
+import { describeLoad } from "./support/load.ts"
 
 /** Counts the primes in `[from, to)` by trial division. */
 export const countPrimesIn = (from: number, to: number): number => {
@@ -27,23 +28,24 @@ export const countPrimes = mp.Task.make(import.meta.url, "countPrimes", {
   handler: ([from, to]: readonly [number, number]) => countPrimesIn(from, to),
 })
 
-if (import.meta.main) {
+const program = Effect.gen(function* () {
   const step = Number(Deno.args[0] ?? 250_000)
   const ranges = Array.from({ length: 8 }, (_, i) => [i * step, (i + 1) * step] as const)
-  const program = Effect.gen(function* () {
-    let t = performance.now()
-    const sequential = ranges.map(([a, b]) => countPrimesIn(a, b))
-    const sequentialMs = performance.now() - t
-    const pool = yield* mp.Pool.make()
-    yield* pool.apply(countPrimes, [0, 10]) // warm the workers up
-    t = performance.now()
-    const parallel = yield* pool.map(countPrimes, ranges, { chunkSize: 1 })
-    const parallelMs = performance.now() - t
-    const total = parallel.reduce((a, b) => a + b, 0)
-    if (total !== sequential.reduce((a, b) => a + b, 0)) throw new Error("results differ")
-    console.log(`primes below ${8 * step}: ${total}`)
-    console.log(`sequential ${sequentialMs.toFixed(0)} ms, ${pool.size} workers ${parallelMs.toFixed(0)} ms`)
-    console.log(`speed-up: ${(sequentialMs / parallelMs).toFixed(2)}x on ${mp.cpuCount()} cores`)
-  })
-  await Effect.runPromise(Effect.scoped(program))
-}
+  let t = performance.now()
+  const sequential = ranges.map(([a, b]) => countPrimesIn(a, b))
+  const sequentialMs = performance.now() - t
+  const pool = yield* mp.Pool.make()
+  yield* pool.apply(countPrimes, [0, 10]) // warm the workers up
+  t = performance.now()
+  const parallel = yield* pool.map(countPrimes, ranges, { chunkSize: 1 })
+  const parallelMs = performance.now() - t
+  const total = parallel.reduce((a, b) => a + b, 0)
+  if (total !== sequential.reduce((a, b) => a + b, 0)) throw new Error("results differ")
+  console.log(`primes below ${8 * step}: ${total}`)
+  console.log(`sequential ${sequentialMs.toFixed(0)} ms, ${pool.size} workers ${parallelMs.toFixed(0)} ms`)
+  console.log(`speed-up: ${(sequentialMs / parallelMs).toFixed(2)}x · ${describeLoad()}`)
+})
+
+// Like Python's `if __name__ == "__main__":` the workers import this file too (for its tasks); the guard keeps them
+// from starting the program again. runMain closes the Scope on Ctrl-C and sets the exit code.
+if (import.meta.main) mp.runMain(Effect.scoped(program))

@@ -14,6 +14,7 @@ import { append } from "./shared_lock.ts"
 import { consumer, producer } from "./queue_producer_consumer.ts"
 import { ponger } from "./pipe_ping_pong.ts"
 import { addItem } from "./manager_list.ts"
+import { describeLoad } from "./support/load.ts"
 import { progress } from "./support/progress.ts"
 
 const heading = (title: string) => console.log(`\n\x1b[1m▸ ${title}\x1b[0m`)
@@ -114,11 +115,13 @@ const program = Effect.gen(function* () {
   const parallelMs = performance.now() - t
   if (total !== sequentialTotal) throw new Error("parallel and sequential counts differ")
   console.log(`${total} primes below ${chunks * step}`)
+  const speedUp = (sequentialMs / parallelMs).toFixed(2)
   console.log(
-    `sequential ${sequentialMs.toFixed(0)} ms · parallel ${parallelMs.toFixed(0)} ms · speed-up ${
-      (sequentialMs / parallelMs).toFixed(2)
-    }x`,
+    `sequential ${sequentialMs.toFixed(0)} ms · parallel ${
+      parallelMs.toFixed(0)
+    } ms · speed-up ${speedUp}x · ${describeLoad()}`,
   )
 })
 
-await Effect.runPromise(Effect.scoped(program))
+// The workers import the example modules above for their tasks; runMain closes the Scope on Ctrl-C.
+if (import.meta.main) mp.runMain(Effect.scoped(program))

@@ -50,46 +50,47 @@ export const blurStrip = mp.Task.make(import.meta.url, "blurStrip", {
   },
 })
 
-if (import.meta.main) {
+const program = Effect.gen(function* () {
   const width = 2048
   const height = Number(Deno.args[0] ?? 2048)
   const image = new Uint8Array(width * height)
   for (let i = 0; i < image.length; i++) image[i] = (i * 2654435761) >>> 24 // noise
-  const program = Effect.gen(function* () {
-    const pool = yield* mp.Pool.make()
-    // warm the workers up (they load this module on their first task)
-    yield* pool.map(blurStrip, [{ pixels: new Uint8Array(4), width: 2, height: 2, from: 0, to: 2 }])
-    const strips = 16
-    const rows = Math.ceil(height / strips)
-    const t = performance.now()
-    const payloads = Array.from({ length: strips }, (_, i) => {
-      const from = i * rows
-      const to = Math.min(height, from + rows)
-      const top = Math.max(0, from - 1)
-      const bottom = Math.min(height, to + 1)
-      const pixels = image.slice(top * width, bottom * width) // a copy we can give away
-      return mp.transfer<Strip>(
-        { pixels, width, height: bottom - top, from: from - top, to: to - top },
-        [pixels.buffer],
-      )
-    })
-    const parts = yield* pool.map(blurStrip, payloads, { chunkSize: 1 })
-    const blurred = new Uint8Array(width * height)
-    let offset = 0
-    for (const part of parts) {
-      blurred.set(part, offset)
-      offset += part.length
-    }
-    const parallelMs = performance.now() - t
-    const s = performance.now()
-    const reference = blurRows(image, width, height, 0, height)
-    const sequentialMs = performance.now() - s
-    const same = reference.every((v, i) => v === blurred[i])
-    console.log(
-      `blurred ${width}x${height} in ${strips} strips: ${parallelMs.toFixed(0)} ms (sequential ${
-        sequentialMs.toFixed(0)
-      } ms), matches: ${same}`,
+  const pool = yield* mp.Pool.make()
+  // warm the workers up (they load this module on their first task)
+  yield* pool.map(blurStrip, [{ pixels: new Uint8Array(4), width: 2, height: 2, from: 0, to: 2 }])
+  const strips = 16
+  const rows = Math.ceil(height / strips)
+  const t = performance.now()
+  const payloads = Array.from({ length: strips }, (_, i) => {
+    const from = i * rows
+    const to = Math.min(height, from + rows)
+    const top = Math.max(0, from - 1)
+    const bottom = Math.min(height, to + 1)
+    const pixels = image.slice(top * width, bottom * width) // a copy we can give away
+    return mp.transfer<Strip>(
+      { pixels, width, height: bottom - top, from: from - top, to: to - top },
+      [pixels.buffer],
     )
   })
-  await Effect.runPromise(Effect.scoped(program))
-}
+  const parts = yield* pool.map(blurStrip, payloads, { chunkSize: 1 })
+  const blurred = new Uint8Array(width * height)
+  let offset = 0
+  for (const part of parts) {
+    blurred.set(part, offset)
+    offset += part.length
+  }
+  const parallelMs = performance.now() - t
+  const s = performance.now()
+  const reference = blurRows(image, width, height, 0, height)
+  const sequentialMs = performance.now() - s
+  const same = reference.every((v, i) => v === blurred[i])
+  console.log(
+    `blurred ${width}x${height} in ${strips} strips: ${parallelMs.toFixed(0)} ms (sequential ${
+      sequentialMs.toFixed(0)
+    } ms), matches: ${same}`,
+  )
+})
+
+// Like Python's `if __name__ == "__main__":` the workers import this file too (for its tasks); the guard keeps them
+// from starting the program again. runMain closes the Scope on Ctrl-C and sets the exit code.
+if (import.meta.main) mp.runMain(Effect.scoped(program))

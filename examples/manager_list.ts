@@ -35,15 +35,15 @@ export const addItem = mp.Task.make(import.meta.url, "addItem", {
     })),
 })
 
-// Like Python's `if __name__ == "__main__":` the workers import this file too.
-if (import.meta.main) {
-  const program = Effect.gen(function* () {
-    const manager = yield* mp.Manager.make() // shut down when this Scope closes
-    const lock = yield* mp.Lock.make()
-    const list = yield* manager.list(["First item"])
-    const p = yield* mp.Process.spawn(addItem, { lock, list })
-    yield* p.join
-    console.log(yield* list.toArray)
-  })
-  await Effect.runPromise(Effect.scoped(program))
-}
+const program = Effect.gen(function* () {
+  const manager = yield* mp.Manager.make() // shut down when this Scope closes
+  const lock = yield* mp.Lock.make()
+  const list = yield* manager.list(["First item"])
+  const p = yield* mp.Process.spawn(addItem, { lock, list })
+  yield* p.join
+  console.log(yield* list.toArray)
+})
+
+// Like Python's `if __name__ == "__main__":` the workers import this file too (for its tasks); the guard keeps them
+// from starting the program again. runMain closes the Scope on Ctrl-C and sets the exit code.
+if (import.meta.main) mp.runMain(Effect.scoped(program))

@@ -29,16 +29,17 @@ export const darts = mp.Task.make(import.meta.url, "darts", {
   },
 })
 
-if (import.meta.main) {
+const program = Effect.gen(function* () {
   const perTask = Number(Deno.args[0] ?? 2_000_000)
   const tasks = 16
-  const program = Effect.gen(function* () {
-    const pool = yield* mp.Pool.make()
-    const t = performance.now()
-    const counts = yield* pool.map(darts, Array.from({ length: tasks }, (_, seed) => ({ seed, n: perTask })))
-    const inside = counts.reduce((a, b) => a + b, 0)
-    const pi = (4 * inside) / (tasks * perTask)
-    console.log(`pi ≈ ${pi.toFixed(4)} from ${tasks * perTask} darts in ${(performance.now() - t).toFixed(0)} ms`)
-  })
-  await Effect.runPromise(Effect.scoped(program))
-}
+  const pool = yield* mp.Pool.make()
+  const t = performance.now()
+  const counts = yield* pool.map(darts, Array.from({ length: tasks }, (_, seed) => ({ seed, n: perTask })))
+  const inside = counts.reduce((a, b) => a + b, 0)
+  const pi = (4 * inside) / (tasks * perTask)
+  console.log(`pi ≈ ${pi.toFixed(4)} from ${tasks * perTask} darts in ${(performance.now() - t).toFixed(0)} ms`)
+})
+
+// Like Python's `if __name__ == "__main__":` the workers import this file too (for its tasks); the guard keeps them
+// from starting the program again. runMain closes the Scope on Ctrl-C and sets the exit code.
+if (import.meta.main) mp.runMain(Effect.scoped(program))

@@ -39,22 +39,22 @@ export const ponger = mp.Task.make(import.meta.url, "ponger", {
     }),
 })
 
-// Like Python's `if __name__ == "__main__":` the workers import this file too.
-if (import.meta.main) {
-  const program = Effect.gen(function* () {
-    const [parentConn, childConn] = yield* mp.Pipe.make<unknown>()
-    const p = yield* mp.Process.spawn(hello, childConn)
-    console.log(yield* parentConn.recv()) // [ 42, null, "hello" ]
-    yield* p.join
+const program = Effect.gen(function* () {
+  const [parentConn, childConn] = yield* mp.Pipe.make<unknown>()
+  const p = yield* mp.Process.spawn(hello, childConn)
+  console.log(yield* parentConn.recv()) // [ 42, null, "hello" ]
+  yield* p.join
 
-    const [here, there] = yield* mp.Pipe.make<string>()
-    const child = yield* mp.Process.spawn(ponger, there, { name: "ponger" })
-    for (let i = 1; i <= 3; i++) {
-      yield* here.send(`ping ${i}`)
-      console.log("parent got:", yield* here.recv())
-    }
-    yield* here.close
-    console.log(`the child answered ${yield* child.join} pings and saw end-of-file`)
-  })
-  await Effect.runPromise(Effect.scoped(program))
-}
+  const [here, there] = yield* mp.Pipe.make<string>()
+  const child = yield* mp.Process.spawn(ponger, there, { name: "ponger" })
+  for (let i = 1; i <= 3; i++) {
+    yield* here.send(`ping ${i}`)
+    console.log("parent got:", yield* here.recv())
+  }
+  yield* here.close
+  console.log(`the child answered ${yield* child.join} pings and saw end-of-file`)
+})
+
+// Like Python's `if __name__ == "__main__":` the workers import this file too (for its tasks); the guard keeps them
+// from starting the program again. runMain closes the Scope on Ctrl-C and sets the exit code.
+if (import.meta.main) mp.runMain(Effect.scoped(program))

@@ -49,32 +49,33 @@ export const aggregate = mp.Task.make(import.meta.url, "aggregate", {
     }),
 })
 
-if (import.meta.main) {
+const program = Effect.gen(function* () {
   const n = Number(Deno.args[0] ?? 20_000)
   const keys = ["north", "south", "east", "west"]
-  const program = Effect.gen(function* () {
-    const lines = yield* mp.Queue.make<string>({ capacity: 1024 })
-    const records = yield* mp.Queue.make<Record_>({ capacity: 1024 })
-    const parsers = yield* Effect.forEach(
-      [1, 2],
-      (i) => mp.Process.spawn(parse, { lines, records }, { name: `parse-${i}` }),
-    )
-    const aggregator = yield* mp.Process.spawn(aggregate, records, { name: "aggregate" })
-    const t = performance.now()
-    const expected: Record<string, number> = {}
-    for (let i = 0; i < n; i++) {
-      const key = keys[i % keys.length]
-      expected[key] = (expected[key] ?? 0) + i
-      yield* lines.put(`${key}, ${i}`)
-    }
-    yield* lines.close // end of input: the parsers finish what is queued, then stop
-    const parsed = yield* Effect.forEach(parsers, (p) => p.join)
-    yield* records.close // both parsers are done: the aggregator drains and stops
-    const totals = yield* aggregator.join
-    console.log(`parsed by stage: ${parsed.join(" + ")} = ${parsed.reduce((a, b) => a + b, 0)} lines`)
-    console.log("totals:", totals)
-    const ok = keys.every((k) => totals[k] === expected[k])
-    console.log(`${n} lines through 3 stages in ${(performance.now() - t).toFixed(0)} ms, totals correct: ${ok}`)
-  })
-  await Effect.runPromise(Effect.scoped(program))
-}
+  const lines = yield* mp.Queue.make<string>({ capacity: 1024 })
+  const records = yield* mp.Queue.make<Record_>({ capacity: 1024 })
+  const parsers = yield* Effect.forEach(
+    [1, 2],
+    (i) => mp.Process.spawn(parse, { lines, records }, { name: `parse-${i}` }),
+  )
+  const aggregator = yield* mp.Process.spawn(aggregate, records, { name: "aggregate" })
+  const t = performance.now()
+  const expected: Record<string, number> = {}
+  for (let i = 0; i < n; i++) {
+    const key = keys[i % keys.length]
+    expected[key] = (expected[key] ?? 0) + i
+    yield* lines.put(`${key}, ${i}`)
+  }
+  yield* lines.close // end of input: the parsers finish what is queued, then stop
+  const parsed = yield* Effect.forEach(parsers, (p) => p.join)
+  yield* records.close // both parsers are done: the aggregator drains and stops
+  const totals = yield* aggregator.join
+  console.log(`parsed by stage: ${parsed.join(" + ")} = ${parsed.reduce((a, b) => a + b, 0)} lines`)
+  console.log("totals:", totals)
+  const ok = keys.every((k) => totals[k] === expected[k])
+  console.log(`${n} lines through 3 stages in ${(performance.now() - t).toFixed(0)} ms, totals correct: ${ok}`)
+})
+
+// Like Python's `if __name__ == "__main__":` the workers import this file too (for its tasks); the guard keeps them
+// from starting the program again. runMain closes the Scope on Ctrl-C and sets the exit code.
+if (import.meta.main) mp.runMain(Effect.scoped(program))

@@ -11,11 +11,12 @@ export const double = mp.Task.make(import.meta.url, "double", {
   handler: (n: number) => n * 2,
 })
 
-if (import.meta.main) {
-  const program = Effect.gen(function* () {
-    const pool = yield* mp.Pool.make({ size: 2 })
-    const result = yield* pool.map(double, [1, 2, 3, 4, 5])
-    console.log(result)
-  })
-  await Effect.runPromise(Effect.scoped(program))
-}
+const program = Effect.gen(function* () {
+  const pool = yield* mp.Pool.make({ size: 2 })
+  const result = yield* pool.map(double, [1, 2, 3, 4, 5])
+  console.log(result)
+})
+
+// Like Python's `if __name__ == "__main__":` the workers import this file too (for its tasks); the guard keeps them
+// from starting the program again. runMain closes the Scope on Ctrl-C and sets the exit code.
+if (import.meta.main) mp.runMain(Effect.scoped(program))

@@ -20,17 +20,17 @@ export const printContinent = mp.Task.make(import.meta.url, "printContinent", {
   handler: (continent: string) => console.log("The name of continent is :", continent),
 })
 
-// Like Python's `if __name__ == "__main__":` the workers import this file too.
-if (import.meta.main) {
-  const program = Effect.gen(function* () {
-    const names = ["America", "Europe", "Africa"]
-    // start one process per name, then join them all
-    const procs = yield* Effect.forEach(names, (name) => mp.Process.spawn(printContinent, name, { name }))
-    yield* Effect.forEach(procs, (p) => p.join)
-    // a default argument, as in the guide
-    const asia = yield* mp.Process.spawn(printContinent, "Asia")
-    yield* asia.join
-    console.log("Main process completed")
-  })
-  await Effect.runPromise(Effect.scoped(program))
-}
+const program = Effect.gen(function* () {
+  const names = ["America", "Europe", "Africa"]
+  // start one process per name, then join them all
+  const procs = yield* Effect.forEach(names, (name) => mp.Process.spawn(printContinent, name, { name }))
+  yield* Effect.forEach(procs, (p) => p.join)
+  // a default argument, as in the guide
+  const asia = yield* mp.Process.spawn(printContinent, "Asia")
+  yield* asia.join
+  console.log("Main process completed")
+})
+
+// Like Python's `if __name__ == "__main__":` the workers import this file too (for its tasks); the guard keeps them
+// from starting the program again. runMain closes the Scope on Ctrl-C and sets the exit code.
+if (import.meta.main) mp.runMain(Effect.scoped(program))

@@ -51,15 +51,15 @@ export const consumer = mp.Task.make(import.meta.url, "consumer", {
     }),
 })
 
-// Like Python's `if __name__ == "__main__":` the workers import this file too.
-if (import.meta.main) {
-  const program = Effect.gen(function* () {
-    const queue = yield* mp.Queue.make<number>({ capacity: 4 })
-    const consuming = yield* mp.Process.spawn(consumer, queue, { name: "consumer" })
-    const producing = yield* mp.Process.spawn(producer, queue, { name: "producer" })
-    yield* producing.join
-    const sum = yield* consuming.join
-    console.log(`The consumer took every item: sum ${sum}`)
-  })
-  await Effect.runPromise(Effect.scoped(program))
-}
+const program = Effect.gen(function* () {
+  const queue = yield* mp.Queue.make<number>({ capacity: 4 })
+  const consuming = yield* mp.Process.spawn(consumer, queue, { name: "consumer" })
+  const producing = yield* mp.Process.spawn(producer, queue, { name: "producer" })
+  yield* producing.join
+  const sum = yield* consuming.join
+  console.log(`The consumer took every item: sum ${sum}`)
+})
+
+// Like Python's `if __name__ == "__main__":` the workers import this file too (for its tasks); the guard keeps them
+// from starting the program again. runMain closes the Scope on Ctrl-C and sets the exit code.
+if (import.meta.main) mp.runMain(Effect.scoped(program))

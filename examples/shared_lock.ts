@@ -46,21 +46,21 @@ export const append = mp.Task.make(import.meta.url, "append", {
     }),
 })
 
-// Like Python's `if __name__ == "__main__":` the workers import this file too.
-if (import.meta.main) {
-  const program = Effect.gen(function* () {
-    const lock = yield* mp.Lock.make()
-    const items = yield* mp.RawArray.make("i", 12)
-    const length = yield* mp.RawValue.make("i", 0)
-    const procs = yield* Effect.forEach(
-      [0, 1, 2, 3],
-      (worker) => mp.Process.spawn(append, { lock, items, length, worker }),
-    )
-    yield* Effect.forEach(procs, (p) => p.join, { concurrency: "unbounded" })
-    const n = yield* length.get()
-    const list = (yield* items.toArray()).slice(0, n).sort((a, b) => a - b)
-    console.log(`Shared list: [${list.join(", ")}]`)
-    console.log("Length:", n)
-  })
-  await Effect.runPromise(Effect.scoped(program))
-}
+const program = Effect.gen(function* () {
+  const lock = yield* mp.Lock.make()
+  const items = yield* mp.RawArray.make("i", 12)
+  const length = yield* mp.RawValue.make("i", 0)
+  const procs = yield* Effect.forEach(
+    [0, 1, 2, 3],
+    (worker) => mp.Process.spawn(append, { lock, items, length, worker }),
+  )
+  yield* Effect.forEach(procs, (p) => p.join, { concurrency: "unbounded" })
+  const n = yield* length.get()
+  const list = (yield* items.toArray()).slice(0, n).sort((a, b) => a - b)
+  console.log(`Shared list: [${list.join(", ")}]`)
+  console.log("Length:", n)
+})
+
+// Like Python's `if __name__ == "__main__":` the workers import this file too (for its tasks); the guard keeps them
+// from starting the program again. runMain closes the Scope on Ctrl-C and sets the exit code.
+if (import.meta.main) mp.runMain(Effect.scoped(program))

@@ -28,13 +28,13 @@ export const increment = mp.Task.make(import.meta.url, "increment", {
   handler: (num: mp.Value.Value<"i32">) => num.update((n) => n + 1),
 })
 
-// Like Python's `if __name__ == "__main__":` the workers import this file too.
-if (import.meta.main) {
-  const program = Effect.gen(function* () {
-    const num = yield* mp.Value.make("i", 0)
-    const p = yield* mp.Process.spawn(increment, num)
-    yield* p.join
-    console.log("Value:", yield* num.get())
-  })
-  await Effect.runPromise(Effect.scoped(program))
-}
+const program = Effect.gen(function* () {
+  const num = yield* mp.Value.make("i", 0)
+  const p = yield* mp.Process.spawn(increment, num)
+  yield* p.join
+  console.log("Value:", yield* num.get())
+})
+
+// Like Python's `if __name__ == "__main__":` the workers import this file too (for its tasks); the guard keeps them
+// from starting the program again. runMain closes the Scope on Ctrl-C and sets the exit code.
+if (import.meta.main) mp.runMain(Effect.scoped(program))

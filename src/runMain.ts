@@ -98,7 +98,8 @@ const render = (cause: Cause.Cause<unknown>): string => {
  * ```ts
  * import { Effect } from "effect"
  * import * as mp from "@mp/multiprocessing"
- * import { double } from "./tasks.ts"
+ *
+ * declare const double: mp.Task.Task<number, number> // a Task exported by your tasks module
  *
  * const program = Effect.scoped(Effect.gen(function* () {
  *   const pool = yield* mp.Pool.make({ size: 4 })

@@ -46,9 +46,10 @@ import type { MakeOptions as QueueMakeOptions, Queue } from "./Queue.ts"
 export interface JoinableQueue<A> extends Queue<A> {
   /**
    * Marks `count` (default 1) taken items as handled. Fails with
-   * `TaskDoneTooManyTimes` (and changes nothing) when fewer are unfinished.
+   * `TaskDoneTooManyTimes` (and changes nothing) when fewer are unfinished,
+   * and with `InvalidArgument` when `count` is not a positive integer.
    */
-  taskDone(count?: number): Effect.Effect<void, TaskDoneTooManyTimes>
+  taskDone(count?: number): Effect.Effect<void, TaskDoneTooManyTimes | InvalidArgument>
   /** Waits until every item put so far has been marked done. */
   readonly join: Effect.Effect<void>
   /** How many items were put and not yet marked done. */

@@ -37,7 +37,7 @@ import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import type * as Scope from "effect/Scope"
 import { InvalidArgument } from "../errors.ts"
-import type { IndexOutOfRange } from "../shared/errors.ts"
+import type { IndexOutOfRange, SharedStateCorrupted } from "../shared/errors.ts"
 import { type EncodeError, ManagerShutdown } from "./errors.ts"
 import { DictImpl, ListImpl, makeManaged, type ManagedKind, NamespaceImpl } from "./internal/managed.ts"
 import { allocateStore } from "./internal/replica.ts"
@@ -56,36 +56,39 @@ import { allocateStore } from "./internal/replica.ts"
  */
 export interface DictProxy<V> {
   /** The value at `key`, if any. */
-  get(key: string): Effect.Effect<Option.Option<V>, ManagerShutdown>
+  get(key: string): Effect.Effect<Option.Option<V>, ManagerShutdown | SharedStateCorrupted>
   /** Sets `key` to `value`. */
-  set(key: string, value: V): Effect.Effect<void, EncodeError | ManagerShutdown>
+  set(key: string, value: V): Effect.Effect<void, EncodeError | ManagerShutdown | SharedStateCorrupted>
   /** Removes `key`; returns whether it was there. */
-  delete(key: string): Effect.Effect<boolean, EncodeError | ManagerShutdown>
+  delete(key: string): Effect.Effect<boolean, EncodeError | ManagerShutdown | SharedStateCorrupted>
   /** Whether `key` is there. */
-  has(key: string): Effect.Effect<boolean, ManagerShutdown>
+  has(key: string): Effect.Effect<boolean, ManagerShutdown | SharedStateCorrupted>
   /** Sets many keys in one atomic call (Python's `update`). */
   update(entries: Readonly<Record<string, V>> | Iterable<readonly [string, V]>): Effect.Effect<
     void,
-    EncodeError | ManagerShutdown
+    EncodeError | ManagerShutdown | SharedStateCorrupted
   >
   /**
    * Reads `key` and writes `f(current)` in one atomic call, so two workers
    * counting with it never lose an update. `f` runs under the object's lock:
    * keep it short and synchronous. Returns the new value.
    */
-  modify(key: string, f: (current: Option.Option<V>) => V): Effect.Effect<V, EncodeError | ManagerShutdown>
+  modify(
+    key: string,
+    f: (current: Option.Option<V>) => V,
+  ): Effect.Effect<V, EncodeError | ManagerShutdown | SharedStateCorrupted>
   /** The keys, in insertion order. */
-  readonly keys: Effect.Effect<Array<string>, ManagerShutdown>
+  readonly keys: Effect.Effect<Array<string>, ManagerShutdown | SharedStateCorrupted>
   /** The values, in insertion order of their keys. */
-  readonly values: Effect.Effect<Array<V>, ManagerShutdown>
+  readonly values: Effect.Effect<Array<V>, ManagerShutdown | SharedStateCorrupted>
   /** The entries, in insertion order. */
-  readonly entries: Effect.Effect<Array<[string, V]>, ManagerShutdown>
+  readonly entries: Effect.Effect<Array<[string, V]>, ManagerShutdown | SharedStateCorrupted>
   /** A plain object copy of the dict. */
-  readonly toRecord: Effect.Effect<Record<string, V>, ManagerShutdown>
+  readonly toRecord: Effect.Effect<Record<string, V>, ManagerShutdown | SharedStateCorrupted>
   /** How many keys there are. */
-  readonly size: Effect.Effect<number, ManagerShutdown>
+  readonly size: Effect.Effect<number, ManagerShutdown | SharedStateCorrupted>
   /** Removes every key. */
-  readonly clear: Effect.Effect<void, EncodeError | ManagerShutdown>
+  readonly clear: Effect.Effect<void, EncodeError | ManagerShutdown | SharedStateCorrupted>
 }
 
 /**
@@ -101,21 +104,24 @@ export interface DictProxy<V> {
  */
 export interface ListProxy<A> {
   /** Adds an item at the end. */
-  append(value: A): Effect.Effect<void, EncodeError | ManagerShutdown>
+  append(value: A): Effect.Effect<void, EncodeError | ManagerShutdown | SharedStateCorrupted>
   /** Adds items at the end, in one atomic call. */
-  extend(values: Iterable<A>): Effect.Effect<void, EncodeError | ManagerShutdown>
+  extend(values: Iterable<A>): Effect.Effect<void, EncodeError | ManagerShutdown | SharedStateCorrupted>
   /** The item at `index`, if there is one. */
-  get(index: number): Effect.Effect<Option.Option<A>, ManagerShutdown>
+  get(index: number): Effect.Effect<Option.Option<A>, ManagerShutdown | SharedStateCorrupted>
   /** Replaces the item at `index`; `IndexOutOfRange` when there is none. */
-  set(index: number, value: A): Effect.Effect<void, IndexOutOfRange | EncodeError | ManagerShutdown>
+  set(
+    index: number,
+    value: A,
+  ): Effect.Effect<void, IndexOutOfRange | EncodeError | ManagerShutdown | SharedStateCorrupted>
   /** Removes and returns the item at `index` (default: the last), if there is one. */
-  pop(index?: number): Effect.Effect<Option.Option<A>, EncodeError | ManagerShutdown>
+  pop(index?: number): Effect.Effect<Option.Option<A>, EncodeError | ManagerShutdown | SharedStateCorrupted>
   /** How many items there are. */
-  readonly length: Effect.Effect<number, ManagerShutdown>
+  readonly length: Effect.Effect<number, ManagerShutdown | SharedStateCorrupted>
   /** A copy of the items. */
-  readonly toArray: Effect.Effect<Array<A>, ManagerShutdown>
+  readonly toArray: Effect.Effect<Array<A>, ManagerShutdown | SharedStateCorrupted>
   /** Removes every item. */
-  readonly clear: Effect.Effect<void, EncodeError | ManagerShutdown>
+  readonly clear: Effect.Effect<void, EncodeError | ManagerShutdown | SharedStateCorrupted>
 }
 
 /**
@@ -131,16 +137,19 @@ export interface ListProxy<A> {
  */
 export interface NamespaceProxy<T extends Record<string, unknown>> {
   /** The value of a field. */
-  get<K extends keyof T & string>(key: K): Effect.Effect<T[K], ManagerShutdown>
+  get<K extends keyof T & string>(key: K): Effect.Effect<T[K], ManagerShutdown | SharedStateCorrupted>
   /** Sets a field. */
-  set<K extends keyof T & string>(key: K, value: T[K]): Effect.Effect<void, EncodeError | ManagerShutdown>
+  set<K extends keyof T & string>(
+    key: K,
+    value: T[K],
+  ): Effect.Effect<void, EncodeError | ManagerShutdown | SharedStateCorrupted>
   /** Reads a field and writes `f(value)` in one atomic call; returns the new value. */
   modify<K extends keyof T & string>(
     key: K,
     f: (value: T[K]) => T[K],
-  ): Effect.Effect<T[K], EncodeError | ManagerShutdown>
+  ): Effect.Effect<T[K], EncodeError | ManagerShutdown | SharedStateCorrupted>
   /** A plain object copy of every field. */
-  readonly toObject: Effect.Effect<T, ManagerShutdown>
+  readonly toObject: Effect.Effect<T, ManagerShutdown | SharedStateCorrupted>
 }
 
 /**
@@ -159,13 +168,15 @@ export interface Manager {
   /** A new shared dict, optionally filled from `initial`. */
   dict<V = unknown>(
     initial?: Readonly<Record<string, V>> | Iterable<readonly [string, V]>,
-  ): Effect.Effect<DictProxy<V>, EncodeError | ManagerShutdown>
+  ): Effect.Effect<DictProxy<V>, EncodeError | ManagerShutdown | SharedStateCorrupted>
   /** A new shared list, optionally filled from `initial`. */
-  list<A = unknown>(initial?: Iterable<A>): Effect.Effect<ListProxy<A>, EncodeError | ManagerShutdown>
+  list<A = unknown>(
+    initial?: Iterable<A>,
+  ): Effect.Effect<ListProxy<A>, EncodeError | ManagerShutdown | SharedStateCorrupted>
   /** A new shared namespace with the fields of `initial`. */
   namespace<T extends Record<string, unknown>>(initial: T): Effect.Effect<
     NamespaceProxy<T>,
-    EncodeError | ManagerShutdown
+    EncodeError | ManagerShutdown | SharedStateCorrupted
   >
   /** Shuts the manager down now: every proxy's next call fails with `ManagerShutdown`. */
   readonly shutdown: Effect.Effect<void>

@@ -28,12 +28,14 @@
  *
  * @module
  */
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import { InvalidArgument } from "../errors.ts"
+import { timeoutMs as checkTimeout } from "../internal/arguments.ts"
 import { registerReviver } from "../internal/revive.ts"
+import { SharedStateCorrupted } from "../shared/errors.ts"
 import { DecodeError, EncodeError, PipeClosed } from "./errors.ts"
 import {
   type AnySchema,
@@ -68,13 +70,14 @@ export interface ReadConnection<A> {
    * `"eof"` once the other end is closed and nothing is left, `"closed"`
    * when this connection was closed.
    */
-  recv(): Effect.Effect<A, PipeClosed | DecodeError>
+  recv(): Effect.Effect<A, PipeClosed | DecodeError | SharedStateCorrupted>
   /**
    * Whether `recv` would return without waiting (a message is there, or the
    * pipe is closed), waiting up to `timeout` for that (default: do not wait;
-   * `Duration.infinity` waits for ever).
+   * `Infinity` waits for ever). A negative or malformed timeout is an
+   * `InvalidArgument`.
    */
-  poll(timeout?: Duration.Input): Effect.Effect<boolean>
+  poll(timeout?: Duration.Input): Effect.Effect<boolean, InvalidArgument>
   /** Closes this end of the pipe (for every copy of it). */
   readonly close: Effect.Effect<void>
 }
@@ -96,7 +99,7 @@ export interface WriteConnection<A> {
    * is closed, `"closed"` when this one is) or `EncodeError`; a message that
    * cannot be encoded is not sent.
    */
-  send(value: A): Effect.Effect<void, PipeClosed | EncodeError>
+  send(value: A): Effect.Effect<void, PipeClosed | EncodeError | SharedStateCorrupted>
   /** Closes this end of the pipe (for every copy of it). */
   readonly close: Effect.Effect<void>
 }
@@ -199,7 +202,7 @@ class ConnectionImpl<A> implements Connection<A> {
     )
   }
 
-  send(value: A): Effect.Effect<void, PipeClosed | EncodeError> {
+  send(value: A): Effect.Effect<void, PipeClosed | EncodeError | SharedStateCorrupted> {
     return Effect.suspend(() => {
       const ring = this.txRing
       if (ring === undefined) return Effect.die(new Error("This end of a one-way pipe only receives"))
@@ -209,8 +212,9 @@ class ConnectionImpl<A> implements Connection<A> {
       if (this.peerGone()) return Effect.fail(new PipeClosed({ reason: "broken" }))
       return Effect.flatMap(
         putValues(ring, [value], this.codec, Infinity, this.peerGone),
-        (r): Effect.Effect<void, PipeClosed | EncodeError> => {
+        (r): Effect.Effect<void, PipeClosed | EncodeError | SharedStateCorrupted> => {
           if (r === undefined) return Effect.void
+          if (r instanceof SharedStateCorrupted) return Effect.fail(r)
           if (r === "closed") return Effect.fail(new PipeClosed({ reason: "closed" }))
           if (r === "broken") return Effect.fail(new PipeClosed({ reason: "broken" }))
           if (r === "timeout") return Effect.die(new Error("unreachable: send has no timeout"))
@@ -220,7 +224,7 @@ class ConnectionImpl<A> implements Connection<A> {
     })
   }
 
-  recv(): Effect.Effect<A, PipeClosed | DecodeError> {
+  recv(): Effect.Effect<A, PipeClosed | DecodeError | SharedStateCorrupted> {
     return Effect.suspend(() => {
       const ring = this.rxRing
       if (ring === undefined) return Effect.die(new Error("This end of a one-way pipe only sends"))
@@ -228,21 +232,23 @@ class ConnectionImpl<A> implements Connection<A> {
       if (bad !== undefined) return bad
       return Effect.flatMap(
         takeItems(ring, 1, this.codec, Infinity, this.peerGone),
-        (t): Effect.Effect<A, PipeClosed | DecodeError> => {
+        (t): Effect.Effect<A, PipeClosed | DecodeError | SharedStateCorrupted> => {
           if (t.ok) return Effect.succeed(t.values[0] as A)
           if (t.blocked === "decode") return Effect.fail(new DecodeError({ message: t.message }))
+          if (t.blocked === "corrupted") return Effect.fail(t.error)
           return Effect.fail(new PipeClosed({ reason: t.blocked === "eof" ? "eof" : "closed" }))
         },
       )
     })
   }
 
-  poll(timeout?: Duration.Input): Effect.Effect<boolean> {
+  poll(timeout?: Duration.Input): Effect.Effect<boolean, InvalidArgument> {
     return Effect.suspend(() => {
       const ring = this.rxRing
       if (ring === undefined) return Effect.die(new Error("This end of a one-way pipe only sends"))
       this.enter()
-      const ms = timeout === undefined ? 0 : Math.max(0, Duration.toMillis(timeout))
+      const ms = checkTimeout("timeout", timeout) ?? 0
+      if (typeof ms === "object") return Effect.fail(ms)
       return pollRing(ring, ms === 0 ? -Infinity : deadlineOf(ms), this.peerGone)
     })
   }

@@ -30,6 +30,7 @@ import type * as Option from "effect/Option"
 import type * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import type { InvalidArgument } from "../errors.ts"
+import type { SharedStateCorrupted } from "../shared/errors.ts"
 import type { DecodeError, EncodeError, QueueClosed, QueueEmpty, QueueFull } from "./errors.ts"
 import type { AnySchema } from "./internal/channel.ts"
 import { attachSchema, isQueueOf, makeQueue, type QueueImpl, queueSchema } from "./internal/queue_impl.ts"
@@ -83,28 +84,45 @@ export interface Queue<A> {
   /** The most items the queue holds at once (`Infinity`: bounded only by `maxBytes`). */
   readonly capacity: number
   /** Puts an item, waiting while the queue is full. Fails with `QueueClosed` after `close`. */
-  put(value: A): Effect.Effect<void, QueueClosed | EncodeError>
-  /** Puts an item, waiting at most `timeout` for room (then `QueueFull`; nothing is queued). */
-  put(value: A, options: PutOptions): Effect.Effect<void, QueueClosed | QueueFull | EncodeError>
+  put(value: A): Effect.Effect<void, QueueClosed | EncodeError | SharedStateCorrupted>
+  /**
+   * Puts an item, waiting at most `timeout` for room (then `QueueFull`; nothing is queued). The timeout
+   * holds while waiting for the queue's lock too; a negative one is an `InvalidArgument`, `Infinity` waits
+   * for ever.
+   */
+  put(
+    value: A,
+    options: PutOptions,
+  ): Effect.Effect<void, QueueClosed | QueueFull | EncodeError | SharedStateCorrupted | InvalidArgument>
   /**
    * Puts items in order, as many per lock as fit: the fast way to fill a
    * queue. When one cannot be encoded, none is put.
    */
-  putAll(values: Iterable<A>): Effect.Effect<void, QueueClosed | EncodeError>
+  putAll(values: Iterable<A>): Effect.Effect<void, QueueClosed | EncodeError | SharedStateCorrupted>
   /** Puts an item if there is room now; returns whether it did (Python's `put_nowait`). */
-  tryPut(value: A): Effect.Effect<boolean, QueueClosed | EncodeError>
+  tryPut(value: A): Effect.Effect<boolean, QueueClosed | EncodeError | SharedStateCorrupted>
   /** Takes the oldest item, waiting while the queue is empty. `QueueClosed` once closed and drained. */
-  take(): Effect.Effect<A, QueueClosed | DecodeError>
-  /** Takes the oldest item, waiting at most `timeout` (then `QueueEmpty`). */
-  take(options: TakeOptions): Effect.Effect<A, QueueClosed | QueueEmpty | DecodeError>
+  take(): Effect.Effect<A, QueueClosed | DecodeError | SharedStateCorrupted>
+  /**
+   * Takes the oldest item, waiting at most `timeout` (then `QueueEmpty`), also for the queue's lock. A
+   * negative timeout is an `InvalidArgument`; `Infinity` waits for ever.
+   */
+  take(
+    options: TakeOptions,
+  ): Effect.Effect<A, QueueClosed | QueueEmpty | DecodeError | SharedStateCorrupted | InvalidArgument>
   /** Python's name for `take`. */
-  get(): Effect.Effect<A, QueueClosed | DecodeError>
+  get(): Effect.Effect<A, QueueClosed | DecodeError | SharedStateCorrupted>
   /** Python's name for `take` with a timeout. */
-  get(options: TakeOptions): Effect.Effect<A, QueueClosed | QueueEmpty | DecodeError>
-  /** Waits for at least one item, then takes up to `max`: the fast way to drain a queue. */
-  takeUpTo(max: number): Effect.Effect<Array<A>, QueueClosed | DecodeError>
+  get(
+    options: TakeOptions,
+  ): Effect.Effect<A, QueueClosed | QueueEmpty | DecodeError | SharedStateCorrupted | InvalidArgument>
+  /**
+   * Waits for at least one item, then takes up to `max`: the fast way to drain a queue. `max` must be an
+   * integer from 1 to 2^31 - 1 (else `InvalidArgument`).
+   */
+  takeUpTo(max: number): Effect.Effect<Array<A>, QueueClosed | DecodeError | SharedStateCorrupted | InvalidArgument>
   /** Takes an item if there is one now (Python's `get_nowait`). */
-  readonly tryTake: Effect.Effect<Option.Option<A>, QueueClosed | DecodeError>
+  readonly tryTake: Effect.Effect<Option.Option<A>, QueueClosed | DecodeError | SharedStateCorrupted>
   /** How many items are queued now. */
   readonly size: Effect.Effect<number>
   /** Whether no item is queued now. */
@@ -119,7 +137,7 @@ export interface Queue<A> {
    */
   readonly close: Effect.Effect<void>
   /** The items as a Stream, in chunks, ending when the queue is closed and drained. */
-  readonly toStream: Stream.Stream<A, DecodeError>
+  readonly toStream: Stream.Stream<A, DecodeError | SharedStateCorrupted>
 }
 
 /**

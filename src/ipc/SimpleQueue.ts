@@ -20,6 +20,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
 import type { InvalidArgument } from "../errors.ts"
+import type { SharedStateCorrupted } from "../shared/errors.ts"
 import type { DecodeError, EncodeError, QueueClosed } from "./errors.ts"
 import type { AnySchema } from "./internal/channel.ts"
 import { isQueueOf, makeQueue, queueSchema } from "./internal/queue_impl.ts"
@@ -37,11 +38,11 @@ import { isQueueOf, makeQueue, queueSchema } from "./internal/queue_impl.ts"
  */
 export interface SimpleQueue<A> {
   /** Puts an item. Fails with `QueueClosed` after `close`. */
-  put(value: A): Effect.Effect<void, QueueClosed | EncodeError>
+  put(value: A): Effect.Effect<void, QueueClosed | EncodeError | SharedStateCorrupted>
   /** Takes the oldest item, waiting while the queue is empty. `QueueClosed` once closed and drained. */
-  take(): Effect.Effect<A, QueueClosed | DecodeError>
+  take(): Effect.Effect<A, QueueClosed | DecodeError | SharedStateCorrupted>
   /** Python's name for `take`. */
-  get(): Effect.Effect<A, QueueClosed | DecodeError>
+  get(): Effect.Effect<A, QueueClosed | DecodeError | SharedStateCorrupted>
   /** Whether no item is queued now (Python's `empty()`). */
   readonly isEmpty: Effect.Effect<boolean>
   /** Closes the queue for everyone; takers get what is left, then `QueueClosed`. */

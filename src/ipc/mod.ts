@@ -17,6 +17,10 @@
  *
  * @module
  */
+// A statement between the module doc and the first `export * as`: otherwise `deno doc` shows the
+// module doc as that namespace's description instead of the namespace's own module doc.
+export {}
+
 export * as Queue from "./Queue.ts"
 export * as SimpleQueue from "./SimpleQueue.ts"
 export * as JoinableQueue from "./JoinableQueue.ts"

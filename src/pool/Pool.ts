@@ -11,6 +11,22 @@
  * every task fails with `WorkerCrashed` naming the cause, instead of workers
  * being restarted forever.
  *
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * export const square = mp.Task.make(import.meta.url, "square", { handler: (n: number) => n * n })
+ *
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const pool = yield* mp.Pool.make({ size: 4 }) // terminated when the Scope closes
+ *   console.log(yield* pool.map(square, [1, 2, 3])) // [1, 4, 9]
+ *   console.log(yield* pool.apply(square, 7)) // 49
+ *   yield* pool.imapUnordered(square, [4, 5, 6]).pipe(Stream.runForEach((n) => Effect.log(n)))
+ * }))
+ *
+ * if (import.meta.main) mp.runMain(program)
+ * ```
+ *
  * @module
  */
 import * as Context from "effect/Context"
@@ -42,7 +58,8 @@ type AnyTask = Task.Task<unknown, unknown, unknown>
  * @example
  * ```ts
  * import * as mp from "@mp/multiprocessing"
- * import { setup } from "./tasks.ts"
+ *
+ * declare const setup: mp.Task.Task<{ verbose: boolean }, void> // a Task exported by your tasks module
  *
  * const options: mp.Pool.PoolOptions = {
  *   size: 4,
@@ -145,7 +162,8 @@ export interface PoolOptions {
    * ```ts
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
-   * import { parse } from "./tasks.ts"
+   *
+   * declare const parse: mp.Task.Task<string, unknown> // a Task exported by your tasks module
    *
    * const program = Effect.scoped(Effect.gen(function* () {
    *   const pool = yield* mp.Pool.make({ size: 4, isolation: "process", maxMemoryMb: 256, taskTimeout: "10 seconds" })
@@ -221,7 +239,8 @@ export type PoolStats = Stats
  * const none: mp.Pool.ApplyArgs<void> = []
  * ```
  */
-export type ApplyArgs<P> = undefined extends P ? [payload?: P | Transfer<P>] : [payload: P | Transfer<P>]
+export type ApplyArgs<P> = undefined extends P ? [payload?: NoInfer<P> | Transfer<NoInfer<P>>]
+  : [payload: NoInfer<P> | Transfer<NoInfer<P>>]
 
 /**
  * A running pool. Every method accepts any Task.
@@ -230,7 +249,8 @@ export type ApplyArgs<P> = undefined extends P ? [payload?: P | Transfer<P>] : [
  * ```ts
  * import { Effect } from "effect"
  * import * as mp from "@mp/multiprocessing"
- * import { double } from "./tasks.ts"
+ *
+ * declare const double: mp.Task.Task<number, number> // a Task exported by your tasks module
  *
  * const program = Effect.scoped(Effect.gen(function* () {
  *   const pool: mp.Pool.Pool = yield* mp.Pool.make({ size: 2 })
@@ -268,19 +288,19 @@ export interface Pool {
    */
   readonly map: <P, A, E>(
     task: Task.Task<P, A, E>,
-    payloads: Iterable<P | Transfer<P>>,
+    payloads: Iterable<NoInfer<P> | Transfer<NoInfer<P>>>,
     options?: MapOptions,
   ) => Effect.Effect<Array<A>, E | PoolError | InvalidArgument>
   /** Like `map`, but never fails as a whole: one `Exit` per payload, in order; every task runs. */
   readonly mapExit: <P, A, E>(
     task: Task.Task<P, A, E>,
-    payloads: Iterable<P | Transfer<P>>,
+    payloads: Iterable<NoInfer<P> | Transfer<NoInfer<P>>>,
     options?: MapOptions,
   ) => Effect.Effect<Array<Exit.Exit<A, E | PoolError>>, InvalidArgument>
   /** `map` for tasks whose payload is a tuple (Python's `starmap`). */
   readonly starmap: <P extends ReadonlyArray<unknown>, A, E>(
     task: Task.Task<P, A, E>,
-    tuples: Iterable<P>,
+    tuples: Iterable<NoInfer<P>>,
     options?: MapOptions,
   ) => Effect.Effect<Array<A>, E | PoolError | InvalidArgument>
   /**
@@ -292,7 +312,7 @@ export interface Pool {
    */
   readonly imap: <P, A, E, E2 = never, R2 = never>(
     task: Task.Task<P, A, E>,
-    input: Iterable<P> | Stream.Stream<P, E2, R2>,
+    input: Iterable<NoInfer<P>> | Stream.Stream<NoInfer<P>, E2, R2>,
     options?: MapOptions,
   ) => Stream.Stream<A, E | E2 | PoolError | InvalidArgument, R2>
   /**
@@ -301,7 +321,7 @@ export interface Pool {
    */
   readonly imapUnordered: <P, A, E, E2 = never, R2 = never>(
     task: Task.Task<P, A, E>,
-    input: Iterable<P> | Stream.Stream<P, E2, R2>,
+    input: Iterable<NoInfer<P>> | Stream.Stream<NoInfer<P>, E2, R2>,
     options?: MapOptions,
   ) => Stream.Stream<A, E | E2 | PoolError | InvalidArgument, R2>
   /** Counters: workers alive and busy, tasks queued, running, completed, failed, workers replaced. */
@@ -341,7 +361,8 @@ export type MakeError = InvalidArgument | MissingMainGuard
  * ```ts
  * import { Effect } from "effect"
  * import * as mp from "@mp/multiprocessing"
- * import { double } from "./tasks.ts"
+ *
+ * declare const double: mp.Task.Task<number, number> // a Task exported by your tasks module
  *
  * const program = Effect.scoped(Effect.gen(function* () {
  *   const pool = yield* mp.Pool.make({ size: 4 })
@@ -541,7 +562,8 @@ const /** @internal */ ServiceBase: Context.ServiceClass<Service, "@mp/multiproc
  * ```ts
  * import { Effect } from "effect"
  * import * as mp from "@mp/multiprocessing"
- * import { double } from "./tasks.ts"
+ *
+ * declare const double: mp.Task.Task<number, number> // a Task exported by your tasks module
  *
  * const program = Effect.gen(function* () {
  *   const pool = yield* mp.Pool.Service

@@ -4,6 +4,20 @@
  * `Exit`, terminate it. It lives in a Scope: closing the Scope (or
  * interrupting the fiber that owns it) terminates the worker.
  *
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * export const greet = mp.Task.make(import.meta.url, "greet", { handler: (name: string) => `Hello, ${name}` })
+ *
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const p = yield* mp.Process.spawn(greet, "Alice", { name: "greeter" }) // starts at once
+ *   console.log(yield* p.join) // "Hello, Alice"
+ * }))
+ *
+ * if (import.meta.main) mp.runMain(program)
+ * ```
+ *
  * @module
  */
 import * as Deferred from "effect/Deferred"
@@ -35,7 +49,8 @@ import type { Transfer } from "../worker/transfer.ts"
  * ```ts
  * import { Effect } from "effect"
  * import * as mp from "@mp/multiprocessing"
- * import { greet } from "./tasks.ts"
+ *
+ * declare const greet: mp.Task.Task<string, string> // a Task exported by your tasks module
  *
  * const program = Effect.gen(function* () {
  *   const p: mp.Process.Process<string, never> = yield* mp.Process.spawn(greet, "Alice")
@@ -65,7 +80,8 @@ export interface Process<A, E> {
    * ```ts
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
-   * import { forever } from "./tasks.ts"
+   *
+   * declare const forever: mp.Task.Task<void, never> // a Task that never returns
    *
    * const program = Effect.scoped(Effect.gen(function* () {
    *   const p = yield* mp.Process.spawn(forever, undefined, { isolation: "process" })
@@ -125,7 +141,8 @@ export interface SpawnOptions {
    * ```ts
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
-   * import { untrusted } from "./tasks.ts"
+   *
+   * declare const untrusted: mp.Task.Task<string, string> // a Task exported by your tasks module
    *
    * const program = Effect.scoped(Effect.gen(function* () {
    *   const p = yield* mp.Process.spawn(untrusted, "input", { isolation: "process", maxMemoryMb: 256 })
@@ -199,7 +216,8 @@ export type SpawnError = InvalidArgument | SerializationError | MissingMainGuard
  * ```ts
  * import { Effect } from "effect"
  * import * as mp from "@mp/multiprocessing"
- * import { greet } from "./tasks.ts"
+ *
+ * declare const greet: mp.Task.Task<string, string> // a Task exported by your tasks module
  *
  * const program = Effect.scoped(Effect.gen(function* () {
  *   const p = yield* mp.Process.spawn(greet, "Alice", { name: "greeter" })
@@ -210,7 +228,7 @@ export type SpawnError = InvalidArgument | SerializationError | MissingMainGuard
  */
 export const spawn: <P, A, E>(
   task: Task.Task<P, A, E>,
-  ...args: SpawnArgs<P>
+  ...args: SpawnArgs<NoInfer<P>>
 ) => Effect.Effect<Process<A, E>, SpawnError, Scope.Scope> = Effect.fnUntraced(
   function* <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>, options: SpawnOptions = {}) {
     yield* checkBootstrap("Process.spawn") // a worker importing a main module without `if (import.meta.main)`

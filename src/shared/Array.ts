@@ -29,12 +29,13 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import type { InvalidArgument } from "../errors.ts"
+import { InvalidArgument } from "../errors.ts"
 import { registerReviver, revive } from "../internal/revive.ts"
 import { IndexOutOfRange, type LockAbandoned } from "./errors.ts"
 import { withGuard } from "./internal/guard.ts"
 import * as lockedCell from "./internal/lockedCell.ts"
-import { allocate, checkIndex, checkValue, resolve } from "./internal/storage.ts"
+import { checkLockOption } from "./internal/lockOption.ts"
+import { allocate, checkIndex, checkValue, lengthAndValues, resolve } from "./internal/storage.ts"
 import {
   type Canonical,
   canonical,
@@ -325,8 +326,11 @@ export const make = <T extends SharedType>(
   options?: ArrayOptions,
 ): Effect.Effect<SharedArray<CanonicalOf<T>>, InvalidArgument> =>
   Effect.flatMap(resolve(type), (spec) => {
-    const values = typeof lengthOrValues === "number" ? undefined : lengthOrValues
-    const length = typeof lengthOrValues === "number" ? lengthOrValues : lengthOrValues.length
+    const split = lengthAndValues(lengthOrValues)
+    if (split instanceof InvalidArgument) return Effect.fail(split)
+    const bad = checkLockOption("options.lock", options?.lock)
+    if (bad !== undefined) return Effect.fail(bad)
+    const { length, values } = split
     return Effect.map(
       allocate(spec, length, values, "lengthOrValues"),
       (cells) =>

@@ -15,9 +15,23 @@
  * `outcome[g % 64]` tells the parties of generation `g` whether it tripped or
  * was reset.
  *
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * declare const phases: mp.Task.Task<mp.Barrier.Barrier, void> // runs `yield* barrier.wait()` between phases
+ *
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const barrier = yield* mp.Barrier.make(3, { timeout: "10 seconds" })
+ *   const parties = yield* Effect.forEach([1, 2, 3], () => mp.Process.spawn(phases, barrier))
+ *   yield* Effect.forEach(parties, (p) => p.join, { concurrency: "unbounded" })
+ * }))
+ * ```
+ *
  * @module
  */
-import * as Duration from "effect/Duration"
+import { shown, timeoutMs as checkTimeout } from "../internal/arguments.ts"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { InvalidArgument } from "../errors.ts"
@@ -111,10 +125,23 @@ export class Barrier {
    * const sync = (b: mp.Barrier.Barrier) => b.wait({ timeout: "5 seconds" })
    * ```
    */
-  wait(options?: BarrierOptions): Effect.Effect<number, BrokenBarrier> {
+  wait(): Effect.Effect<number, BrokenBarrier>
+  /** With a timeout for this wait: a negative or malformed one is an `InvalidArgument`, `Infinity` waits for ever. */
+  wait(options: BarrierOptions): Effect.Effect<number, BrokenBarrier | InvalidArgument>
+  wait(options?: BarrierOptions): Effect.Effect<number, BrokenBarrier | InvalidArgument> {
     const i32 = this.i32
+    const checked = checkTimeout("timeout", options?.timeout)
+    if (typeof checked === "object") return Effect.fail(checked)
+    const timeoutMs = checked ?? this.timeoutMs
+    const start = performance.now()
+    // The deadline holds while taking the barrier's mutex too (its word could hold garbage).
+    const entered = (restore: mutex.Restore): Effect.Effect<void, BrokenBarrier> =>
+      timeoutMs === Infinity ? this.locked(restore) : Effect.flatMap(
+        Effect.timeoutOption(this.locked(restore), timeoutMs),
+        (taken) => taken._tag === "Some" ? Effect.void : Effect.fail(new BrokenBarrier({ reason: "timeout" })),
+      )
     return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(this.locked(), (): Effect.Effect<number, BrokenBarrier> => {
+      Effect.flatMap(entered(restore), (): Effect.Effect<number, BrokenBarrier> => {
         const phase = Atomics.load(i32, PHASE)
         if ((phase & 1) !== 0) return this.unlockAndFail()
         const generation = phase >>> 1
@@ -128,8 +155,7 @@ export class Barrier {
           return Effect.succeed(index)
         }
         mutex.unlock(i32, MUTEX)
-        const timeoutMs = options?.timeout === undefined ? this.timeoutMs : Duration.toMillis(options.timeout)
-        const deadline = performance.now() + timeoutMs
+        const deadline = start + timeoutMs
         const loop: Effect.Effect<number, BrokenBarrier> = Effect.suspend(() => {
           const now = Atomics.load(i32, PHASE)
           if (now >>> 1 !== generation) {
@@ -229,8 +255,8 @@ export class Barrier {
    * Takes the barrier's own mutex. Its sections are synchronous, so a holder
    * that died mid-section is the only way to find it abandoned: break then.
    */
-  private locked(): Effect.Effect<void> {
-    return Effect.map(mutex.lockStatus(this.i32, MUTEX, "barrier"), (abandoned) => {
+  private locked(restore?: mutex.Restore): Effect.Effect<void> {
+    return Effect.map(mutex.lockStatus(this.i32, MUTEX, "barrier", restore, true), (abandoned) => {
       if (abandoned !== undefined) this.breakLocked("abandoned")
     })
   }
@@ -283,12 +309,16 @@ export const make = (parties: number, options?: BarrierOptions): Effect.Effect<B
   Effect.suspend(() => {
     if (!Number.isInteger(parties) || parties < 1 || parties >= 2 ** 31) {
       return Effect.fail(
-        new InvalidArgument({ argument: "parties", message: `parties is a positive integer, got ${parties}` }),
+        new InvalidArgument({
+          argument: "parties",
+          message: `parties must be an integer from 1 to 2147483647, got ${shown(parties)}`,
+        }),
       )
     }
+    const timeoutMs = checkTimeout("timeout", options?.timeout) ?? Infinity
+    if (typeof timeoutMs === "object") return Effect.fail(timeoutMs)
     const buffer = new SharedArrayBuffer(4 * WORDS)
     new Int32Array(buffer)[PARTIES] = parties
-    const timeoutMs = options?.timeout === undefined ? Infinity : Duration.toMillis(options.timeout)
     return Effect.succeed(new Barrier(buffer, timeoutMs))
   })
 

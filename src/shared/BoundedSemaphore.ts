@@ -4,6 +4,19 @@
  * `SemaphoreOverRelease` (and gives nothing back), which catches a release
  * without a matching acquire. Everything else is `Semaphore`.
  *
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const s = yield* mp.BoundedSemaphore.make(1)
+ *   yield* s.take()
+ *   yield* s.release()
+ *   const error = yield* Effect.flip(s.release()) // one release too many
+ *   console.log(error._tag) // "SemaphoreOverRelease"
+ * })
+ * ```
+ *
  * @module
  */
 import * as Effect from "effect/Effect"

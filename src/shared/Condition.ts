@@ -16,16 +16,40 @@
  * had been notified, leaves its unit to the others, so no notification is
  * lost. As everywhere, use `waitFor` or re-check your predicate after `wait`.
  *
+ * "Holding the lock" follows the lock's ownership: for the default `RLock`,
+ * the fiber that took it and every fiber forked inside its `withLock` (so
+ * `c.withLock(c.wait().pipe(Effect.timeout(...)))` works: `Effect.timeout`
+ * runs `wait` in a child fiber); for a `Lock`, any fiber of the holding
+ * thread (as Python lets any thread release a `Lock`).
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const cond = yield* mp.Condition.make() // with a new RLock
+ *   const items = yield* mp.RawValue.make("i32", 0)
+ *   // a consumer waits, under the lock, until there is an item
+ *   const consume = cond.withLock(cond.waitFor(Effect.map(items.get(), (n) => n > 0)))
+ *   // a producer changes the state under the lock, then notifies
+ *   const produce = cond.withLock(Effect.andThen(items.set(1), cond.notifyAll()))
+ *   yield* Effect.all([consume, produce], { concurrency: "unbounded" })
+ * })
+ * ```
+ *
  * @module
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { notifyAll as futexNotifyAll, wait as futexWait } from "../internal/futex.ts"
 import { currentOwnerId } from "../internal/owner.ts"
 import { registerReviver, revive } from "../internal/revive.ts"
 import { type LockAbandoned, NotLockOwner } from "./errors.ts"
+import type { InvalidArgument } from "../errors.ts"
+import { checkLockOption } from "./internal/lockOption.ts"
 import * as mutex from "./internal/mutex.ts"
 import { hidden } from "./internal/types.ts"
 import type { Lock } from "./Lock.ts"
@@ -37,17 +61,20 @@ const SEQ = 0
 const WAITING = 1
 const TO_WAKE = 2
 
-const owns = (lock: Lock | RLock, fiberId: number): boolean =>
-  lock instanceof RLock ? lock.ownedBy(fiberId) : mutex.isHeldByCurrentThread(lock.i32, lock.index)
+const owns = (lock: Lock | RLock, fiber: Fiber.Fiber<unknown, unknown>): boolean =>
+  lock instanceof RLock ? lock.ownerFor(fiber) !== undefined : mutex.isHeldByCurrentThread(lock.i32, lock.index)
 
-const releaseFully = (lock: Lock | RLock): number => {
+/** What a waiter saves when it releases the lock: an `RLock`'s owner and count, or nothing for a `Lock`. */
+type Saved = ReturnType<RLock["releaseAll"]> | undefined
+
+const releaseFully = (lock: Lock | RLock): Saved => {
   if (lock instanceof RLock) return lock.releaseAll()
   mutex.unlock(lock.i32, lock.index)
-  return 1
+  return undefined
 }
 
-const retake = (lock: Lock | RLock, saved: number): Effect.Effect<LockAbandoned | undefined> =>
-  lock instanceof RLock ? lock.retake(saved, (e) => e) : mutex.lockStatus(lock.i32, lock.index, "lock")
+const retake = (lock: Lock | RLock, saved: Saved): Effect.Effect<LockAbandoned | undefined> =>
+  lock instanceof RLock ? lock.retake(saved!, (e) => e) : mutex.lockStatus(lock.i32, lock.index, "lock")
 
 /**
  * A cross-worker condition variable over a `Lock` or `RLock`.
@@ -135,14 +162,19 @@ export class Condition {
     const i32 = this.i32
     const lock = this.lock
     return Effect.withFiber((fiber): Effect.Effect<void, LockAbandoned | NotLockOwner> => {
-      if (!owns(lock, fiber.id)) return Effect.fail(this.notOwner())
+      if (!owns(lock, fiber)) return Effect.fail(this.notOwner())
       return Effect.uninterruptibleMask((restore) => {
         Atomics.add(i32, WAITING, 1)
-        const sleep = (seq: number, saved: number): Effect.Effect<void, LockAbandoned> =>
+        const sleep = (seq: number, saved: Saved): Effect.Effect<void, LockAbandoned> =>
           Effect.flatMap(
             Effect.exit(restore(futexWait(i32, SEQ, seq))),
             (slept) =>
               Effect.flatMap(retake(lock, saved), (abandoned): Effect.Effect<void, LockAbandoned> => {
+                if (!mutex.heldAfter(abandoned)) {
+                  // Held by a thread that may still run: not ours, so leave without touching the words.
+                  Atomics.sub(i32, WAITING, 1)
+                  return Effect.fail(abandoned!)
+                }
                 if (Exit.isFailure(slept)) {
                   // Interrupted: leave, and leave any notification to the others.
                   const waiting = Atomics.sub(i32, WAITING, 1) - 1
@@ -203,7 +235,7 @@ export class Condition {
    */
   notify(n: number = 1): Effect.Effect<void, NotLockOwner> {
     return Effect.withFiber((fiber) => {
-      if (!owns(this.lock, fiber.id)) return Effect.fail(this.notOwner())
+      if (!owns(this.lock, fiber)) return Effect.fail(this.notOwner())
       const i32 = this.i32
       const waiting = Atomics.load(i32, WAITING)
       const before = Atomics.load(i32, TO_WAKE)
@@ -245,6 +277,7 @@ export class Condition {
 
 /**
  * Creates a condition variable over `lock` (a fresh `RLock` by default).
+ * Anything else than a `Lock` or an `RLock` is an `InvalidArgument`.
  *
  * @example
  * ```ts
@@ -257,8 +290,12 @@ export class Condition {
  * })
  * ```
  */
-export const make = (lock?: Lock | RLock): Effect.Effect<Condition> =>
-  Effect.sync(() => new Condition(new SharedArrayBuffer(12), lock ?? new RLock(new SharedArrayBuffer(12), 0)))
+export const make = (lock?: Lock | RLock): Effect.Effect<Condition, InvalidArgument> =>
+  Effect.suspend(() => {
+    const bad = checkLockOption("lock", lock)
+    if (bad !== undefined) return Effect.fail(bad)
+    return Effect.succeed(new Condition(new SharedArrayBuffer(12), lock ?? new RLock(new SharedArrayBuffer(12), 0)))
+  })
 
 /**
  * Whether `u` is a `Condition` (also one revived in a worker).

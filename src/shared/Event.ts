@@ -7,6 +7,20 @@
  * cleared again right after (the word carries a generation, bumped by each
  * `set`). Waiting never blocks the event loop; timeouts are Effect timeouts.
  *
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * declare const waiter: mp.Task.Task<mp.Event.Event, void> // its handler runs `yield* ready.wait()`
+ *
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const ready = yield* mp.Event.make()
+ *   const p = yield* mp.Process.spawn(waiter, ready)
+ *   yield* ready.set() // wakes every waiter, in every worker
+ *   yield* p.join
+ * }))
+ * ```
+ *
  * @module
  */
 import * as Effect from "effect/Effect"

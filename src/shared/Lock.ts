@@ -13,6 +13,15 @@
  * the lock over and fails with `LockAbandoned` (see there how to recover);
  * Python deadlocks here.
  *
+ * Mutual exclusion comes first, though: a lock is taken over only from a
+ * worker that has provably stopped (it announced its exit, or was terminated
+ * while it ran no task). A worker terminated in the middle of a task (a task
+ * timeout, an interrupt that the task ignored) may still be running, inside
+ * its critical section: Deno's `Worker.terminate` cannot stop a busy loop.
+ * While such a worker holds the lock, every acquirer fails with
+ * `LockAbandoned` whose `reason` is `"may-still-run"` and does NOT get the
+ * lock; when that thread releases it, the lock works as before.
+ *
  * ## The synchronous fast path, for hot loops inside workers
  * Every Effect operation costs about a microsecond, far more than the lock
  * itself. In a worker's synchronous code, `withLockSync(f)` runs a plain
@@ -143,7 +152,9 @@ export class Lock {
    * Throws (as the typed instances):
    * - `LockAbandoned` when the previous holder died holding the lock; `f` did
    *   not run and the lock is free again (as with `withLock`). To repair
-   *   under the lock, use `takeSync`.
+   *   under the lock, use `takeSync`. With reason `"may-still-run"` (the
+   *   holder was terminated mid-task), `f` did not run and the lock stays
+   *   with that thread.
    * - `BlockingRefused` on the main thread (always, so that behaviour does
    *   not depend on timing: blocking there stops the event loop that notices
    *   dead workers; use `withLock`), or when this thread already holds the
@@ -191,7 +202,8 @@ export class Lock {
    * Takes the lock from synchronous code, blocking this worker thread while
    * another holds it; pair it with `releaseSync`. Throws `LockAbandoned` when
    * it took the lock over from a dead worker: the lock is then HELD, so
-   * repair the data and `releaseSync`. Throws `BlockingRefused` as
+   * repair the data and `releaseSync` (unless its reason is
+   * `"may-still-run"`: then nothing was taken). Throws `BlockingRefused` as
    * `withLockSync` does (nothing taken then).
    *
    * @example
@@ -258,7 +270,10 @@ export class Lock {
       if (r === mutex.BUSY) return Effect.succeed(false)
       const registered = Effect.as(Effect.addFinalizer(() => this.release().pipe(Effect.ignore)), true)
       if (r === mutex.TAKEN) return registered
-      return Effect.andThen(registered, Effect.fail(new LockAbandoned({ primitive: "lock", ownerId: r })))
+      return Effect.andThen(
+        registered,
+        Effect.fail(new LockAbandoned({ primitive: "lock", ownerId: r, reason: "died" })),
+      )
     }))
   }
 

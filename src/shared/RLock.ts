@@ -1,9 +1,14 @@
 /**
  * A re-entrant lock shared across workers: Python's `multiprocessing.RLock`.
  * The fiber that holds it may take it again; it is free once every take was
- * released. Where Python says "thread", read "fiber": the owner is one fiber
- * of one worker, so two fibers of the same worker exclude each other (a fiber
- * forked inside `withLock` is not the owner).
+ * released. Where Python says "thread", read "fiber": the owner is the fiber
+ * that took the lock, together with every fiber forked inside its `withLock`
+ * section (the child fibers of `Effect.timeout`, `Effect.race`,
+ * `Effect.all({ concurrency })`, `Effect.forkScoped`, …): they may re-enter
+ * it, wait on a `Condition` over it, and release the levels they took. Any
+ * other fiber, of this worker or another, excludes it as usual. (Ownership
+ * passes to children only through `withLock`; after `take()` or `acquire()`,
+ * only the taking fiber is the owner.)
  *
  * Like `Lock`: scoped acquisition, Effect timeouts, never blocks the event
  * loop, and `LockAbandoned` when the holder's worker died.
@@ -31,6 +36,7 @@ import { currentOwnerId } from "../internal/owner.ts"
 import { registerReviver } from "../internal/revive.ts"
 import { BlockingRefused, type LockAbandoned, NotLockOwner } from "./errors.ts"
 import { acquireScoped, type Guard, type Held, takeUnscoped, withGuard } from "./internal/guard.ts"
+import { hasHold, holdsOf, withHold } from "./internal/holds.ts"
 import * as mutex from "./internal/mutex.ts"
 import { runSection } from "./internal/section.ts"
 import { lockSlow, mayBlock, refuseOnMainThread } from "./internal/sync.ts"
@@ -50,11 +56,18 @@ const FRESH = 0 // took the mutex: `exitSync` releases it
 const NESTED = 1 // inside a section of this thread: nothing to undo
 const COUNTED = 2 // re-entered a hold with an owner (the running fiber's `withLock`, a `takeSync`): one level
 
+/** What `releaseAll` saves for `retake`. */
+interface Saved {
+  readonly owner: number
+  readonly count: number
+}
+
 /** The owner of an unbracketed synchronous take: the running fiber, or the thread's code outside fibers. */
 const syncOwner = (): number => Fiber.getCurrent()?.id ?? NO_FIBER
 
 /**
- * A cross-worker re-entrant lock, owned by one fiber at a time.
+ * A cross-worker re-entrant lock, owned by one fiber at a time (and the
+ * fibers it forks inside its `withLock` sections).
  *
  * @example
  * ```ts
@@ -84,32 +97,36 @@ export class RLock {
     this.buffer = buffer
     this.index = index
     const i32 = hidden(this, "i32", new Int32Array(buffer))
-    const takeSync = (id: number): Held | undefined => {
-      if (this.ownedBy(id)) {
+    const heldAs = (fiber: Fiber.Fiber<unknown, unknown>, owner: number, abandoned?: LockAbandoned): Held => ({
+      release: Effect.sync(() => this.releaseAs(owner)),
+      abandoned,
+      within: (effect) => withHold(fiber, buffer, index, owner, effect),
+    })
+    const takeFast = (fiber: Fiber.Fiber<unknown, unknown>): Held | undefined => {
+      const owner = this.ownerFor(fiber)
+      if (owner !== undefined) {
         i32[index + COUNT]++
-      } else if (mutex.tryLock(i32, index)) {
-        i32[index + FIBER] = id
-        i32[index + COUNT] = 1
-      } else {
-        return undefined
+        return heldAs(fiber, owner)
       }
-      return { release: Effect.sync(() => this.releaseFor(id)), abandoned: undefined }
+      if (!mutex.tryLock(i32, index)) return undefined
+      i32[index + FIBER] = fiber.id
+      i32[index + COUNT] = 1
+      return heldAs(fiber, fiber.id)
     }
     const guard: Guard = {
       tryTake: () => {
         const fiber = Fiber.getCurrent()
-        return fiber === undefined ? undefined : takeSync(fiber.id)
+        return fiber === undefined ? undefined : takeFast(fiber)
       },
       take: (restore) =>
         Effect.withFiber((fiber) => {
-          const id = fiber.id
-          const fast = takeSync(id)
+          const fast = takeFast(fiber)
           if (fast !== undefined) return Effect.succeed(fast)
-          const release = Effect.sync(() => this.releaseFor(id))
-          return Effect.map(mutex.lockStatus(i32, index, "rlock", restore), (abandoned) => {
-            i32[index + FIBER] = id
+          return Effect.map(mutex.lockStatus(i32, index, "rlock", restore), (abandoned): Held => {
+            if (!mutex.heldAfter(abandoned)) return { release: Effect.void, abandoned }
+            i32[index + FIBER] = fiber.id
             i32[index + COUNT] = 1
-            return { release, abandoned }
+            return heldAs(fiber, fiber.id, abandoned)
           })
         }),
     }
@@ -131,17 +148,21 @@ export class RLock {
     if (mutex.holder(i32, index) === me) {
       const owner = i32[index + FIBER]
       if (owner === 0) return NESTED
-      if (owner !== syncOwner()) throw new BlockingRefused({ primitive: "rlock", reason: "deadlock" })
+      if (!this.actsAs(owner)) throw new BlockingRefused({ primitive: "rlock", reason: "deadlock" })
       i32[index + COUNT]++
       return COUNTED
     }
     const abandoned = lockSlow(i32, index, "rlock")
-    i32[index + FIBER] = 0
-    i32[index + COUNT] = 0
     if (abandoned !== undefined) {
-      mutex.unlock(i32, index)
+      if (mutex.heldAfter(abandoned)) {
+        i32[index + FIBER] = 0
+        i32[index + COUNT] = 0
+        mutex.unlock(i32, index)
+      }
       throw abandoned
     }
+    i32[index + FIBER] = 0
+    i32[index + COUNT] = 0
     return FRESH
   }
 
@@ -170,25 +191,42 @@ export class RLock {
     if (Atomics.compareExchange(i32, index, mutex.UNLOCKED, me) !== mutex.UNLOCKED) {
       if (mutex.holder(i32, index) === me) {
         const owner = i32[index + FIBER]
-        if (owner !== 0 && owner !== id) throw new BlockingRefused({ primitive: "rlock", reason: "deadlock" })
+        if (owner !== 0 && !this.actsAs(owner)) throw new BlockingRefused({ primitive: "rlock", reason: "deadlock" })
         i32[index + COUNT]++
         return undefined
       }
       abandoned = lockSlow(i32, index, "rlock")
+      if (!mutex.heldAfter(abandoned)) return abandoned
     }
     i32[index + FIBER] = id
     i32[index + COUNT] = 1
     return abandoned
   }
 
-  /** @internal Drops one level for fiber `fiberId` if it holds the lock. */
-  releaseFor(fiberId: number): void {
-    if (this.ownedBy(fiberId)) this.releaseOnce()
+  /** @internal Drops one level if the lock is held by this thread for `owner`. */
+  releaseAs(owner: number): void {
+    if (mutex.holder(this.i32, this.index) === currentOwnerId() && this.i32[this.index + FIBER] === owner) {
+      this.releaseOnce()
+    }
   }
 
-  /** @internal Whether fiber `fiberId` of this thread holds the lock. */
-  ownedBy(fiberId: number): boolean {
-    return mutex.holder(this.i32, this.index) === currentOwnerId() && this.i32[this.index + FIBER] === fiberId
+  /**
+   * @internal The owner recorded in the lock that `fiber` acts as when this
+   * thread holds the lock for it: its own id, or the owner of a section it
+   * runs inside (or was forked in, see `holds.ts`); `undefined` otherwise.
+   */
+  ownerFor(fiber: Fiber.Fiber<unknown, unknown> | undefined): number | undefined {
+    if (mutex.holder(this.i32, this.index) !== currentOwnerId()) return undefined
+    const owner = this.i32[this.index + FIBER]
+    if (owner === 0) return undefined
+    if (owner === (fiber?.id ?? NO_FIBER)) return owner
+    return fiber !== undefined && hasHold(holdsOf(fiber), this.buffer, this.index, owner) ? owner : undefined
+  }
+
+  /** @internal Whether the caller (the running fiber, or code outside fibers) acts as `owner`. */
+  actsAs(owner: number): boolean {
+    if (owner === syncOwner()) return true
+    return owner > 0 && hasHold(holdsOf(), this.buffer, this.index, owner)
   }
 
   /** @internal Drops one level; frees the lock at the last. The caller owns it. */
@@ -199,20 +237,26 @@ export class RLock {
     }
   }
 
-  /** @internal Frees the lock entirely (for `Condition.wait`); returns the count to restore. The caller owns it. */
-  releaseAll(): number {
-    const count = this.i32[this.index + COUNT]
+  /**
+   * @internal Frees the lock entirely (for `Condition.wait`); returns what
+   * `retake` restores (the owner and the count). The caller owns it.
+   */
+  releaseAll(): Saved {
+    const saved = { owner: this.i32[this.index + FIBER], count: this.i32[this.index + COUNT] }
     this.i32[this.index + COUNT] = 0
     this.i32[this.index + FIBER] = 0
     mutex.unlock(this.i32, this.index)
-    return count
+    return saved
   }
 
-  /** @internal Takes the lock again after `releaseAll`, with the saved count. */
-  retake(count: number, restore: mutex.Restore): Effect.Effect<LockAbandoned | undefined> {
-    return Effect.map(this.guard.take(restore), (held) => {
-      this.i32[this.index + COUNT] = count
-      return held.abandoned
+  /** @internal Takes the lock again after `releaseAll`, for the same owner and count. */
+  retake(saved: Saved, restore: mutex.Restore): Effect.Effect<LockAbandoned | undefined> {
+    return Effect.map(mutex.lockStatus(this.i32, this.index, "rlock", restore), (abandoned) => {
+      if (mutex.heldAfter(abandoned)) {
+        this.i32[this.index + FIBER] = saved.owner
+        this.i32[this.index + COUNT] = saved.count
+      }
+      return abandoned
     })
   }
 
@@ -324,7 +368,7 @@ export class RLock {
     if (mutex.holder(i32, index) === currentOwnerId()) {
       const owner = i32[index + FIBER]
       // Inside a synchronous section (owner 0), only the levels `takeSync` added can be released.
-      if (owner === 0 ? i32[index + COUNT] > 0 : owner === syncOwner()) {
+      if (owner === 0 ? i32[index + COUNT] > 0 : this.actsAs(owner)) {
         if (owner === 0) i32[index + COUNT]--
         else this.releaseOnce()
         return
@@ -363,7 +407,7 @@ export class RLock {
    */
   release(): Effect.Effect<void, NotLockOwner> {
     return Effect.withFiber((fiber) => {
-      if (this.ownedBy(fiber.id)) {
+      if (this.ownerFor(fiber) !== undefined) {
         this.releaseOnce()
         return Effect.void
       }
@@ -389,7 +433,7 @@ export class RLock {
    * ```
    */
   isOwned(): Effect.Effect<boolean> {
-    return Effect.withFiber((fiber) => Effect.succeed(this.ownedBy(fiber.id)))
+    return Effect.withFiber((fiber) => Effect.succeed(this.ownerFor(fiber) !== undefined))
   }
 }
 

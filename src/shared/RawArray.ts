@@ -5,15 +5,27 @@
  * several elements needs a `Lock` of its own (or use `Array`). `view()` gives
  * a typed array over the same memory for bulk numeric work.
  *
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const samples = yield* mp.RawArray.make("f64", [0, 0, 0, 0])
+ *   yield* samples.set(0, 1.5)
+ *   const view = samples.view() // a Float64Array over the same shared memory
+ *   console.log(view[0]) // 1.5
+ * })
+ * ```
+ *
  * @module
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import type { InvalidArgument } from "../errors.ts"
+import { InvalidArgument } from "../errors.ts"
 import { registerReviver } from "../internal/revive.ts"
 import type { IndexOutOfRange } from "./errors.ts"
 import * as atomicCell from "./internal/atomicCell.ts"
-import { allocate, checkIndex, checkValue, resolve } from "./internal/storage.ts"
+import { allocate, checkIndex, checkValue, lengthAndValues, resolve } from "./internal/storage.ts"
 import {
   type Canonical,
   canonical,
@@ -174,8 +186,9 @@ export const make = <T extends SharedType>(
   lengthOrValues: number | ReadonlyArray<ValueOf<T>>,
 ): Effect.Effect<RawArray<CanonicalOf<T>>, InvalidArgument> =>
   Effect.flatMap(resolve(type), (spec) => {
-    const values = typeof lengthOrValues === "number" ? undefined : lengthOrValues
-    const length = typeof lengthOrValues === "number" ? lengthOrValues : lengthOrValues.length
+    const split = lengthAndValues(lengthOrValues)
+    if (split instanceof InvalidArgument) return Effect.fail(split)
+    const { length, values } = split
     return Effect.map(
       allocate(spec, length, values, "lengthOrValues"),
       (cells) => new RawArray(canonical(spec) as CanonicalOf<T>, cells.view.buffer as SharedArrayBuffer, length),

@@ -5,6 +5,17 @@
  * so even without a lock no update is lost; but a section spanning several
  * operations needs a `Lock` of its own (or use `Value`).
  *
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const hits = yield* mp.RawValue.make("u32", 0)
+ *   yield* hits.update((n) => n + 1) // one atomic compare-and-swap, no lock
+ *   console.log(yield* hits.get()) // 1
+ * })
+ * ```
+ *
  * @module
  */
 import * as Effect from "effect/Effect"

@@ -8,6 +8,16 @@
  * Not robust: permits held by a worker that dies are not given back (as in
  * Python); use a `Lock` where that matters.
  *
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const slots = yield* mp.Semaphore.make(2) // at most two holders at a time, across all workers
+ *   yield* slots.withPermit(Effect.log("one of at most two"))
+ * })
+ * ```
+ *
  * @module
  */
 import * as Effect from "effect/Effect"

@@ -7,6 +7,23 @@
  * `get`, `set` and `update` inside `atomically` join its transaction; outside
  * one, each is a transaction of its own. Types as for `Value`.
  *
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const program = Effect.gen(function* () {
+ *   const from = yield* mp.TRef.make("i32", 100)
+ *   const to = yield* mp.TRef.make("i32", 0)
+ *   // both cells change together or not at all, whatever other workers do meanwhile
+ *   yield* mp.atomically(Effect.gen(function* () {
+ *     const balance = yield* from.get()
+ *     if (balance < 30) return yield* mp.retry() // wait until `from` changes
+ *     yield* from.set(balance - 30)
+ *     yield* to.update((n) => n + 30)
+ *   }))
+ * })
+ * ```
+ *
  * @module
  */
 import * as Effect from "effect/Effect"

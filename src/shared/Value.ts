@@ -40,6 +40,7 @@ import { registerReviver, revive } from "../internal/revive.ts"
 import type { LockAbandoned } from "./errors.ts"
 import { withGuard } from "./internal/guard.ts"
 import * as lockedCell from "./internal/lockedCell.ts"
+import { checkLockOption } from "./internal/lockOption.ts"
 import { allocate, checkValue, resolve } from "./internal/storage.ts"
 import {
   type Canonical,
@@ -255,8 +256,10 @@ export const make = <T extends SharedType>(
   initial?: ValueOf<T>,
   options?: ValueOptions,
 ): Effect.Effect<Value<CanonicalOf<T>>, InvalidArgument> =>
-  Effect.flatMap(resolve(type), (spec) =>
-    Effect.map(
+  Effect.flatMap(resolve(type), (spec) => {
+    const bad = checkLockOption("options.lock", options?.lock)
+    if (bad !== undefined) return Effect.fail(bad)
+    return Effect.map(
       allocate(spec, 1, initial === undefined ? undefined : [initial], "initial"),
       (cells) =>
         new Value(
@@ -264,7 +267,8 @@ export const make = <T extends SharedType>(
           cells.view.buffer as SharedArrayBuffer,
           options?.lock ?? new RLock(new SharedArrayBuffer(12), 0),
         ),
-    ))
+    )
+  })
 
 /**
  * Whether `u` is a `Value` (also one revived in a worker).

@@ -13,18 +13,42 @@ import { registerErrors } from "../internal/known_errors.ts"
 import type * as Cause from "effect/Cause"
 import * as Schema from "effect/Schema"
 
-const lockAbandonedFields = { primitive: Schema.String, ownerId: Schema.Number }
+/**
+ * Why a lock was found abandoned: its holder's thread `"died"` (the caller now
+ * holds the lock), or was terminated while running a task and
+ * `"may-still-run"` (Deno cannot stop a busy loop), so the caller was NOT
+ * given the lock.
+ */
+export type LockAbandonedReason = "died" | "may-still-run"
+
+const lockAbandonedFields: {
+  readonly primitive: typeof Schema.String
+  readonly ownerId: typeof Schema.Number
+  readonly reason: Schema.optional<Schema.Literals<["died", "may-still-run"]>>
+} = {
+  primitive: Schema.String,
+  ownerId: Schema.Number,
+  reason: Schema.optional(Schema.Literals(["died", "may-still-run"])),
+}
 const /** @internal */ LockAbandonedBase: Schema.Class<
   LockAbandoned,
   Schema.TaggedStruct<"LockAbandoned", typeof lockAbandonedFields>,
   Cause.YieldableError
 > = Schema.TaggedError<LockAbandoned>()("LockAbandoned", lockAbandonedFields)
 /**
- * The lock was held by a worker that died. The caller now holds the lock (as
- * with a robust mutex's `EOWNERDEAD`): the data it guards may be half-updated,
- * so repair it before going on. `withLock` releases the lock and fails with
- * this error; `acquire` keeps the lock held until its Scope closes, so a
- * caller can repair under the lock:
+ * The lock was held by a worker that is gone.
+ *
+ * - `reason` `"died"` (or absent): the holder's thread has stopped. The caller
+ *   now holds the lock (as with a robust mutex's `EOWNERDEAD`): the data it
+ *   guards may be half-updated, so repair it before going on. `withLock`
+ *   releases the lock and fails with this error; `acquire` keeps the lock
+ *   held until its Scope closes, so a caller can repair under the lock.
+ * - `reason` `"may-still-run"`: the holder's worker was terminated while it
+ *   ran a task, and its thread may still be running inside the critical
+ *   section (Deno's `Worker.terminate` cannot stop a busy loop). Taking the
+ *   lock over would break mutual exclusion, so the caller does NOT hold it;
+ *   the lock becomes usable again if that thread ever releases it. Retry
+ *   later, or give up.
  *
  * @example
  * ```ts
@@ -33,15 +57,24 @@ const /** @internal */ LockAbandonedBase: Schema.Class<
  *
  * const guarded = (lock: mp.Lock.Lock, repair: Effect.Effect<void>, work: Effect.Effect<void>) =>
  *   Effect.scoped(Effect.gen(function* () {
- *     yield* lock.acquire().pipe(Effect.catchTag("LockAbandoned", () => repair))
+ *     yield* lock.acquire().pipe(
+ *       Effect.catchTag("LockAbandoned", (e) => e.reason === "may-still-run" ? Effect.fail(e) : repair),
+ *     )
  *     yield* work
  *   }))
  * ```
  */
 export class LockAbandoned extends LockAbandonedBase {
+  /** Whether the caller holds the lock after this error (false when the old holder may still run). */
+  get held(): boolean {
+    return this.reason !== "may-still-run"
+  }
   /** A readable summary. */
   override get message(): string {
-    return `the ${this.primitive}'s owner (thread ${this.ownerId}) died while holding it; the caller now holds it`
+    return this.reason === "may-still-run"
+      ? `the ${this.primitive}'s owner (thread ${this.ownerId}) was terminated while holding it and may still ` +
+        `be running; the caller does not hold it`
+      : `the ${this.primitive}'s owner (thread ${this.ownerId}) died while holding it; the caller now holds it`
   }
 }
 
@@ -199,4 +232,38 @@ export class IndexOutOfRange extends IndexOutOfRangeBase {
   }
 }
 
-registerErrors([LockAbandoned, NotLockOwner, BlockingRefused, SemaphoreOverRelease, BrokenBarrier, IndexOutOfRange])
+const corruptedFields = { structure: Schema.String, detail: Schema.String }
+const /** @internal */ SharedStateCorruptedBase: Schema.Class<
+  SharedStateCorrupted,
+  Schema.TaggedStruct<"SharedStateCorrupted", typeof corruptedFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<SharedStateCorrupted>()("SharedStateCorrupted", corruptedFields)
+/**
+ * The bookkeeping words of a shared structure (a queue's ring, a pipe, a
+ * lock word, a manager's log) hold values that no correct writer produces:
+ * some code wrote over the shared memory. Nothing was read or written past
+ * the check; the structure is not repaired.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const explain = (e: mp.SharedStateCorrupted) => `${e.structure} is corrupted: ${e.detail}`
+ * ```
+ */
+export class SharedStateCorrupted extends SharedStateCorruptedBase {
+  /** A readable summary. */
+  override get message(): string {
+    return `the shared state of a ${this.structure} is corrupted: ${this.detail}`
+  }
+}
+
+registerErrors([
+  LockAbandoned,
+  NotLockOwner,
+  BlockingRefused,
+  SemaphoreOverRelease,
+  BrokenBarrier,
+  IndexOutOfRange,
+  SharedStateCorrupted,
+])

@@ -20,6 +20,10 @@
  *
  * @module
  */
+// A statement between the module doc and the first `export * as`: otherwise `deno doc` shows the
+// module doc as that namespace's description instead of the namespace's own module doc.
+export {}
+
 export * as Value from "./Value.ts"
 export * as Array from "./Array.ts"
 export * as RawValue from "./RawValue.ts"
@@ -40,6 +44,8 @@ export {
   type BrokenBarrierReason,
   IndexOutOfRange,
   LockAbandoned,
+  type LockAbandonedReason,
   NotLockOwner,
   SemaphoreOverRelease,
+  SharedStateCorrupted,
 } from "./errors.ts"

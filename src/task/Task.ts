@@ -5,6 +5,20 @@
  * again in a worker by that module's URL and the task's name, the analogue of
  * pickling a function by reference.
  *
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * // In a module that the parent and every worker import, at the top level, exported:
+ * export const double = mp.Task.make(import.meta.url, "double", { handler: (n: number) => n * 2 })
+ *
+ * export const half = mp.Task.make(import.meta.url, "half", {
+ *   payload: Schema.Number, // optional: without schemas values cross by structured clone
+ *   success: Schema.Number,
+ *   handler: (n) => Effect.succeed(n / 2),
+ * })
+ * ```
+ *
  * @module
  */
 import * as Effect from "effect/Effect"

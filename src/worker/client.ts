@@ -4,6 +4,16 @@
  * (an EXIT or FATAL message, an error event, or our own terminate) so that
  * every chunk it held is settled: nothing waits forever.
  *
+ * Every message from the worker is checked first (`validate.ts`): a worker
+ * runs task code, which can post anything. A malformed message ends that
+ * worker (its chunks fail with `WorkerCrashed` naming the protocol
+ * violation); a handler that throws does not take the parent down.
+ *
+ * A RUN message the worker could not deserialize (a payload nested too deep
+ * for its stack) comes back as LOST: its payloads are sent again one per
+ * message, so that only the one that cannot cross fails, with
+ * `SerializationError` (stage `decode-payload`).
+ *
  * @internal
  * @module
  */
@@ -14,6 +24,7 @@ import { requestInterrupt } from "./checkpoint.ts"
 import type { Host, HostExit, HostFactory, WorkerPermissions } from "./host.ts"
 import * as P from "./protocol.ts"
 import { watchTerminated } from "./stuck.ts"
+import { checkMessage, checkRun } from "./validate.ts"
 
 /** Receives the outcomes of one chunk. */
 export interface ChunkHandler {
@@ -36,10 +47,21 @@ export interface OutgoingChunk {
 }
 
 interface Inflight {
+  readonly id: number
   readonly handler: ChunkHandler
-  readonly taskName: string
   readonly size: number
   reported: number
+  /** The number of the message that carried it (see `P.LOST`). */
+  readonly seq: number
+  readonly chunk: P.Chunk
+  /** Set on a chunk whose message was lost and that was sent again item by item: the items' chunk ids. */
+  parts: Array<number> | undefined
+  /** Set on one item sent again: the chunk it belongs to, and its index there in `offset`. */
+  readonly whole: Inflight | undefined
+  readonly offset: number
+  started: boolean
+  /** An interrupt was asked for before the worker reported anything (a lost chunk is then not sent again). */
+  interrupted: boolean
 }
 
 /** Options of a worker client. */
@@ -56,6 +78,26 @@ export interface ClientOptions {
 
 let nextChunkId = 1
 
+const makeEntry = (
+  chunk: P.Chunk,
+  handler: ChunkHandler,
+  seq: number,
+  whole: Inflight | undefined,
+  offset: number,
+): Inflight => ({
+  id: chunk.c,
+  handler,
+  size: chunk.p.length,
+  reported: 0,
+  seq,
+  chunk,
+  parts: undefined,
+  whole,
+  offset,
+  started: false,
+  interrupted: false,
+})
+
 /** One worker, seen from the parent. */
 export class WorkerClient {
   readonly id: number
@@ -71,6 +113,8 @@ export class WorkerClient {
   /** Set when the worker ended; its exit code when it announced one. */
   exitCode: number | undefined
   private readonly inflight = new Map<number, Inflight>()
+  /** Messages posted to the worker so far (the worker counts what it receives the same way). */
+  private sent = 0
   private readonly interrupts: Int32Array
   private readonly onDeath: ((client: WorkerClient, error: WorkerCrashed) => void) | undefined
   private readonly onReady: ((client: WorkerClient) => void) | undefined
@@ -95,13 +139,19 @@ export class WorkerClient {
     // Memory cannot be shared with a child process: it gets no interrupt words (its
     // `checkpoint()` sees INTERRUPT messages instead) and no shared extras.
     const shared = this.host.isolation === "worker"
-    this.host.post({
+    this.post({
       t: P.INIT,
       workerId: options.id,
       name: options.name,
       interrupts: shared ? sab : undefined,
       extras: shared ? collectExtras(options.id) : {},
     }, [])
+  }
+
+  /** Posts and counts a message (throws, and counts nothing, when it cannot be cloned). */
+  private post(message: P.ToWorker, transfer: Array<Transferable>): number {
+    this.host.post(message, transfer)
+    return ++this.sent
   }
 
   /** Number of chunks in flight. */
@@ -137,11 +187,11 @@ export class WorkerClient {
           : { c, m: chunk.moduleUrl, n: chunk.taskName, p: chunk.payloads },
       )
     }
-    this.host.post({ t: P.RUN, j }, transfer)
+    const seq = this.post({ t: P.RUN, j }, transfer)
     const ids: Array<number> = []
     for (let i = 0; i < chunks.length; i++) {
       const size = chunks[i].payloads.length
-      this.inflight.set(j[i].c, { handler: chunks[i].handler, taskName: chunks[i].taskName, size, reported: 0 })
+      this.inflight.set(j[i].c, makeEntry(j[i], chunks[i].handler, seq, undefined, 0))
       this.inflightItems += size
       ids.push(j[i].c)
     }
@@ -150,9 +200,14 @@ export class WorkerClient {
 
   /** Asks the worker to stop what is left of a chunk (also seen by `checkpoint()`). */
   interrupt(chunkId: number): void {
-    if (!this.alive || !this.inflight.has(chunkId)) return
-    requestInterrupt(this.interrupts, chunkId)
-    this.host.post({ t: P.INTERRUPT, c: chunkId }, [])
+    const entry = this.inflight.get(chunkId)
+    if (!this.alive || entry === undefined) return
+    entry.interrupted = true
+    for (const c of entry.parts ?? [chunkId]) {
+      if (!this.inflight.has(c)) continue
+      requestInterrupt(this.interrupts, c)
+      this.post({ t: P.INTERRUPT, c }, [])
+    }
   }
 
   /** Whether the chunk still has unreported items. */
@@ -168,56 +223,168 @@ export class WorkerClient {
     this.host.terminate()
     // A thread in synchronous task code does not stop: warn if it is still there after a grace period.
     if (this.host.isolation === "worker") {
-      watchTerminated(this.interrupts, this.name, (c) => this.inflight.get(c)?.taskName)
+      watchTerminated(this.interrupts, this.name, (c) => this.inflight.get(c)?.chunk.n)
     }
     this.died({ reason })
   }
 
-  private onMessage(message: P.FromWorker): void {
+  private onMessage(message: unknown): void {
+    if (!this.alive) return
+    const violation = checkMessage(message) ?? this.accept(message as P.FromWorker)
+    if (violation !== undefined) this.terminate(`protocol violation: the worker sent ${violation}`)
+  }
+
+  /** Acts on a well-formed message; returns the protocol violation that stops it, if any. */
+  private accept(message: P.FromWorker): string | undefined {
     switch (message.t) {
       case P.RESULTS: {
         for (const run of message.r) {
+          if (typeof run !== "object" || run === null) return "a RESULTS run that is not an object"
           const entry = this.inflight.get(run.c)
-          if (entry === undefined) continue
-          const n = run.k.length
-          entry.reported += n
-          this.inflightItems -= n
-          this.completed += n
-          if (entry.reported >= entry.size) this.inflight.delete(run.c)
-          entry.handler.onResults(run.i, run.k, run.v)
+          if (entry === undefined || entry.parts !== undefined) return `results for unknown chunk ${String(run.c)}`
+          const bad = checkRun(run as unknown as Record<string, unknown>, entry.reported, entry.size)
+          if (bad !== undefined) return `a RESULTS run for chunk ${run.c} where ${bad}`
+          this.deliver(entry, run.i, run.k, run.v)
+          if (!this.alive) return undefined
         }
-        return
+        return undefined
       }
-      case P.STARTED:
-        this.inflight.get(message.c)?.handler.onStarted?.()
-        return
+      case P.STARTED: {
+        const entry = this.inflight.get(message.c)
+        if (entry === undefined || entry.parts !== undefined) return `STARTED for unknown chunk ${message.c}`
+        const target = entry.whole ?? entry
+        if (entry.started || target.started) return undefined
+        entry.started = target.started = true
+        this.call(() => target.handler.onStarted?.())
+        return undefined
+      }
       case P.READY:
-        if (this.ready || !this.alive) return
+        // A second READY is harmless; one after the worker ended is ignored.
+        if (this.ready) return undefined
         this.ready = true
-        return this.onReady?.(this)
+        this.call(() => this.onReady?.(this))
+        return undefined
+      case P.LOST:
+        return this.lost(message)
       case P.EXIT:
         this.exitCode = message.code
         this.host.terminate()
-        return this.died({ reason: message.reason, exitCode: message.code })
+        this.died({ reason: message.reason, exitCode: message.code }, true)
+        return undefined
       case P.FATAL:
         this.host.terminate()
-        return this.died({ reason: `uncaught ${message.error.name} in the worker: ${message.error.message}` })
+        this.died({ reason: `uncaught ${message.error.name} in the worker: ${message.error.message}` }, true)
+        return undefined
     }
   }
 
-  private died(exit: HostExit): void {
+  /** Records outcomes `start ..` of `entry` and hands them to its chunk's handler. */
+  private deliver(
+    entry: Inflight,
+    start: number,
+    kinds: ReadonlyArray<number>,
+    values: ReadonlyArray<unknown>,
+  ): void {
+    const n = kinds.length
+    entry.reported += n
+    if (entry.reported >= entry.size) this.inflight.delete(entry.id)
+    const whole = entry.whole
+    if (whole !== undefined) {
+      whole.reported += n
+      if (whole.reported >= whole.size) this.inflight.delete(whole.id)
+    }
+    this.inflightItems -= n
+    this.completed += n
+    const target = whole ?? entry
+    const at = whole === undefined ? start : entry.offset + start
+    this.call(() => target.handler.onResults(at, kinds, values))
+  }
+
+  /** Runs a handler; one that throws is a bug above us, and must not take the parent (or this worker) down. */
+  private call(f: () => void): void {
+    try {
+      f()
+    } catch (e) {
+      console.error(`@mp/multiprocessing: a handler of worker ${this.name} threw:`, e)
+    }
+  }
+
+  /** Message `s` could not be read by the worker: send its payloads again one by one, fail what cannot cross. */
+  private lost(message: P.LostMessage): string | undefined {
+    if (message.s > this.sent) return `LOST for message ${message.s}, of ${this.sent} sent`
+    if (message.s === 1) {
+      this.terminate(`the worker could not read its INIT message: ${message.reason}`)
+      return undefined
+    }
+    const lost: Array<Inflight> = []
+    let items = 0
+    for (const entry of this.inflight.values()) {
+      if (entry.seq === message.s && entry.parts === undefined && entry.reported === 0) {
+        lost.push(entry)
+        items += entry.size
+      }
+    }
+    if (items === 1) return this.unreadable(lost[0], message.reason)
+    for (const entry of lost) {
+      if (entry.interrupted) {
+        // Interrupted before it could run: nothing to send again.
+        this.deliver(entry, 0, new Array(entry.size).fill(P.INTERRUPTED), new Array(entry.size).fill(undefined))
+        continue
+      }
+      const parts: Array<number> = []
+      entry.parts = parts
+      for (let i = 0; i < entry.size; i++) {
+        const c = nextChunkId++
+        const chunk: P.Chunk = entry.chunk.s === 1
+          ? { c, m: entry.chunk.m, n: entry.chunk.n, p: [entry.chunk.p[i]], s: 1 }
+          : { c, m: entry.chunk.m, n: entry.chunk.n, p: [entry.chunk.p[i]] }
+        const part = entry.whole ?? entry
+        const offset = entry.whole === undefined ? i : entry.offset + i
+        let seq: number
+        try {
+          seq = this.post({ t: P.RUN, j: [chunk] }, [])
+        } catch (e) {
+          // A buffer it held was moved with the lost message: it cannot be sent again.
+          const one = makeEntry(chunk, part.handler, this.sent, part, offset)
+          this.inflight.set(c, one)
+          this.unreadable(one, e instanceof Error ? e.message : String(e))
+          continue
+        }
+        parts.push(c)
+        this.inflight.set(c, makeEntry(chunk, part.handler, seq, part, offset))
+      }
+      // The parts now stand for it; it stays until they are all reported (a `whole` is never nested).
+      if (entry.whole !== undefined) this.inflight.delete(entry.id)
+    }
+    return undefined
+  }
+
+  /** Fails the one item of `entry` with `SerializationError` (stage `decode-payload`). */
+  private unreadable(entry: Inflight, reason: string): undefined {
+    this.deliver(entry, 0, [P.SERIALIZATION], [{
+      stage: "decode-payload",
+      message: `the payload cannot be read in the worker: ${reason}`,
+    }])
+    return undefined
+  }
+
+  /** `announced`: the worker said it is exiting (EXIT/FATAL), so its thread has stopped. */
+  private died(exit: HostExit, announced = false): void {
     if (!this.alive) return
     this.alive = false
     this.exitCode ??= exit.exitCode
     // Locks this worker held are now abandoned: the next acquirer gets LockAbandoned instead of a deadlock.
-    markWorkerDead(this.id)
+    // Unless it was stopped with a task in flight and did not announce its exit: its thread may still run
+    // (Worker.terminate cannot stop a busy loop), so its locks are never taken over (see owner.ts).
+    markWorkerDead(this.id, !announced && this.inflight.size > 0)
     const error = new WorkerCrashed({
       workerId: this.id,
       reason: exit.reason,
       exitCode: exit.exitCode,
       signal: exit.signal,
     })
-    const lost = Array.from(this.inflight.values())
+    // Items sent again stand for their chunk: the chunk's handler hears of the loss once.
+    const lost = Array.from(this.inflight.values()).filter((entry) => entry.whole === undefined)
     this.inflight.clear()
     this.inflightItems = 0
     for (const entry of lost) entry.handler.onLost(error)

@@ -23,7 +23,22 @@ installLifecycle({ post }, { flush: () => runtime.flush(), close, exit })
 
 const runtime = makeRuntime({ post })
 
+// Messages received so far, read or not: a LOST message names the one that could not be read.
+let received = 0
+
+// A message this thread cannot deserialize (a payload nested too deep for its stack) is dropped
+// silently unless `messageerror` is handled; `self.onmessageerror` is not called, the listener is.
+self.addEventListener("messageerror", (event) => {
+  received++
+  post({
+    t: P.LOST,
+    s: received,
+    reason: `the message could not be deserialized: ${String((event as MessageEvent).data)}`,
+  }, [])
+})
+
 self.onmessage = (event: MessageEvent<P.ToWorker>) => {
+  received++
   const message = event.data
   if (message.t === P.INIT) {
     if (message.interrupts !== undefined) checkpointState.words = new Int32Array(message.interrupts)

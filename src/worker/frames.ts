@@ -10,13 +10,53 @@
  * stdout). Writes in the child are whole and come from one thread, so a
  * print never lands inside a frame.
  *
+ * The length header is not trusted: a body's buffer grows with the bytes that
+ * actually arrive (from at most `INITIAL_BODY_BYTES`), so a forged header
+ * announcing 4 GiB costs nothing until 4 GiB are really written.
+ *
  * @internal
  * @module
  */
+import { DefaultSerializer } from "node:v8"
 
 const MAGIC: ReadonlyArray<number> = [0xff, 0x00, 0x6d, 0x70]
 /** Bytes before the body: magic and length. */
 export const HEADER_BYTES = 8
+/** The most a body's buffer holds before its bytes arrive. */
+export const INITIAL_BODY_BYTES = 1 << 16
+/** The longest body a frame may announce (2 GiB); a longer one is a protocol violation. */
+export const MAX_BODY_BYTES = 2 ** 31
+
+/** `DefaultSerializer` with the hook its typings leave out (documented in Node's `v8` module). */
+type HostObjectSerializer = new () => DefaultSerializer & { _writeHostObject(view: ArrayBufferView): void }
+
+/**
+ * `node:v8`'s serializer, refusing what cannot cross a process boundary:
+ * memory cannot be shared with another process, and `node:v8` would copy a
+ * view of a `SharedArrayBuffer` (a typed array, a `DataView`) silently, so
+ * the other side's writes would be lost. A bare `SharedArrayBuffer` is
+ * refused by `node:v8` itself. Only views reach `_writeHostObject`: the check
+ * costs nothing for other values.
+ */
+class ProcessSerializer extends (DefaultSerializer as unknown as HostObjectSerializer) {
+  override _writeHostObject(view: ArrayBufferView): void {
+    if (view.buffer instanceof SharedArrayBuffer) {
+      throw new TypeError(
+        `a ${view.constructor.name} over a SharedArrayBuffer cannot cross a process boundary (its writes would be lost); ` +
+          `copy it with slice(), or use a Worker thread`,
+      )
+    }
+    return super._writeHostObject(view)
+  }
+}
+
+/** Serializes a protocol message for the other process; throws when it cannot cross. */
+export const serializeMessage = (message: unknown): Uint8Array => {
+  const serializer = new ProcessSerializer()
+  serializer.writeHeader()
+  serializer.writeValue(message)
+  return serializer.releaseBuffer()
+}
 
 /** One frame around `body`, ready to write. */
 export const encodeFrame = (body: Uint8Array): Uint8Array => {
@@ -38,26 +78,44 @@ export class FrameReader {
   private readonly header = new Uint8Array(HEADER_BYTES)
   private headerFill = 0
   private body: Uint8Array | undefined
+  private bodyLength = 0
   private bodyFill = 0
   private readonly onFrame: (body: Uint8Array) => void
   private readonly onRaw: (bytes: Uint8Array) => void
+  private readonly onInvalid: (reason: string) => void
+  private broken = false
 
-  constructor(onFrame: (body: Uint8Array) => void, onRaw: (bytes: Uint8Array) => void) {
+  /**
+   * `onInvalid` hears of a header announcing more than `MAX_BODY_BYTES`;
+   * the reader then ignores the rest of the stream.
+   */
+  constructor(
+    onFrame: (body: Uint8Array) => void,
+    onRaw: (bytes: Uint8Array) => void,
+    onInvalid: (reason: string) => void = () => {},
+  ) {
     this.onFrame = onFrame
     this.onRaw = onRaw
+    this.onInvalid = onInvalid
+  }
+
+  /** Bytes held for a frame whose body has not fully arrived (its buffer's size). */
+  get pendingBytes(): number {
+    return this.body?.length ?? 0
   }
 
   /** Feeds the next chunk of the stream. */
   push(chunk: Uint8Array): void {
     const n = chunk.length
     let i = 0
-    while (i < n) {
+    while (i < n && !this.broken) {
       if (this.body !== undefined) {
-        const take = Math.min(n - i, this.body.length - this.bodyFill)
+        const take = Math.min(n - i, this.bodyLength - this.bodyFill)
+        if (this.bodyFill + take > this.body.length) this.grow(this.bodyFill + take)
         this.body.set(chunk.subarray(i, i + take), this.bodyFill)
         this.bodyFill += take
         i += take
-        if (this.bodyFill === this.body.length) {
+        if (this.bodyFill === this.bodyLength) {
           const body = this.body
           this.body = undefined
           this.onFrame(body)
@@ -68,13 +126,11 @@ export class FrameReader {
         // Fast path: a whole header here, and often the whole body too.
         const length = new DataView(chunk.buffer, chunk.byteOffset + i + 4, 4).getUint32(0)
         i += HEADER_BYTES
-        if (n - i >= length) {
+        if (length > MAX_BODY_BYTES) this.invalid(length)
+        else if (n - i >= length) {
           this.onFrame(chunk.subarray(i, i + length))
           i += length
-        } else {
-          this.body = new Uint8Array(length)
-          this.bodyFill = 0
-        }
+        } else this.startBody(length)
         continue
       }
       if (this.headerFill > 0 || chunk[i] === MAGIC[0]) {
@@ -109,12 +165,29 @@ export class FrameReader {
       this.headerFill = 0
       const length = new DataView(this.header.buffer).getUint32(4)
       if (length === 0) this.onFrame(new Uint8Array(0))
-      else {
-        this.body = new Uint8Array(length)
-        this.bodyFill = 0
-      }
+      else if (length > MAX_BODY_BYTES) this.invalid(length)
+      else this.startBody(length)
     }
     return i
+  }
+
+  private invalid(length: number): void {
+    this.broken = true
+    this.onInvalid(`a frame announces a body of ${length} bytes, more than ${MAX_BODY_BYTES}`)
+  }
+
+  private startBody(length: number): void {
+    this.body = new Uint8Array(Math.min(length, INITIAL_BODY_BYTES))
+    this.bodyLength = length
+    this.bodyFill = 0
+  }
+
+  /** Grows the body's buffer to hold `need` bytes: doubling, capped at the announced length. */
+  private grow(need: number): void {
+    const old = this.body as Uint8Array
+    const next = new Uint8Array(Math.min(this.bodyLength, Math.max(need, old.length * 2)))
+    next.set(old.subarray(0, this.bodyFill))
+    this.body = next
   }
 
   private startHeader(b: number, i: number): number {

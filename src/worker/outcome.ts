@@ -16,8 +16,22 @@ import { isTransfer } from "./transfer.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
 
-/** The Exit of one item. */
+/**
+ * The Exit of one item. Never throws: an outcome that cannot be read (a
+ * worker sent a value the revivers or decoders choke on) is a
+ * `SerializationError` (stage `decode-result`) for that item alone.
+ */
 export const toExit = (task: AnyTask, kind: number, value: unknown): Exit.Exit<unknown, unknown> => {
+  try {
+    return readOutcome(task, kind, value)
+  } catch (e) {
+    return Exit.fail(
+      serialization(task, "decode-result", `the outcome cannot be read: ${e instanceof Error ? e.message : String(e)}`),
+    )
+  }
+}
+
+const readOutcome = (task: AnyTask, kind: number, value: unknown): Exit.Exit<unknown, unknown> => {
   switch (kind) {
     case P.SUCCESS: {
       const v = revive(value)

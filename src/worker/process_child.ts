@@ -13,10 +13,10 @@
  * @internal
  * @module
  */
-import { deserialize, serialize } from "node:v8"
+import { deserialize } from "node:v8"
 import { applyExtras } from "../internal/worker_init.ts"
 import { requestInterrupt, state as checkpointState } from "./checkpoint.ts"
-import { encodeFrame, FrameReader } from "./frames.ts"
+import { encodeFrame, FrameReader, serializeMessage } from "./frames.ts"
 import * as P from "./protocol.ts"
 import { installLifecycle } from "./lifecycle.ts"
 import { makeRuntime } from "./runtime.ts"
@@ -30,7 +30,8 @@ const writeAll = (bytes: Uint8Array): void => {
 }
 
 // Transfer lists mean nothing across a process boundary: values are copied.
-const post = (message: P.FromWorker, _transfer: Array<Transferable>): void => writeAll(encodeFrame(serialize(message)))
+const post = (message: P.FromWorker, _transfer: Array<Transferable>): void =>
+  writeAll(encodeFrame(serializeMessage(message)))
 
 const g = globalThis as unknown as { name: string }
 installLifecycle({ post }, { flush: () => runtime.flush(), close: () => realExit(0), exit: realExit })
@@ -58,8 +59,19 @@ const handle = (message: P.ToWorker): void => {
   }
 }
 
+// Frames received so far, read or not: a LOST message names the one that could not be read.
+let received = 0
 const reader = new FrameReader(
-  (body) => handle(deserialize(body) as P.ToWorker),
+  (body) => {
+    received++
+    let message: P.ToWorker
+    try {
+      message = deserialize(body) as P.ToWorker
+    } catch (e) {
+      return post({ t: P.LOST, s: received, reason: `the message could not be deserialized: ${e}` }, [])
+    }
+    handle(message)
+  },
   () => {/* only frames come from the parent */},
 )
 /**

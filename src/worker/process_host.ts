@@ -21,9 +21,9 @@
  * @internal
  * @module
  */
-import { deserialize, serialize } from "node:v8"
+import { deserialize } from "node:v8"
 import { addChild, removeChild } from "../internal/children.ts"
-import { encodeFrame, FrameReader } from "./frames.ts"
+import { encodeFrame, FrameReader, serializeMessage } from "./frames.ts"
 import type { Host, HostExit, HostFactory } from "./host.ts"
 import { permissionFlags } from "./permissions.ts"
 import type * as P from "./protocol.ts"
@@ -111,16 +111,17 @@ export const processHost = (config: ProcessHostConfig = {}): HostFactory => (opt
       let message: P.FromWorker
       try {
         message = deserialize(body) as P.FromWorker
-      } catch {
-        return end({ reason: "a message from the child process could not be deserialized" })
+      } catch (e) {
+        return end({ reason: `protocol violation: a frame from the child process could not be deserialized: ${e}` })
       }
       try {
         options.events.onMessage(message)
       } catch (e) {
-        reportError(e)
+        end({ reason: `a message from the child process could not be handled: ${e}` })
       }
     },
     (raw) => passThrough(Deno.stdout, raw),
+    (reason) => end({ reason: `protocol violation: ${reason}` }),
   )
   const pump = async (
     reader: ReadableStreamDefaultReader<Uint8Array>,
@@ -169,7 +170,7 @@ export const processHost = (config: ProcessHostConfig = {}): HostFactory => (opt
     settled,
     post: (message, _transfer) => {
       // Serialize first: a value that cannot be cloned throws here, and nothing is sent.
-      const frame = encodeFrame(serialize(message))
+      const frame = encodeFrame(serializeMessage(message))
       if (!alive || stdinClosed !== undefined) return
       // A write to a dead child fails; its exit status reports the death.
       stdin.write(frame).catch(() => {})

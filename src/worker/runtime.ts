@@ -20,6 +20,7 @@ import { notCloneable } from "../internal/messages.ts"
 import { revive } from "../internal/revive.ts"
 import { isTask, type Task } from "../task/Task.ts"
 import { interruptRequested, isInterrupted, state as checkpointState } from "./checkpoint.ts"
+import { nestsDeeperThan } from "./depth.ts"
 import * as P from "./protocol.ts"
 import { isTransfer, type Transfer } from "./transfer.ts"
 
@@ -144,29 +145,61 @@ export const makeRuntime = (port: Port) => {
     chunks.delete(run.id)
   }
 
-  const succeed = (run: ChunkRun, index: number, value: unknown): void => {
-    let transfer: Array<Transferable> | undefined
-    if (isTransfer(value)) {
-      transfer = (value as Transfer<unknown>).transfer as Array<Transferable>
-      value = (value as Transfer<unknown>).value
+  // A result that throws while it is read (a getter, a Proxy) or nests too deep to be read on the
+  // other side fails only its own task: it never reaches `flush`, which would lose the batch.
+  const cannotSend = (run: ChunkRun, index: number, e: unknown): void =>
+    push(run.id, index, P.SERIALIZATION, {
+      stage: "encode-result",
+      message: `the result cannot be sent: ${errorMessage(e)}`,
+    })
+
+  const pushChecked = (
+    run: ChunkRun,
+    index: number,
+    kind: number,
+    value: unknown,
+    transfer?: Array<Transferable>,
+  ): void => {
+    if (typeof value === "object" && value !== null && nestsDeeperThan(value, P.MAX_DEPTH)) {
+      return push(run.id, index, P.SERIALIZATION, {
+        stage: "encode-result",
+        message: `the result nests more than ${P.MAX_DEPTH} levels deep: it could not be read on the other side`,
+      })
     }
-    const codec = run.task.codec.success
-    if (codec.identity) return push(run.id, index, P.SUCCESS, value, transfer)
-    const r = codec.encode(value)
-    if (r.ok) push(run.id, index, P.SUCCESS, r.value, transfer)
-    else push(run.id, index, P.SERIALIZATION, { stage: "encode-result", message: r.message })
+    push(run.id, index, kind, value, transfer)
+  }
+
+  const succeed = (run: ChunkRun, index: number, value: unknown): void => {
+    try {
+      let transfer: Array<Transferable> | undefined
+      if (isTransfer(value)) {
+        transfer = (value as Transfer<unknown>).transfer as Array<Transferable>
+        value = (value as Transfer<unknown>).value
+      }
+      const codec = run.task.codec.success
+      if (codec.identity) return pushChecked(run, index, P.SUCCESS, value, transfer)
+      const r = codec.encode(value)
+      if (r.ok) pushChecked(run, index, P.SUCCESS, r.value, transfer)
+      else push(run.id, index, P.SERIALIZATION, { stage: "encode-result", message: r.message })
+    } catch (e) {
+      cannotSend(run, index, e)
+    }
   }
 
   const fail = (run: ChunkRun, index: number, error: unknown): void => {
-    const codec = run.task.codec.failure
-    if (codec.identity) return push(run.id, index, P.FAILURE, encodeFailure(error))
-    const r = codec.encode(error)
-    if (r.ok) push(run.id, index, P.FAILURE, r.value)
-    else {
-      push(run.id, index, P.SERIALIZATION, {
-        stage: "encode-result",
-        message: `the task's failure does not fit its failure schema: ${r.message}`,
-      })
+    try {
+      const codec = run.task.codec.failure
+      if (codec.identity) return pushChecked(run, index, P.FAILURE, encodeFailure(error))
+      const r = codec.encode(error)
+      if (r.ok) pushChecked(run, index, P.FAILURE, r.value)
+      else {
+        push(run.id, index, P.SERIALIZATION, {
+          stage: "encode-result",
+          message: `the task's failure does not fit its failure schema: ${r.message}`,
+        })
+      }
+    } catch (e) {
+      cannotSend(run, index, e)
     }
   }
 
@@ -184,7 +217,13 @@ export const makeRuntime = (port: Port) => {
   /** Runs one item; returns a Promise when the item completes asynchronously. */
   const runItem = (run: ChunkRun, index: number): Promise<void> | undefined => {
     const task = run.task
-    let payload = revive(run.payloads[index])
+    let payload: unknown
+    try {
+      payload = revive(run.payloads[index])
+    } catch (e) {
+      push(run.id, index, P.SERIALIZATION, { stage: "decode-payload", message: errorMessage(e) })
+      return
+    }
     if (!task.codec.payload.identity) {
       const r = task.codec.payload.decode(payload)
       if (!r.ok) {
@@ -209,7 +248,14 @@ export const makeRuntime = (port: Port) => {
       } else push(run.id, index, P.EXCEPTION, P.serializeError(e))
       return
     }
-    if (Effect.isEffect(result)) {
+    let shape: "effect" | "thenable" | "value"
+    try {
+      shape = Effect.isEffect(result) ? "effect" : isThenable(result) ? "thenable" : "value"
+    } catch (e) {
+      cannotSend(run, index, e)
+      return
+    }
+    if (shape === "effect") {
       const fiber = Effect.runFork(result as Effect.Effect<unknown, unknown>)
       markTaskFiber(fiber)
       const done = fiber.pollUnsafe()
@@ -230,7 +276,7 @@ export const makeRuntime = (port: Port) => {
         })
       })
     }
-    if (isThenable(result)) {
+    if (shape === "thenable") {
       run.pending = index
       return Promise.resolve(result).then(
         (value) => {

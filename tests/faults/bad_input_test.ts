@@ -7,6 +7,7 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { assert, assertEquals, assertInstanceOf, assertLess, assertStringIncludes, assertThrows } from "@std/assert"
 import * as mp from "../../mod.ts"
@@ -128,3 +129,48 @@ test("Task.make() rejects a module URL that is not a URL, an empty name and a mi
   }
   return Effect.void
 })
+
+test("Shared memory and IPC reject bad lengths, capacities, lock options, timeouts and takeUpTo(0) with InvalidArgument, never a defect", () =>
+  Effect.gen(function* () {
+    for (const length of [2 ** 40, -1, NaN, 1.5, Infinity, "3" as Any]) {
+      yield* rejects(
+        mp.Array.make("d", length),
+        "lengthOrValues",
+        `got ${typeof length === "string" ? `"${length}"` : length}`,
+      )
+      yield* rejects(mp.RawArray.make("i", length), "lengthOrValues", "lengthOrValues must be a length")
+    }
+    yield* rejects(mp.Array.make("i", null as Any), "lengthOrValues", "a length or an array of values, got null")
+    for (const capacity of [0, -1, NaN, 1.5, 2 ** 40]) {
+      yield* rejects(mp.Queue.make({ capacity }), "capacity", `got ${capacity}`)
+      yield* rejects(mp.JoinableQueue.make({ capacity }), "capacity", `got ${capacity}`)
+    }
+    yield* rejects(mp.Queue.make({ maxBytes: 2 ** 40 }), "maxBytes", `got ${2 ** 40}`)
+    yield* rejects(
+      mp.Value.make("i", 0, { lock: "navalue" as Any }),
+      "options.lock",
+      `a Lock or an RLock, got "navalue"`,
+    )
+    yield* rejects(mp.Array.make("i", 2, { lock: {} as Any }), "options.lock", "a Lock or an RLock, got an object")
+    yield* rejects(mp.Condition.make("navalue" as Any), "lock", `got "navalue"`)
+    const q = yield* mp.Queue.make<number>()
+    for (const max of [0, -1, NaN, 1.5]) yield* rejects(q.takeUpTo(max), "max", `got ${max}`)
+    for (const timeout of [-1, "-1 seconds" as Any, NaN, "soon" as Any]) {
+      yield* rejects(q.take({ timeout }), "timeout", "must be a non-negative duration")
+      yield* rejects(q.put(1, { timeout }), "timeout", "must be a non-negative duration")
+      const [a] = yield* mp.Pipe.make<number>()
+      yield* rejects(a.poll(timeout), "timeout", "must be a non-negative duration")
+      yield* rejects(mp.Barrier.make(2, { timeout }), "timeout", "must be a non-negative duration")
+      const b = yield* mp.Barrier.make(2)
+      yield* rejects(b.wait({ timeout }), "timeout", "must be a non-negative duration")
+    }
+    yield* rejects(mp.Barrier.make(0), "parties", "got 0")
+    const jq = yield* mp.JoinableQueue.make<number>()
+    yield* jq.put(1)
+    for (const count of [0, -1, NaN, 0.5]) yield* rejects(jq.taskDone(count), "count", `got ${count}`)
+    assertEquals(yield* jq.unfinished, 1, "a refused taskDone changes nothing")
+    // Infinity waits for ever (here: until the test's own timeout interrupts it).
+    assert(Option.isNone(yield* q.take({ timeout: Infinity }).pipe(Effect.timeoutOption(100))))
+    yield* q.put(7, { timeout: Infinity })
+    assertEquals(yield* q.take({ timeout: Infinity }), 7)
+  }))

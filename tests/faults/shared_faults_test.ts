@@ -18,7 +18,8 @@ import * as mp from "../../mod.ts"
 import * as faults from "../fixtures/fault_tasks.ts"
 import * as ipcTasks from "../fixtures/ipc_tasks.ts"
 import * as sharedTasks from "../fixtures/shared_tasks.ts"
-import { eventually, test } from "../support/mod.ts"
+import { lastJson, runChild } from "../support/child.ts"
+import { eventually, test, testAsync } from "../support/mod.ts"
 import { errorOf, serves } from "./_helpers.ts"
 
 const int32s = (n: number): Int32Array => new Int32Array(new SharedArrayBuffer(4 * n))
@@ -100,4 +101,34 @@ test(
       yield* serves(pool)
     }),
   { timeout: 30_000 },
+)
+
+testAsync(
+  "A lock whose holder was terminated mid-task but still runs is never taken over: acquirers get LockAbandoned (may-still-run), no update is lost, the lock works again once it leaves (child process)",
+  async () => {
+    const result = await runChild(new URL("../fixtures/zombie_lock.ts", import.meta.url), ["3000"], 60_000)
+    assert(!result.timedOut, `the child hung:\n${result.stderr}`)
+    const r = lastJson<{
+      zombieTimedOut: boolean
+      insideSeen: boolean
+      leftSeen: boolean
+      successes: number
+      after: number
+      reasons: Record<string, number>
+      final: number
+    }>(result)
+    const info = JSON.stringify(r)
+    assert(r.zombieTimedOut && r.insideSeen && r.leftSeen, info)
+    // While it ran, acquirers were refused with a typed error (never a hang, never a take-over).
+    assert((r.reasons["LockAbandoned:may-still-run"] ?? 0) > 0, info)
+    // Only increments that timed out themselves on a loaded machine have an unknown outcome.
+    const unknown = r.reasons["TaskTimeout:undefined"] ?? 0
+    for (const key of Object.keys(r.reasons)) {
+      assert(key === "LockAbandoned:may-still-run" || key === "TaskTimeout:undefined", info)
+    }
+    // The old thread read 0 and wrote 1000 when it left: every successful increment is on top of it.
+    assert(r.final >= r.successes + 1000 && r.final <= r.successes + 1000 + unknown, info)
+    assertEquals(r.after, 10, "the lock works again once the old thread released it")
+  },
+  { timeout: 90_000 },
 )

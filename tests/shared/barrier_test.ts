@@ -1,4 +1,4 @@
-import { assertEquals, assertInstanceOf } from "@std/assert"
+import { assert, assertEquals, assertInstanceOf } from "@std/assert"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -68,4 +68,18 @@ test("Barrier: a waiting party interrupted by an Effect timeout breaks the barri
     assertEquals(Exit.isFailure(exit), true)
     assertEquals((yield* Effect.flip(barrier.wait())).reason, "interrupted")
     assertInstanceOf(yield* Effect.flip(Barrier.make(0)), mp.InvalidArgument)
+  }))
+
+test("Barrier.wait({ timeout }) keeps its deadline while taking the barrier's own lock (garbage in its lock word)", () =>
+  Effect.gen(function* () {
+    const barrier = yield* Barrier.make(2)
+    const words = new Int32Array(barrier.buffer)
+    Atomics.store(words, 0, 0x12345) // the mutex word, looking held by a thread that never releases
+    const start = performance.now()
+    const e = yield* Effect.flip(barrier.wait({ timeout: "200 millis" }).pipe(Effect.timeout("10 seconds")))
+    assertEquals(e._tag, "BrokenBarrier")
+    assertInstanceOf(e, BrokenBarrier)
+    assertEquals(e.reason, "timeout")
+    assert(performance.now() - start < 3_000)
+    Atomics.store(words, 0, 0)
   }))

@@ -6,7 +6,7 @@ import * as mp from "../../mod.ts"
 import { markWorkerDead, ownerIdOfWorker } from "../../src/internal/owner.ts"
 import { Event, Lock, LockAbandoned, NotLockOwner, RLock } from "../../mod.ts"
 import * as tasks from "../fixtures/shared_tasks.ts"
-import { test } from "../support/mod.ts"
+import { eventually, test } from "../support/mod.ts"
 
 const N = 100_000
 const counter = (): Int32Array => new Int32Array(new SharedArrayBuffer(4))
@@ -48,8 +48,7 @@ test("Lock.withLock() releases when the effect fails, and when it is interrupted
     assert(Exit.isFailure(failed))
     assert(!(yield* lock.isLocked()))
     const fiber = yield* Effect.forkChild(lock.withLock(Effect.never))
-    yield* Effect.sleep(10)
-    assert(yield* lock.isLocked())
+    yield* eventually(lock.isLocked(), 10_000)
     yield* Fiber.interrupt(fiber)
     assert(!(yield* lock.isLocked()))
   }))
@@ -110,16 +109,18 @@ test("Lock.release() by a thread that does not hold it fails with NotLockOwner",
   }))
 
 test(
-  "a worker killed while holding the Lock yields LockAbandoned to the next acquirer, who can recover",
+  "a worker that exits while holding the Lock yields LockAbandoned to the next acquirer, who can recover",
   () =>
     Effect.gen(function* () {
       const lock = yield* Lock.make()
       const held = yield* Event.make()
       const owner = counter()
-      const proc = yield* mp.Process.spawn(tasks.holdForever, { lock, owner, held })
+      const exit = yield* Event.make()
+      const proc = yield* mp.Process.spawn(tasks.holdUntilExit, { lock, owner, held, exit })
       yield* held.wait()
       assertEquals(ownerIdOfWorker(proc.id), owner[0])
-      yield* proc.terminate
+      yield* exit.set()
+      yield* proc.await
       // What the worker runtime does when it sees a worker die (idempotent here).
       markWorkerDead(proc.id)
       const repaired: Array<string> = []
@@ -142,10 +143,11 @@ test("withLock() reports LockAbandoned without running the effect and frees the 
     const lock = yield* Lock.make()
     const held = yield* Event.make()
     const owner = counter()
-    const proc = yield* mp.Process.spawn(tasks.holdForever, { lock, owner, held })
+    const exit = yield* Event.make()
+    const proc = yield* mp.Process.spawn(tasks.holdUntilExit, { lock, owner, held, exit })
     yield* held.wait()
-    yield* proc.terminate
-    markWorkerDead(proc.id)
+    yield* exit.set()
+    yield* proc.await
     let ran = false
     const e = yield* Effect.flip(lock.withLock(Effect.sync(() => ran = true)))
     assertInstanceOf(e, LockAbandoned)
@@ -219,7 +221,7 @@ test(
 )
 
 test(
-  "the runtime marks a terminated worker holding a Lock: the next acquirer gets LockAbandoned",
+  "a worker terminated mid-task holding a Lock may still run: acquirers get LockAbandoned (may-still-run) and the lock is not taken over",
   () =>
     Effect.gen(function* () {
       const lock = yield* Lock.make()
@@ -228,7 +230,13 @@ test(
       yield* held.wait()
       yield* proc.terminate
       assertEquals(ownerIdOfWorker(proc.id), undefined, "the runtime called markWorkerDead for the dead worker")
-      assertInstanceOf(yield* Effect.flip(lock.withLock(Effect.void)).pipe(Effect.timeout(5_000)), LockAbandoned)
+      for (let i = 0; i < 2; i++) {
+        const e = yield* Effect.flip(lock.withLock(Effect.void)).pipe(Effect.timeout(5_000))
+        assertInstanceOf(e, LockAbandoned)
+        assertEquals(e.reason, "may-still-run")
+        assert(yield* lock.isLocked(), "still held by the terminated thread")
+      }
+      assertEquals(yield* Effect.scoped(lock.tryAcquire()), false)
     }),
   { timeout: 30_000 },
 )
@@ -247,6 +255,24 @@ test(
       assertInstanceOf(yield* Effect.flip(next), LockAbandoned)
       assertEquals(yield* pool.apply(tasks.incrementUnderLock, { lock, data, n: 1 }), 1)
       assertEquals(data[0], 1)
+    }),
+  { timeout: 30_000 },
+)
+
+test(
+  "a worker terminated while idle (no task in flight) has stopped: its Lock is taken over with LockAbandoned (died)",
+  () =>
+    Effect.gen(function* () {
+      const lock = yield* Lock.make()
+      const owner = yield* Effect.scoped(Effect.gen(function* () {
+        const pool = yield* mp.Pool.make({ size: 1 })
+        return yield* pool.apply(tasks.takeAndKeep, { lock })
+      })) // closing the pool terminates its idle worker
+      assert(yield* lock.isLocked())
+      const e = yield* Effect.flip(Effect.scoped(lock.acquire())).pipe(Effect.timeout(5_000))
+      assertInstanceOf(e, LockAbandoned)
+      assertEquals([e.reason, e.ownerId, e.held], ["died", owner, true])
+      assert(!(yield* lock.isLocked()), "released with the acquirer's Scope")
     }),
   { timeout: 30_000 },
 )

@@ -159,9 +159,11 @@ for (const kind of ["Lock", "RLock"] as const) {
         for (const how of ["withLockSync", "takeSync"] as const) {
           const held = yield* Event.make()
           const owner = new Int32Array(new SharedArrayBuffer(4))
-          const holder = yield* mp.Process.spawn(tasks.holdForever, { lock, owner, held })
+          const exit = yield* Event.make()
+          const holder = yield* mp.Process.spawn(tasks.holdUntilExit, { lock, owner, held, exit })
           yield* held.wait()
-          yield* holder.terminate
+          yield* exit.set()
+          yield* holder.await
           markWorkerDead(holder.id) // what the runtime does (idempotent)
           const r = yield* mp.Process.spawn(tasks.takeAbandoned, { lock, how }).pipe(Effect.flatMap((p) => p.join))
           assertEquals([r.error?.tag, r.error?.typed, r.error?.ownerId], ["LockAbandoned", true, owner[0]])
@@ -182,7 +184,8 @@ test(
       const value = yield* Value.make("i", 41)
       const held = yield* Event.make()
       const owner = new Int32Array(new SharedArrayBuffer(4))
-      const holder = yield* mp.Process.spawn(tasks.holdForever, { lock: value.getLock(), owner, held })
+      const exit = yield* Event.make()
+      const holder = yield* mp.Process.spawn(tasks.holdUntilExit, { lock: value.getLock(), owner, held, exit })
       yield* held.wait()
       const started = new Int32Array(new SharedArrayBuffer(4))
       const waiter = yield* mp.Process.spawn(tasks.takeAbandoned, {
@@ -193,7 +196,8 @@ test(
       })
       yield* eventually(Effect.sync(() => Atomics.load(started, 0) === 1), 10_000)
       yield* Effect.sleep(150) // the waiter is blocked in Atomics.wait by now
-      yield* holder.terminate // the runtime marks the holder dead
+      yield* exit.set() // the holder exits; the runtime marks it dead
+      yield* holder.await
       const r = yield* waiter.join
       assertEquals([r.error?.tag, r.error?.typed, r.error?.ownerId], ["LockAbandoned", true, owner[0]])
       assert(!r.ran, "f did not run")

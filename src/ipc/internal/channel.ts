@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { notifyAll, wait } from "../../internal/futex.ts"
+import { SharedStateCorrupted } from "../../shared/errors.ts"
 import { decode, encode, EncodeFailure, Reader, shrink, Writer } from "./codec.ts"
 import { LIVENESS_MS } from "./liveness.ts"
 import { locked, tryLockSpin, unlock } from "./lock.ts"
@@ -99,8 +100,21 @@ export const encodeRecords = (
   return { ok: true, u8: w.u8, dv: w.dv, end: w.pos }
 }
 
-/** Why a put could not finish: the ring is closed, the timeout passed, or a value could not be encoded. */
-export type PutBlocked = "closed" | "broken" | "timeout" | { readonly encode: string }
+/**
+ * Why a put could not finish: the ring is closed, the timeout passed, a value
+ * could not be encoded, or the shared state is corrupted.
+ */
+export type PutBlocked = "closed" | "broken" | "timeout" | { readonly encode: string } | SharedStateCorrupted
+
+/** Runs a section of the ring, turning `SharedStateCorrupted` thrown by its checks into its result. */
+const guarded = <A>(section: () => A): A | SharedStateCorrupted => {
+  try {
+    return section()
+  } catch (e) {
+    if (e instanceof SharedStateCorrupted) return e
+    throw e
+  }
+}
 
 const wake = (ring: Ring, seq: number, waiters: number): void => {
   const c = ring.ctl
@@ -108,11 +122,20 @@ const wake = (ring: Ring, seq: number, waiters: number): void => {
   if (Atomics.load(c, waiters) > 0) notifyAll(c, seq)
 }
 
-/** Under the lock: the position after what was written, or -1 (closed by the writer side), -2 (by the reader). */
-const writeSection = (ring: Ring, src: Uint8Array, srcDv: DataView, pos: number, end: number): number => {
+/**
+ * Under the lock: the position after what was written, or -1 (closed by the
+ * writer side), -2 (by the reader), or the corruption found.
+ */
+const writeSection = (
+  ring: Ring,
+  src: Uint8Array,
+  srcDv: DataView,
+  pos: number,
+  end: number,
+): number | SharedStateCorrupted => {
   const closed = ring.ctl[CLOSED]
   if (closed !== 0) return (closed & CLOSED_BY_WRITER) !== 0 ? -1 : -2
-  return ring.write(src, srcDv, pos, end)
+  return guarded(() => ring.write(src, srcDv, pos, end))
 }
 
 /** What is left of a put that must wait: an owned copy of the records not yet written. */
@@ -152,12 +175,13 @@ const putNowFrom = (
   const seq = Atomics.load(c, TAKE_SEQ)
   // The first attempt runs now, while the thread-local scratch is ours.
   if (!tryLockSpin(c, LOCK)) return new PendingPut(e.u8.slice(0, e.end), undefined)
-  let next: number
+  let next: number | SharedStateCorrupted
   try {
     next = writeSection(ring, e.u8, e.dv, 0, e.end)
   } finally {
     unlock(c, LOCK)
   }
+  if (typeof next !== "number") return next
   if (next > 0) wake(ring, PUT_SEQ, WAIT_TAKERS)
   if (next === -1) return "closed"
   if (next === -2) return "broken"
@@ -185,10 +209,12 @@ export const putPending = (
     const seq = Atomics.load(c, TAKE_SEQ)
     return Effect.flatMap(
       locked(c, LOCK, () => writeSection(ring, src, srcDv, pos, end), (next) => {
-        if (next > pos) wake(ring, PUT_SEQ, WAIT_TAKERS)
+        if (typeof next === "number" && next > pos) wake(ring, PUT_SEQ, WAIT_TAKERS)
         return next
-      }),
+      }, deadline),
       (next): Effect.Effect<PutBlocked | undefined> => {
+        if (next === "timeout") return Effect.succeed("timeout")
+        if (typeof next !== "number") return Effect.succeed(next)
         if (next === -1) return Effect.succeed("closed")
         if (next === -2) return Effect.succeed("broken")
         pos = next
@@ -242,10 +268,11 @@ const waitOn = <A>(
 export type TakeBlocked = "closed" | "eof" | "timeout" | "empty"
 
 /** What a take returned: the items, or why there were none. */
-export type Taken = { readonly ok: true; readonly values: Array<unknown> } | {
-  readonly ok: false
-  readonly blocked: TakeBlocked
-} | { readonly ok: false; readonly blocked: "decode"; readonly message: string }
+export type Taken =
+  | { readonly ok: true; readonly values: Array<unknown> }
+  | { readonly ok: false; readonly blocked: TakeBlocked }
+  | { readonly ok: false; readonly blocked: "decode"; readonly message: string }
+  | { readonly ok: false; readonly blocked: "corrupted"; readonly error: SharedStateCorrupted }
 
 const decodeInbox = (n: number, codec: ItemCodec | undefined): Taken => {
   const r = new Reader(inbox.u8)
@@ -267,17 +294,18 @@ const decodeInbox = (n: number, codec: ItemCodec | undefined): Taken => {
 }
 
 /** Under the lock: -1 (closed by the reader side), -2 (closed by the writer side and empty), or how many were read. */
-const readSection = (ring: Ring, max: number): number => {
+const readSection = (ring: Ring, max: number): number | SharedStateCorrupted => {
   const closed = ring.ctl[CLOSED]
   if ((closed & CLOSED_BY_READER) !== 0) return -1
   inbox.pos = 0
-  const n = ring.read(max, inbox)
+  const n = guarded(() => ring.read(max, inbox))
   if (n === 0 && (closed & CLOSED_BY_WRITER) !== 0) return -2
   return n
 }
 
 /** After the lock: the items read (decoded), why there are none, or `undefined` when it must wait. */
-const afterRead = (ring: Ring, n: number, codec: ItemCodec | undefined): Taken | undefined => {
+const afterRead = (ring: Ring, n: number | SharedStateCorrupted, codec: ItemCodec | undefined): Taken | undefined => {
+  if (typeof n !== "number") return { ok: false, blocked: "corrupted", error: n }
   if (n === -1) return { ok: false, blocked: "closed" }
   if (n === -2) return { ok: false, blocked: "eof" }
   if (n === 0) return undefined
@@ -296,7 +324,7 @@ const afterRead = (ring: Ring, n: number, codec: ItemCodec | undefined): Taken |
 export const takeNow = (ring: Ring, max: number, codec: ItemCodec | undefined): Taken | "empty" | "busy" => {
   const c = ring.ctl
   if (!tryLockSpin(c, LOCK)) return "busy"
-  let n: number
+  let n: number | SharedStateCorrupted
   try {
     n = readSection(ring, max)
   } finally {
@@ -321,8 +349,16 @@ export const takeItems = (
   const loop = (): Effect.Effect<Taken> => {
     const seq = Atomics.load(c, PUT_SEQ)
     return Effect.flatMap(
-      locked(c, LOCK, () => readSection(ring, max), (n) => afterRead(ring, n, codec)),
-      (taken): Effect.Effect<Taken> => (taken !== undefined ? Effect.succeed(taken) : block(seq)),
+      locked(c, LOCK, () => readSection(ring, max), (n) => afterRead(ring, n, codec), deadline),
+      (taken): Effect.Effect<Taken> => {
+        if (taken === "timeout") {
+          return Effect.succeed({ ok: false, blocked: deadline === -Infinity ? "empty" : "timeout" })
+        }
+        if (taken instanceof SharedStateCorrupted) {
+          return Effect.succeed({ ok: false, blocked: "corrupted", error: taken })
+        }
+        return taken !== undefined ? Effect.succeed(taken) : block(seq)
+      },
     )
   }
   const block = (seq: number): Effect.Effect<Taken> => {

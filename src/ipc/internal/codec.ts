@@ -180,7 +180,24 @@ const writeValue = (w: Writer, v: unknown, seen: Set<object>): void => {
   }
 }
 
+/**
+ * How deep values may nest. A deeper value could be encoded here but not
+ * decoded on a worker thread's smaller stack (see DESIGN.md), so it is
+ * refused with `EncodeFailure` when it is put, never a `RangeError` later.
+ */
+export const MAX_DEPTH = 1000
+
+let depth = 0
+
 const writeObject = (w: Writer, v: object, seen: Set<object>): void => {
+  if (++depth > MAX_DEPTH) {
+    throw new EncodeFailure(`the value is nested more than ${MAX_DEPTH} levels deep`)
+  }
+  writeObjectAt(w, v, seen)
+  depth--
+}
+
+const writeObjectAt = (w: Writer, v: object, seen: Set<object>): void => {
   if (seen.has(v)) throw FALLBACK
   seen.add(v)
   if (Array.isArray(v)) {
@@ -293,13 +310,16 @@ export const encode = (w: Writer, v: unknown): void => {
       throw e
     }
   }
+  depth = 0
   try {
     writeObject(w, v, seenScratch)
   } catch (e) {
     w.pos = start
+    if (e instanceof RangeError) throw new EncodeFailure(`the value could not be encoded: ${e.message}`)
     if (e !== FALLBACK) throw e
     writeV8(w, v)
   } finally {
+    depth = 0
     seenScratch.clear()
   }
 }

@@ -9,10 +9,10 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { registerReviver } from "../../internal/revive.ts"
-import { IndexOutOfRange } from "../../shared/errors.ts"
+import { IndexOutOfRange, SharedStateCorrupted } from "../../shared/errors.ts"
 import { EncodeError, ManagerShutdown } from "../errors.ts"
 import { EncodeFailure } from "./codec.ts"
-import { locked } from "./lock.ts"
+import { locked, type LockFailure } from "./lock.ts"
 import {
   decodeValue,
   encodeValue,
@@ -45,6 +45,13 @@ type List = Array<Uint8Array>
 type Outcome<X, E> = { readonly ok: true; readonly value: X } | { readonly ok: false; readonly error: E }
 
 const ok = <X>(value: X): Outcome<X, never> => ({ ok: true, value })
+
+/** The outcome of a locked section as an Effect (the lock's own failure: its word is garbage). */
+const settle = <X, E>(r: Outcome<X, E> | LockFailure): Effect.Effect<X, E | SharedStateCorrupted> => {
+  if (r === "timeout") return Effect.die(new Error("unreachable: a manager section has no deadline"))
+  if (r instanceof SharedStateCorrupted) return Effect.fail(r)
+  return r.ok ? Effect.succeed(r.value) : Effect.fail(r.error)
+}
 
 const encodeOrFail = (values: ReadonlyArray<unknown>): Array<Uint8Array> | EncodeError => {
   try {
@@ -82,15 +89,30 @@ export class ManagedImpl {
   }
 
   /** Reads from an up-to-date replica: `pick` under the lock (or without it when nothing changed), `finish` after. */
-  read<P, X>(pick: (state: State) => P, finish: (p: P) => X): Effect.Effect<X, ManagerShutdown> {
-    return Effect.suspend(() => {
+  read<P, X>(pick: (state: State) => P, finish: (p: P) => X): Effect.Effect<X, ManagerShutdown | SharedStateCorrupted> {
+    return Effect.suspend((): Effect.Effect<X, ManagerShutdown | SharedStateCorrupted> => {
       if (this.isShutdown()) return Effect.fail(shutdownError)
       const replica = this.replica
       if (replica.isCurrent()) return Effect.succeed(finish(pick(replica.state)))
-      return locked(replica.ctl, LOCK, () => {
-        replica.sync()
-        return pick(replica.state)
-      }, finish)
+      return Effect.flatMap(
+        locked(
+          replica.ctl,
+          LOCK,
+          (): Outcome<P, SharedStateCorrupted> => {
+            try {
+              replica.sync()
+            } catch (e) {
+              if (e instanceof SharedStateCorrupted) return { ok: false, error: e }
+              throw e
+            }
+            return ok(pick(replica.state))
+          },
+          (r): Outcome<X, SharedStateCorrupted> => r.ok ? ok(finish(r.value)) : r,
+          Infinity,
+          "manager log",
+        ),
+        settle,
+      )
     })
   }
 
@@ -100,26 +122,34 @@ export class ManagedImpl {
    */
   write<X, E>(
     section: (state: State) => Outcome<{ readonly ops: ReadonlyArray<Op>; readonly result: X }, E>,
-  ): Effect.Effect<X, E | EncodeError | ManagerShutdown> {
+  ): Effect.Effect<X, E | EncodeError | ManagerShutdown | SharedStateCorrupted> {
     return Effect.suspend(() => {
       const replica = this.replica
       return Effect.flatMap(
-        locked(replica.ctl, LOCK, (): Outcome<X, E | EncodeError | ManagerShutdown> => {
-          if (this.isShutdown()) return { ok: false, error: shutdownError }
-          replica.sync()
-          try {
-            const r = section(replica.state)
-            if (!r.ok) return r
-            if (r.value.ops.length > 0) replica.commit(r.value.ops)
-            return ok(r.value.result)
-          } catch (e) {
-            if (e instanceof StoreFull || e instanceof EncodeFailure) {
-              return { ok: false, error: new EncodeError({ message: e.message }) }
+        locked(
+          replica.ctl,
+          LOCK,
+          (): Outcome<X, E | EncodeError | ManagerShutdown | SharedStateCorrupted> => {
+            if (this.isShutdown()) return { ok: false, error: shutdownError }
+            try {
+              replica.sync()
+              const r = section(replica.state)
+              if (!r.ok) return r
+              if (r.value.ops.length > 0) replica.commit(r.value.ops)
+              return ok(r.value.result)
+            } catch (e) {
+              if (e instanceof StoreFull || e instanceof EncodeFailure) {
+                return { ok: false, error: new EncodeError({ message: e.message }) }
+              }
+              if (e instanceof SharedStateCorrupted) return { ok: false, error: e }
+              throw e
             }
-            throw e
-          }
-        }, (r) => r),
-        (r) => (r.ok ? Effect.succeed(r.value) : Effect.fail(r.error)),
+          },
+          (r) => r,
+          Infinity,
+          "manager log",
+        ),
+        settle,
       )
     })
   }
@@ -131,7 +161,7 @@ export class ManagedImpl {
       { readonly ops: ReadonlyArray<Op>; readonly result: X },
       E
     >,
-  ): Effect.Effect<X, E | EncodeError | ManagerShutdown> {
+  ): Effect.Effect<X, E | EncodeError | ManagerShutdown | SharedStateCorrupted> {
     return Effect.suspend(() => {
       const bytes = encodeOrFail(values)
       if (bytes instanceof EncodeError) return Effect.fail(bytes)
@@ -147,17 +177,17 @@ const same = <X>(x: X): X => x
 
 /** A shared dict. */
 export class DictImpl extends ManagedImpl {
-  get(key: string): Effect.Effect<Option.Option<unknown>, ManagerShutdown> {
+  get(key: string): Effect.Effect<Option.Option<unknown>, ManagerShutdown | SharedStateCorrupted> {
     return this.read((s) => readAt(s, key), maybe)
   }
 
-  set(key: string, value: unknown): Effect.Effect<void, EncodeError | ManagerShutdown> {
+  set(key: string, value: unknown): Effect.Effect<void, EncodeError | ManagerShutdown | SharedStateCorrupted> {
     return this.writeValues([value], (_, [b]) => ok({ ops: [{ code: OP_SET, key, value: b }], result: undefined }))
   }
 
   update(
     initial: Readonly<Record<string, unknown>> | Iterable<readonly [string, unknown]>,
-  ): Effect.Effect<void, EncodeError | ManagerShutdown> {
+  ): Effect.Effect<void, EncodeError | ManagerShutdown | SharedStateCorrupted> {
     return Effect.suspend(() => {
       const entries = Symbol.iterator in initial
         ? Array.from(initial as Iterable<readonly [string, unknown]>)
@@ -170,7 +200,7 @@ export class DictImpl extends ManagedImpl {
     })
   }
 
-  delete(key: string): Effect.Effect<boolean, EncodeError | ManagerShutdown> {
+  delete(key: string): Effect.Effect<boolean, EncodeError | ManagerShutdown | SharedStateCorrupted> {
     return this.write((s) => {
       const had = (s as Dict).has(key)
       return ok({ ops: had ? [{ code: OP_DELETE, key }] : [], result: had })
@@ -180,38 +210,38 @@ export class DictImpl extends ManagedImpl {
   modify(
     key: string,
     f: (current: Option.Option<unknown>) => unknown,
-  ): Effect.Effect<unknown, EncodeError | ManagerShutdown> {
+  ): Effect.Effect<unknown, EncodeError | ManagerShutdown | SharedStateCorrupted> {
     return this.write((s) => {
       const next = f(maybe(readAt(s, key)))
       return ok({ ops: [{ code: OP_SET, key, value: encodeValue(next) }], result: next })
     })
   }
 
-  has(key: string): Effect.Effect<boolean, ManagerShutdown> {
+  has(key: string): Effect.Effect<boolean, ManagerShutdown | SharedStateCorrupted> {
     return this.read((s) => (s as Dict).has(key), same)
   }
 
-  get keys(): Effect.Effect<Array<string>, ManagerShutdown> {
+  get keys(): Effect.Effect<Array<string>, ManagerShutdown | SharedStateCorrupted> {
     return this.read((s) => Array.from((s as Dict).keys()), same)
   }
 
-  get values(): Effect.Effect<Array<unknown>, ManagerShutdown> {
+  get values(): Effect.Effect<Array<unknown>, ManagerShutdown | SharedStateCorrupted> {
     return this.read((s) => Array.from((s as Dict).values()), (bs) => bs.map(decodeValue))
   }
 
-  get entries(): Effect.Effect<Array<[string, unknown]>, ManagerShutdown> {
+  get entries(): Effect.Effect<Array<[string, unknown]>, ManagerShutdown | SharedStateCorrupted> {
     return this.read((s) => Array.from((s as Dict).entries()), (es) => es.map(([k, b]) => [k, decodeValue(b)]))
   }
 
-  get toRecord(): Effect.Effect<Record<string, unknown>, ManagerShutdown> {
+  get toRecord(): Effect.Effect<Record<string, unknown>, ManagerShutdown | SharedStateCorrupted> {
     return this.read((s) => Array.from((s as Dict).entries()), toRecord)
   }
 
-  get size(): Effect.Effect<number, ManagerShutdown> {
+  get size(): Effect.Effect<number, ManagerShutdown | SharedStateCorrupted> {
     return this.read((s) => (s as Dict).size, same)
   }
 
-  get clear(): Effect.Effect<void, EncodeError | ManagerShutdown> {
+  get clear(): Effect.Effect<void, EncodeError | ManagerShutdown | SharedStateCorrupted> {
     return this.write(() => ok({ ops: [{ code: OP_CLEAR }], result: undefined }))
   }
 }
@@ -226,18 +256,21 @@ const toRecord = (es: Array<[string, Uint8Array]>): Record<string, unknown> => {
 
 /** A shared namespace: a dict with a fixed set of fields. */
 export class NamespaceImpl extends ManagedImpl {
-  get(key: string): Effect.Effect<unknown, ManagerShutdown> {
+  get(key: string): Effect.Effect<unknown, ManagerShutdown | SharedStateCorrupted> {
     return this.read((s) => readAt(s, key), (b) => {
       if (b === undefined) throw new Error(`the namespace has no field "${key}"`)
       return decodeValue(b)
     })
   }
 
-  set(key: string, value: unknown): Effect.Effect<void, EncodeError | ManagerShutdown> {
+  set(key: string, value: unknown): Effect.Effect<void, EncodeError | ManagerShutdown | SharedStateCorrupted> {
     return this.writeValues([value], (_, [b]) => ok({ ops: [{ code: OP_SET, key, value: b }], result: undefined }))
   }
 
-  modify(key: string, f: (current: unknown) => unknown): Effect.Effect<unknown, EncodeError | ManagerShutdown> {
+  modify(
+    key: string,
+    f: (current: unknown) => unknown,
+  ): Effect.Effect<unknown, EncodeError | ManagerShutdown | SharedStateCorrupted> {
     return this.write((s) => {
       const b = readAt(s, key)
       if (b === undefined) throw new Error(`the namespace has no field "${key}"`)
@@ -246,12 +279,12 @@ export class NamespaceImpl extends ManagedImpl {
     })
   }
 
-  get toObject(): Effect.Effect<Record<string, unknown>, ManagerShutdown> {
+  get toObject(): Effect.Effect<Record<string, unknown>, ManagerShutdown | SharedStateCorrupted> {
     return this.read((s) => Array.from((s as Dict).entries()), toRecord)
   }
 
   /** Sets every field of `initial` (at creation). */
-  init(initial: Record<string, unknown>): Effect.Effect<void, EncodeError | ManagerShutdown> {
+  init(initial: Record<string, unknown>): Effect.Effect<void, EncodeError | ManagerShutdown | SharedStateCorrupted> {
     const entries = Object.entries(initial)
     return this.writeValues(
       entries.map((e) => e[1]),
@@ -262,11 +295,11 @@ export class NamespaceImpl extends ManagedImpl {
 
 /** A shared list. */
 export class ListImpl extends ManagedImpl {
-  append(value: unknown): Effect.Effect<void, EncodeError | ManagerShutdown> {
+  append(value: unknown): Effect.Effect<void, EncodeError | ManagerShutdown | SharedStateCorrupted> {
     return this.writeValues([value], (_, [b]) => ok({ ops: [{ code: OP_APPEND, value: b }], result: undefined }))
   }
 
-  extend(values: Iterable<unknown>): Effect.Effect<void, EncodeError | ManagerShutdown> {
+  extend(values: Iterable<unknown>): Effect.Effect<void, EncodeError | ManagerShutdown | SharedStateCorrupted> {
     return Effect.suspend(() =>
       this.writeValues(
         Array.from(values),
@@ -275,11 +308,14 @@ export class ListImpl extends ManagedImpl {
     )
   }
 
-  get(index: number): Effect.Effect<Option.Option<unknown>, ManagerShutdown> {
+  get(index: number): Effect.Effect<Option.Option<unknown>, ManagerShutdown | SharedStateCorrupted> {
     return this.read((s) => (s as List)[normalize(index, (s as List).length)], maybe)
   }
 
-  set(index: number, value: unknown): Effect.Effect<void, IndexOutOfRange | EncodeError | ManagerShutdown> {
+  set(
+    index: number,
+    value: unknown,
+  ): Effect.Effect<void, IndexOutOfRange | EncodeError | ManagerShutdown | SharedStateCorrupted> {
     return this.writeValues<void, IndexOutOfRange>([value], (s, [b]) => {
       const list = s as List
       const i = normalize(index, list.length)
@@ -290,7 +326,7 @@ export class ListImpl extends ManagedImpl {
     })
   }
 
-  pop(index?: number): Effect.Effect<Option.Option<unknown>, EncodeError | ManagerShutdown> {
+  pop(index?: number): Effect.Effect<Option.Option<unknown>, EncodeError | ManagerShutdown | SharedStateCorrupted> {
     return Effect.map(
       this.write((s) => {
         const list = s as List
@@ -302,15 +338,15 @@ export class ListImpl extends ManagedImpl {
     )
   }
 
-  get length(): Effect.Effect<number, ManagerShutdown> {
+  get length(): Effect.Effect<number, ManagerShutdown | SharedStateCorrupted> {
     return this.read((s) => (s as List).length, same)
   }
 
-  get toArray(): Effect.Effect<Array<unknown>, ManagerShutdown> {
+  get toArray(): Effect.Effect<Array<unknown>, ManagerShutdown | SharedStateCorrupted> {
     return this.read((s) => (s as List).slice(), (bs) => bs.map(decodeValue))
   }
 
-  get clear(): Effect.Effect<void, EncodeError | ManagerShutdown> {
+  get clear(): Effect.Effect<void, EncodeError | ManagerShutdown | SharedStateCorrupted> {
     return this.write(() => ok({ ops: [{ code: OP_CLEAR }], result: undefined }))
   }
 }

@@ -9,15 +9,17 @@
  * @module
  */
 import * as Cause from "effect/Cause"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import * as Stream from "effect/Stream"
-import { InvalidArgument } from "../../errors.ts"
+import type { InvalidArgument } from "../../errors.ts"
+import { intIn, invalid, timeoutMs as checkTimeout } from "../../internal/arguments.ts"
 import { notifyAll, wait } from "../../internal/futex.ts"
 import { registerReviver } from "../../internal/revive.ts"
+import { SharedStateCorrupted } from "../../shared/errors.ts"
 import { DecodeError, EncodeError, QueueClosed, QueueEmpty, QueueFull, TaskDoneTooManyTimes } from "../errors.ts"
 import {
   type AnySchema,
@@ -63,16 +65,22 @@ const putFailure = (
   r: PutBlocked,
   capacity: number,
   timeoutMs: number,
-): Effect.Effect<never, QueueClosed | QueueFull | EncodeError> => {
+): Effect.Effect<never, QueueClosed | QueueFull | EncodeError | SharedStateCorrupted> => {
+  if (r instanceof SharedStateCorrupted) return Effect.fail(r)
   if (r === "closed" || r === "broken") return Effect.fail(closed)
   if (r === "timeout") return Effect.fail(new QueueFull({ capacity, timeoutMs }))
   return Effect.fail(new EncodeError({ message: r.encode }))
 }
 
-const toMillis = (d: Duration.Input | undefined): number | undefined => {
-  if (d === undefined) return undefined
-  return Math.max(0, Duration.toMillis(d))
-}
+/** Runs `f` with the checked `timeout` option (milliseconds), or fails with `InvalidArgument`. */
+const withTimeout = <A, E>(
+  timeout: Duration.Input | undefined,
+  f: (timeoutMs: number | undefined) => Effect.Effect<A, E>,
+): Effect.Effect<A, E | InvalidArgument> =>
+  Effect.suspend((): Effect.Effect<A, E | InvalidArgument> => {
+    const ms = checkTimeout("timeout", timeout)
+    return typeof ms === "object" ? Effect.fail(ms) : f(ms)
+  })
 
 /** The class behind every queue shape. */
 export class QueueImpl<A> {
@@ -135,32 +143,33 @@ export class QueueImpl<A> {
 
   put(value: A, options?: { readonly timeout?: Duration.Input | undefined }): Effect.Effect<
     void,
-    QueueClosed | QueueFull | EncodeError
+    QueueClosed | QueueFull | EncodeError | SharedStateCorrupted | InvalidArgument
   > {
-    const timeoutMs = toMillis(options?.timeout)
-    return Effect.asVoid(
-      this.putWith([value], deadlineOf(timeoutMs), (r) => putFailure(r, this.capacity, timeoutMs ?? Infinity)),
-    )
+    return withTimeout(options?.timeout, (timeoutMs) =>
+      Effect.asVoid(
+        this.putWith([value], deadlineOf(timeoutMs), (r) => putFailure(r, this.capacity, timeoutMs ?? Infinity)),
+      ))
   }
 
-  putAll(values: Iterable<A>): Effect.Effect<void, QueueClosed | EncodeError> {
+  putAll(values: Iterable<A>): Effect.Effect<void, QueueClosed | EncodeError | SharedStateCorrupted> {
     return Effect.asVoid(
       this.putWith(
         values,
         Infinity,
-        (r) => putFailure(r, this.capacity, 0) as Effect.Effect<never, QueueClosed | EncodeError>,
+        (r) =>
+          putFailure(r, this.capacity, 0) as Effect.Effect<never, QueueClosed | EncodeError | SharedStateCorrupted>,
       ),
     )
   }
 
-  tryPut(value: A): Effect.Effect<boolean, QueueClosed | EncodeError> {
+  tryPut(value: A): Effect.Effect<boolean, QueueClosed | EncodeError | SharedStateCorrupted> {
     return this.putWith(
       [value],
       -Infinity,
       (r) =>
         r === "timeout"
           ? Effect.succeed(false)
-          : (putFailure(r, this.capacity, 0) as Effect.Effect<never, QueueClosed | EncodeError>),
+          : (putFailure(r, this.capacity, 0) as Effect.Effect<never, QueueClosed | EncodeError | SharedStateCorrupted>),
     )
   }
 
@@ -182,42 +191,41 @@ export class QueueImpl<A> {
 
   take(options?: { readonly timeout?: Duration.Input | undefined }): Effect.Effect<
     A,
-    QueueClosed | QueueEmpty | DecodeError
+    QueueClosed | QueueEmpty | DecodeError | SharedStateCorrupted | InvalidArgument
   > {
-    const timeoutMs = toMillis(options?.timeout)
-    return this.takeWith(
-      1,
-      deadlineOf(timeoutMs),
-      (t) => t.ok ? Effect.succeed(t.values[0] as A) : takeFailure(t, timeoutMs ?? Infinity),
-    )
+    return withTimeout(options?.timeout, (timeoutMs) =>
+      this.takeWith(
+        1,
+        deadlineOf(timeoutMs),
+        (t) => t.ok ? Effect.succeed(t.values[0] as A) : takeFailure(t, timeoutMs ?? Infinity),
+      ))
   }
 
   get(options?: { readonly timeout?: Duration.Input | undefined }): Effect.Effect<
     A,
-    QueueClosed | QueueEmpty | DecodeError
+    QueueClosed | QueueEmpty | DecodeError | SharedStateCorrupted | InvalidArgument
   > {
     return this.take(options)
   }
 
-  takeUpTo(max: number): Effect.Effect<Array<A>, QueueClosed | DecodeError> {
-    if (!(max >= 1)) {
-      return Effect.die(new InvalidArgument({ argument: "max", message: `max must be at least 1, got ${max}` }))
-    }
+  takeUpTo(max: number): Effect.Effect<Array<A>, QueueClosed | DecodeError | SharedStateCorrupted | InvalidArgument> {
+    const bad = intIn("max", max, 1, 0x7fffffff)
+    if (bad !== undefined) return Effect.fail(bad)
     return this.takeWith(
-      Math.floor(max),
+      max,
       Infinity,
       (t) =>
         t.ok
           ? Effect.succeed(t.values as Array<A>)
-          : (takeFailure(t, Infinity) as Effect.Effect<never, QueueClosed | DecodeError>),
+          : (takeFailure(t, Infinity) as Effect.Effect<never, QueueClosed | DecodeError | SharedStateCorrupted>),
     )
   }
 
-  get tryTake(): Effect.Effect<Option.Option<A>, QueueClosed | DecodeError> {
+  get tryTake(): Effect.Effect<Option.Option<A>, QueueClosed | DecodeError | SharedStateCorrupted> {
     return this.takeWith(1, -Infinity, (t) => {
       if (t.ok) return Effect.succeed(Option.some(t.values[0] as A))
       if (t.blocked === "empty") return Effect.succeed(Option.none())
-      return takeFailure(t, 0) as Effect.Effect<never, QueueClosed | DecodeError>
+      return takeFailure(t, 0) as Effect.Effect<never, QueueClosed | DecodeError | SharedStateCorrupted>
     })
   }
 
@@ -241,21 +249,24 @@ export class QueueImpl<A> {
     return Effect.sync(() => closeRing(this.ring, CLOSED_BY_WRITER))
   }
 
-  get toStream(): Stream.Stream<A, DecodeError> {
+  get toStream(): Stream.Stream<A, DecodeError | SharedStateCorrupted> {
     const pull = this.takeWith(
       STREAM_CHUNK,
       Infinity,
-      (t): Effect.Effect<readonly [A, ...Array<A>], DecodeError | Cause.Done> => {
+      (t): Effect.Effect<readonly [A, ...Array<A>], DecodeError | SharedStateCorrupted | Cause.Done> => {
         if (t.ok) return Effect.succeed(t.values as unknown as readonly [A, ...Array<A>])
         if (t.blocked === "decode") return Effect.fail(new DecodeError({ message: t.message }))
+        if (t.blocked === "corrupted") return Effect.fail(t.error)
         return Cause.done()
       },
     )
     return Stream.fromPull(Effect.succeed(pull))
   }
 
-  taskDone(count = 1): Effect.Effect<void, TaskDoneTooManyTimes> {
-    return Effect.suspend(() => {
+  taskDone(count = 1): Effect.Effect<void, TaskDoneTooManyTimes | InvalidArgument> {
+    return Effect.suspend((): Effect.Effect<void, TaskDoneTooManyTimes | InvalidArgument> => {
+      const bad = intIn("count", count, 1, 0x7fffffff)
+      if (bad !== undefined) return Effect.fail(bad)
       const c = this.ring.ctl
       for (;;) {
         const v = Atomics.load(c, UNFINISHED)
@@ -286,8 +297,9 @@ export class QueueImpl<A> {
 const takeFailure = (
   t: Exclude<Taken, { ok: true }>,
   timeoutMs: number,
-): Effect.Effect<never, QueueClosed | QueueEmpty | DecodeError> => {
+): Effect.Effect<never, QueueClosed | QueueEmpty | DecodeError | SharedStateCorrupted> => {
   if (t.blocked === "decode") return Effect.fail(new DecodeError({ message: t.message }))
+  if (t.blocked === "corrupted") return Effect.fail(t.error)
   if (t.blocked === "timeout" || t.blocked === "empty") return Effect.fail(new QueueEmpty({ timeoutMs }))
   return Effect.fail(closed)
 }
@@ -304,20 +316,16 @@ export const makeQueue = <A>(
 ): Effect.Effect<QueueImpl<A>, InvalidArgument> =>
   Effect.suspend(() => {
     const capacity = options?.capacity ?? Infinity
-    if (capacity !== Infinity && !(Number.isInteger(capacity) && capacity >= 1 && capacity <= 0x7fffffff)) {
-      return Effect.fail(
-        new InvalidArgument({
-          argument: "capacity",
-          message: `capacity must be a positive integer (or Infinity), got ${capacity}`,
-        }),
-      )
+    if (capacity !== Infinity) {
+      const bad = intIn("capacity", capacity, 1, 0x7fffffff)
+      if (bad !== undefined) {
+        return Effect.fail(invalid("capacity", "an integer from 1 to 2147483647, or Infinity", capacity))
+      }
     }
     const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES
-    if (!(Number.isInteger(maxBytes) && maxBytes >= 64)) {
-      return Effect.fail(
-        new InvalidArgument({ argument: "maxBytes", message: `maxBytes must be an integer >= 64, got ${maxBytes}` }),
-      )
-    }
+    // A SharedArrayBuffer's maxByteLength; the ring's byte offsets are Int32 words.
+    const bad = intIn("maxBytes", maxBytes, 64, 0x7fffffff)
+    if (bad !== undefined) return Effect.fail(bad)
     const buffers = allocate({ capacity: capacity === Infinity ? 0 : capacity, initialBytes: INITIAL_BYTES, maxBytes })
     const schema = options?.schema
     return Effect.succeed(new QueueImpl<A>(kind, buffers, schema !== undefined, itemCodec(schema)))

@@ -18,6 +18,7 @@
  * @internal
  * @module
  */
+import { SharedStateCorrupted } from "../../shared/errors.ts"
 import { decode, encode, Reader, shrink, Writer } from "./codec.ts"
 
 /** Control words. */
@@ -74,8 +75,13 @@ export const decodeValue = (bytes: Uint8Array): unknown => decode(new Reader(byt
 
 const readKey = (r: Reader): string => decode(r) as string
 
+/** A manager log that no writer of ours produced. */
+const corrupted = (detail: string): SharedStateCorrupted =>
+  new SharedStateCorrupted({ structure: "manager log", detail })
+
 const readBytes = (r: Reader): Uint8Array => {
   const n = r.dv.getUint32(r.pos, true)
+  if (r.pos + 4 + n > r.u8.length) throw corrupted(`a value of ${n} bytes at ${r.pos} crosses the end ${r.u8.length}`)
   const b = r.u8.slice(r.pos + 4, r.pos + 4 + n)
   r.pos += 4 + n
   return b
@@ -106,18 +112,20 @@ const apply = (state: State, op: number, r: Reader): void => {
       return
     case OP_SET_AT: {
       const i = r.dv.getUint32(r.pos, true)
+      if (i >= (state as Array<Uint8Array>).length) throw corrupted(`set at ${i} past the end of the list`)
       r.pos += 4
       ;(state as Array<Uint8Array>)[i] = readBytes(r)
       return
     }
     case OP_POP_AT: {
       const i = r.dv.getUint32(r.pos, true)
+      if (i >= (state as Array<Uint8Array>).length) throw corrupted(`pop at ${i} past the end of the list`)
       r.pos += 4
       ;(state as Array<Uint8Array>).splice(i, 1)
       return
     }
     default:
-      throw new Error(`corrupt manager log: unknown operation ${op}`)
+      throw corrupted(`unknown operation ${op}`)
   }
 }
 
@@ -172,9 +180,37 @@ export class Replica {
       Atomics.load(c, EPOCH) === this.epoch
   }
 
-  /** Under the lock: applies what other threads logged since this replica last looked. */
+  /**
+   * Under the lock: applies what other threads logged since this replica
+   * last looked. Every offset and length read from shared memory is checked
+   * first; garbage throws `SharedStateCorrupted` (and leaves this replica
+   * as it was).
+   */
   sync(): void {
+    const state = this.state
+    const epoch = this.epoch
+    const offset = this.offset
+    try {
+      this.syncChecked()
+    } catch (e) {
+      this.state = state
+      this.epoch = epoch
+      this.offset = offset
+      if (e instanceof SharedStateCorrupted) throw e
+      // A decoder error on bytes that passed the offset checks: garbage too.
+      throw corrupted(e instanceof Error ? e.message : String(e))
+    }
+  }
+
+  private syncChecked(): void {
     const c = this.ctl
+    const snapEnd = c[SNAP_END]
+    const last = c[END]
+    const size = this.log.byteLength
+    if (!(snapEnd >= 0 && snapEnd <= last && last <= size)) {
+      throw corrupted(`snapshot end ${snapEnd} / log end ${last} outside 0..${size}`)
+    }
+    if (c[EPOCH] === this.epoch && last < this.offset) throw corrupted(`log end ${last} went back from ${this.offset}`)
     if (c[EPOCH] !== this.epoch) {
       this.state = this.readSnapshot(c[SNAP_END])
       this.epoch = c[EPOCH]
@@ -188,8 +224,10 @@ export class Replica {
     w.u8.set(this.u8.subarray(this.offset, end))
     const r = new Reader(w.u8.subarray(0, end - this.offset))
     while (r.pos < end - this.offset) {
+      if (r.pos + 5 > end - this.offset) throw corrupted(`a record header at ${this.offset + r.pos} crosses the end`)
       const len = r.dv.getUint32(r.pos, true)
       const next = r.pos + 4 + len
+      if (len < 1 || next > end - this.offset) throw corrupted(`a record of ${len} bytes crosses the log end ${end}`)
       const op = r.u8[r.pos + 4]
       r.pos += 5
       apply(this.state, op, r)
@@ -202,8 +240,10 @@ export class Replica {
   private readSnapshot(end: number): State {
     const state: State = this.isList ? [] : new Map()
     if (end === 0) return state
+    if (end < 4) throw corrupted(`a snapshot of ${end} bytes`)
     const r = new Reader(this.u8.slice(0, end))
     const n = r.dv.getUint32(0, true)
+    if (n > end) throw corrupted(`a snapshot of ${n} entries in ${end} bytes`)
     r.pos = 4
     for (let i = 0; i < n; i++) {
       if (Array.isArray(state)) state.push(readBytes(r))

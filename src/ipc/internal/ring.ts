@@ -12,6 +12,11 @@
  * `copyWithin`. Growth is visible to every thread: views made without a
  * length track a growable buffer's size.
  *
+ * Every index read from the control words is range-checked before it is
+ * used (`validate`, and each record's length against its segment): memory
+ * that another thread overwrote with garbage makes `read`/`write` throw
+ * `SharedStateCorrupted` instead of a `RangeError` or an endless loop.
+ *
  * Waiting: takers wait on `PUT_SEQ` (bumped after every write), putters on
  * `TAKE_SEQ` (bumped after every read), each through `futex.wait`, counting
  * themselves in `WAIT_TAKERS`/`WAIT_PUTTERS` so that a writer notifies only
@@ -20,6 +25,7 @@
  * @internal
  * @module
  */
+import { SharedStateCorrupted } from "../../shared/errors.ts"
 import type { Writer } from "./codec.ts"
 
 /** Control word indices. */
@@ -103,11 +109,38 @@ export class Ring {
   }
 
   /**
+   * Under the lock: checks the bookkeeping words against each other and the
+   * buffer. Throws `SharedStateCorrupted` when they cannot have been written
+   * by this code.
+   */
+  validate(): void {
+    const c = this.ctl
+    const size = c[SIZE]
+    const head = c[HEAD]
+    const tail = c[TAIL]
+    const wrap = c[WRAP]
+    const count = c[COUNT]
+    const cap = c[CAPACITY]
+    let bad: string | undefined
+    if (!(size >= 0 && size <= this.data.byteLength && size <= this.maxBytes)) {
+      bad = `size ${size} outside 0..${this.data.byteLength}`
+    } else if (!(count >= 0) || !(cap >= 0)) bad = `count ${count} or capacity ${cap} is negative`
+    else if (wrap === -1) {
+      if (!(head >= 0 && head <= tail && tail <= size)) bad = `head ${head} / tail ${tail} outside 0..${size}`
+    } else if (!(wrap >= 0 && wrap <= size && tail >= 0 && tail <= head && head <= wrap)) {
+      bad = `head ${head} / tail ${tail} / wrap ${wrap} inconsistent with size ${size}`
+    }
+    if (bad === undefined && count > 0 && wrap === -1 && head === tail) bad = `count ${count} with no bytes queued`
+    if (bad !== undefined) throw corrupted(bad)
+  }
+
+  /**
    * Under the lock: writes whole records from `src[pos, end)` while they fit
    * (in bytes and in capacity). Returns the position of the first record not
    * written (`end` when all were).
    */
   write(src: Uint8Array, srcDv: DataView, pos: number, end: number): number {
+    this.validate()
     const c = this.ctl
     let count = c[COUNT]
     const cap = c[CAPACITY] === 0 ? Infinity : c[CAPACITY]
@@ -203,6 +236,7 @@ export class Ring {
    * to `out` and removes them. Returns how many were taken.
    */
   read(max: number, out: Writer): number {
+    this.validate()
     const c = this.ctl
     let count = c[COUNT]
     let n = 0
@@ -211,10 +245,16 @@ export class Ring {
       const wrap = c[WRAP]
       const limit = wrap === -1 ? c[TAIL] : wrap
       let p = head
-      while (n < max && p < limit) {
-        p += 4 + this.dv.getUint32(p, true)
+      while (n < max && p < limit && count > 0) {
+        if (p + 4 > limit) throw corrupted(`a record header at ${p} crosses the end ${limit}`)
+        const next = p + 4 + this.dv.getUint32(p, true)
+        if (next > limit) throw corrupted(`a record at ${p} of ${next - p} bytes crosses the end ${limit}`)
+        p = next
         n++
         count--
+      }
+      if (p === head && !(wrap !== -1 && head === wrap)) {
+        throw corrupted(`count ${count} but no record at ${head} (end ${limit})`)
       }
       const bytes = p - head
       out.ensure(bytes)
@@ -234,3 +274,5 @@ export class Ring {
     return n
   }
 }
+
+const corrupted = (detail: string): SharedStateCorrupted => new SharedStateCorrupted({ structure: "queue", detail })

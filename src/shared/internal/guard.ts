@@ -17,7 +17,15 @@ import type { Restore } from "./mutex.ts"
 export interface Held {
   readonly release: Effect.Effect<void>
   readonly abandoned: LockAbandoned | undefined
+  /**
+   * Runs the section so that fibers forked inside it count as the owner
+   * (see `holds.ts`); absent for locks owned by the whole thread.
+   */
+  readonly within?: (<A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) | undefined
 }
+
+const inside = <A, E, R>(held: Held, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  held.within === undefined ? effect : held.within(effect)
 
 /** How to take one lock-like thing for the current fiber; only the waits go through `restore`. */
 export interface Guard {
@@ -42,12 +50,12 @@ export const withGuard = <A, E, R>(
 ): Effect.Effect<A, E | LockAbandoned, R> =>
   Effect.uninterruptibleMask((restore) => {
     const fast = guard.tryTake?.()
-    if (fast !== undefined) return Effect.ensuring(restore(effect), fast.release)
+    if (fast !== undefined) return Effect.ensuring(restore(inside(fast, effect)), fast.release)
     return Effect.flatMap(
       guard.take(restore),
       (held): Effect.Effect<A, E | LockAbandoned, R> =>
         held.abandoned === undefined
-          ? Effect.ensuring(restore(effect), held.release)
+          ? Effect.ensuring(restore(inside(held, effect)), held.release)
           : Effect.andThen(held.release, Effect.fail(held.abandoned)),
     )
   })

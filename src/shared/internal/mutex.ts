@@ -4,6 +4,15 @@
  * Robust: a waiter that finds the holder dead (see `src/internal/owner.ts`)
  * takes the lock over and learns it through `LockAbandoned`.
  *
+ * ## Take-over only from a thread that has stopped
+ * Mutual exclusion comes first. A holder whose worker was terminated while
+ * it ran a task may still be running (Deno's `Worker.terminate` cannot stop
+ * a busy loop), possibly inside its critical section: such a holder is never
+ * treated as dead. An acquirer that finds the lock held by it gets
+ * `LockAbandoned` with reason `"may-still-run"` and does NOT hold the lock
+ * (`heldAfter` says so); once that thread releases, the lock is free as
+ * usual. Only a holder known to have stopped (`isOwnerDead`) is taken over.
+ *
  * ## Memory layout (one Int32 word, initially 0)
  *
  * ```
@@ -39,7 +48,7 @@
  * @module
  */
 import * as Effect from "effect/Effect"
-import { currentOwnerId, isOwnerDead, OWNER_MASK } from "../../internal/owner.ts"
+import { currentOwnerId, isOwnerDead, isOwnerMayStillRun, OWNER_MASK } from "../../internal/owner.ts"
 import { notifyAll, wait, waitBlocking } from "../../internal/futex.ts"
 import { LockAbandoned } from "../errors.ts"
 
@@ -87,21 +96,40 @@ export const BUSY = -1
 
 let lastDead = 0
 
-/** The dead owner the last `"abandoned"` result of this thread took the mutex over from. */
+/** The owner of the last `"abandoned"` (or `"may-still-run"`) result of this thread. */
 export const lastAbandonedOwner = (): number => lastDead
 
 /**
- * One step of acquisition: `"ok"`/`"abandoned"` when taken (abandoned leaves
- * the dead owner in `lastDead`), `UNLOCKED` to try again at once, otherwise
- * the word (with `WAITERS` set) to wait on.
+ * Whether the caller holds the mutex after an acquisition that reported
+ * `abandoned` (always, unless the old holder may still run).
  */
-const step = (i32: Int32Array, index: number, me: number, waited: boolean): number | "ok" | "abandoned" => {
+export const heldAfter = (abandoned: LockAbandoned | undefined): boolean =>
+  abandoned === undefined || abandoned.reason !== "may-still-run"
+
+/**
+ * One step of acquisition: `"ok"`/`"abandoned"` when taken (abandoned leaves
+ * the dead owner in `lastDead`), `"may-still-run"` when the holder was
+ * terminated mid-task (not taken; its id in `lastDead`), `UNLOCKED` to try
+ * again at once, otherwise the word (with `WAITERS` set) to wait on.
+ */
+const step = (
+  i32: Int32Array,
+  index: number,
+  me: number,
+  waited: boolean,
+  waitForMayStillRun = false,
+): number | "ok" | "abandoned" | "may-still-run" => {
   const mine = waited ? me | WAITERS : me
   for (let spin = 0; spin < SPINS; spin++) {
     const c = Atomics.compareExchange(i32, index, UNLOCKED, mine)
     if (c === UNLOCKED) return "ok"
     const owner = c & OWNER_MASK
-    if (isOwnerDead(owner)) {
+    if (isOwnerMayStillRun(owner)) {
+      if (!waitForMayStillRun) {
+        lastDead = owner
+        return "may-still-run"
+      }
+    } else if (isOwnerDead(owner)) {
       if (Atomics.compareExchange(i32, index, c, me | WAITERS) === c) {
         lastDead = owner
         return "abandoned"
@@ -140,20 +168,27 @@ export const lock = (
 /**
  * Like `lock`, but reports a take-over from a dead holder as its result (the
  * `LockAbandoned` to raise) instead of failing; `undefined` otherwise. The
- * mutex is held when it succeeds either way.
+ * mutex is held when it succeeds, except with a `LockAbandoned` whose reason
+ * is `"may-still-run"` (see `heldAfter`). With `waitForMayStillRun`, such a
+ * holder is waited for like a live one instead: for the library's own short
+ * synchronous sections, which a running thread always leaves.
  */
 export const lockStatus = (
   i32: Int32Array,
   index: number,
   primitive: string = "lock",
   restore: Restore = asIs,
+  waitForMayStillRun: boolean = false,
 ): Effect.Effect<LockAbandoned | undefined> =>
   Effect.suspend(() => {
     const me = currentOwnerId()
     const loop = (waited: boolean): Effect.Effect<LockAbandoned | undefined> => {
-      const r = step(i32, index, me, waited)
+      const r = step(i32, index, me, waited, waitForMayStillRun)
       if (r === "ok") return Effect.succeed(undefined)
-      if (r === "abandoned") return Effect.succeed(new LockAbandoned({ primitive, ownerId: lastDead }))
+      if (r === "abandoned") return Effect.succeed(new LockAbandoned({ primitive, ownerId: lastDead, reason: "died" }))
+      if (r === "may-still-run") {
+        return Effect.succeed(new LockAbandoned({ primitive, ownerId: lastDead, reason: "may-still-run" }))
+      }
       if (r === UNLOCKED) return Effect.suspend(() => loop(waited))
       return Effect.flatMap(restore(wait(i32, index, r, CHECK_MS)), () => loop(true))
     }
@@ -187,20 +222,22 @@ export const unlockOwned = (i32: Int32Array, index: number): number => {
 /**
  * Takes the mutex, blocking the calling thread (`Atomics.wait`): only for
  * worker threads, or where blocking is the point. Returns `"ok"`,
- * `"abandoned"` (taken over from a dead holder; now held), `"timed-out"`, or
- * `"deadlock"` when this thread already holds it (blocking would never end).
+ * `"abandoned"` (taken over from a dead holder; now held),
+ * `"may-still-run"` (held by a thread terminated mid-task; not taken),
+ * `"timed-out"`, or `"deadlock"` when this thread already holds it (blocking
+ * would never end).
  */
 export const lockBlocking = (
   i32: Int32Array,
   index: number,
   timeoutMs: number = Infinity,
-): "ok" | "abandoned" | "timed-out" | "deadlock" => {
+): "ok" | "abandoned" | "may-still-run" | "timed-out" | "deadlock" => {
   const me = currentOwnerId()
   const deadline = timeoutMs === Infinity ? Infinity : performance.now() + timeoutMs
   let waited = false
   for (;;) {
     const r = step(i32, index, me, waited)
-    if (r === "ok" || r === "abandoned") return r
+    if (r === "ok" || r === "abandoned" || r === "may-still-run") return r
     if (r === UNLOCKED) continue
     if ((r & OWNER_MASK) === me) return "deadlock"
     const left = deadline - performance.now()

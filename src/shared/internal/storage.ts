@@ -7,8 +7,12 @@
  */
 import * as Effect from "effect/Effect"
 import { InvalidArgument } from "../../errors.ts"
+import { intIn, invalid } from "../../internal/arguments.ts"
 import { IndexOutOfRange } from "../errors.ts"
-import { Cells, invalid, knownTypes, type Spec, specOf } from "./types.ts"
+import { Cells, invalid as whyInvalid, knownTypes, type Spec, specOf } from "./types.ts"
+
+/** The largest shared buffer of values and arrays, in bytes. */
+export const MAX_BYTES = 2 ** 31 - 1
 
 /** The spec of `type`, or `InvalidArgument`. */
 export const resolve = (type: unknown): Effect.Effect<Spec, InvalidArgument> => {
@@ -23,7 +27,7 @@ export const resolve = (type: unknown): Effect.Effect<Spec, InvalidArgument> => 
 
 /** `InvalidArgument` for a value rejected by `spec`, or undefined when it is valid. */
 export const checkValue = (spec: Spec, v: unknown, argument: string): InvalidArgument | undefined => {
-  const why = invalid(spec, v)
+  const why = whyInvalid(spec, v)
   return why === undefined ? undefined : new InvalidArgument({ argument, message: why })
 }
 
@@ -43,10 +47,11 @@ export const allocate = (
   argument: string,
 ): Effect.Effect<Cells, InvalidArgument> =>
   Effect.suspend(() => {
-    if (!Number.isSafeInteger(length) || length < 0) {
-      return Effect.fail(
-        new InvalidArgument({ argument, message: `a length is a non-negative integer, got ${String(length)}` }),
-      )
+    // Element offsets are Int32 byte offsets in one SharedArrayBuffer: at most 2^31 - 1 bytes.
+    const most = Math.floor(MAX_BYTES / spec.bytes)
+    const bad = intIn(argument, length, 0, most)
+    if (bad !== undefined) {
+      return Effect.fail(invalid(argument, `a length from 0 to ${most} (for ${spec.bytes}-byte elements)`, length))
     }
     if (values !== undefined) {
       for (let i = 0; i < values.length; i++) {
@@ -54,8 +59,31 @@ export const allocate = (
         if (e !== undefined) return Effect.fail(e)
       }
     }
-    const buffer = new SharedArrayBuffer(Math.max(8, Math.ceil(length * spec.bytes / 8) * 8))
+    const bytes = Math.max(8, Math.ceil(length * spec.bytes / 8) * 8)
+    let buffer: SharedArrayBuffer
+    try {
+      buffer = new SharedArrayBuffer(bytes)
+    } catch (e) {
+      return Effect.fail(
+        new InvalidArgument({
+          argument,
+          message: `${argument} needs ${bytes} bytes, which could not be allocated: ${e}`,
+        }),
+      )
+    }
     const cells = new Cells(spec, buffer, 0, length)
     if (values !== undefined) { for (let i = 0; i < values.length; i++) cells.store(i, values[i]) }
     return Effect.succeed(cells)
   })
+
+/**
+ * Splits `lengthOrValues` (a length, or the initial values) into the length
+ * and the values; `InvalidArgument` for anything else.
+ */
+export const lengthAndValues = (
+  lengthOrValues: unknown,
+): { readonly length: number; readonly values: ReadonlyArray<unknown> | undefined } | InvalidArgument => {
+  if (typeof lengthOrValues === "number") return { length: lengthOrValues, values: undefined }
+  if (Array.isArray(lengthOrValues)) return { length: lengthOrValues.length, values: lengthOrValues }
+  return invalid("lengthOrValues", "a length or an array of values", lengthOrValues)
+}

@@ -36,7 +36,9 @@ export const refuseOnMainThread = (primitive: string): never => {
 /**
  * Takes the mutex, blocking this worker thread while another thread holds it.
  * Call it after a failed fast-path CAS. Returns the `LockAbandoned` to raise
- * when it took the mutex over from a dead holder (held then), else undefined.
+ * when it took the mutex over from a dead holder (held then) or found it held
+ * by a thread that may still run (not held then, see `mutex.heldAfter`),
+ * else undefined.
  * Throws `BlockingRefused` (`"deadlock"`) when this thread holds the mutex.
  */
 export const lockSlow = (i32: Int32Array, index: number, primitive: string): LockAbandoned | undefined => {
@@ -45,7 +47,9 @@ export const lockSlow = (i32: Int32Array, index: number, primitive: string): Loc
       case "ok":
         return undefined
       case "abandoned":
-        return new LockAbandoned({ primitive, ownerId: mutex.lastAbandonedOwner() })
+        return new LockAbandoned({ primitive, ownerId: mutex.lastAbandonedOwner(), reason: "died" })
+      case "may-still-run":
+        return new LockAbandoned({ primitive, ownerId: mutex.lastAbandonedOwner(), reason: "may-still-run" })
     }
   }
   throw new BlockingRefused({ primitive, reason: "deadlock" })
