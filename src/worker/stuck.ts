@@ -9,6 +9,12 @@
  * by then, prints one warning naming the task: otherwise the user sees their
  * program's last line, then a core burning with no message.
  *
+ * What the word sees: a handler's synchronous code, an Effect handler's
+ * synchronous start (`Effect.sync(() => { while (true) {} })`), and chunks of
+ * synchronous items. What it does not: a busy loop reached after an `await`
+ * (a Promise continuation, an Effect fiber resumed by a timer), where the word
+ * is already 0; such a thread stays stuck without the warning.
+ *
  * @internal
  * @module
  */
