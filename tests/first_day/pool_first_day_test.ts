@@ -142,6 +142,15 @@ testAsync("an awaiting task past its taskTimeout gives no warning, and the proce
   assertEquals(result.code, 0)
 }, { timeout: 40_000 })
 
+test("a pool of 64 running a map of 20,000 quick tasks does not start its 64 workers", () =>
+  Effect.gen(function* () {
+    const pool = yield* mp.Pool.make({ size: 64 })
+    const xs = yield* pool.map(busyFor, Array.from({ length: 20_000 }, () => 0))
+    assertEquals(xs.length, 20_000)
+    const alive = (yield* pool.stats).workersAlive
+    assert(alive < 64, `${alive} workers alive`)
+  }), { timeout: 60_000 })
+
 test(
   "Pool.make({ size: 64 }) starts only cpuCount() workers: one apply leaves at most cpuCount() + 1 alive",
   () =>
@@ -162,23 +171,26 @@ test(
     Effect.gen(function* () {
       const size = mp.cpuCount() + 3
       const pool = yield* mp.Pool.make({ size })
-      const names = yield* pool.map(waitThenNameTask, Array.from({ length: size }, () => 2_000))
+      const names = yield* pool.map(waitThenNameTask, Array.from({ length: size }, () => 3_000))
       assert(new Set(names).size > mp.cpuCount(), `only ${new Set(names).size} workers ran tasks`)
       assertEquals((yield* pool.stats).workersAlive, size)
     }),
   { timeout: 60_000 },
 )
 
-test("workersWanted: the eager workers, then one per waiting job, never more than size", () =>
+test("workersWanted: the eager workers, then one per worker's worth of waiting work, at most doubling, never more than size", () =>
   Effect.sync(() => {
-    const d = { size: 64, eager: 2, idleShrinks: false, busy: 0, queued: 0 }
+    const d = { size: 64, eager: 2, idleShrinks: false, ready: 2, busy: 0, queued: 0 }
     assertEquals(workersWanted(d), 2)
     assertEquals(workersWanted({ ...d, queued: 1 }), 2)
     assertEquals(workersWanted({ ...d, busy: 2, queued: 1 }), 3)
-    assertEquals(workersWanted({ ...d, busy: 2, queued: 100 }), 64)
-    assertEquals(workersWanted({ ...d, idleShrinks: true }), 0)
-    assertEquals(workersWanted({ ...d, idleShrinks: true, queued: 1 }), 2)
-    assertEquals(workersWanted({ ...d, size: 1, eager: 1, queued: 5 }), 1)
+    // Growth at most doubles the ready workers, so measured quick tasks stop it early.
+    assertEquals(workersWanted({ ...d, busy: 2, queued: 100 }), 4)
+    assertEquals(workersWanted({ ...d, ready: 0, busy: 0, queued: 100 }), 2)
+    assertEquals(workersWanted({ ...d, ready: 32, busy: 32, queued: 100 }), 64)
+    assertEquals(workersWanted({ ...d, idleShrinks: true, ready: 0 }), 0)
+    assertEquals(workersWanted({ ...d, idleShrinks: true, ready: 0, queued: 1 }), 2)
+    assertEquals(workersWanted({ ...d, size: 1, eager: 1, ready: 1, queued: 5 }), 1)
   }))
 
 test(

@@ -274,19 +274,31 @@ export class PoolCore {
   private refill(): void {
     if (this.closed || this.broken !== undefined) return
     let live = 0
+    let ready = 0
     let busy = 0
     for (const s of this.slots) {
       if (s.state === "dead" || s.state === "retiring") continue
       live++
-      if (s.state === "ready" && s.client.inflightItems > 0) busy++
+      if (s.state !== "ready") continue
+      ready++
+      if (s.client.inflightItems > 0) busy++
     }
     const { size, eager } = this.options
-    // Count queued jobs only as far as they could matter (at most `size`), so this stays cheap.
-    let queued = 0
-    for (let i = this.head; i < this.queue.length && busy + queued < size; i++) {
-      if (this.queue[i].state === "queued") queued++
+    if (live >= size) return
+    // Queued work in workers: a job of a task not measured yet counts as one, a measured one by its
+    // expected time (a worker's start-up worth of work counts as one). At most `size` jobs are looked at.
+    let demand = 0
+    let seen = 0
+    for (let i = this.head; i < this.queue.length && seen < size; i++) {
+      const job = this.queue[i]
+      if (job.state !== "queued") continue
+      seen++
+      const ms = this.msPerItem.get(taskKey(job.task))
+      demand += ms === undefined ? 1 : Math.min(1, (job.payloads.length * ms) / GROW_MS)
     }
-    const wanted = workersWanted({ size, eager, idleShrinks: this.options.idleTimeoutMs !== undefined, busy, queued })
+    const queued = Math.ceil(demand)
+    const idleShrinks = this.options.idleTimeoutMs !== undefined
+    const wanted = workersWanted({ size, eager, idleShrinks, ready, busy, queued })
     for (let i = live; i < wanted; i++) this.spawn()
   }
 
@@ -378,6 +390,8 @@ export class PoolCore {
     this.workerIndex = (this.workerIndex + 1) % Math.max(1, n)
     this.compact()
     this.retireSpent()
+    // Work still waits with every ready worker served: maybe start more (past the eager ones).
+    if (this.head < this.queue.length && this.slots.length < this.options.size) this.refill()
   }
 
   private compact(): void {
@@ -712,23 +726,34 @@ export interface Demand {
   readonly size: number
   /** Workers kept started without work (`min(size, cpuCount())`). */
   readonly eager: number
+  /** Workers that are ready (started, initializer done). */
+  readonly ready: number
   /** Whether idle workers are shut down (`idleTimeout`): then none is kept without work. */
   readonly idleShrinks: boolean
   /** Ready workers holding work. */
   readonly busy: number
-  /** Jobs waiting in the queue (counted up to `size`). */
+  /**
+   * Workers the queued work needs: one per job of a task not measured yet, and for
+   * measured tasks about one per `GROW_MS` of expected work (counted up to `size` jobs).
+   */
   readonly queued: number
 }
 
 /**
  * How many live workers the pool wants: the eager ones (none without work when
- * idle workers shrink away), and beyond them one per job that would otherwise
- * wait (busy workers plus queued jobs), never more than `size`.
+ * idle workers shrink away), and beyond them one per worker's worth of waiting
+ * work (busy workers plus `queued`), growing at most to twice the ready workers
+ * at a time (so quick tasks, once measured, stop the growth), never more than
+ * `size`.
  */
 export const workersWanted = (d: Demand): number => {
   const floor = d.idleShrinks && d.queued === 0 ? 0 : d.eager
-  return Math.min(d.size, Math.max(floor, d.busy + d.queued))
+  const growth = Math.max(d.eager, 2 * d.ready)
+  return Math.min(d.size, Math.max(floor, Math.min(d.busy + d.queued, growth)))
 }
+
+/** About how long a worker takes to start: queued work worth this much wants one more worker. */
+const GROW_MS = 100
 
 /** Workers dying before they are ready, in a row, that break the pool. */
 const MAX_START_FAILURES = 2
