@@ -25,16 +25,18 @@ test(
   "the same increments without a lock do lose updates (the race the lock prevents is real)",
   () =>
     Effect.gen(function* () {
-      // Both workers start together; on a loaded machine one may still run alone, so try a few times.
+      // Both workers start together; on a loaded machine one may still run alone, so each runs long enough
+      // (millions of increments, tens of milliseconds) to overlap the other, and we try a few times.
+      const n = 50 * N
       let lost = 0
       for (let attempt = 0; attempt < 5 && lost === 0; attempt++) {
         const data = new Int32Array(new SharedArrayBuffer(8))
         yield* Effect.scoped(Effect.gen(function* () {
-          const a = yield* mp.Process.spawn(tasks.incrementUnlocked, { data, n: N, parties: 2 })
-          const b = yield* mp.Process.spawn(tasks.incrementUnlocked, { data, n: N, parties: 2 })
+          const a = yield* mp.Process.spawn(tasks.incrementUnlocked, { data, n, parties: 2 })
+          const b = yield* mp.Process.spawn(tasks.incrementUnlocked, { data, n, parties: 2 })
           yield* Effect.all([a.join, b.join], { concurrency: 2 })
         }))
-        lost = 2 * N - data[0]
+        lost = 2 * n - data[0]
       }
       assert(lost > 0, "two unsynchronized workers lost no update in 5 attempts")
     }),
