@@ -43,12 +43,12 @@ export {
   TaskTimeout,
   WorkerCrashed,
 } from "./src/errors.ts"
-export { checkpoint } from "./src/worker/checkpoint.ts"
+export { checkpoint } from "./src/worker/wire/checkpoint.ts"
 export { runMain, type RunMainOptions } from "./src/runMain.ts"
 export { currentProcess, parentProcess, type ProcessInfo } from "./src/process/current.ts"
 export { registerErrors } from "./src/internal/known_errors.ts"
-export { type Transfer, transfer, TypeId as TransferTypeId } from "./src/worker/transfer.ts"
+export { type Transfer, transfer, TypeId as TransferTypeId } from "./src/task/transfer.ts"
 export { activeChildren, type ChildInfo, cpuCount } from "./src/runtime_info.ts"
-export type { WorkerPermissions } from "./src/worker/host.ts"
+export type { WorkerPermissions } from "./src/worker/parent/host.ts"
 export * from "./src/shared/mod.ts"
 export * from "./src/ipc/mod.ts"

@@ -9,7 +9,7 @@
  * @internal
  * @module
  */
-import type { Host, HostExit, HostFactory } from "../worker/host.ts"
+import type { Host, HostExit, HostFactory } from "../worker/parent/host.ts"
 
 /** `factory`, with throws and synchronous exits at creation turned into exits reported a microtask later. */
 export const guardHost = (factory: HostFactory): HostFactory => (options) => {

@@ -36,11 +36,11 @@ import { nextChildId } from "../internal/children.ts"
 import { guardHost } from "../internal/guarded_host.ts"
 import { notCloneable } from "../internal/messages.ts"
 import * as Task from "../task/Task.ts"
-import { WorkerClient } from "../worker/client.ts"
-import type { HostFactory, WorkerPermissions } from "../worker/host.ts"
-import { ownHosts, resolveHost } from "../worker/isolation.ts"
-import { preparePayload, toExit } from "../worker/outcome.ts"
-import type { Transfer } from "../worker/transfer.ts"
+import { WorkerClient } from "../worker/parent/client.ts"
+import type { HostFactory, WorkerPermissions } from "../worker/parent/host.ts"
+import { ownHosts, resolveHost } from "../worker/parent/isolation.ts"
+import { preparePayload, toExit } from "../worker/parent/outcome.ts"
+import type { Transfer } from "../task/transfer.ts"
 
 /**
  * A running (or finished) process: one worker running one task.

@@ -25,7 +25,7 @@ import * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
 import { InvalidArgument } from "../errors.ts"
 import { type Codec, makeCodec } from "./codec.ts"
-import type { Transfer } from "../worker/transfer.ts"
+import type { Transfer } from "./transfer.ts"
 
 /** The brand of Task values. */
 const /** @internal */ TypeId = "~@mp/multiprocessing/Task"

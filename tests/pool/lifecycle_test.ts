@@ -11,7 +11,7 @@ import { assert, assertEquals, assertInstanceOf, assertStringIncludes } from "@s
 import * as mp from "../../mod.ts"
 import { WorkerCrashed } from "../../src/errors.ts"
 import { addChild, removeChild } from "../../src/internal/children.ts"
-import type { HostFactory } from "../../src/worker/host.ts"
+import type { HostFactory } from "../../src/worker/parent/host.ts"
 import * as tasks from "../fixtures/tasks.ts"
 import { slowInit } from "../fixtures/pool_tasks.ts"
 import { eventually, test } from "../support/mod.ts"
@@ -144,7 +144,7 @@ test("an idle pool whose workers die at start-up does not restart them in a stor
 test("one worker dying before it is ready is replaced; the pool works when the replacement starts", () =>
   Effect.gen(function* () {
     let first = true
-    const real = (yield* Effect.promise(() => import("../../src/worker/host.ts"))).threadHost
+    const real = (yield* Effect.promise(() => import("../../src/worker/parent/host.ts"))).threadHost
     const onceDying: HostFactory = (host) => {
       if (!first) return real(host)
       first = false

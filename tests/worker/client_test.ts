@@ -7,9 +7,9 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert"
 import type { WorkerCrashed } from "../../src/errors.ts"
-import { type ChunkHandler, WorkerClient } from "../../src/worker/client.ts"
-import type { HostEvents, HostFactory } from "../../src/worker/host.ts"
-import * as P from "../../src/worker/protocol.ts"
+import { type ChunkHandler, WorkerClient } from "../../src/worker/parent/client.ts"
+import type { HostEvents, HostFactory } from "../../src/worker/parent/host.ts"
+import * as P from "../../src/worker/wire/protocol.ts"
 
 interface Recorded {
   readonly results: Array<[number, ReadonlyArray<number>, ReadonlyArray<unknown>]>

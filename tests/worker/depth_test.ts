@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "@std/assert"
-import { nestsDeeperThan } from "../../src/worker/depth.ts"
+import { nestsDeeperThan } from "../../src/worker/wire/depth.ts"
 
 const list = (n: number, wrap: (v: unknown) => unknown): unknown => {
   let v: unknown = 1

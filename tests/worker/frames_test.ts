@@ -6,7 +6,7 @@ import {
   INITIAL_BODY_BYTES,
   MAX_BODY_BYTES,
   serializeMessage,
-} from "../../src/worker/frames.ts"
+} from "../../src/worker/wire/frames.ts"
 
 const bytes = (...xs: Array<number>) => new Uint8Array(xs)
 const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {

@@ -1,8 +1,8 @@
 import * as Exit from "effect/Exit"
 import { assert, assertEquals, assertInstanceOf } from "@std/assert"
 import * as mp from "../../mod.ts"
-import { toExit } from "../../src/worker/outcome.ts"
-import * as P from "../../src/worker/protocol.ts"
+import { toExit } from "../../src/worker/parent/outcome.ts"
+import * as P from "../../src/worker/wire/protocol.ts"
 import * as tasks from "../fixtures/tasks.ts"
 
 const task = tasks.double as unknown as mp.Task.Task<unknown, unknown, unknown>

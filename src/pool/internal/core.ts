@@ -13,9 +13,9 @@
  */
 import { PoolClosed, TaskTimeout, WorkerCrashed } from "../../errors.ts"
 import type { Task } from "../../task/Task.ts"
-import { WorkerClient } from "../../worker/client.ts"
-import type { HostFactory, WorkerPermissions } from "../../worker/host.ts"
-import * as P from "../../worker/protocol.ts"
+import { WorkerClient } from "../../worker/parent/client.ts"
+import type { HostFactory, WorkerPermissions } from "../../worker/parent/host.ts"
+import * as P from "../../worker/wire/protocol.ts"
 import { nextChildId } from "../../internal/children.ts"
 import { notCloneable } from "../../internal/messages.ts"
 import { guardHost } from "../../internal/guarded_host.ts"

@@ -32,9 +32,9 @@ import * as Scope from "effect/Scope"
 import { PoolClosed, type PoolError } from "../../errors.ts"
 import { revive } from "../../internal/revive.ts"
 import type { Task } from "../../task/Task.ts"
-import { encodePayload, toExit } from "../../worker/outcome.ts"
-import * as P from "../../worker/protocol.ts"
-import { isTransfer } from "../../worker/transfer.ts"
+import { encodePayload, toExit } from "../../worker/parent/outcome.ts"
+import * as P from "../../worker/wire/protocol.ts"
+import { isTransfer } from "../../task/transfer.ts"
 import { type Job, makeJob, type PoolCore } from "./core.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>

@@ -12,9 +12,9 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { revive } from "../../internal/revive.ts"
 import type { Task } from "../../task/Task.ts"
-import { preparePayload, toExit } from "../../worker/outcome.ts"
-import * as P from "../../worker/protocol.ts"
-import { isTransfer } from "../../worker/transfer.ts"
+import { preparePayload, toExit } from "../../worker/parent/outcome.ts"
+import * as P from "../../worker/wire/protocol.ts"
+import { isTransfer } from "../../task/transfer.ts"
 import { type Job, makeJob, type PoolCore, type Sink } from "./core.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>

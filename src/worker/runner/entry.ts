@@ -9,9 +9,9 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { applyExtras } from "../internal/worker_init.ts"
-import { state as checkpointState } from "./checkpoint.ts"
-import * as P from "./protocol.ts"
+import { applyExtras } from "../../internal/worker_init.ts"
+import { state as checkpointState } from "../wire/checkpoint.ts"
+import * as P from "../wire/protocol.ts"
 import { installLifecycle } from "./lifecycle.ts"
 import { makeRuntime } from "./runtime.ts"
 

@@ -8,8 +8,8 @@
  * @internal
  * @module
  */
-import { isRefusal } from "../internal/bootstrap.ts"
-import * as P from "./protocol.ts"
+import { isRefusal } from "../../internal/bootstrap.ts"
+import * as P from "../wire/protocol.ts"
 import type { Port } from "./runtime.ts"
 
 /** How an entry ends its worker for real. */

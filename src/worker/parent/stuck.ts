@@ -18,7 +18,7 @@
  * @internal
  * @module
  */
-import { BUSY_WORD } from "./protocol.ts"
+import { BUSY_WORD } from "../wire/protocol.ts"
 
 /** How long a terminated thread may take to leave its task code before the warning. */
 export const STUCK_GRACE_MS = 1_000

@@ -6,8 +6,8 @@
  * @internal
  * @module
  */
-import { addChild, removeChild } from "../internal/children.ts"
-import type * as P from "./protocol.ts"
+import { addChild, removeChild } from "../../internal/children.ts"
+import type * as P from "../wire/protocol.ts"
 
 /** How a host ended, as far as the parent can tell. */
 export interface HostExit {
@@ -52,7 +52,7 @@ export interface Host {
 /** Starts a host. */
 export type HostFactory = (options: HostOptions) => Host
 
-const entryUrl = new URL("./entry.ts", import.meta.url)
+const entryUrl = new URL("../runner/entry.ts", import.meta.url)
 
 /** A Deno Worker thread running `entry.ts`. */
 export const threadHost: HostFactory = (options) => {

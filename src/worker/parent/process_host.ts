@@ -22,11 +22,11 @@
  * @module
  */
 import { deserialize } from "node:v8"
-import { addChild, removeChild } from "../internal/children.ts"
-import { encodeFrame, FrameReader, serializeMessage } from "./frames.ts"
+import { addChild, removeChild } from "../../internal/children.ts"
+import { encodeFrame, FrameReader, serializeMessage } from "../wire/frames.ts"
 import type { Host, HostExit, HostFactory } from "./host.ts"
 import { permissionFlags } from "./permissions.ts"
-import type * as P from "./protocol.ts"
+import type * as P from "../wire/protocol.ts"
 
 /** Settings of the child processes beyond the per-host options. */
 export interface ProcessHostConfig {
@@ -34,7 +34,7 @@ export interface ProcessHostConfig {
   readonly maxMemoryMb?: number | undefined
 }
 
-const entry = new URL("./process_entry.ts", import.meta.url)
+const entry = new URL("../runner/process_entry.ts", import.meta.url)
 const entrySpecifier = entry.protocol === "file:" ? decodeURIComponent(entry.pathname) : entry.href
 
 /** How long to wait, after the exit status, for the child's pipes to drain. */

@@ -14,10 +14,10 @@
  * @module
  */
 import { deserialize } from "node:v8"
-import { applyExtras } from "../internal/worker_init.ts"
-import { requestInterrupt, state as checkpointState } from "./checkpoint.ts"
-import { encodeFrame, FrameReader, serializeMessage } from "./frames.ts"
-import * as P from "./protocol.ts"
+import { applyExtras } from "../../internal/worker_init.ts"
+import { requestInterrupt, state as checkpointState } from "../wire/checkpoint.ts"
+import { encodeFrame, FrameReader, serializeMessage } from "../wire/frames.ts"
+import * as P from "../wire/protocol.ts"
 import { installLifecycle } from "./lifecycle.ts"
 import { makeRuntime } from "./runtime.ts"
 

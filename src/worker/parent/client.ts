@@ -17,14 +17,14 @@
  * @internal
  * @module
  */
-import { WorkerCrashed } from "../errors.ts"
-import { markWorkerDead } from "../internal/owner.ts"
-import { collectExtras } from "../internal/worker_init.ts"
-import { requestInterrupt } from "./checkpoint.ts"
+import { WorkerCrashed } from "../../errors.ts"
+import { markWorkerDead } from "../../internal/owner.ts"
+import { collectExtras } from "../../internal/worker_init.ts"
+import { requestInterrupt } from "../wire/checkpoint.ts"
 import type { Host, HostExit, HostFactory, WorkerPermissions } from "./host.ts"
-import * as P from "./protocol.ts"
+import * as P from "../wire/protocol.ts"
 import { watchTerminated } from "./stuck.ts"
-import { checkMessage, checkRun } from "./validate.ts"
+import { checkMessage, checkRun } from "../wire/validate.ts"
 
 /** Receives the outcomes of one chunk. */
 export interface ChunkHandler {

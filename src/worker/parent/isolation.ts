@@ -7,7 +7,7 @@
  * @module
  */
 import * as Effect from "effect/Effect"
-import { InvalidArgument } from "../errors.ts"
+import { InvalidArgument } from "../../errors.ts"
 import { type HostFactory, threadHost, type WorkerPermissions } from "./host.ts"
 import { checkPermissions, findEscalation } from "./permissions.ts"
 import { processHost } from "./process_host.ts"

@@ -6,13 +6,13 @@
  * @module
  */
 import * as Exit from "effect/Exit"
-import { RemoteException, SerializationError, TaskNotFound } from "../errors.ts"
-import { decodeRefusal } from "../internal/bootstrap.ts"
-import { decodeFailure } from "../internal/known_errors.ts"
-import { revive } from "../internal/revive.ts"
-import type { Task } from "../task/Task.ts"
-import * as P from "./protocol.ts"
-import { isTransfer } from "./transfer.ts"
+import { RemoteException, SerializationError, TaskNotFound } from "../../errors.ts"
+import { decodeRefusal } from "../../internal/bootstrap.ts"
+import { decodeFailure } from "../../internal/known_errors.ts"
+import { revive } from "../../internal/revive.ts"
+import type { Task } from "../../task/Task.ts"
+import * as P from "../wire/protocol.ts"
+import { isTransfer } from "../../task/transfer.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
 
