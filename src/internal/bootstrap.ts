@@ -38,6 +38,7 @@ import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import { MissingMainGuard } from "../errors.ts"
 import { isWorkerThread } from "./worker_init.ts"
+import { globalValue } from "./global.ts"
 
 interface State {
   /** Task modules being imported, innermost last. */
@@ -50,13 +51,12 @@ interface State {
   readonly refused: Map<string, MissingMainGuard>
 }
 
-const KEY = Symbol.for("@mp/multiprocessing/bootstrap")
-const state: State = ((globalThis as Record<symbol, unknown>)[KEY] ??= {
+const state: State = globalValue<State>("bootstrap", () => ({
   importing: [],
   windows: [],
   taskFibers: new WeakSet(),
   refused: new Map(),
-}) as State
+}))
 
 const OPEN = Number.MAX_SAFE_INTEGER
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { globalValue } from "./global.ts"
 
 /** One live worker (or child process) of ours. */
 export interface ChildInfo {
@@ -24,11 +25,10 @@ interface Registry {
   readonly live: Map<number, ChildInfo>
 }
 
-const KEY = Symbol.for("@mp/multiprocessing/children")
-const registry: Registry = ((globalThis as Record<symbol, unknown>)[KEY] ??= {
+const registry: Registry = globalValue<Registry>("children", () => ({
   nextId: 1,
   live: new Map(),
-}) as Registry
+}))
 
 /** Allocates a fresh child id. */
 export const nextChildId = (): number => registry.nextId++

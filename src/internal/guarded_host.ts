@@ -10,6 +10,7 @@
  * @module
  */
 import type { Host, HostExit, HostFactory } from "../worker/parent/host.ts"
+import { errorMessage } from "./error_message.ts"
 
 /** `factory`, with throws and synchronous exits at creation turned into exits reported a microtask later. */
 export const guardHost = (factory: HostFactory): HostFactory => (options) => {
@@ -27,7 +28,7 @@ export const guardHost = (factory: HostFactory): HostFactory => (options) => {
     })
   } catch (e) {
     host = { isolation: "process", post: () => {}, terminate: () => {} }
-    early = { reason: `the worker could not be started: ${e instanceof Error ? e.message : String(e)}` }
+    early = { reason: `the worker could not be started: ${errorMessage(e)}` }
   }
   creating = false
   if (early === undefined) return host

@@ -16,6 +16,7 @@
  */
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import { globalValue } from "./global.ts"
 
 type ErrorClass = Schema.Codec<unknown, unknown, never, never> & { readonly identifier: string }
 
@@ -24,11 +25,7 @@ interface Entry {
   readonly decode: (u: unknown) => Result.Result<unknown, unknown>
 }
 
-const KEY = Symbol.for("@mp/multiprocessing/known-errors")
-const registry: Map<string, Entry> = ((globalThis as Record<symbol, unknown>)[KEY] ??= new Map()) as Map<
-  string,
-  Entry
->
+const registry: Map<string, Entry> = globalValue("known-errors", () => new Map<string, Entry>())
 
 /**
  * Registers `Schema.TaggedError` classes so that, failing a task without a

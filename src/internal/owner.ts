@@ -60,6 +60,7 @@
  * @module
  */
 import { registerInitHook, registerInitProvider } from "./worker_init.ts"
+import { globalValue } from "./global.ts"
 
 /** Owner ids handed out from the table are below this; bits 30 and 31 of a lock word are flags. */
 export const MAX_OWNERS = 1 << 20
@@ -78,12 +79,11 @@ interface State {
   readonly workers: Map<number, number>
 }
 
-const KEY = Symbol.for("@mp/multiprocessing/owner")
-const state: State = ((globalThis as Record<symbol, unknown>)[KEY] ??= {
+const state: State = globalValue<State>("owner", () => ({
   table: undefined,
   ownerId: 0,
   workers: new Map(),
-}) as State
+}))
 
 const isWorkerScope: boolean = typeof (globalThis as Record<string, unknown>).WorkerGlobalScope === "function"
 

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { globalValue } from "./global.ts"
 
 /** The field that carries a shared object's brand. */
 export const BRAND = "__mp"
@@ -22,11 +23,7 @@ export interface Branded {
 
 type Reviver = (plain: Branded) => object
 
-const KEY = Symbol.for("@mp/multiprocessing/revivers")
-const registry: Map<string, Reviver> = ((globalThis as Record<symbol, unknown>)[KEY] ??= new Map()) as Map<
-  string,
-  Reviver
->
+const registry: Map<string, Reviver> = globalValue("revivers", () => new Map<string, Reviver>())
 
 /** Registers how to turn a cloned object with `__mp === brand` back into an instance. */
 export const registerReviver = (brand: string, revive: Reviver): void => {

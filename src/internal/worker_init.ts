@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { globalValue } from "./global.ts"
 
 type Provider = (workerId: number) => unknown
 type Hook = (value: unknown, workerId: number) => void
@@ -17,12 +18,11 @@ interface State {
   received: { readonly extras: Readonly<Record<string, unknown>>; readonly workerId: number } | undefined
 }
 
-const KEY = Symbol.for("@mp/multiprocessing/worker-init")
-const state: State = ((globalThis as Record<symbol, unknown>)[KEY] ??= {
+const state: State = globalValue<State>("worker-init", () => ({
   providers: new Map(),
   hooks: new Map(),
   received: undefined,
-}) as State
+}))
 
 /** Parent side: contributes `provide(workerId)` to every new worker's INIT message under `key`. */
 export const registerInitProvider = (key: string, provide: Provider): void => {

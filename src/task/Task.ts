@@ -26,6 +26,7 @@ import type * as Schema from "effect/Schema"
 import { InvalidArgument } from "../errors.ts"
 import { type Codec, makeCodec } from "./codec.ts"
 import type { Transfer } from "./transfer.ts"
+import { globalValue } from "../internal/global.ts"
 
 /** The brand of Task values. */
 const /** @internal */ TypeId = "~@mp/multiprocessing/Task"
@@ -136,6 +137,9 @@ export interface TaskCodecs {
   readonly hasFailureSchema: boolean
 }
 
+/** Any task, whatever its payload, success and failure types: what a registry or a pool holds. */
+export type AnyTask = Task<unknown, unknown, unknown>
+
 /** The payload type of a Task. */
 export type Payload<T> = T extends Task<infer P, infer _A, infer _E> ? P : never
 /** The success type of a Task. */
@@ -143,9 +147,7 @@ export type Success<T> = T extends Task<infer _P, infer A, infer _E> ? A : never
 /** The typed failure of a Task. */
 export type Failure<T> = T extends Task<infer _P, infer _A, infer E> ? E : never
 
-const REGISTRY_KEY = Symbol.for("@mp/multiprocessing/tasks")
-const registry: Map<string, Task<unknown, unknown, unknown>> =
-  ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] ??= new Map()) as Map<string, Task<unknown, unknown, unknown>>
+const registry: Map<string, AnyTask> = globalValue("tasks", () => new Map<string, AnyTask>())
 
 /**
  * Defines a task. Call it at the top level of a module that the workers can
@@ -203,7 +205,7 @@ export const make = <P, R>(
       hasFailureSchema: options.failure !== undefined,
     },
   }
-  registry.set(key, task as Task<unknown, unknown, unknown>)
+  registry.set(key, task as AnyTask)
   return task
 }
 
@@ -217,7 +219,7 @@ export const make = <P, R>(
  * mp.Task.isTask(42) // false
  * ```
  */
-export const isTask = (u: unknown): u is Task<unknown, unknown, unknown> =>
+export const isTask = (u: unknown): u is AnyTask =>
   typeof u === "object" && u !== null && (u as Record<string, unknown>)[TypeId] === TypeId
 
 /**

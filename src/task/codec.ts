@@ -8,6 +8,7 @@
  */
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import { errorMessage } from "../internal/error_message.ts"
 
 /** The outcome of one encode or decode: the value, or why it did not fit. */
 export type CodecResult = { readonly ok: true; readonly value: unknown } | {
@@ -33,7 +34,7 @@ const wrap = (run: (u: unknown) => Result.Result<unknown, unknown>) => (value: u
     const r = run(value)
     return Result.isSuccess(r) ? { ok: true, value: r.success } : { ok: false, message: String(r.failure) }
   } catch (e) {
-    return { ok: false, message: e instanceof Error ? e.message : String(e) }
+    return { ok: false, message: errorMessage(e) }
   }
 }
 

@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { notifyAll, wait } from "../../internal/futex.ts"
+import { errorMessage } from "../../internal/error_message.ts"
 import { SharedStateCorrupted } from "../../shared/errors.ts"
 import { decode, encode, EncodeFailure, Reader, shrink, Writer } from "./codec.ts"
 import { LIVENESS_MS } from "./liveness.ts"
@@ -286,7 +287,7 @@ const decodeInbox = (n: number, codec: ItemCodec | undefined): Taken => {
       const v = decode(r)
       values[i] = codec === undefined ? v : codec.decode(v)
     } catch (e) {
-      error ??= e instanceof Error ? e.message : String(e)
+      error ??= errorMessage(e)
     }
     r.pos = next
   }

@@ -14,6 +14,7 @@
  * @module
  */
 import * as v8 from "node:v8"
+import { errorMessage } from "../../internal/error_message.ts"
 
 const UNDEFINED = 0
 const NULL = 1
@@ -285,7 +286,7 @@ const writeV8 = (w: Writer, v: unknown): void => {
   try {
     bytes = v8.serialize(v)
   } catch (e) {
-    throw new EncodeFailure(e instanceof Error ? e.message : String(e))
+    throw new EncodeFailure(errorMessage(e))
   }
   w.ensure(5 + bytes.length)
   w.u8[w.pos] = V8

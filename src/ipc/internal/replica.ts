@@ -19,6 +19,7 @@
  * @module
  */
 import { SharedStateCorrupted } from "../../shared/errors.ts"
+import { errorMessage } from "../../internal/error_message.ts"
 import { decode, encode, Reader, shrink, Writer } from "./codec.ts"
 
 /** Control words. */
@@ -198,7 +199,7 @@ export class Replica {
       this.offset = offset
       if (e instanceof SharedStateCorrupted) throw e
       // A decoder error on bytes that passed the offset checks: garbage too.
-      throw corrupted(e instanceof Error ? e.message : String(e))
+      throw corrupted(errorMessage(e))
     }
   }
 

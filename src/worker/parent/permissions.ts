@@ -18,6 +18,7 @@
  * @internal
  * @module
  */
+import { errorMessage } from "../../internal/error_message.ts"
 import type { WorkerPermissions } from "./host.ts"
 
 /** Deno permission kinds, in flag order. */
@@ -143,7 +144,7 @@ export const findEscalation = (permissions: WorkerPermissions | undefined): stri
       try {
         state = Deno.permissions.querySync(descriptor as unknown as Deno.PermissionDescriptor).state
       } catch (e) {
-        return `permissions.${kind} is not valid (${String(entry)}): ${e instanceof Error ? e.message : String(e)}`
+        return `permissions.${kind} is not valid (${String(entry)}): ${errorMessage(e)}`
       }
       if (state !== "granted") {
         return `a worker cannot get ${kind} access this process does not have${

@@ -23,6 +23,7 @@
  */
 import { deserialize } from "node:v8"
 import { addChild, removeChild } from "../../internal/children.ts"
+import { errorMessage } from "../../internal/error_message.ts"
 import { encodeFrame, FrameReader, serializeMessage } from "../wire/frames.ts"
 import type { Host, HostExit, HostFactory } from "./host.ts"
 import { permissionFlags } from "./permissions.ts"
@@ -189,7 +190,7 @@ export const processHost = (config: ProcessHostConfig = {}): HostFactory => (opt
 /** A host whose process could not be started: it reports its exit on the next turn. */
 const failedHost = (onExit: (exit: HostExit) => void, e: unknown): Host => {
   let alive = true
-  const reason = `the child process could not be started: ${e instanceof Error ? e.message : String(e)}`
+  const reason = `the child process could not be started: ${errorMessage(e)}`
   const timer = setTimeout(() => {
     if (!alive) return
     alive = false

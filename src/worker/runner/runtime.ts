@@ -16,15 +16,14 @@ import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import { guardedImport, markTaskFiber, refusalOf } from "../../internal/bootstrap.ts"
 import { encodeFailure } from "../../internal/known_errors.ts"
+import { errorMessage } from "../../internal/error_message.ts"
 import { notCloneable } from "../../internal/messages.ts"
 import { revive } from "../../internal/revive.ts"
-import { isTask, type Task } from "../../task/Task.ts"
+import { type AnyTask, isTask } from "../../task/Task.ts"
 import { interruptRequested, isInterrupted, state as checkpointState } from "../wire/checkpoint.ts"
 import { nestsDeeperThan } from "../wire/depth.ts"
 import * as P from "../wire/protocol.ts"
 import { isTransfer, type Transfer } from "../../task/transfer.ts"
-
-type AnyTask = Task<unknown, unknown, unknown>
 
 interface ChunkRun {
   readonly id: number
@@ -408,5 +407,3 @@ const isThenable = (u: unknown): u is PromiseLike<unknown> =>
   typeof u === "object" && u !== null && typeof (u as PromiseLike<unknown>).then === "function"
 
 const isAbortError = (e: unknown): boolean => e instanceof DOMException && e.name === "AbortError"
-
-const errorMessage = (e: unknown): string => e instanceof Error ? e.message : String(e)

@@ -8,6 +8,7 @@
  * @module
  */
 import { INTERRUPT_RING } from "./protocol.ts"
+import { globalValue } from "../../internal/global.ts"
 
 interface CheckpointState {
   words: Int32Array | undefined
@@ -16,14 +17,13 @@ interface CheckpointState {
   interrupted: boolean
 }
 
-const KEY = Symbol.for("@mp/multiprocessing/checkpoint")
 /** The per-thread state shared with the worker runtime. */
-export const state: CheckpointState = ((globalThis as Record<symbol, unknown>)[KEY] ??= {
+export const state: CheckpointState = globalValue<CheckpointState>("checkpoint", () => ({
   words: undefined,
   seen: 0,
   current: -1,
   interrupted: false,
-}) as CheckpointState
+}))
 
 const MARK = Symbol.for("@mp/multiprocessing/Interrupted")
 
