@@ -24,7 +24,7 @@
 import { deserialize } from "node:v8"
 import { addChild, removeChild } from "../../internal/children.ts"
 import { errorMessage } from "../../internal/error_message.ts"
-import { encodeFrame, FrameReader, serializeMessage } from "../wire/frames.ts"
+import { encodeFrame, FrameReader, serializeMessage, writeAll } from "../wire/frames.ts"
 import type { Host, HostExit, HostFactory } from "./host.ts"
 import { permissionFlags } from "./permissions.ts"
 import type * as P from "../wire/protocol.ts"
@@ -66,8 +66,7 @@ const kill = (child: Deno.ChildProcess): void => {
  */
 const passThrough = (file: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void => {
   try {
-    let off = 0
-    while (off < bytes.length) off += file.writeSync(bytes.subarray(off))
+    writeAll(file, bytes)
   } catch {
     // dropped
   }

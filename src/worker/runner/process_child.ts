@@ -16,7 +16,7 @@
 import { deserialize } from "node:v8"
 import { applyExtras } from "../../internal/worker_init.ts"
 import { requestInterrupt, state as checkpointState } from "../wire/checkpoint.ts"
-import { encodeFrame, FrameReader, serializeMessage } from "../wire/frames.ts"
+import { encodeFrame, FrameReader, serializeMessage, writeAll } from "../wire/frames.ts"
 import * as P from "../wire/protocol.ts"
 import { installLifecycle } from "./lifecycle.ts"
 import { makeRuntime } from "./runtime.ts"
@@ -24,14 +24,9 @@ import { makeRuntime } from "./runtime.ts"
 const realExit = Deno.exit.bind(Deno)
 const stdout = Deno.stdout
 
-const writeAll = (bytes: Uint8Array): void => {
-  let off = 0
-  while (off < bytes.length) off += stdout.writeSync(off === 0 ? bytes : bytes.subarray(off))
-}
-
 // Transfer lists mean nothing across a process boundary: values are copied.
 const post = (message: P.FromWorker, _transfer: Array<Transferable>): void =>
-  writeAll(encodeFrame(serializeMessage(message)))
+  writeAll(stdout, encodeFrame(serializeMessage(message)))
 
 const g = globalThis as unknown as { name: string }
 installLifecycle({ post }, { flush: () => runtime.flush(), close: () => realExit(0), exit: realExit })

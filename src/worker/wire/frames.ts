@@ -196,3 +196,12 @@ export class FrameReader {
     return i + 1
   }
 }
+
+/**
+ * Writes all of `bytes` to a synchronous writer (`Deno.stdout`, a child's
+ * stdio), calling `writeSync` again for whatever a short write left over.
+ */
+export const writeAll = (file: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void => {
+  let off = 0
+  while (off < bytes.length) off += file.writeSync(off === 0 ? bytes : bytes.subarray(off))
+}
