@@ -21,20 +21,20 @@
 import { errorMessage } from "../../internal/error_message.ts"
 import type { WorkerPermissions } from "./host.ts"
 
-/** Deno permission kinds, in flag order. */
-const KINDS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const
-
-/** What the entries of each kind name. */
-const FIELD: Record<string, string> = {
+/** The Deno permission kinds, in flag order, each with what its entries name. */
+const FIELD: Readonly<Record<string, string>> = {
   read: "path",
   write: "path",
-  ffi: "path",
   net: "host",
-  import: "host",
   env: "variable",
   run: "command",
+  ffi: "path",
   sys: "kind",
+  import: "host",
 }
+
+/** Deno permission kinds, in flag order. */
+const KINDS: ReadonlyArray<string> = Object.keys(FIELD)
 
 /** The hosts a `deno` process given no import flag may import from (Deno 2.9.6). */
 export const DEFAULT_IMPORT_HOSTS: ReadonlyArray<string> = [
