@@ -36,6 +36,7 @@ export {
   MissingMainGuard,
   PoolClosed,
   type PoolError,
+  registerErrors,
   RemoteException,
   SerializationError,
   type SerializationStage,
@@ -46,7 +47,6 @@ export {
 export { checkpoint } from "./src/worker/wire/checkpoint.ts"
 export { runMain, type RunMainOptions } from "./src/runMain.ts"
 export { currentProcess, parentProcess, type ProcessInfo } from "./src/process/current.ts"
-export { registerErrors } from "./src/internal/known_errors.ts"
 export { type Transfer, transfer, TypeId as TransferTypeId } from "./src/task/transfer.ts"
 export { activeChildren, type ChildInfo, cpuCount } from "./src/runtime_info.ts"
 export type { WorkerPermissions } from "./src/worker/parent/host.ts"

@@ -11,7 +11,7 @@
  */
 import type * as Cause from "effect/Cause"
 import * as Schema from "effect/Schema"
-import { registerErrors } from "./internal/known_errors.ts"
+import { addKnownErrors } from "./internal/known_errors.ts"
 
 const remoteExceptionFields = {
   taskName: Schema.String,
@@ -312,6 +312,22 @@ export type PoolError =
   | PoolClosed
   | TaskNotFound
   | MissingMainGuard
+
+/**
+ * Registers `Schema.TaggedError` classes so that, failing a task without a
+ * `failure` schema, they still arrive in the parent as instances of their
+ * class. Call it in a module the workers load too (the task's module).
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * export class OutOfStock extends Schema.TaggedError<OutOfStock>()("OutOfStock", { sku: Schema.String }) {}
+ * mp.registerErrors([OutOfStock])
+ * ```
+ */
+export const registerErrors = (classes: ReadonlyArray<unknown>): void => addKnownErrors(classes)
 
 registerErrors([
   RemoteException,

@@ -5,7 +5,7 @@
  * worker wraps a failure before it crosses:
  *
  * - an error whose `_tag` names a registered class (this library's errors,
- *   or any class passed to `registerErrors`) is encoded with that class's
+ *   or any class passed to the public `registerErrors` in `src/errors.ts`) is encoded with that class's
  *   schema and decoded in the parent into the same class;
  * - any other `Error` crosses with its own enumerable fields, and the parent
  *   rebuilds an `Error` with them, so `_tag`-based matching still works.
@@ -27,21 +27,8 @@ interface Entry {
 
 const registry: Map<string, Entry> = globalValue("known-errors", () => new Map<string, Entry>())
 
-/**
- * Registers `Schema.TaggedError` classes so that, failing a task without a
- * `failure` schema, they still arrive in the parent as instances of their
- * class. Call it in a module the workers load too (the task's module).
- *
- * @example
- * ```ts
- * import { Schema } from "effect"
- * import * as mp from "@mp/multiprocessing"
- *
- * export class OutOfStock extends Schema.TaggedError<OutOfStock>()("OutOfStock", { sku: Schema.String }) {}
- * mp.registerErrors([OutOfStock])
- * ```
- */
-export const registerErrors = (classes: ReadonlyArray<unknown>): void => {
+/** Adds error classes to the registry (behind the public `registerErrors` of `src/errors.ts`). */
+export const addKnownErrors = (classes: ReadonlyArray<unknown>): void => {
   for (const cls of classes) {
     const c = cls as ErrorClass
     if (typeof c.identifier !== "string" || registry.has(c.identifier)) continue

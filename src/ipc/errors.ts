@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { registerErrors } from "../internal/known_errors.ts"
+import { registerErrors } from "../errors.ts"
 import type * as Cause from "effect/Cause"
 import * as Schema from "effect/Schema"
 
