@@ -12,7 +12,7 @@ import * as Schema from "effect/Schema"
 import { notifyAll, wait } from "../../internal/futex.ts"
 import { errorMessage } from "../../internal/error_message.ts"
 import { SharedStateCorrupted } from "../../shared/errors.ts"
-import { decode, encode, EncodeFailure, Reader, shrink, Writer } from "./codec.ts"
+import { decode, encode, EncodeFailure, Reader, shrink, Writer } from "./value_bytes.ts"
 import { LIVENESS_MS } from "./liveness.ts"
 import { locked, tryLockSpin, unlock } from "./lock.ts"
 import {
@@ -32,7 +32,7 @@ import {
 // deno-lint-ignore no-explicit-any
 export type AnySchema = Schema.Codec<any, any, never, never>
 
-/** How items are turned into bytes and back: optional schema, then the codec. */
+/** How items are turned into bytes and back: optional schema, then the byte encoding of `value_bytes.ts`. */
 export interface ItemCodec {
   readonly encode: (value: unknown) => unknown
   readonly decode: (value: unknown) => unknown

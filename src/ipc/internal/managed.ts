@@ -11,7 +11,7 @@ import * as Option from "effect/Option"
 import { registerReviver } from "../../internal/revive.ts"
 import { IndexOutOfRange, SharedStateCorrupted } from "../../shared/errors.ts"
 import { EncodeError, ManagerShutdown } from "../errors.ts"
-import { EncodeFailure } from "./codec.ts"
+import { EncodeFailure } from "./value_bytes.ts"
 import { locked, type LockFailure } from "./lock.ts"
 import {
   decodeValue,

@@ -20,7 +20,7 @@
  */
 import { SharedStateCorrupted } from "../../shared/errors.ts"
 import { errorMessage } from "../../internal/error_message.ts"
-import { decode, encode, Reader, shrink, Writer } from "./codec.ts"
+import { decode, encode, Reader, shrink, Writer } from "./value_bytes.ts"
 
 /** Control words. */
 export const LOCK = 0

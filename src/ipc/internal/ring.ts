@@ -26,7 +26,7 @@
  * @module
  */
 import { SharedStateCorrupted } from "../../shared/errors.ts"
-import type { Writer } from "./codec.ts"
+import type { Writer } from "./value_bytes.ts"
 
 /** Control word indices. */
 export const LOCK = 0

@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import { assert, assertEquals, assertInstanceOf, assertStrictEquals } from "@std/assert"
 import * as mp from "../../mod.ts"
-import { decode, encode, EncodeFailure, Reader, Writer } from "../../src/ipc/internal/codec.ts"
+import { decode, encode, EncodeFailure, Reader, Writer } from "../../src/ipc/internal/value_bytes.ts"
 import { test } from "../support/mod.ts"
 
 const roundTrip = (v: unknown): unknown => {
