@@ -4,7 +4,6 @@
  * @module
  */
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import { assertEquals } from "@std/assert"
 import type * as mp from "../../mod.ts"
 import * as tasks from "../fixtures/tasks.ts"
@@ -22,9 +21,3 @@ export const settledWithoutReplacement = (pool: mp.Pool.Pool, timeoutMs = 1_500)
     yield* eventually(pool.stats.pipe(Effect.map((s) => s.running === 0 && s.queued === 0)), timeoutMs)
     assertEquals((yield* pool.stats).workersReplaced, 0)
   })
-
-/** The typed error of a failed Exit, if any. */
-export const errorOf = <A, E>(exit: Exit.Exit<A, E>): E | undefined => {
-  const e = Exit.findErrorOption(exit)
-  return e._tag === "Some" ? e.value : undefined
-}

@@ -7,17 +7,13 @@
  * `tests/pool/pool_isolation_test.ts`.
  */
 import { assert, assertEquals, assertLess, assertStringIncludes } from "@std/assert"
-import { type ChildResult, lastJson, runChild } from "../support/child.ts"
+import { type ChildResult, runChild, runJson } from "../support/child.ts"
 import { testAsync } from "../support/mod.ts"
 
 const script = new URL("../fixtures/fault_child.ts", import.meta.url)
 
-const run = async <T>(scenario: string, flags: ReadonlyArray<string> = []): Promise<T & { children: number }> => {
-  const result = await runChild(script, [scenario], 20_000, flags)
-  assert(!result.timedOut, `the child hung:\n${result.stderr}`)
-  assertEquals(result.code, 0, result.stderr)
-  return lastJson<T & { children: number }>(result)
-}
+const run = <T>(scenario: string, flags: ReadonlyArray<string> = []): Promise<T & { children: number }> =>
+  runJson<T & { children: number }>(script, [scenario], 20_000, flags)
 
 testAsync(
   "A busy loop past its taskTimeout fails with TaskTimeout at its timeout; its worker is replaced and the pool serves (child process)",

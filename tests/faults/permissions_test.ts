@@ -10,7 +10,7 @@
  * need no flag: `tests/process/process_isolation_test.ts` covers them.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert"
-import { lastJson, runChild } from "../support/child.ts"
+import { runChild, runJson } from "../support/child.ts"
 import { testAsync } from "../support/mod.ts"
 
 const script = new URL("../fixtures/fault_permissions_child.ts", import.meta.url)
@@ -23,12 +23,8 @@ interface Outcome {
   readonly argument?: string
 }
 
-const run = async (scenario: string, flags: ReadonlyArray<string>): Promise<Record<string, Outcome>> => {
-  const result = await runChild(script, [scenario], 20_000, flags)
-  assert(!result.timedOut, `the child hung:\n${result.stderr}`)
-  assertEquals(result.code, 0, result.stderr)
-  return lastJson<Record<string, Outcome>>(result)
-}
+const run = (scenario: string, flags: ReadonlyArray<string>): Promise<Record<string, Outcome>> =>
+  runJson<Record<string, Outcome>>(script, [scenario], 20_000, flags)
 
 const refused = (outcome: Outcome, kind: string): void => {
   assertEquals(outcome.tag, "RemoteException", JSON.stringify(outcome))

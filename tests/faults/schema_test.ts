@@ -16,8 +16,8 @@ import { assert, assertEquals, assertInstanceOf, assertStringIncludes } from "@s
 import * as mp from "../../mod.ts"
 import * as faults from "../fixtures/fault_tasks.ts"
 import * as tasks from "../fixtures/tasks.ts"
-import { test } from "../support/mod.ts"
-import { errorOf, serves, settledWithoutReplacement } from "./_helpers.ts"
+import { errorOf, test } from "../support/mod.ts"
+import { serves, settledWithoutReplacement } from "./_helpers.ts"
 
 type AnyTask = mp.Task.Task<number, unknown, unknown>
 

@@ -19,10 +19,8 @@ import * as faults from "../fixtures/fault_tasks.ts"
 import * as ipcTasks from "../fixtures/ipc_tasks.ts"
 import * as sharedTasks from "../fixtures/shared_tasks.ts"
 import { lastJson, runChild } from "../support/child.ts"
-import { eventually, test, testAsync } from "../support/mod.ts"
-import { errorOf, serves } from "./_helpers.ts"
-
-const int32s = (n: number): Int32Array => new Int32Array(new SharedArrayBuffer(4 * n))
+import { errorOf, eventually, int32s, test, testAsync } from "../support/mod.ts"
+import { serves } from "./_helpers.ts"
 
 test(
   "A lock holder that dies while a fiber and another worker already wait: exactly one gets LockAbandoned, the other takes the lock; the pool serves",

@@ -11,8 +11,8 @@ import * as Fiber from "effect/Fiber"
 import { assert, assertEquals, assertInstanceOf } from "@std/assert"
 import * as mp from "../../mod.ts"
 import * as faults from "../fixtures/fault_tasks.ts"
-import { test } from "../support/mod.ts"
-import { errorOf, serves } from "./_helpers.ts"
+import { errorOf, test } from "../support/mod.ts"
+import { serves } from "./_helpers.ts"
 
 const N = 10_000
 const xs = Array.from({ length: N }, (_, i) => i)

@@ -19,8 +19,8 @@ import * as faults from "../fixtures/fault_tasks.ts"
 import { brokenModule } from "../fixtures/fault_import_throws.ts"
 import { slowInBrokenModule } from "../fixtures/fault_import_escapes.ts"
 import * as tasks from "../fixtures/tasks.ts"
-import { eventually, test } from "../support/mod.ts"
-import { errorOf, serves } from "./_helpers.ts"
+import { errorOf, eventually, test } from "../support/mod.ts"
+import { serves } from "./_helpers.ts"
 
 test("A task whose module throws at import time fails with TaskNotFound naming the module and the error; the worker keeps serving", () =>
   Effect.gen(function* () {

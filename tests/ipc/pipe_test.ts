@@ -6,14 +6,7 @@ import { assert, assertEquals, assertInstanceOf, assertStringIncludes } from "@s
 import * as mp from "../../mod.ts"
 import { allocateOwnerId, markOwnerDead } from "../../src/internal/owner.ts"
 import * as tasks from "../fixtures/ipc_tasks.ts"
-import { test } from "../support/mod.ts"
-
-/** Waits for a worker that exits by itself; a clear failure (not the test's deadline) if its exit is never reported. */
-const exited = <A, E>(p: mp.Process.Process<A, E>) =>
-  p.await.pipe(Effect.timeoutOrElse({
-    duration: "8 seconds",
-    orElse: () => Effect.die(new Error(`the exit of worker ${p.name} was not reported within 8 s`)),
-  }))
+import { exited, test } from "../support/mod.ts"
 
 /** The reason of a `PipeClosed`, failing on any other error. */
 const reasonOf = (error: unknown): string => {

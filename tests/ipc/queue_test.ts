@@ -7,16 +7,9 @@ import * as Stream from "effect/Stream"
 import { assert, assertEquals, assertInstanceOf, assertLessOrEqual, assertStringIncludes } from "@std/assert"
 import * as mp from "../../mod.ts"
 import * as tasks from "../fixtures/ipc_tasks.ts"
-import { test } from "../support/mod.ts"
+import { exited, test } from "../support/mod.ts"
 
 const range = (from: number, n: number): Array<number> => Array.from({ length: n }, (_, i) => from + i)
-
-/** Waits for a worker that exits by itself; a clear failure (not the test's deadline) if its exit is never reported. */
-const exited = <A, E>(p: mp.Process.Process<A, E>) =>
-  p.await.pipe(Effect.timeoutOrElse({
-    duration: "8 seconds",
-    orElse: () => Effect.die(new Error(`the exit of worker ${p.name} was not reported within 8 s`)),
-  }))
 
 /** Whether `fiber` is still running after `ms`. */
 const stillRunning = <A, E>(fiber: Fiber.Fiber<A, E>, ms: number) =>

@@ -11,14 +11,11 @@ import * as Fiber from "effect/Fiber"
 import { assert, assertEquals, assertInstanceOf, assertLess, assertNotEquals, assertStringIncludes } from "@std/assert"
 import * as mp from "../../mod.ts"
 import * as tasks from "../fixtures/tasks.ts"
-import { alivePids, childPids } from "../support/isolation.ts"
+import { alivePids, childPids, gone } from "../support/isolation.ts"
 import { eventually, test } from "../support/mod.ts"
 import { poolSuite } from "./pool_suite.ts"
 
 poolSuite("process")
-
-const gone = (pids: ReadonlyArray<number>) =>
-  Effect.promise(() => alivePids(pids)).pipe(Effect.map((a) => a.length === 0))
 
 test("Pool: a while (true) {} task under taskTimeout fails with TaskTimeout; its child is killed and replaced [process]", () =>
   Effect.gen(function* () {

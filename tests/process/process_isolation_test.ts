@@ -10,14 +10,11 @@ import { assert, assertEquals, assertInstanceOf, assertLess, assertStringInclude
 import * as mp from "../../mod.ts"
 import * as tasks from "../fixtures/tasks.ts"
 import { lastJson, runChild } from "../support/child.ts"
-import { alivePids, childPids } from "../support/isolation.ts"
+import { alivePids, childPids, gone } from "../support/isolation.ts"
 import { eventually, test } from "../support/mod.ts"
 import { processSuite } from "./process_suite.ts"
 
 processSuite("process")
-
-const gone = (pids: ReadonlyArray<number>) =>
-  Effect.promise(() => alivePids(pids)).pipe(Effect.map((a) => a.length === 0))
 
 test("Process.terminate stops a child stuck in while (true) {} within 100 ms [process]", () =>
   Effect.gen(function* () {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { assert, assertEquals } from "@std/assert"
 
 /** What a child script printed and how it ended. */
 export interface ChildResult {
@@ -56,4 +57,20 @@ export const lastJson = <T>(result: ChildResult): T => {
   } catch {
     throw new Error(`child printed no JSON (code ${result.code}):\n${result.stdout}\n${result.stderr}`)
   }
+}
+
+/**
+ * Runs `script` with `args` in a child (as `runChild`) that must finish within
+ * `timeoutMs` and exit with code 0, and returns the last line it printed, parsed as JSON.
+ */
+export const runJson = async <T>(
+  script: URL,
+  args: ReadonlyArray<string>,
+  timeoutMs: number,
+  extraFlags: ReadonlyArray<string> = [],
+): Promise<T> => {
+  const result = await runChild(script, args, timeoutMs, extraFlags)
+  assert(!result.timedOut, `the child hung:\n${result.stderr}`)
+  assertEquals(result.code, 0, result.stderr)
+  return lastJson<T>(result)
 }

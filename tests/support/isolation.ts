@@ -4,6 +4,7 @@
  *
  * @module
  */
+import * as Effect from "effect/Effect"
 
 /** The two hosts a suite runs against. */
 export type Isolation = "worker" | "process"
@@ -27,3 +28,7 @@ export const alivePids = async (pids: ReadonlyArray<number>): Promise<Array<numb
 /** The pids of our live child processes (from `activeChildren()`). */
 export const childPids = (children: ReadonlyArray<{ readonly pid?: number | undefined }>): Array<number> =>
   children.flatMap((c) => c.pid === undefined ? [] : [c.pid])
+
+/** Whether none of `pids` is still in the OS process table. */
+export const gone = (pids: ReadonlyArray<number>): Effect.Effect<boolean> =>
+  Effect.promise(() => alivePids(pids)).pipe(Effect.map((a) => a.length === 0))

@@ -9,6 +9,8 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { liveChildren } from "../../src/internal/children.ts"
 
+export { errorOf, exited, int32s } from "./helpers.ts"
+
 /** Options of a test. */
 export interface TestOptions {
   /** The deadline in milliseconds (default 20 000). A hang is a failure. */

@@ -12,12 +12,7 @@ import * as mp from "../../mod.ts"
 import * as tasks from "../fixtures/tasks.ts"
 import * as wire from "../fixtures/wire_tasks.ts"
 import type { Isolation } from "../support/isolation.ts"
-import { test } from "../support/mod.ts"
-
-const errorOf = (exit: Exit.Exit<unknown, unknown>): unknown => {
-  const e = Exit.findErrorOption(exit)
-  return e._tag === "Some" ? e.value : undefined
-}
+import { errorOf, test } from "../support/mod.ts"
 
 const assertSerialization = (exit: Exit.Exit<unknown, unknown>, stage: mp.SerializationError["stage"]) => {
   const e = errorOf(exit)
