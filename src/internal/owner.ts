@@ -130,26 +130,23 @@ export const currentOwnerId = (): number => {
   return state.ownerId
 }
 
-/** Records that the thread with this owner id is gone; its locks become abandoned. */
-export const markOwnerDead = (ownerId: number): void => {
+/** Sets the owner's bit in the bitmap that starts at word `region`, and wakes whoever watches the epoch. */
+const markOwner = (region: number, ownerId: number): void => {
   if (ownerId <= 0 || ownerId >= MAX_OWNERS) return
   const t = table()
-  Atomics.or(t, BITMAP + (ownerId >>> 5), 1 << (ownerId & 31))
+  Atomics.or(t, region + (ownerId >>> 5), 1 << (ownerId & 31))
   Atomics.add(t, EPOCH, 1)
   Atomics.notify(t, EPOCH)
 }
+
+/** Records that the thread with this owner id is gone; its locks become abandoned. */
+export const markOwnerDead = (ownerId: number): void => markOwner(BITMAP, ownerId)
 
 /**
  * Records that the thread with this owner id was terminated while it ran a
  * task and may still be running: its locks are never taken over.
  */
-export const markOwnerMayStillRun = (ownerId: number): void => {
-  if (ownerId <= 0 || ownerId >= MAX_OWNERS) return
-  const t = table()
-  Atomics.or(t, ZOMBIES + (ownerId >>> 5), 1 << (ownerId & 31))
-  Atomics.add(t, EPOCH, 1)
-  Atomics.notify(t, EPOCH)
-}
+export const markOwnerMayStillRun = (ownerId: number): void => markOwner(ZOMBIES, ownerId)
 
 const bit = (base: number, ownerId: number): boolean => {
   if (ownerId <= 0 || ownerId >= MAX_OWNERS) return false

@@ -143,12 +143,16 @@ export const processHost = (config: ProcessHostConfig = {}): HostFactory => (opt
     tail = keepTail(tail, chunk)
   })
 
-  const end = (exit: HostExit): void => {
-    if (!alive) return
+  /** Marks the child ended and kills it; `false` when it had already ended. */
+  const stop = (): boolean => {
+    if (!alive) return false
     alive = false
     removeChild(options.id)
     kill(child)
-    options.events.onExit(exit)
+    return true
+  }
+  const end = (exit: HostExit): void => {
+    if (stop()) options.events.onExit(exit)
   }
 
   const settled = child.status.then(async (status) => {
@@ -176,11 +180,7 @@ export const processHost = (config: ProcessHostConfig = {}): HostFactory => (opt
       stdin.write(frame).catch(() => {})
     },
     terminate: () => {
-      if (!alive) return
-      alive = false
-      removeChild(options.id)
-      kill(child)
-      closeStdin()
+      if (stop()) closeStdin()
     },
   }
   return host
