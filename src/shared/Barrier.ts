@@ -49,6 +49,8 @@ import * as Schema from "effect/Schema"
 import * as Cause from "effect/Cause"
 import { InvalidArgument } from "../errors.ts"
 import { notifyAll, wait } from "../internal/futex.ts"
+import { guardedImport } from "../internal/bootstrap.ts"
+import { isWorkerThread } from "../internal/worker_init.ts"
 import { registerReviver, revive } from "../internal/revive.ts"
 import { BrokenBarrier, type BrokenBarrierReason } from "./errors.ts"
 import * as mutex from "./internal/mutex.ts"
@@ -128,23 +130,27 @@ const TASKS = Symbol.for("@mp/multiprocessing/tasks")
 
 /** Runs a Task action here: imports its module if this thread has not yet, then runs its handler. */
 const runTaskAction = (ref: ActionRef): Effect.Effect<unknown, unknown> =>
-  Effect.flatMap(Effect.tryPromise(() => import(ref.moduleUrl)), () => {
-    const registry = (globalThis as Record<symbol, unknown>)[TASKS] as
-      | Map<string, Task<unknown, unknown, unknown>>
-      | undefined
-    const task = registry?.get(`${ref.moduleUrl}#${ref.name}`)
-    if (task === undefined) {
-      return Effect.fail(new Error(`the action task "${ref.name}" is not defined in ${ref.moduleUrl}`))
-    }
-    return Effect.suspend(() => {
-      const r = task.handler(ref.payload, { signal: new AbortController().signal, taskName: task.name })
-      if (Effect.isEffect(r)) return r as Effect.Effect<unknown, unknown>
-      if (typeof r === "object" && r !== null && typeof (r as PromiseLike<unknown>).then === "function") {
-        return Effect.tryPromise(() => Promise.resolve(r))
+  // In a worker, the import is remembered as one (a module without `if (import.meta.main)` may not start pools).
+  Effect.flatMap(
+    Effect.tryPromise(() => isWorkerThread() ? guardedImport(ref.moduleUrl) : import(ref.moduleUrl)),
+    () => {
+      const registry = (globalThis as Record<symbol, unknown>)[TASKS] as
+        | Map<string, Task<unknown, unknown, unknown>>
+        | undefined
+      const task = registry?.get(`${ref.moduleUrl}#${ref.name}`)
+      if (task === undefined) {
+        return Effect.fail(new Error(`the action task "${ref.name}" is not defined in ${ref.moduleUrl}`))
       }
-      return Effect.succeed(r)
-    })
-  })
+      return Effect.suspend(() => {
+        const r = task.handler(ref.payload, { signal: new AbortController().signal, taskName: task.name })
+        if (Effect.isEffect(r)) return r as Effect.Effect<unknown, unknown>
+        if (typeof r === "object" && r !== null && typeof (r as PromiseLike<unknown>).then === "function") {
+          return Effect.tryPromise(() => Promise.resolve(r))
+        }
+        return Effect.succeed(r)
+      })
+    },
+  )
 
 /**
  * A cross-worker barrier for `parties` parties.
