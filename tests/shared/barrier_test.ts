@@ -204,3 +204,23 @@ test("Barrier.make refuses an action that is neither an Effect nor a Task: Inval
     assertInstanceOf(e, mp.InvalidArgument)
     assertEquals(e.argument, "action")
   }))
+
+test(
+  "Barrier action across workers that fails breaks the barrier for every party: each worker gets BrokenBarrier(action-failed)",
+  () =>
+    Effect.gen(function* () {
+      const counter = int32s(2)
+      counter[1] = 1 // the action fails in its first round
+      const who = int32s(1)
+      const barrier = yield* Barrier.make(3, { action: { task: barrierTasks.recordTrip, payload: { counter, who } } })
+      const procs = yield* Effect.forEach([1, 2, 3], (n) =>
+        mp.Process.spawn(barrierTasks.waitOnce, { barrier }, { name: `party-${n}` }))
+      const results = yield* Effect.forEach(procs, (p) =>
+        p.join, { concurrency: "unbounded" })
+      assertEquals(results, ["broken action-failed", "broken action-failed", "broken action-failed"])
+      assertEquals(counter[0], 1)
+      assert(who[0] >= 1 && who[0] <= 3, `the action ran in ${who[0]}`)
+      assertEquals(barrier.broken, true)
+    }),
+  { timeout: 30_000 },
+)
