@@ -16,6 +16,13 @@
  * shared log is compacted into a snapshot as it grows. Keys of a dict are
  * strings.
  *
+ * Proxies do not nest: a proxy stored in a dict, list or namespace is refused
+ * with `EncodeError` (a worker that read it could not reach its shared
+ * memory, which only crosses inside a task payload). Store plain values (a
+ * dict of arrays rather than a dict of list proxies), or pass each proxy in
+ * the payload. A namespace field that is optional can be deleted (`delete`,
+ * Python's `del ns.x`).
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
@@ -136,8 +143,17 @@ export interface ListProxy<A> {
  * ```
  */
 export interface NamespaceProxy<T extends Record<string, unknown>> {
-  /** The value of a field. */
+  /** The value of a field (`undefined` for an optional field that is not set, or was deleted). */
   get<K extends keyof T & string>(key: K): Effect.Effect<T[K], ManagerShutdown | SharedStateCorrupted>
+  /** Whether a field is set (Python's `hasattr`). */
+  has(key: keyof T & string): Effect.Effect<boolean, ManagerShutdown | SharedStateCorrupted>
+  /**
+   * Deletes an optional field (Python's `del ns.x`); returns whether it was
+   * set. It then reads as `undefined` and is left out of `toObject`.
+   */
+  delete<K extends OptionalKeys<T>>(
+    key: K,
+  ): Effect.Effect<boolean, EncodeError | ManagerShutdown | SharedStateCorrupted>
   /** Sets a field. */
   set<K extends keyof T & string>(
     key: K,
@@ -151,6 +167,18 @@ export interface NamespaceProxy<T extends Record<string, unknown>> {
   /** A plain object copy of every field. */
   readonly toObject: Effect.Effect<T, ManagerShutdown | SharedStateCorrupted>
 }
+
+/**
+ * The optional keys of `T`: the fields a namespace may delete.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * type K = mp.Manager.OptionalKeys<{ a: number; b?: string }> // "b"
+ * ```
+ */
+export type OptionalKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? K : never }[keyof T] & string
 
 /**
  * A running manager: it makes proxies, and shuts down with its Scope.

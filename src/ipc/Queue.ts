@@ -66,6 +66,21 @@ export interface TakeOptions {
 }
 
 /**
+ * Options of `shutdown`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const options: mp.Queue.ShutdownOptions = { immediate: true }
+ * ```
+ */
+export interface ShutdownOptions {
+  /** Also drop the queued items: takes fail at once (default `false`: takers drain what is left). */
+  readonly immediate?: boolean | undefined
+}
+
+/**
  * A queue of `A`s shared by the parent and its workers.
  *
  * @example
@@ -136,6 +151,20 @@ export interface Queue<A> {
    * are woken and fail, takers get what is left and then `QueueClosed`.
    */
   readonly close: Effect.Effect<void>
+  /**
+   * Python 3.13's `Queue.shutdown`, for everyone in every worker (the state
+   * lives in shared memory). Without `immediate` it is `close`: puts fail at
+   * once with `QueueClosed` (Python's `ShutDown`), waiting puts are woken and
+   * fail, takers get what is left and then `QueueClosed`. With `immediate:
+   * true` the queued items are dropped too, so takes fail at once, and the
+   * dropped items count as done (`taskDone`) so that a `JoinableQueue`'s
+   * `join` returns once the items already taken are done. Shutting down twice
+   * is allowed; there is no way back (as in Python). An `immediate` that is
+   * not a boolean is an `InvalidArgument`.
+   */
+  shutdown(options?: ShutdownOptions): Effect.Effect<void, SharedStateCorrupted | InvalidArgument>
+  /** Whether the queue was shut down or closed (Python's `is_shutdown`; the same as `isClosed`). */
+  readonly isShutDown: Effect.Effect<boolean>
   /** The items as a Stream, in chunks, ending when the queue is closed and drained. */
   readonly toStream: Stream.Stream<A, DecodeError | SharedStateCorrupted>
 }

@@ -76,7 +76,7 @@ export interface ArrayOptions {
  * })
  * ```
  */
-export class SharedArray<T extends Canonical = Canonical> {
+export class TypedSharedArray<T extends Canonical = Canonical> {
   /** The brand that lets the worker runtime revive a cloned array. */
   readonly __mp: "Array" = BRAND
   /** The element type, as given to `make`. */
@@ -305,6 +305,15 @@ export class SharedArray<T extends Canonical = Canonical> {
 }
 
 /**
+ * A shared array of element type `T`: a type name or a Python typecode, in types as
+ * in values (`SharedArray<"i">` is `SharedArray<"i32">`, `SharedArray<"d">` is `SharedArray<"f64">`).
+ * The class is `TypedSharedArray`, indexed by the canonical name.
+ */
+export type SharedArray<T extends SharedType = Canonical> = TypedSharedArray<CanonicalOf<T>>
+/** The class of `SharedArray` (for `instanceof`). */
+export const SharedArray: typeof TypedSharedArray = TypedSharedArray
+
+/**
  * Creates a shared array of `type`: `lengthOrValues` is either a length
  * (zero-filled) or the initial elements. Fails with `InvalidArgument` for an
  * unknown type, a bad length or an element that does not fit the type.
@@ -324,7 +333,7 @@ export const make = <T extends SharedType>(
   type: T,
   lengthOrValues: number | ReadonlyArray<ValueOf<T>>,
   options?: ArrayOptions,
-): Effect.Effect<SharedArray<CanonicalOf<T>>, InvalidArgument> =>
+): Effect.Effect<SharedArray<T>, InvalidArgument> =>
   Effect.flatMap(resolve(type), (spec) => {
     const split = lengthAndValues(lengthOrValues)
     if (split instanceof InvalidArgument) return Effect.fail(split)

@@ -4,16 +4,28 @@
  * arrives, all are released together and the barrier is ready for the next
  * round. `wait` succeeds with the party's arrival index (`0 .. parties - 1`).
  *
+ * With an `action` (Python's `action=`), the party that trips the barrier
+ * (the last to arrive) runs it before anyone is released. An action that
+ * fails breaks the barrier: every party fails with `BrokenBarrier`
+ * ("action-failed"; the tripping party's error carries the failure in
+ * `detail`). Across workers the action runs in whichever party trips, so give
+ * a `Task` taking no payload (found again in the worker by its module URL and
+ * name, like any task); an `Effect` action lives in the thread that made the
+ * barrier, and a party in another worker that trips it breaks the barrier
+ * ("action-failed") instead of running it.
+ *
  * A broken barrier is a typed error, `BrokenBarrier`, for every waiting and
  * every later party until `reset`: after `abort`, after a party's `timeout`
  * elapsed (the option of `make` or of `wait`), after a waiting party was
  * interrupted (an Effect timeout included: a party that leaves would make the
- * others wait forever), or for the parties waiting when `reset` is called.
+ * others wait forever), for the parties waiting when `reset` is called, or
+ * when the action failed.
  *
- * Layout (Int32 words): `[mutex, count, phase, reason, parties, outcome x 64]`
+ * Layout (Int32 words): `[mutex, count, phase, reason, parties, action, outcome x 64]`
  * where `phase` is `generation << 1 | broken` (waiters sleep on it) and
  * `outcome[g % 64]` tells the parties of generation `g` whether it tripped or
- * was reset.
+ * was reset. `count === parties` while the action runs: a party arriving then
+ * belongs to the next round and waits for this one to end.
  *
  * ```ts
  * import { Effect } from "effect"
@@ -34,12 +46,16 @@ import { shown, timeoutMs as checkTimeout } from "../internal/arguments.ts"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as Cause from "effect/Cause"
 import { InvalidArgument } from "../errors.ts"
 import { notifyAll, wait } from "../internal/futex.ts"
-import { registerReviver } from "../internal/revive.ts"
+import { guardedImport } from "../internal/bootstrap.ts"
+import { isWorkerThread } from "../internal/worker_init.ts"
+import { registerReviver, revive } from "../internal/revive.ts"
 import { BrokenBarrier, type BrokenBarrierReason } from "./errors.ts"
 import * as mutex from "./internal/mutex.ts"
 import { hidden } from "./internal/types.ts"
+import { isTask, type Task } from "../task/Task.ts"
 
 const BRAND = "Barrier"
 const MUTEX = 0
@@ -47,11 +63,16 @@ const COUNT = 1
 const PHASE = 2
 const REASON = 3
 const PARTIES = 4
-const OUTCOME = 5
+const ACTION = 5
+const OUTCOME = 6
 const HISTORY = 64
 const WORDS = OUTCOME + HISTORY
 const TRIPPED = 1
 const RESET = 2
+/** `ACTION` word: no action, an Effect kept by the thread that made the barrier, a Task. */
+const NO_ACTION = 0
+const LOCAL_ACTION = 1
+const TASK_ACTION = 2
 const REASONS: ReadonlyArray<BrokenBarrierReason> = [
   "aborted",
   "aborted",
@@ -59,6 +80,7 @@ const REASONS: ReadonlyArray<BrokenBarrierReason> = [
   "interrupted",
   "reset",
   "abandoned",
+  "action-failed",
 ]
 const code = (reason: BrokenBarrierReason): number => REASONS.indexOf(reason, 1)
 
@@ -67,6 +89,68 @@ export interface BarrierOptions {
   /** How long a party waits for the others before it breaks the barrier. Default: forever. */
   readonly timeout?: Duration.Input | undefined
 }
+
+/**
+ * What the tripping party runs before the others are released: an Effect (in
+ * the thread that made the barrier), or a Task taking no payload (in any
+ * worker).
+ */
+export type BarrierAction<P = never> =
+  | Effect.Effect<unknown, unknown>
+  | Task<void, unknown, unknown>
+  | Task<undefined, unknown, unknown>
+  | TaskAction<P>
+
+/**
+ * A Task action with its payload: the payload crosses into workers with the
+ * barrier (by structured clone; shared objects in it work on the other side)
+ * and is given to the handler as is (the task's payload schema is not applied).
+ */
+export interface TaskAction<P> {
+  /** The task to run. */
+  readonly task: Task<P, unknown, unknown>
+  /** Its payload. */
+  readonly payload: NoInfer<P>
+}
+
+/** Options of `make`. */
+export interface MakeOptions<P = never> extends BarrierOptions {
+  /** Run by the party that trips the barrier, before anyone is released (Python's `action`). */
+  readonly action?: BarrierAction<P> | undefined
+}
+
+/** A task action as it crosses into workers. */
+interface ActionRef {
+  readonly moduleUrl: string
+  readonly name: string
+  readonly payload: unknown
+}
+
+const TASKS = Symbol.for("@mp/multiprocessing/tasks")
+
+/** Runs a Task action here: imports its module if this thread has not yet, then runs its handler. */
+const runTaskAction = (ref: ActionRef): Effect.Effect<unknown, unknown> =>
+  // In a worker, the import is remembered as one (a module without `if (import.meta.main)` may not start pools).
+  Effect.flatMap(
+    Effect.tryPromise(() => isWorkerThread() ? guardedImport(ref.moduleUrl) : import(ref.moduleUrl)),
+    () => {
+      const registry = (globalThis as Record<symbol, unknown>)[TASKS] as
+        | Map<string, Task<unknown, unknown, unknown>>
+        | undefined
+      const task = registry?.get(`${ref.moduleUrl}#${ref.name}`)
+      if (task === undefined) {
+        return Effect.fail(new Error(`the action task "${ref.name}" is not defined in ${ref.moduleUrl}`))
+      }
+      return Effect.suspend(() => {
+        const r = task.handler(ref.payload, { signal: new AbortController().signal, taskName: task.name })
+        if (Effect.isEffect(r)) return r as Effect.Effect<unknown, unknown>
+        if (typeof r === "object" && r !== null && typeof (r as PromiseLike<unknown>).then === "function") {
+          return Effect.tryPromise(() => Promise.resolve(r))
+        }
+        return Effect.succeed(r)
+      })
+    },
+  )
 
 /**
  * A cross-worker barrier for `parties` parties.
@@ -90,14 +174,27 @@ export class Barrier {
   readonly buffer: SharedArrayBuffer
   /** The default timeout of `wait`, in milliseconds (Infinity for none). */
   readonly timeoutMs: number
+  /** The Task action, by reference (crosses into workers). */
+  readonly actionTask: ActionRef | undefined
   /** @internal */
   declare readonly i32: Int32Array
+  /** @internal An Effect action: only in the thread that made the barrier. */
+  declare readonly localAction: Effect.Effect<unknown, unknown> | undefined
 
   /** @internal Use `make`. */
-  constructor(buffer: SharedArrayBuffer, timeoutMs: number) {
+  constructor(
+    buffer: SharedArrayBuffer,
+    timeoutMs: number,
+    actionTask?: ActionRef | undefined,
+    localAction?: Effect.Effect<unknown, unknown> | undefined,
+  ) {
     this.buffer = buffer
     this.timeoutMs = timeoutMs
+    this.actionTask = actionTask === undefined
+      ? undefined
+      : { moduleUrl: actionTask.moduleUrl, name: actionTask.name, payload: actionTask.payload }
     hidden(this, "i32", new Int32Array(buffer))
+    hidden(this, "localAction", localAction)
   }
 
   /**
@@ -140,43 +237,114 @@ export class Barrier {
         Effect.timeoutOption(this.locked(restore), timeoutMs),
         (taken) => taken._tag === "Some" ? Effect.void : Effect.fail(new BrokenBarrier({ reason: "timeout" })),
       )
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(entered(restore), (): Effect.Effect<number, BrokenBarrier> => {
-        const phase = Atomics.load(i32, PHASE)
-        if ((phase & 1) !== 0) return this.unlockAndFail()
-        const generation = phase >>> 1
-        const index = Atomics.add(i32, COUNT, 1)
-        if (index + 1 >= i32[PARTIES]) {
-          Atomics.store(i32, COUNT, 0)
-          Atomics.store(i32, OUTCOME + (generation % HISTORY), TRIPPED)
-          Atomics.store(i32, PHASE, ((generation + 1) << 1) >>> 0)
-          notifyAll(i32, PHASE)
+    return Effect.uninterruptibleMask((restore) => {
+      const parties = i32[PARTIES]
+      const deadline = start + timeoutMs
+      const attempt: Effect.Effect<number, BrokenBarrier> = Effect.flatMap(
+        entered(restore),
+        (): Effect.Effect<number, BrokenBarrier> => {
+          const phase = Atomics.load(i32, PHASE)
+          if ((phase & 1) !== 0) return this.unlockAndFail()
+          const generation = phase >>> 1
+          if (Atomics.load(i32, COUNT) >= parties) {
+            // The action of this round runs: this party belongs to the next round.
+            mutex.unlock(i32, MUTEX)
+            const left = deadline - performance.now()
+            if (left <= 0) return Effect.fail(new BrokenBarrier({ reason: "timeout" }))
+            return Effect.flatMap(restore(wait(i32, PHASE, phase, left)), () => attempt)
+          }
+          const index = Atomics.add(i32, COUNT, 1)
+          if (index + 1 >= parties) {
+            if (Atomics.load(i32, ACTION) === NO_ACTION) {
+              this.tripLocked(generation)
+              mutex.unlock(i32, MUTEX)
+              return Effect.succeed(index)
+            }
+            mutex.unlock(i32, MUTEX)
+            return this.runAction(restore, generation, index)
+          }
+          mutex.unlock(i32, MUTEX)
+          const loop: Effect.Effect<number, BrokenBarrier> = Effect.suspend(() => {
+            const now = Atomics.load(i32, PHASE)
+            if (now >>> 1 !== generation) {
+              return Atomics.load(i32, OUTCOME + (generation % HISTORY)) === TRIPPED
+                ? Effect.succeed(index)
+                : Effect.fail(new BrokenBarrier({ reason: "reset" }))
+            }
+            if ((now & 1) !== 0) return Effect.fail(this.brokenError())
+            const left = deadline - performance.now()
+            if (left <= 0) return this.breakIfCurrent(generation, "timeout")
+            return Effect.flatMap(
+              Effect.onInterrupt(
+                restore(wait(i32, PHASE, now, left)),
+                () => Effect.ignore(this.breakIfCurrent(generation, "interrupted")),
+              ),
+              () => loop,
+            )
+          })
+          return loop
+        },
+      )
+      return attempt
+    })
+  }
+
+  /**
+   * The tripping party of `generation` runs the action (interruptible), then
+   * releases the others, unless the barrier was broken or reset meanwhile. A
+   * failed or interrupted action breaks the barrier.
+   */
+  private runAction(
+    restore: mutex.Restore,
+    generation: number,
+    index: number,
+  ): Effect.Effect<number, BrokenBarrier> {
+    const i32 = this.i32
+    const action: Effect.Effect<unknown, unknown> = Atomics.load(i32, ACTION) === TASK_ACTION
+      ? (this.actionTask === undefined
+        ? Effect.fail(new Error("the barrier's action task did not cross into this worker"))
+        : runTaskAction(this.actionTask))
+      : (this.localAction ??
+        Effect.fail(
+          new Error(
+            "the barrier's action is an Effect, which stays in the thread that made the barrier: " +
+              "give a Task as the action to run it in any worker",
+          ),
+        ))
+    return Effect.matchCauseEffect(restore(Effect.suspend(() => action)), {
+      onSuccess: () =>
+        Effect.flatMap(this.locked(), (): Effect.Effect<number, BrokenBarrier> => {
+          const phase = Atomics.load(i32, PHASE)
+          if (phase >>> 1 !== generation) {
+            mutex.unlock(i32, MUTEX)
+            return Effect.fail(new BrokenBarrier({ reason: "reset" }))
+          }
+          if ((phase & 1) !== 0) return this.unlockAndFail()
+          this.tripLocked(generation)
           mutex.unlock(i32, MUTEX)
           return Effect.succeed(index)
-        }
-        mutex.unlock(i32, MUTEX)
-        const deadline = start + timeoutMs
-        const loop: Effect.Effect<number, BrokenBarrier> = Effect.suspend(() => {
-          const now = Atomics.load(i32, PHASE)
-          if (now >>> 1 !== generation) {
-            return Atomics.load(i32, OUTCOME + (generation % HISTORY)) === TRIPPED
-              ? Effect.succeed(index)
-              : Effect.fail(new BrokenBarrier({ reason: "reset" }))
+        }),
+      onFailure: (cause) => {
+        const interrupted = Cause.hasInterruptsOnly(cause)
+        return Effect.flatMap(this.locked(), (): Effect.Effect<never, BrokenBarrier> => {
+          if (Atomics.load(i32, PHASE) >>> 1 === generation) {
+            this.breakLocked(interrupted ? "interrupted" : "action-failed")
           }
-          if ((now & 1) !== 0) return Effect.fail(this.brokenError())
-          const left = deadline - performance.now()
-          if (left <= 0) return this.breakIfCurrent(generation, "timeout")
-          return Effect.flatMap(
-            Effect.onInterrupt(
-              restore(wait(i32, PHASE, now, left)),
-              () => Effect.ignore(this.breakIfCurrent(generation, "interrupted")),
-            ),
-            () => loop,
-          )
+          mutex.unlock(i32, MUTEX)
+          if (interrupted) return Effect.failCause(cause as Cause.Cause<never>)
+          return Effect.fail(new BrokenBarrier({ reason: "action-failed", detail: describe(cause) }))
         })
-        return loop
-      })
-    )
+      },
+    })
+  }
+
+  /** Releases the parties of `generation`; the caller holds the mutex. */
+  private tripLocked(generation: number): void {
+    const i32 = this.i32
+    Atomics.store(i32, COUNT, 0)
+    Atomics.store(i32, OUTCOME + (generation % HISTORY), TRIPPED)
+    Atomics.store(i32, PHASE, ((generation + 1) << 1) >>> 0)
+    notifyAll(i32, PHASE)
   }
 
   /**
@@ -252,6 +420,20 @@ export class Barrier {
   }
 
   /**
+   * Whether the barrier is broken, now (Python's `broken`; `isBroken` as an Effect).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const check = (b: mp.Barrier.Barrier): boolean => b.broken
+   * ```
+   */
+  get broken(): boolean {
+    return (Atomics.load(this.i32, PHASE) & 1) !== 0
+  }
+
+  /**
    * Takes the barrier's own mutex. Its sections are synchronous, so a holder
    * that died mid-section is the only way to find it abandoned: break then.
    */
@@ -305,7 +487,7 @@ export class Barrier {
  * const barrier = Effect.runSync(mp.Barrier.make(4, { timeout: "10 seconds" }))
  * ```
  */
-export const make = (parties: number, options?: BarrierOptions): Effect.Effect<Barrier, InvalidArgument> =>
+export const make = <P = never>(parties: number, options?: MakeOptions<P>): Effect.Effect<Barrier, InvalidArgument> =>
   Effect.suspend(() => {
     if (!Number.isInteger(parties) || parties < 1 || parties >= 2 ** 31) {
       return Effect.fail(
@@ -317,9 +499,29 @@ export const make = (parties: number, options?: BarrierOptions): Effect.Effect<B
     }
     const timeoutMs = checkTimeout("timeout", options?.timeout) ?? Infinity
     if (typeof timeoutMs === "object") return Effect.fail(timeoutMs)
+    const action = options?.action
+    const ref: ActionRef | undefined = isTask(action)
+      ? { moduleUrl: action.moduleUrl, name: action.name, payload: undefined }
+      : isTaskAction(action)
+      ? { moduleUrl: action.task.moduleUrl, name: action.task.name, payload: action.payload }
+      : undefined
+    if (action !== undefined && ref === undefined && !Effect.isEffect(action)) {
+      return Effect.fail(
+        new InvalidArgument({
+          argument: "action",
+          message: `action must be an Effect, a Task taking no payload or { task, payload }, got ${shown(action)}`,
+        }),
+      )
+    }
     const buffer = new SharedArrayBuffer(4 * WORDS)
-    new Int32Array(buffer)[PARTIES] = parties
-    return Effect.succeed(new Barrier(buffer, timeoutMs))
+    const i32 = new Int32Array(buffer)
+    i32[PARTIES] = parties
+    i32[ACTION] = action === undefined ? NO_ACTION : ref !== undefined ? TASK_ACTION : LOCAL_ACTION
+    return Effect.succeed(
+      ref !== undefined
+        ? new Barrier(buffer, timeoutMs, ref)
+        : new Barrier(buffer, timeoutMs, undefined, action as Effect.Effect<unknown, unknown> | undefined),
+    )
   })
 
 /**
@@ -349,5 +551,17 @@ export const schema: Schema.declare<Barrier> = Schema.declare(isBarrier, { title
 
 registerReviver(BRAND, (plain) => {
   const p = plain as unknown as Barrier
-  return new Barrier(p.buffer, p.timeoutMs)
+  const a = p.actionTask
+  return new Barrier(p.buffer, p.timeoutMs, a === undefined ? undefined : { ...a, payload: revive(a.payload) })
 })
+
+/** The failure of an action, in a few words. */
+const describe = (cause: Cause.Cause<unknown>): string => {
+  const e = Cause.squash(cause)
+  if (e instanceof Error) return `${e.name}: ${e.message}`
+  if (typeof e === "object" && e !== null && "_tag" in e) return String((e as { _tag: unknown })._tag)
+  return String(e)
+}
+
+const isTaskAction = (u: unknown): u is { readonly task: Task<unknown, unknown, unknown>; readonly payload: unknown } =>
+  typeof u === "object" && u !== null && !Effect.isEffect(u) && isTask((u as { task: unknown }).task)

@@ -56,7 +56,7 @@ const BRAND = "RawArray"
  * })
  * ```
  */
-export class RawArray<T extends Canonical = Canonical> {
+export class TypedRawArray<T extends Canonical = Canonical> {
   /** The brand that lets the worker runtime revive a cloned array. */
   readonly __mp: "RawArray" = BRAND
   /** The element type, as given to `make`. */
@@ -170,6 +170,15 @@ export class RawArray<T extends Canonical = Canonical> {
 }
 
 /**
+ * A shared array without a lock of element type `T`: a type name or a Python typecode, in types as
+ * in values (`RawArray<"i">` is `RawArray<"i32">`, `RawArray<"d">` is `RawArray<"f64">`).
+ * The class is `TypedRawArray`, indexed by the canonical name.
+ */
+export type RawArray<T extends SharedType = Canonical> = TypedRawArray<CanonicalOf<T>>
+/** The class of `RawArray` (for `instanceof`). */
+export const RawArray: typeof TypedRawArray = TypedRawArray
+
+/**
  * Creates a lock-free shared array of `type`: `lengthOrValues` is a length
  * (zero-filled) or the initial elements. Fails with `InvalidArgument`.
  *
@@ -184,7 +193,7 @@ export class RawArray<T extends Canonical = Canonical> {
 export const make = <T extends SharedType>(
   type: T,
   lengthOrValues: number | ReadonlyArray<ValueOf<T>>,
-): Effect.Effect<RawArray<CanonicalOf<T>>, InvalidArgument> =>
+): Effect.Effect<RawArray<T>, InvalidArgument> =>
   Effect.flatMap(resolve(type), (spec) => {
     const split = lengthAndValues(lengthOrValues)
     if (split instanceof InvalidArgument) return Effect.fail(split)

@@ -53,7 +53,7 @@ const BRAND = "RawValue"
  * })
  * ```
  */
-export class RawValue<T extends Canonical = Canonical> {
+export class TypedRawValue<T extends Canonical = Canonical> {
   /** The brand that lets the worker runtime revive a cloned value. */
   readonly __mp: "RawValue" = BRAND
   /** The element type, as given to `make`. */
@@ -124,6 +124,15 @@ export class RawValue<T extends Canonical = Canonical> {
 }
 
 /**
+ * A shared number without a lock of element type `T`: a type name or a Python typecode, in types as
+ * in values (`RawValue<"i">` is `RawValue<"i32">`, `RawValue<"d">` is `RawValue<"f64">`).
+ * The class is `TypedRawValue`, indexed by the canonical name.
+ */
+export type RawValue<T extends SharedType = Canonical> = TypedRawValue<CanonicalOf<T>>
+/** The class of `RawValue` (for `instanceof`). */
+export const RawValue: typeof TypedRawValue = TypedRawValue
+
+/**
  * Creates a lock-free shared value of `type` holding `initial` (zero when
  * omitted). Fails with `InvalidArgument` for an unknown type or a value that
  * does not fit it.
@@ -139,7 +148,7 @@ export class RawValue<T extends Canonical = Canonical> {
 export const make = <T extends SharedType>(
   type: T,
   initial?: ValueOf<T>,
-): Effect.Effect<RawValue<CanonicalOf<T>>, InvalidArgument> =>
+): Effect.Effect<RawValue<T>, InvalidArgument> =>
   Effect.flatMap(resolve(type), (spec) =>
     Effect.map(
       allocate(spec, 1, initial === undefined ? undefined : [initial], "initial"),

@@ -85,7 +85,7 @@ export interface ValueOptions {
  * })
  * ```
  */
-export class Value<T extends Canonical = Canonical> {
+export class TypedValue<T extends Canonical = Canonical> {
   /** The brand that lets the worker runtime revive a cloned value. */
   readonly __mp: "Value" = BRAND
   /** The element type, as given to `make`. */
@@ -235,6 +235,15 @@ export class Value<T extends Canonical = Canonical> {
 }
 
 /**
+ * A shared number of element type `T`: a type name or a Python typecode, in types as
+ * in values (`Value<"i">` is `Value<"i32">`, `Value<"d">` is `Value<"f64">`).
+ * The class is `TypedValue`, indexed by the canonical name.
+ */
+export type Value<T extends SharedType = Canonical> = TypedValue<CanonicalOf<T>>
+/** The class of `Value` (for `instanceof`). */
+export const Value: typeof TypedValue = TypedValue
+
+/**
  * Creates a shared value of `type` holding `initial` (zero when omitted).
  * Fails with `InvalidArgument` for an unknown type or an initial value that
  * does not fit it.
@@ -255,7 +264,7 @@ export const make = <T extends SharedType>(
   type: T,
   initial?: ValueOf<T>,
   options?: ValueOptions,
-): Effect.Effect<Value<CanonicalOf<T>>, InvalidArgument> =>
+): Effect.Effect<Value<T>, InvalidArgument> =>
   Effect.flatMap(resolve(type), (spec) => {
     const bad = checkLockOption("options.lock", options?.lock)
     if (bad !== undefined) return Effect.fail(bad)

@@ -178,12 +178,14 @@ export class SemaphoreOverRelease extends SemaphoreOverReleaseBase {
 }
 
 /** Why a barrier is broken. */
-export type BrokenBarrierReason = "aborted" | "timeout" | "interrupted" | "reset" | "abandoned"
+export type BrokenBarrierReason = "aborted" | "timeout" | "interrupted" | "reset" | "abandoned" | "action-failed"
 
 const brokenBarrierFields: {
-  readonly reason: Schema.Literals<["aborted", "timeout", "interrupted", "reset", "abandoned"]>
+  readonly reason: Schema.Literals<["aborted", "timeout", "interrupted", "reset", "abandoned", "action-failed"]>
+  readonly detail: Schema.optional<Schema.String>
 } = {
-  reason: Schema.Literals(["aborted", "timeout", "interrupted", "reset", "abandoned"]),
+  reason: Schema.Literals(["aborted", "timeout", "interrupted", "reset", "abandoned", "action-failed"]),
+  detail: Schema.optional(Schema.String),
 }
 const /** @internal */ BrokenBarrierBase: Schema.Class<
   BrokenBarrier,
@@ -192,8 +194,10 @@ const /** @internal */ BrokenBarrierBase: Schema.Class<
 > = Schema.TaggedError<BrokenBarrier>()("BrokenBarrier", brokenBarrierFields)
 /**
  * The barrier is broken: a party aborted it, timed out or was interrupted
- * while waiting, or it was reset under waiting parties. Every waiter and every
- * later `wait` fails with this error until `reset`.
+ * while waiting, it was reset under waiting parties, or its `action` failed
+ * (`"action-failed"`, with the failure in `detail`). Every waiter and every
+ * later `wait` fails with this error until `reset` (Python's
+ * `BrokenBarrierError`).
  *
  * @example
  * ```ts
@@ -205,7 +209,7 @@ const /** @internal */ BrokenBarrierBase: Schema.Class<
 export class BrokenBarrier extends BrokenBarrierBase {
   /** A readable summary. */
   override get message(): string {
-    return `the barrier is broken (${this.reason})`
+    return `the barrier is broken (${this.reason})${this.detail === undefined ? "" : `: ${this.detail}`}`
   }
 }
 

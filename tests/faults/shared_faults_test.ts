@@ -60,9 +60,12 @@ test(
       const queue = yield* mp.Queue.make<number>({ capacity: 64 })
       const seen = int32s(n)
       const taken = int32s(1)
-      // This consumer blocks on the empty queue, then is killed while waiting.
-      const doomed = yield* mp.Process.spawn(faults.drainQueue, { queue, seen, taken: int32s(1) })
-      yield* Effect.sleep(300)
+      // This consumer blocks on the empty queue, then is killed while waiting. It is killed once its task
+      // runs (an event, not a sleep: on a loaded machine a worker may still be starting after 300 ms).
+      const started = yield* mp.Event.make()
+      const doomedTaken = int32s(1)
+      const doomed = yield* mp.Process.spawn(faults.drainQueue, { queue, seen, taken: doomedTaken, started })
+      yield* started.wait()
       yield* doomed.terminate
       assertEquals(yield* doomed.isAlive, false)
       // A live consumer in a pool, and a producer that needs it (capacity 64 < n: backpressure).
@@ -70,12 +73,12 @@ test(
       const consumer = yield* pool.submit(faults.drainQueue, { queue, seen, taken })
       yield* queue.putAll(Array.from({ length: n }, (_, i) => i)).pipe(Effect.timeout(10_000))
       yield* queue.put(-1)
-      assertEquals(yield* Fiber.join(consumer), n)
+      assertEquals(yield* Fiber.join(consumer), n, `the terminated consumer took ${doomedTaken[0]}`)
       for (let i = 0; i < n; i++) if (seen[i] !== 1) throw new Error(`item ${i} arrived ${seen[i]} times`)
       assertEquals(yield* queue.size, 0)
       yield* serves(pool)
     }),
-  { timeout: 30_000 },
+  { timeout: 60_000 },
 )
 
 test(

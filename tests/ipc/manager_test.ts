@@ -5,6 +5,7 @@ import { assert, assertEquals, assertInstanceOf } from "@std/assert"
 import * as mp from "../../mod.ts"
 import { revive } from "../../src/internal/revive.ts"
 import * as tasks from "../fixtures/ipc_tasks.ts"
+import * as namespaceTasks from "../fixtures/namespace_tasks.ts"
 import { test } from "../support/mod.ts"
 
 /** A copy of a proxy as another thread would get it: structured clone, then revive. */
@@ -218,3 +219,40 @@ test("Manager proxies declared in a task's payload schema work in the worker", (
     )
     assertInstanceOf(wrong, mp.SerializationError)
   }))
+
+test(
+  "Manager namespace: an optional field can be deleted (Python's del ns.x) by any worker: has is false, it reads undefined, toObject leaves it out",
+  () =>
+    Effect.scoped(Effect.gen(function* () {
+      const manager = yield* mp.Manager.make()
+      const ns = yield* manager.namespace<{ count: number; note?: string }>({ count: 1, note: "hi" })
+      assertEquals(yield* ns.has("note"), true)
+      const worker = yield* mp.Process.spawn(namespaceTasks.deleteNote, { ns })
+      assertEquals(yield* worker.join, { had: true, hasAfter: false, object: { count: 1 } })
+      assertEquals(yield* ns.has("note"), false)
+      assertEquals(yield* ns.get("note"), undefined)
+      assertEquals(yield* ns.toObject, { count: 1 })
+      assertEquals(yield* ns.delete("note"), false) // deleting twice: nothing was there
+      assertEquals(yield* ns.modify("note", (n) => `${n ?? "none"}!`), "none!")
+      assertEquals(yield* ns.get("note"), "none!")
+    })),
+  { timeout: 30_000 },
+)
+
+test("Manager: a proxy nested in a managed dict or list is refused with an EncodeError that says nesting is not supported; nothing is stored", () =>
+  Effect.scoped(Effect.gen(function* () {
+    const manager = yield* mp.Manager.make()
+    const inner = yield* manager.list<number>([1, 2])
+    const dict = yield* manager.dict<unknown>()
+    const outer = yield* manager.list<unknown>()
+    for (const attempt of [dict.set("xs", inner), dict.update({ xs: [inner] }), outer.append({ inner })]) {
+      const e = yield* Effect.flip(attempt)
+      assertInstanceOf(e, mp.EncodeError)
+      assert(e.message.includes("cannot be nested"), e.message)
+    }
+    assertEquals(yield* dict.size, 0)
+    assertEquals(yield* outer.length, 0)
+    // The way that works: plain values inside, proxies in the payload.
+    yield* dict.set("xs", yield* inner.toArray)
+    assertEquals(yield* dict.get("xs"), Option.some([1, 2]))
+  })))

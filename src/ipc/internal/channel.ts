@@ -412,6 +412,31 @@ export const closeRing = (ring: Ring, side: typeof CLOSED_BY_WRITER | typeof CLO
   notifyAll(c, TAKE_SEQ)
 }
 
+/**
+ * Shuts the ring down from the writing side at once (Python's
+ * `shutdown(immediate=True)`): under the lock, marks it closed and drops what
+ * is queued, then wakes every waiter. Returns how many items were dropped.
+ */
+export const shutdownNow = (ring: Ring): Effect.Effect<number, SharedStateCorrupted> => {
+  const c = ring.ctl
+  return Effect.flatMap(
+    locked(c, LOCK, () => {
+      Atomics.or(c, CLOSED, CLOSED_BY_WRITER)
+      return guarded(() => ring.clear())
+    }, (n) => n),
+    (n): Effect.Effect<number, SharedStateCorrupted> => {
+      closeRing(ring, CLOSED_BY_WRITER)
+      if (typeof n === "number") return Effect.succeed(n)
+      // "timeout" cannot happen without a deadline; a corrupted lock word or ring is reported.
+      return Effect.fail(
+        n instanceof SharedStateCorrupted
+          ? n
+          : new SharedStateCorrupted({ structure: "queue", detail: "the lock could not be taken" }),
+      )
+    },
+  )
+}
+
 /** A deadline in `performance.now()` time from a timeout in ms (`undefined`: none). */
 export const deadlineOf = (timeoutMs: number | undefined): number =>
   timeoutMs === undefined ? Infinity : performance.now() + timeoutMs

@@ -257,9 +257,17 @@ const toRecord = (es: Array<[string, Uint8Array]>): Record<string, unknown> => {
 /** A shared namespace: a dict with a fixed set of fields. */
 export class NamespaceImpl extends ManagedImpl {
   get(key: string): Effect.Effect<unknown, ManagerShutdown | SharedStateCorrupted> {
-    return this.read((s) => readAt(s, key), (b) => {
-      if (b === undefined) throw new Error(`the namespace has no field "${key}"`)
-      return decodeValue(b)
+    return this.read((s) => readAt(s, key), (b) => b === undefined ? undefined : decodeValue(b))
+  }
+
+  has(key: string): Effect.Effect<boolean, ManagerShutdown | SharedStateCorrupted> {
+    return this.read((s) => (s as Dict).has(key), (had) => had)
+  }
+
+  delete(key: string): Effect.Effect<boolean, EncodeError | ManagerShutdown | SharedStateCorrupted> {
+    return this.write((s) => {
+      const had = (s as Dict).has(key)
+      return ok({ ops: had ? [{ code: OP_DELETE, key }] : [], result: had })
     })
   }
 
@@ -273,8 +281,7 @@ export class NamespaceImpl extends ManagedImpl {
   ): Effect.Effect<unknown, EncodeError | ManagerShutdown | SharedStateCorrupted> {
     return this.write((s) => {
       const b = readAt(s, key)
-      if (b === undefined) throw new Error(`the namespace has no field "${key}"`)
-      const next = f(decodeValue(b))
+      const next = f(b === undefined ? undefined : decodeValue(b))
       return ok({ ops: [{ code: OP_SET, key, value: encodeValue(next) }], result: next })
     })
   }

@@ -31,6 +31,7 @@ import {
   type PutBlocked,
   putNow,
   putPending,
+  shutdownNow,
   takeItems,
   type Taken,
   takeNow,
@@ -247,6 +248,33 @@ export class QueueImpl<A> {
 
   get close(): Effect.Effect<void> {
     return Effect.sync(() => closeRing(this.ring, CLOSED_BY_WRITER))
+  }
+
+  shutdown(
+    options?: { readonly immediate?: boolean | undefined },
+  ): Effect.Effect<void, SharedStateCorrupted | InvalidArgument> {
+    const immediate = options?.immediate
+    if (immediate !== undefined && typeof immediate !== "boolean") {
+      return Effect.fail(invalid("immediate", "a boolean", immediate))
+    }
+    if (immediate !== true) return this.close
+    const c = this.ring.ctl
+    return Effect.map(shutdownNow(this.ring), (dropped) => {
+      // Python counts the dropped items as done, so that `join` returns.
+      if (dropped === 0) return
+      for (;;) {
+        const v = Atomics.load(c, UNFINISHED)
+        const next = Math.max(0, v - dropped)
+        if (Atomics.compareExchange(c, UNFINISHED, v, next) === v) {
+          if (next === 0 && v !== 0) notifyAll(c, UNFINISHED)
+          return
+        }
+      }
+    })
+  }
+
+  get isShutDown(): Effect.Effect<boolean> {
+    return this.isClosed
   }
 
   get toStream(): Stream.Stream<A, DecodeError | SharedStateCorrupted> {

@@ -231,6 +231,18 @@ export class Ring {
     return true
   }
 
+  /** Under the lock: drops every queued record; returns how many there were. */
+  clear(): number {
+    this.validate()
+    const c = this.ctl
+    const n = c[COUNT]
+    c[COUNT] = 0
+    c[HEAD] = 0
+    c[TAIL] = 0
+    c[WRAP] = -1
+    return n
+  }
+
   /**
    * Under the lock: copies up to `max` records (each `[u32 length][bytes]`)
    * to `out` and removes them. Returns how many were taken.

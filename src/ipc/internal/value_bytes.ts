@@ -276,7 +276,18 @@ const writeObjectAt = (w: Writer, v: object, seen: Set<object>): void => {
   }
   if (isShared(v as ArrayBufferLike)) return notEncodable("a SharedArrayBuffer")
   if (typeof (v as { __mp?: unknown }).__mp === "string") {
-    return notEncodable(`a shared object (${(v as { __mp: string }).__mp})`)
+    const brand = (v as { __mp: string }).__mp
+    if (brand === "Managed") {
+      // Each proxy's memory reaches a worker only inside a task payload: a proxy stored in a dict, list or
+      // namespace could not be revived by a worker that reads it.
+      throw new EncodeFailure(
+        "a manager proxy cannot be nested in a managed dict, list or namespace, or put in a queue or pipe: " +
+          "store plain values (a dict of arrays rather than a dict of list proxies), or pass each proxy in the task payload",
+      )
+    }
+    throw new EncodeFailure(
+      `a shared object (${brand}) cannot be put in a queue, pipe or manager: pass it in the task payload instead`,
+    )
   }
   throw FALLBACK
 }
