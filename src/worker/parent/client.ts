@@ -127,6 +127,7 @@ export class WorkerClient {
     const sab = new SharedArrayBuffer(4 * P.SHARED_WORDS)
     this.interrupts = new Int32Array(sab)
     this.interrupts.fill(-1, 1, P.BUSY_WORD)
+    // BUSY_WORD and TERMINATED_WORD start at 0.
     this.host = options.host({
       id: options.id,
       name: options.name,
@@ -218,8 +219,10 @@ export class WorkerClient {
   /** Stops the worker now; every chunk it still holds is lost with `reason`. */
   terminate(reason: string): void {
     if (!this.alive) return
-    // A loop that calls checkpoint() then ends, so the thread really stops.
+    // A loop that calls checkpoint() then ends, so the thread really stops; a chunk whose module is still
+    // loading never starts (see TERMINATED_WORD).
     for (const c of this.inflight.keys()) requestInterrupt(this.interrupts, c)
+    Atomics.store(this.interrupts, P.TERMINATED_WORD, 1)
     this.host.terminate()
     // A thread in synchronous task code does not stop: warn if it is still there after a grace period.
     if (this.host.isolation === "worker") {

@@ -335,6 +335,8 @@ export const makeRuntime = (port: Port) => {
   const start = (message: P.Chunk): void => {
     const found = loadTask(message.m, message.n)
     const go = (task: AnyTask | string): void => {
+      // The parent terminated this worker while the module loaded: Deno may still run this continuation.
+      if (terminated()) return
       if (typeof task === "string") {
         for (let i = 0; i < message.p.length; i++) push(message.c, i, P.NOT_FOUND, task)
         return
@@ -401,6 +403,12 @@ export const makeRuntime = (port: Port) => {
     },
     flush,
   }
+}
+
+/** Whether the parent has terminated this worker (it sets the word before it calls `terminate`). */
+const terminated = (): boolean => {
+  const words = checkpointState.words
+  return words !== undefined && Atomics.load(words, P.TERMINATED_WORD) === 1
 }
 
 const isThenable = (u: unknown): u is PromiseLike<unknown> =>

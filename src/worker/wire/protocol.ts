@@ -162,8 +162,15 @@ export const INTERRUPT_RING = 16
  */
 export const BUSY_WORD: number = 1 + INTERRUPT_RING
 
-/** Int32 words in the shared interrupt buffer: `[requests, ring of chunk ids, busy chunk]`. */
-export const SHARED_WORDS: number = 2 + INTERRUPT_RING
+/**
+ * The word the parent sets to 1 before it terminates the worker. Deno 2.9.6 still runs the continuation of a
+ * dynamic `import()` that was pending when the worker was terminated (measured under load): the runtime reads this
+ * word before it starts a chunk, so a terminated worker never starts a task.
+ */
+export const TERMINATED_WORD: number = 2 + INTERRUPT_RING
+
+/** Int32 words in the shared interrupt buffer: `[requests, ring of chunk ids, busy chunk, terminated]`. */
+export const SHARED_WORDS: number = 3 + INTERRUPT_RING
 
 /** Turns anything thrown into a `SerializedError`, whatever it is (cyclic, `undefined`, a string). */
 export const serializeError = (e: unknown): SerializedError => {
