@@ -160,11 +160,11 @@ Deno.bench({
         const [here, there] = yield* mp.Pipe.make<number>()
         yield* mp.Process.spawn(echo, there)
         yield* here.send(-1)
-        yield* here.recv() // the worker is up
+        yield* here.recv // the worker is up
         start()
         for (let i = 0; i < ROUND_TRIPS; i++) {
           yield* here.send(i)
-          yield* here.recv()
+          yield* here.recv
         }
         yield* here.close
       })),

@@ -73,7 +73,7 @@ export const echo = mp.Task.make(import.meta.url, "echo", {
   handler: (conn: mp.Pipe.Connection<number>) =>
     Effect.gen(function* () {
       for (;;) {
-        const r = yield* Effect.result(conn.recv())
+        const r = yield* Effect.result(conn.recv)
         if (r._tag === "Failure") return
         yield* conn.send(r.success)
       }

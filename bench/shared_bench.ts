@@ -21,7 +21,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as EffectSemaphore from "effect/Semaphore"
-import * as mutex from "../src/shared/internal/mutex.ts"
+import * as mutex from "../src/internal/mutex.ts"
 import { atomically, Lock, RawValue, RLock, TRef, Value } from "../src/shared/mod.ts"
 import type { Job } from "./shared_bench_worker.ts"
 

@@ -7,7 +7,7 @@
  */
 /// <reference lib="deno.worker" />
 import * as Effect from "effect/Effect"
-import * as mutex from "../src/shared/internal/mutex.ts"
+import * as mutex from "../src/internal/mutex.ts"
 import { Cells, specOf } from "../src/shared/internal/types.ts"
 import { Lock } from "../src/shared/Lock.ts"
 import { RLock } from "../src/shared/RLock.ts"

@@ -31,7 +31,7 @@ const program = Effect.gen(function* () {
   const num = yield* mp.Value.make("i", 0)
   const child = yield* mp.Process.spawn(increment, num)
   yield* child.join
-  console.log("Value:", yield* num.get())
+  console.log("Value:", yield* num.get)
 
   heading("Lock: four workers append to a shared array under one lock")
   const lock = yield* mp.Lock.make()
@@ -42,8 +42,8 @@ const program = Effect.gen(function* () {
     (worker) => mp.Process.spawn(append, { lock, items, length, worker }),
   )
   yield* Effect.forEach(appenders, (p) => p.join, { concurrency: "unbounded" })
-  const filled = yield* length.get()
-  console.log(`Shared list: [${(yield* items.toArray()).slice(0, filled).sort((a, b) => a - b).join(", ")}]`)
+  const filled = yield* length.get
+  console.log(`Shared list: [${(yield* items.toArray).slice(0, filled).sort((a, b) => a - b).join(", ")}]`)
 
   heading("Queue: a producer and a consumer worker")
   const queue = yield* mp.Queue.make<number>({ capacity: 4 })
@@ -57,7 +57,7 @@ const program = Effect.gen(function* () {
   const pongs = yield* mp.Process.spawn(ponger, there)
   for (let i = 1; i <= 3; i++) {
     yield* here.send(`ping ${i}`)
-    console.log("parent got:", yield* here.recv())
+    console.log("parent got:", yield* here.recv)
   }
   yield* here.close
   console.log(`the child answered ${yield* pongs.join} pings`)

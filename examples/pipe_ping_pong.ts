@@ -31,7 +31,7 @@ export const ponger = mp.Task.make(import.meta.url, "ponger", {
     Effect.gen(function* () {
       let answered = 0
       for (;;) {
-        const message = yield* conn.recv().pipe(Effect.catchTag("PipeClosed", () => Effect.succeed(undefined)))
+        const message = yield* conn.recv.pipe(Effect.catchTag("PipeClosed", () => Effect.succeed(undefined)))
         if (message === undefined) return answered // end of file: the parent closed its end
         yield* conn.send(message.replace("ping", "pong"))
         answered++
@@ -42,14 +42,14 @@ export const ponger = mp.Task.make(import.meta.url, "ponger", {
 const program = Effect.gen(function* () {
   const [parentConn, childConn] = yield* mp.Pipe.make<unknown>()
   const p = yield* mp.Process.spawn(hello, childConn)
-  console.log(yield* parentConn.recv()) // [ 42, null, "hello" ]
+  console.log(yield* parentConn.recv) // [ 42, null, "hello" ]
   yield* p.join
 
   const [here, there] = yield* mp.Pipe.make<string>()
   const child = yield* mp.Process.spawn(ponger, there, { name: "ponger" })
   for (let i = 1; i <= 3; i++) {
     yield* here.send(`ping ${i}`)
-    console.log("parent got:", yield* here.recv())
+    console.log("parent got:", yield* here.recv)
   }
   yield* here.close
   console.log(`the child answered ${yield* child.join} pings and saw end-of-file`)

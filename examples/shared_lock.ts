@@ -38,7 +38,7 @@ export const append = mp.Task.make(import.meta.url, "append", {
     Effect.gen(function* () {
       for (let k = 0; k < 3; k++) {
         yield* lock.withLock(Effect.gen(function* () {
-          const n = yield* length.get()
+          const n = yield* length.get
           yield* items.set(n, worker * 10 + k)
           yield* length.set(n + 1)
         }))
@@ -55,8 +55,8 @@ const program = Effect.gen(function* () {
     (worker) => mp.Process.spawn(append, { lock, items, length, worker }),
   )
   yield* Effect.forEach(procs, (p) => p.join, { concurrency: "unbounded" })
-  const n = yield* length.get()
-  const list = (yield* items.toArray()).slice(0, n).sort((a, b) => a - b)
+  const n = yield* length.get
+  const list = (yield* items.toArray).slice(0, n).sort((a, b) => a - b)
   console.log(`Shared list: [${list.join(", ")}]`)
   console.log("Length:", n)
 })

@@ -32,7 +32,7 @@ const program = Effect.gen(function* () {
   const num = yield* mp.Value.make("i", 0)
   const p = yield* mp.Process.spawn(increment, num)
   yield* p.join
-  console.log("Value:", yield* num.get())
+  console.log("Value:", yield* num.get)
 })
 
 // Like Python's `if __name__ == "__main__":` the workers import this file too (for its tasks); the guard keeps them

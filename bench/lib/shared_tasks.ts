@@ -61,7 +61,7 @@ export const increment: mp.Task.Task<IncrementPayload, number, unknown> = mp.Tas
         })
       case "effect": {
         // Python's `with v.get_lock(): v.value += 1`.
-        const step = Effect.flatMap(value.get(), (x) => value.set(x + 1))
+        const step = Effect.flatMap(value.get, (x) => value.set(x + 1))
         const lock = value.getLock()
         return Effect.gen(function* () {
           for (let i = 0; i < n; i++) yield* lock.withLock(step)

@@ -31,7 +31,7 @@ const rep = (pool: mp.Pool.Pool, s: Samples) =>
       const t = performance.now()
       yield* pool.map(increment, payloads, { chunkSize: 1 })
       ;(s[METRICS[mode]] ??= []).push(since(t))
-      const total = yield* value.get()
+      const total = yield* value.get
       check(total === SIZES.workers * SIZES.increments, `W3 counter ${total} (mode: ${mode})`)
     }
   })

@@ -22,7 +22,7 @@
  * const program = Effect.gen(function* () {
  *   const [parent, child] = yield* mp.Pipe.make<string>()
  *   yield* child.send("hello")
- *   console.log(yield* parent.recv()) // "hello"
+ *   console.log(yield* parent.recv) // "hello"
  * })
  * ```
  *
@@ -60,7 +60,7 @@ import { allocate, CLOSED_BY_READER, CLOSED_BY_WRITER, Ring, type RingBuffers } 
  *
  * const drain = (conn: mp.Pipe.ReadConnection<string>) =>
  *   Effect.gen(function* () {
- *     while (yield* conn.poll()) console.log(yield* conn.recv())
+ *     while (yield* conn.poll()) console.log(yield* conn.recv)
  *   })
  * ```
  */
@@ -70,7 +70,7 @@ export interface ReadConnection<A> {
    * `"eof"` once the other end is closed and nothing is left, `"closed"`
    * when this connection was closed.
    */
-  recv(): Effect.Effect<A, PipeClosed | DecodeError | SharedStateCorrupted>
+  readonly recv: Effect.Effect<A, PipeClosed | DecodeError | SharedStateCorrupted>
   /**
    * Whether `recv` would return without waiting (a message is there, or the
    * pipe is closed), waiting up to `timeout` for that (default: do not wait;
@@ -112,7 +112,7 @@ export interface WriteConnection<A> {
  * import { Effect } from "effect"
  * import * as mp from "@mp/multiprocessing"
  *
- * const ping = (conn: mp.Pipe.Connection<string>) => Effect.andThen(conn.send("ping"), conn.recv())
+ * const ping = (conn: mp.Pipe.Connection<string>) => Effect.andThen(conn.send("ping"), conn.recv)
  * ```
  */
 export interface Connection<A> extends ReadConnection<A>, WriteConnection<A> {}
@@ -224,7 +224,7 @@ class ConnectionImpl<A> implements Connection<A> {
     })
   }
 
-  recv(): Effect.Effect<A, PipeClosed | DecodeError | SharedStateCorrupted> {
+  get recv(): Effect.Effect<A, PipeClosed | DecodeError | SharedStateCorrupted> {
     return Effect.suspend(() => {
       const ring = this.rxRing
       if (ring === undefined) return Effect.die(new Error("This end of a one-way pipe only sends"))
@@ -280,7 +280,7 @@ registerReviver(BRAND, (plain) => {
  *   const [a, b] = yield* mp.Pipe.make<number>()
  *   const [reader, writer] = yield* mp.Pipe.make<string>({ duplex: false })
  *   yield* writer.send("one way")
- *   console.log(yield* reader.recv())
+ *   console.log(yield* reader.recv)
  * })
  * ```
  */

@@ -150,7 +150,7 @@ const /** @internal */ PipeClosedBase: Schema.Class<
  * import * as mp from "@mp/multiprocessing"
  *
  * const recvOrDone = (conn: mp.Pipe.Connection<string>) =>
- *   conn.recv().pipe(Effect.catchTag("PipeClosed", () => Effect.succeed("done")))
+ *   conn.recv.pipe(Effect.catchTag("PipeClosed", () => Effect.succeed("done")))
  * ```
  */
 export class PipeClosed extends PipeClosedBase {

@@ -11,7 +11,7 @@
  *   const [left, right] = yield* mp.Pipe.make<string>()
  *   yield* queue.put(1)
  *   yield* left.send("hi")
- *   console.log(yield* queue.take(), yield* right.recv())
+ *   console.log(yield* queue.take(), yield* right.recv)
  * })
  * ```
  *

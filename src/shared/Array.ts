@@ -72,7 +72,7 @@ export interface ArrayOptions {
  * const program = Effect.gen(function* () {
  *   const arr = yield* mp.Array.make("d", [1, 2, 3])
  *   yield* arr.update(0, (x) => x * 10)
- *   console.log(yield* arr.toArray()) // [10, 2, 3]
+ *   console.log(yield* arr.toArray) // [10, 2, 3]
  * })
  * ```
  */
@@ -225,10 +225,10 @@ export class TypedSharedArray<T extends Canonical = Canonical> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const snapshot = (a: mp.Array.SharedArray<"f64">) => a.toArray()
+   * const snapshot = (a: mp.Array.SharedArray<"f64">) => a.toArray
    * ```
    */
-  toArray(): Effect.Effect<Array<ValueOf<T>>, LockAbandoned> {
+  get toArray(): Effect.Effect<Array<ValueOf<T>>, LockAbandoned> {
     return withGuard(
       this.lock.guard,
       Effect.sync(() => {

@@ -53,7 +53,7 @@ import { guardedImport } from "../internal/bootstrap.ts"
 import { isWorkerThread } from "../internal/worker_init.ts"
 import { registerReviver, revive } from "../internal/revive.ts"
 import { BrokenBarrier, type BrokenBarrierReason } from "./errors.ts"
-import * as mutex from "./internal/mutex.ts"
+import * as mutex from "../internal/mutex.ts"
 import { hidden } from "./internal/types.ts"
 import { isTask, type Task } from "../task/Task.ts"
 
@@ -355,10 +355,10 @@ export class Barrier {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const giveUp = (b: mp.Barrier.Barrier) => b.abort()
+   * const giveUp = (b: mp.Barrier.Barrier) => b.abort
    * ```
    */
-  abort(): Effect.Effect<void> {
+  get abort(): Effect.Effect<void> {
     return Effect.uninterruptible(Effect.flatMap(this.locked(), () => {
       this.breakLocked("aborted")
       mutex.unlock(this.i32, MUTEX)
@@ -374,10 +374,10 @@ export class Barrier {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const again = (b: mp.Barrier.Barrier) => b.reset()
+   * const again = (b: mp.Barrier.Barrier) => b.reset
    * ```
    */
-  reset(): Effect.Effect<void> {
+  get reset(): Effect.Effect<void> {
     const i32 = this.i32
     return Effect.uninterruptible(Effect.flatMap(this.locked(), () => {
       const generation = Atomics.load(i32, PHASE) >>> 1
@@ -398,10 +398,10 @@ export class Barrier {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const waiting = (b: mp.Barrier.Barrier) => b.nWaiting()
+   * const waiting = (b: mp.Barrier.Barrier) => b.nWaiting
    * ```
    */
-  nWaiting(): Effect.Effect<number> {
+  get nWaiting(): Effect.Effect<number> {
     return Effect.sync(() => Atomics.load(this.i32, COUNT))
   }
 
@@ -412,10 +412,10 @@ export class Barrier {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const check = (b: mp.Barrier.Barrier) => b.isBroken()
+   * const check = (b: mp.Barrier.Barrier) => b.isBroken
    * ```
    */
-  isBroken(): Effect.Effect<boolean> {
+  get isBroken(): Effect.Effect<boolean> {
     return Effect.sync(() => (Atomics.load(this.i32, PHASE) & 1) !== 0)
   }
 

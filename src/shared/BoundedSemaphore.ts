@@ -10,9 +10,9 @@
  *
  * const program = Effect.gen(function* () {
  *   const s = yield* mp.BoundedSemaphore.make(1)
- *   yield* s.take()
- *   yield* s.release()
- *   const error = yield* Effect.flip(s.release()) // one release too many
+ *   yield* s.take
+ *   yield* s.release
+ *   const error = yield* Effect.flip(s.release) // one release too many
  *   console.log(error._tag) // "SemaphoreOverRelease"
  * })
  * ```
@@ -39,7 +39,7 @@ const BRAND = "BoundedSemaphore"
  *
  * const program = Effect.gen(function* () {
  *   const s = yield* mp.BoundedSemaphore.make(2)
- *   const e = yield* Effect.flip(s.release()) // SemaphoreOverRelease: nothing was taken
+ *   const e = yield* Effect.flip(s.release) // SemaphoreOverRelease: nothing was taken
  * })
  * ```
  */

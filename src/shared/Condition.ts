@@ -18,7 +18,7 @@
  *
  * "Holding the lock" follows the lock's ownership: for the default `RLock`,
  * the fiber that took it and every fiber forked inside its `withLock` (so
- * `c.withLock(c.wait().pipe(Effect.timeout(...)))` works: `Effect.timeout`
+ * `c.withLock(c.wait.pipe(Effect.timeout(...)))` works: `Effect.timeout`
  * runs `wait` in a child fiber); for a `Lock`, any fiber of the holding
  * thread (as Python lets any thread release a `Lock`).
  *
@@ -30,9 +30,9 @@
  *   const cond = yield* mp.Condition.make() // with a new RLock
  *   const items = yield* mp.RawValue.make("i32", 0)
  *   // a consumer waits, under the lock, until there is an item
- *   const consume = cond.withLock(cond.waitFor(Effect.map(items.get(), (n) => n > 0)))
+ *   const consume = cond.withLock(cond.waitFor(Effect.map(items.get, (n) => n > 0)))
  *   // a producer changes the state under the lock, then notifies
- *   const produce = cond.withLock(Effect.andThen(items.set(1), cond.notifyAll()))
+ *   const produce = cond.withLock(Effect.andThen(items.set(1), cond.notifyAll))
  *   yield* Effect.all([consume, produce], { concurrency: "unbounded" })
  * })
  * ```
@@ -50,7 +50,7 @@ import { registerReviver, revive } from "../internal/revive.ts"
 import { type LockAbandoned, NotLockOwner } from "./errors.ts"
 import type { InvalidArgument } from "../errors.ts"
 import { checkLockOption } from "./internal/lockOption.ts"
-import * as mutex from "./internal/mutex.ts"
+import * as mutex from "../internal/mutex.ts"
 import { hidden } from "./internal/types.ts"
 import type { Lock } from "./Lock.ts"
 import "./Lock.ts" // registers the reviver of a given Lock
@@ -88,7 +88,7 @@ const retake = (lock: Lock | RLock, saved: Saved): Effect.Effect<LockAbandoned |
  *   const items = yield* mp.Value.make("i", 0)
  *   const cond = yield* mp.Condition.make()
  *   const consume = cond.withLock(Effect.andThen(
- *     cond.waitFor(Effect.map(items.get(), (n) => n > 0)),
+ *     cond.waitFor(Effect.map(items.get, (n) => n > 0)),
  *     items.update((n) => n - 1),
  *   ))
  *   const produce = cond.withLock(Effect.andThen(items.update((n) => n + 1), cond.notify()))
@@ -121,7 +121,7 @@ export class Condition {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const signal = (c: mp.Condition.Condition) => c.withLock(c.notifyAll())
+   * const signal = (c: mp.Condition.Condition) => c.withLock(c.notifyAll)
    * ```
    */
   withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | LockAbandoned, R> {
@@ -136,11 +136,11 @@ export class Condition {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const locked = (c: mp.Condition.Condition) => Effect.scoped(Effect.andThen(c.acquire(), c.notify()))
+   * const locked = (c: mp.Condition.Condition) => Effect.scoped(Effect.andThen(c.acquire, c.notify()))
    * ```
    */
-  acquire(): Effect.Effect<void, LockAbandoned, Scope.Scope> {
-    return this.lock.acquire()
+  get acquire(): Effect.Effect<void, LockAbandoned, Scope.Scope> {
+    return this.lock.acquire
   }
 
   /**
@@ -155,10 +155,10 @@ export class Condition {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const once = (c: mp.Condition.Condition) => c.withLock(c.wait().pipe(Effect.timeoutOption("1 second")))
+   * const once = (c: mp.Condition.Condition) => c.withLock(c.wait.pipe(Effect.timeoutOption("1 second")))
    * ```
    */
-  wait(): Effect.Effect<void, LockAbandoned | NotLockOwner> {
+  get wait(): Effect.Effect<void, LockAbandoned | NotLockOwner> {
     const i32 = this.i32
     const lock = this.lock
     return Effect.withFiber((fiber): Effect.Effect<void, LockAbandoned | NotLockOwner> => {
@@ -210,13 +210,13 @@ export class Condition {
    * import * as mp from "@mp/multiprocessing"
    *
    * const untilPositive = (c: mp.Condition.Condition, v: mp.Value.Value<"i32">) =>
-   *   c.withLock(c.waitFor(Effect.map(v.get(), (n) => n > 0)))
+   *   c.withLock(c.waitFor(Effect.map(v.get, (n) => n > 0)))
    * ```
    */
   waitFor<E, R>(predicate: Effect.Effect<boolean, E, R>): Effect.Effect<void, E | LockAbandoned | NotLockOwner, R> {
     const loop: Effect.Effect<void, E | LockAbandoned | NotLockOwner, R> = Effect.flatMap(
       predicate,
-      (ok) => ok ? Effect.void : Effect.andThen(this.wait(), loop),
+      (ok) => ok ? Effect.void : Effect.andThen(this.wait, loop),
     )
     return loop
   }
@@ -258,10 +258,10 @@ export class Condition {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const wakeAll = (c: mp.Condition.Condition) => c.withLock(c.notifyAll())
+   * const wakeAll = (c: mp.Condition.Condition) => c.withLock(c.notifyAll)
    * ```
    */
-  notifyAll(): Effect.Effect<void, NotLockOwner> {
+  get notifyAll(): Effect.Effect<void, NotLockOwner> {
     return this.notify(2 ** 31 - 1)
   }
 

@@ -11,12 +11,12 @@
  * import { Effect } from "effect"
  * import * as mp from "@mp/multiprocessing"
  *
- * declare const waiter: mp.Task.Task<mp.Event.Event, void> // its handler runs `yield* ready.wait()`
+ * declare const waiter: mp.Task.Task<mp.Event.Event, void> // its handler runs `yield* ready.wait`
  *
  * const program = Effect.scoped(Effect.gen(function* () {
  *   const ready = yield* mp.Event.make()
  *   const p = yield* mp.Process.spawn(waiter, ready)
- *   yield* ready.set() // wakes every waiter, in every worker
+ *   yield* ready.set // wakes every waiter, in every worker
  *   yield* p.join
  * }))
  * ```
@@ -44,8 +44,8 @@ const FLAG = 1
  *
  * const program = Effect.gen(function* () {
  *   const ready = yield* mp.Event.make()
- *   yield* Effect.forkChild(Effect.andThen(Effect.sleep("10 millis"), ready.set()))
- *   yield* ready.wait() // returns once some fiber or worker called set()
+ *   yield* Effect.forkChild(Effect.andThen(Effect.sleep("10 millis"), ready.set))
+ *   yield* ready.wait // returns once some fiber or worker called set()
  * })
  * ```
  */
@@ -70,10 +70,10 @@ export class Event {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const go = (e: mp.Event.Event) => e.set()
+   * const go = (e: mp.Event.Event) => e.set
    * ```
    */
-  set(): Effect.Effect<void> {
+  get set(): Effect.Effect<void> {
     return Effect.sync(() => {
       for (;;) {
         const w = Atomics.load(this.i32, 0)
@@ -91,10 +91,10 @@ export class Event {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const rearm = (e: mp.Event.Event) => e.clear()
+   * const rearm = (e: mp.Event.Event) => e.clear
    * ```
    */
-  clear(): Effect.Effect<void> {
+  get clear(): Effect.Effect<void> {
     return Effect.sync(() => void Atomics.and(this.i32, 0, ~FLAG))
   }
 
@@ -105,26 +105,26 @@ export class Event {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const check = (e: mp.Event.Event) => e.isSet()
+   * const check = (e: mp.Event.Event) => e.isSet
    * ```
    */
-  isSet(): Effect.Effect<boolean> {
+  get isSet(): Effect.Effect<boolean> {
     return Effect.sync(() => (Atomics.load(this.i32, 0) & FLAG) !== 0)
   }
 
   /**
    * Waits until the flag is raised (returns at once if it is). Bound it with
-   * an Effect timeout: `e.wait().pipe(Effect.timeout("1 second"))`.
+   * an Effect timeout: `e.wait.pipe(Effect.timeout("1 second"))`.
    *
    * @example
    * ```ts
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const ready = (e: mp.Event.Event) => e.wait().pipe(Effect.timeoutOption("1 second"))
+   * const ready = (e: mp.Event.Event) => e.wait.pipe(Effect.timeoutOption("1 second"))
    * ```
    */
-  wait(): Effect.Effect<void> {
+  get wait(): Effect.Effect<void> {
     return Effect.suspend(() => {
       const w = Atomics.load(this.i32, 0)
       if ((w & FLAG) !== 0) return Effect.void

@@ -6,7 +6,7 @@
  *
  * Acquisition is scoped (`acquire` in a Scope, or `withLock(effect)`), so an
  * interrupted fiber or a failed effect always releases. Timeouts are Effect
- * timeouts: `lock.acquire().pipe(Effect.timeout("1 second"))`; a wait that is
+ * timeouts: `lock.acquire.pipe(Effect.timeout("1 second"))`; a wait that is
  * interrupted leaves the lock as it was.
  *
  * Robust: if a worker dies while it holds the lock, the next acquirer takes
@@ -52,7 +52,7 @@ import { currentOwnerId } from "../internal/owner.ts"
 import { registerReviver } from "../internal/revive.ts"
 import { LockAbandoned, NotLockOwner } from "./errors.ts"
 import { acquireScoped, type Guard, mutexGuard, withGuard } from "./internal/guard.ts"
-import * as mutex from "./internal/mutex.ts"
+import * as mutex from "../internal/mutex.ts"
 import { runSection } from "./internal/section.ts"
 import { lockSync } from "./internal/sync.ts"
 import { hidden } from "./internal/types.ts"
@@ -115,12 +115,12 @@ export class Lock {
    *
    * const critical = (lock: mp.Lock.Lock) =>
    *   Effect.scoped(Effect.gen(function* () {
-   *     yield* lock.acquire()
+   *     yield* lock.acquire
    *     // ... exclusive work ...
    *   }))
    * ```
    */
-  acquire(): Effect.Effect<void, LockAbandoned, Scope.Scope> {
+  get acquire(): Effect.Effect<void, LockAbandoned, Scope.Scope> {
     return acquireScoped(this.guard)
   }
 
@@ -260,15 +260,15 @@ export class Lock {
    *
    * const maybe = (lock: mp.Lock.Lock) =>
    *   Effect.scoped(Effect.gen(function* () {
-   *     if (yield* lock.tryAcquire()) yield* Effect.log("got it")
+   *     if (yield* lock.tryAcquire) yield* Effect.log("got it")
    *   }))
    * ```
    */
-  tryAcquire(): Effect.Effect<boolean, LockAbandoned, Scope.Scope> {
+  get tryAcquire(): Effect.Effect<boolean, LockAbandoned, Scope.Scope> {
     return Effect.uninterruptible(Effect.suspend(() => {
       const r = mutex.tryLockRobust(this.i32, this.index)
       if (r === mutex.BUSY) return Effect.succeed(false)
-      const registered = Effect.as(Effect.addFinalizer(() => this.release().pipe(Effect.ignore)), true)
+      const registered = Effect.as(Effect.addFinalizer(() => this.release.pipe(Effect.ignore)), true)
       if (r === mutex.TAKEN) return registered
       return Effect.andThen(
         registered,
@@ -286,10 +286,10 @@ export class Lock {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const handOff = (lock: mp.Lock.Lock) => Effect.andThen(lock.take(), lock.release())
+   * const handOff = (lock: mp.Lock.Lock) => Effect.andThen(lock.take, lock.release)
    * ```
    */
-  take(): Effect.Effect<void, LockAbandoned> {
+  get take(): Effect.Effect<void, LockAbandoned> {
     return mutex.lock(this.i32, this.index, "lock")
   }
 
@@ -302,10 +302,10 @@ export class Lock {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const handOff = (lock: mp.Lock.Lock) => Effect.andThen(lock.take(), lock.release())
+   * const handOff = (lock: mp.Lock.Lock) => Effect.andThen(lock.take, lock.release)
    * ```
    */
-  release(): Effect.Effect<void, NotLockOwner> {
+  get release(): Effect.Effect<void, NotLockOwner> {
     return Effect.suspend(() => {
       const found = mutex.unlockOwned(this.i32, this.index)
       return found === -1
@@ -322,10 +322,10 @@ export class Lock {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const report = (lock: mp.Lock.Lock) => Effect.map(lock.isLocked(), (held) => held ? "busy" : "free")
+   * const report = (lock: mp.Lock.Lock) => Effect.map(lock.isLocked, (held) => held ? "busy" : "free")
    * ```
    */
-  isLocked(): Effect.Effect<boolean> {
+  get isLocked(): Effect.Effect<boolean> {
     return Effect.sync(() => mutex.holder(this.i32, this.index) !== 0)
   }
 }

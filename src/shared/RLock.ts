@@ -7,7 +7,7 @@
  * `Effect.all({ concurrency })`, `Effect.forkScoped`, …): they may re-enter
  * it, wait on a `Condition` over it, and release the levels they took. Any
  * other fiber, of this worker or another, excludes it as usual. (Ownership
- * passes to children only through `withLock`; after `take()` or `acquire()`,
+ * passes to children only through `withLock`; after `take` or `acquire`,
  * only the taking fiber is the owner.)
  *
  * Like `Lock`: scoped acquisition, Effect timeouts, never blocks the event
@@ -37,7 +37,7 @@ import { registerReviver } from "../internal/revive.ts"
 import { BlockingRefused, type LockAbandoned, NotLockOwner } from "./errors.ts"
 import { acquireScoped, type Guard, type Held, takeUnscoped, withGuard } from "./internal/guard.ts"
 import { hasHold, holdsOf, withHold } from "./internal/holds.ts"
-import * as mutex from "./internal/mutex.ts"
+import * as mutex from "../internal/mutex.ts"
 import { runSection } from "./internal/section.ts"
 import { lockSlow, mayBlock, refuseOnMainThread } from "./internal/sync.ts"
 import { hidden } from "./internal/types.ts"
@@ -270,10 +270,10 @@ export class RLock {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const critical = (lock: mp.RLock.RLock) => Effect.scoped(Effect.andThen(lock.acquire(), Effect.log("held")))
+   * const critical = (lock: mp.RLock.RLock) => Effect.scoped(Effect.andThen(lock.acquire, Effect.log("held")))
    * ```
    */
-  acquire(): Effect.Effect<void, LockAbandoned, Scope.Scope> {
+  get acquire(): Effect.Effect<void, LockAbandoned, Scope.Scope> {
     return acquireScoped(this.guard)
   }
 
@@ -386,10 +386,10 @@ export class RLock {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const twice = (lock: mp.RLock.RLock) => Effect.all([lock.take(), lock.take(), lock.release(), lock.release()])
+   * const twice = (lock: mp.RLock.RLock) => Effect.all([lock.take, lock.take, lock.release, lock.release])
    * ```
    */
-  take(): Effect.Effect<void, LockAbandoned> {
+  get take(): Effect.Effect<void, LockAbandoned> {
     return takeUnscoped(this.guard)
   }
 
@@ -402,10 +402,10 @@ export class RLock {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const once = (lock: mp.RLock.RLock) => Effect.andThen(lock.take(), lock.release())
+   * const once = (lock: mp.RLock.RLock) => Effect.andThen(lock.take, lock.release)
    * ```
    */
-  release(): Effect.Effect<void, NotLockOwner> {
+  get release(): Effect.Effect<void, NotLockOwner> {
     return Effect.withFiber((fiber) => {
       if (this.ownerFor(fiber) !== undefined) {
         this.releaseOnce()
@@ -429,10 +429,10 @@ export class RLock {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const mine = (lock: mp.RLock.RLock) => lock.withLock(lock.isOwned()) // true
+   * const mine = (lock: mp.RLock.RLock) => lock.withLock(lock.isOwned) // true
    * ```
    */
-  isOwned(): Effect.Effect<boolean> {
+  get isOwned(): Effect.Effect<boolean> {
     return Effect.withFiber((fiber) => Effect.succeed(this.ownerFor(fiber) !== undefined))
   }
 }

@@ -143,10 +143,10 @@ export class TypedRawArray<T extends Canonical = Canonical> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const copy = (a: mp.RawArray.RawArray<"f64">) => a.toArray()
+   * const copy = (a: mp.RawArray.RawArray<"f64">) => a.toArray
    * ```
    */
-  toArray(): Effect.Effect<Array<ValueOf<T>>> {
+  get toArray(): Effect.Effect<Array<ValueOf<T>>> {
     return Effect.sync(() => {
       const out: Array<ValueOf<T>> = []
       for (let i = 0; i < this.length; i++) out.push(this.cells.load(i) as ValueOf<T>)

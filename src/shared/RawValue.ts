@@ -12,7 +12,7 @@
  * const program = Effect.gen(function* () {
  *   const hits = yield* mp.RawValue.make("u32", 0)
  *   yield* hits.update((n) => n + 1) // one atomic compare-and-swap, no lock
- *   console.log(yield* hits.get()) // 1
+ *   console.log(yield* hits.get) // 1
  * })
  * ```
  *
@@ -77,10 +77,10 @@ export class TypedRawValue<T extends Canonical = Canonical> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const read = (v: mp.RawValue.RawValue<"i32">) => v.get()
+   * const read = (v: mp.RawValue.RawValue<"i32">) => v.get
    * ```
    */
-  get(): Effect.Effect<ValueOf<T>> {
+  get get(): Effect.Effect<ValueOf<T>> {
     return Effect.sync(() => this.cells.load(0) as ValueOf<T>)
   }
 

@@ -73,10 +73,10 @@ export class Semaphore<E = never> {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const limited = (s: mp.Semaphore.Semaphore) => Effect.scoped(Effect.andThen(s.acquire(), Effect.log("in")))
+   * const limited = (s: mp.Semaphore.Semaphore) => Effect.scoped(Effect.andThen(s.acquire, Effect.log("in")))
    * ```
    */
-  acquire(): Effect.Effect<void, never, Scope.Scope> {
+  get acquire(): Effect.Effect<void, never, Scope.Scope> {
     return acquireScoped(this.guard) as Effect.Effect<void, never, Scope.Scope>
   }
 
@@ -104,10 +104,10 @@ export class Semaphore<E = never> {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const maybe = (s: mp.Semaphore.Semaphore) => Effect.scoped(s.tryAcquire())
+   * const maybe = (s: mp.Semaphore.Semaphore) => Effect.scoped(s.tryAcquire)
    * ```
    */
-  tryAcquire(): Effect.Effect<boolean, never, Scope.Scope> {
+  get tryAcquire(): Effect.Effect<boolean, never, Scope.Scope> {
     return Effect.uninterruptible(Effect.suspend(() => {
       if (!sem.tryTake(this.i32, 0)) return Effect.succeed(false)
       return Effect.as(Effect.addFinalizer(() => Effect.sync(() => void sem.release(this.i32, 0, 1))), true)
@@ -123,10 +123,10 @@ export class Semaphore<E = never> {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const waitForSignal = (s: mp.Semaphore.Semaphore) => s.take()
+   * const waitForSignal = (s: mp.Semaphore.Semaphore) => s.take
    * ```
    */
-  take(): Effect.Effect<void> {
+  get take(): Effect.Effect<void> {
     return sem.take(this.i32, 0, (e) => e)
   }
 
@@ -139,10 +139,10 @@ export class Semaphore<E = never> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const signal = (s: mp.Semaphore.Semaphore) => s.release()
+   * const signal = (s: mp.Semaphore.Semaphore) => s.release
    * ```
    */
-  release(): Effect.Effect<void, E> {
+  get release(): Effect.Effect<void, E> {
     return Effect.suspend(() =>
       sem.release(this.i32, 0, 1) ? Effect.void : Effect.fail(new SemaphoreOverRelease({ bound: this.i32[2] }) as E)
     )
@@ -155,10 +155,10 @@ export class Semaphore<E = never> {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const free = (s: mp.Semaphore.Semaphore) => s.getValue()
+   * const free = (s: mp.Semaphore.Semaphore) => s.getValue
    * ```
    */
-  getValue(): Effect.Effect<number> {
+  get getValue(): Effect.Effect<number> {
     return Effect.sync(() => sem.permits(this.i32, 0))
   }
 }

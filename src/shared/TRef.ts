@@ -16,7 +16,7 @@
  *   const to = yield* mp.TRef.make("i32", 0)
  *   // both cells change together or not at all, whatever other workers do meanwhile
  *   yield* mp.atomically(Effect.gen(function* () {
- *     const balance = yield* from.get()
+ *     const balance = yield* from.get
  *     if (balance < 30) return yield* mp.retry() // wait until `from` changes
  *     yield* from.set(balance - 30)
  *     yield* to.update((n) => n + 30)
@@ -95,10 +95,10 @@ export class TRef<T extends Canonical = Canonical> implements stm.Cell {
    * ```ts
    * import * as mp from "@mp/multiprocessing"
    *
-   * const balance = (account: mp.TRef.TRef<"i32">) => account.get()
+   * const balance = (account: mp.TRef.TRef<"i32">) => account.get
    * ```
    */
-  get(): Effect.Effect<ValueOf<T>> {
+  get get(): Effect.Effect<ValueOf<T>> {
     return stm.atomically(Effect.withFiber((fiber) => stm.txRead(fiber.getRef(stm.CurrentTx)!, this))) as Effect.Effect<
       ValueOf<T>
     >

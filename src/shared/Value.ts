@@ -5,7 +5,7 @@
  *
  * `get`, `set` and `update` take the value's lock (an `RLock` unless you give
  * one), so they compose with sections guarded by `getLock()`:
- * `v.getLock().withLock(Effect.flatMap(v.get(), (n) => v.set(n + 1)))` is the
+ * `v.getLock().withLock(Effect.flatMap(v.get, (n) => v.set(n + 1)))` is the
  * Python `with v.get_lock(): v.value += 1`. `update(f)` does the same in one
  * step. For a value without a lock, see `RawValue`.
  *
@@ -81,7 +81,7 @@ export interface ValueOptions {
  * const program = Effect.gen(function* () {
  *   const counter = yield* mp.Value.make("i", 0)
  *   yield* counter.update((n) => n + 1)
- *   console.log(yield* counter.get()) // 1
+ *   console.log(yield* counter.get) // 1
  * })
  * ```
  */
@@ -113,10 +113,10 @@ export class TypedValue<T extends Canonical = Canonical> {
    * import { Effect } from "effect"
    * import * as mp from "@mp/multiprocessing"
    *
-   * const show = (v: mp.Value.Value<"f64">) => Effect.map(v.get(), (x) => `value: ${x}`)
+   * const show = (v: mp.Value.Value<"f64">) => Effect.map(v.get, (x) => `value: ${x}`)
    * ```
    */
-  get(): Effect.Effect<ValueOf<T>, LockAbandoned> {
+  get get(): Effect.Effect<ValueOf<T>, LockAbandoned> {
     return withGuard(this.lock.guard, Effect.sync(() => this.cells.load(0) as ValueOf<T>))
   }
 
@@ -226,7 +226,7 @@ export class TypedValue<T extends Canonical = Canonical> {
    * import * as mp from "@mp/multiprocessing"
    *
    * const double = (v: mp.Value.Value<"i32">) =>
-   *   v.getLock().withLock(Effect.flatMap(v.get(), (n) => v.set(n * 2)))
+   *   v.getLock().withLock(Effect.flatMap(v.get, (n) => v.set(n * 2)))
    * ```
    */
   getLock(): Lock | RLock {

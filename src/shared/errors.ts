@@ -57,7 +57,7 @@ const /** @internal */ LockAbandonedBase: Schema.Class<
  *
  * const guarded = (lock: mp.Lock.Lock, repair: Effect.Effect<void>, work: Effect.Effect<void>) =>
  *   Effect.scoped(Effect.gen(function* () {
- *     yield* lock.acquire().pipe(
+ *     yield* lock.acquire.pipe(
  *       Effect.catchTag("LockAbandoned", (e) => e.reason === "may-still-run" ? Effect.fail(e) : repair),
  *     )
  *     yield* work

@@ -33,7 +33,7 @@ import * as stm from "./internal/stm.ts"
  *
  * const transfer = (from: mp.TRef.TRef<"i32">, to: mp.TRef.TRef<"i32">, amount: number) =>
  *   mp.atomically(Effect.gen(function* () {
- *     const balance = yield* from.get()
+ *     const balance = yield* from.get
  *     if (balance < amount) return yield* mp.retry() // wait until `from` changes
  *     yield* from.set(balance - amount)
  *     yield* to.update((x) => x + amount)
@@ -56,7 +56,7 @@ export const atomically = <A, E, R>(transaction: Effect.Effect<A, E, R>): Effect
  *
  * const takeOne = (stock: mp.TRef.TRef<"i32">) =>
  *   mp.atomically(Effect.gen(function* () {
- *     const n = yield* stock.get()
+ *     const n = yield* stock.get
  *     if (n === 0) return yield* mp.retry()
  *     yield* stock.set(n - 1)
  *   }))

@@ -32,7 +32,7 @@ test(
       const held = yield* mp.Event.make()
       const data = int32s(1)
       const holder = yield* pool.submit(faults.holdLockThenExit, { lock, held })
-      yield* held.wait()
+      yield* held.wait
       // Both waiters are blocked before the holder dies.
       const inWorker = yield* pool.submit(sharedTasks.incrementUnderLock, { lock, data, n: 1 })
       const here = yield* Effect.forkChild(lock.withLock(Effect.sync(() => data[0]++)))
@@ -45,7 +45,7 @@ test(
       assertEquals(abandoned.length, 1, exits.map(String).join(", "))
       assertEquals(exits.filter(Exit.isSuccess).length, 1)
       assertEquals(data[0], 1) // the waiter that got LockAbandoned did not run its section
-      assert(!(yield* lock.isLocked()))
+      assert(!(yield* lock.isLocked))
       yield* serves(pool)
       assertEquals((yield* pool.stats).workersReplaced, 1)
     }),
@@ -65,7 +65,7 @@ test(
       const started = yield* mp.Event.make()
       const doomedTaken = int32s(1)
       const doomed = yield* mp.Process.spawn(faults.drainQueue, { queue, seen, taken: doomedTaken, started })
-      yield* started.wait()
+      yield* started.wait
       yield* doomed.terminate
       assertEquals(yield* doomed.isAlive, false)
       // A live consumer in a pool, and a producer that needs it (capacity 64 < n: backpressure).

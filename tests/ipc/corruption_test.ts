@@ -91,11 +91,11 @@ test("Pipe: garbage in a direction's lock word or ring is SharedStateCorrupted f
     const ring = (b as unknown as { rx: { ctl: SharedArrayBuffer } }).rx
     const ctl = new Int32Array(ring.ctl)
     ctl[HEAD] = 0x7fffffff
-    yield* failsWith(b.recv(), mp.SharedStateCorrupted)
+    yield* failsWith(b.recv, mp.SharedStateCorrupted)
     yield* failsWith(a.send(2), mp.SharedStateCorrupted)
     ctl[HEAD] = 0
     Atomics.store(ctl, LOCK, -5)
-    yield* failsWith(b.recv(), mp.SharedStateCorrupted)
+    yield* failsWith(b.recv, mp.SharedStateCorrupted)
   }))
 
 test("Manager: a log offset or length no writer produced is SharedStateCorrupted", () =>

@@ -50,8 +50,8 @@ test(
       const takerStarted = yield* mp.Event.make()
       const putter = yield* mp.Process.spawn(tasks.putUntilFailure, { queue: full, started: putterStarted })
       const taker = yield* mp.Process.spawn(tasks.takeUntilFailure, { queue: empty, started: takerStarted })
-      yield* putterStarted.wait()
-      yield* takerStarted.wait()
+      yield* putterStarted.wait
+      yield* takerStarted.wait
       yield* eventually(Effect.map(full.size, (n) => n === 4))
       yield* full.shutdown()
       yield* empty.shutdown()

@@ -21,7 +21,7 @@ test("Barrier: three workers pass 50 rounds together, each index given once per 
       assertEquals(indexes.map((xs) => xs[r]).sort(), [0, 1, 2], `round ${r}`)
       assertEquals(arrivals[r], 3)
     }
-    assertEquals(yield* barrier.nWaiting(), 0)
+    assertEquals(yield* barrier.nWaiting, 0)
   }), { timeout: 60_000 })
 
 test("Barrier: a party's timeout breaks the barrier for every party until reset", () =>
@@ -34,29 +34,29 @@ test("Barrier: a party's timeout breaks the barrier for every party until reset"
     const later = yield* Effect.flip(barrier.wait())
     assertInstanceOf(later, BrokenBarrier)
     assertEquals(later.reason, "timeout")
-    yield* barrier.reset()
-    assertEquals(yield* barrier.isBroken(), false)
+    yield* barrier.reset
+    assertEquals(yield* barrier.isBroken, false)
     const indexes = yield* Effect.all([barrier.wait(), barrier.wait(), barrier.wait()], { concurrency: 3 })
     assertEquals([...indexes].sort(), [0, 1, 2])
   }), { timeout: 30_000 })
 
-test("Barrier: abort() fails the waiting worker with BrokenBarrier(aborted)", () =>
+test("Barrier: abort fails the waiting worker with BrokenBarrier(aborted)", () =>
   Effect.gen(function* () {
     const barrier = yield* Barrier.make(2)
     const waiter = yield* mp.Process.spawn(tasks.barrierOnce, { barrier })
     yield* Effect.sleep(150)
-    yield* barrier.abort()
+    yield* barrier.abort
     assertEquals(yield* waiter.join, "broken aborted")
     assertEquals((yield* Effect.flip(barrier.wait())).reason, "aborted")
   }), { timeout: 30_000 })
 
-test("Barrier: reset() fails the parties waiting at that moment, then the barrier works again", () =>
+test("Barrier: reset fails the parties waiting at that moment, then the barrier works again", () =>
   Effect.gen(function* () {
     const barrier = yield* Barrier.make(2)
     const waiting = yield* Effect.forkChild(Effect.flip(barrier.wait()))
     yield* Effect.sleep(20)
-    assertEquals(yield* barrier.nWaiting(), 1)
-    yield* barrier.reset()
+    assertEquals(yield* barrier.nWaiting, 1)
+    yield* barrier.reset
     assertEquals((yield* Fiber.join(waiting)).reason, "reset")
     const indexes = yield* Effect.all([barrier.wait(), barrier.wait()], { concurrency: 2 })
     assertEquals([...indexes].sort(), [0, 1])
@@ -121,16 +121,16 @@ test(
         action: Effect.suspend(() => fail ? Effect.fail(new Error("boom")) : Effect.void),
       })
       const first = yield* Effect.forkChild(Effect.flip(barrier.wait()))
-      yield* eventually(Effect.map(barrier.nWaiting(), (n) => n === 1))
+      yield* eventually(Effect.map(barrier.nWaiting, (n) => n === 1))
       const tripping = yield* Effect.flip(barrier.wait())
       assertInstanceOf(tripping, BrokenBarrier)
       assertEquals(tripping.reason, "action-failed")
       assert(tripping.detail?.includes("boom"), tripping.message)
       assertEquals((yield* Fiber.join(first)).reason, "action-failed")
-      assertEquals(yield* barrier.isBroken(), true)
+      assertEquals(yield* barrier.isBroken, true)
       assertEquals(barrier.broken, true)
       assertEquals((yield* Effect.flip(barrier.wait())).reason, "action-failed")
-      yield* barrier.reset()
+      yield* barrier.reset
       fail = false
       const indexes = yield* Effect.all([barrier.wait(), barrier.wait()], { concurrency: 2 })
       assertEquals([...indexes].sort(), [0, 1])
@@ -167,7 +167,7 @@ test(
       let ran = 0
       const barrier = yield* Barrier.make(2, { action: Effect.sync(() => void ran++) })
       const here = yield* Effect.forkChild(Effect.flip(barrier.wait()))
-      yield* eventually(Effect.map(barrier.nWaiting(), (n) => n === 1))
+      yield* eventually(Effect.map(barrier.nWaiting, (n) => n === 1))
       const worker = yield* mp.Process.spawn(barrierTasks.waitOnce, { barrier })
       assertEquals(yield* worker.join, "broken action-failed")
       assertEquals((yield* Fiber.join(here)).reason, "action-failed")
@@ -181,18 +181,18 @@ test(
   () =>
     Effect.gen(function* () {
       const gate = yield* mp.Event.make()
-      const barrier = yield* Barrier.make(2, { action: gate.wait() })
+      const barrier = yield* Barrier.make(2, { action: gate.wait })
       const round1 = yield* Effect.forkChild(Effect.all([barrier.wait(), barrier.wait()], { concurrency: 2 }))
-      yield* eventually(Effect.map(barrier.nWaiting(), (n) => n === 2))
+      yield* eventually(Effect.map(barrier.nWaiting, (n) => n === 2))
       const late = yield* Effect.forkChild(barrier.wait())
       yield* Effect.yieldNow
-      assertEquals(yield* barrier.nWaiting(), 2)
-      yield* gate.set()
+      assertEquals(yield* barrier.nWaiting, 2)
+      yield* gate.set
       assertEquals([...(yield* Fiber.join(round1))].sort(), [0, 1])
-      yield* eventually(Effect.map(barrier.nWaiting(), (n) => n === 1))
-      yield* gate.clear()
+      yield* eventually(Effect.map(barrier.nWaiting, (n) => n === 1))
+      yield* gate.clear
       const partner = yield* Effect.forkChild(barrier.wait())
-      yield* gate.set()
+      yield* gate.set
       assertEquals([yield* Fiber.join(late), yield* Fiber.join(partner)].sort(), [0, 1])
     }),
   { timeout: 30_000 },

@@ -7,7 +7,7 @@ import { Condition, Event, Lock, NotLockOwner, RawArray, RLock } from "../../mod
 import * as tasks from "../fixtures/shared_tasks.ts"
 import { eventually, test } from "../support/mod.ts"
 
-test("Event.set() wakes every waiter in three workers", () =>
+test("Event.set wakes every waiter in three workers", () =>
   Effect.gen(function* () {
     const event = yield* Event.make()
     const arrived = new Int32Array(new SharedArrayBuffer(4))
@@ -15,7 +15,7 @@ test("Event.set() wakes every waiter in three workers", () =>
     yield* eventually(Effect.sync(() => Atomics.load(arrived, 0) === 3), 10_000)
     yield* Effect.sleep(50)
     for (const p of procs) assert(yield* p.isAlive, "waiting for the event")
-    yield* event.set()
+    yield* event.set
     const results = yield* Effect.forEach(procs, (p) => p.join, { concurrency: "unbounded" })
     assertEquals(results, ["woken", "woken", "woken"])
   }), { timeout: 30_000 })
@@ -23,18 +23,18 @@ test("Event.set() wakes every waiter in three workers", () =>
 test("Event: set, isSet, clear; wait returns at once while set; a set then clear still wakes waiters", () =>
   Effect.gen(function* () {
     const event = yield* Event.make()
-    assert(!(yield* event.isSet()))
-    yield* event.set()
-    yield* event.set()
-    assert(yield* event.isSet())
-    yield* event.wait()
-    yield* event.clear()
-    assert(!(yield* event.isSet()))
-    assert(Exit.isFailure(yield* Effect.exit(Effect.timeout(event.wait(), 30))), "waits again after clear")
-    const waiter = yield* Effect.forkChild(event.wait())
+    assert(!(yield* event.isSet))
+    yield* event.set
+    yield* event.set
+    assert(yield* event.isSet)
+    yield* event.wait
+    yield* event.clear
+    assert(!(yield* event.isSet))
+    assert(Exit.isFailure(yield* Effect.exit(Effect.timeout(event.wait, 30))), "waits again after clear")
+    const waiter = yield* Effect.forkChild(event.wait)
     yield* Effect.sleep(10)
-    yield* event.set()
-    yield* event.clear()
+    yield* event.set
+    yield* event.clear
     yield* Fiber.join(waiter).pipe(Effect.timeout(2_000))
   }))
 
@@ -62,8 +62,8 @@ test("Condition: notify(1) wakes one waiter, notifyAll the rest; waiters hold th
     const woken: Array<number> = []
     const waiter = (i: number) =>
       cond.withLock(Effect.gen(function* () {
-        yield* cond.wait()
-        assert(yield* (cond.lock as { isOwned: () => Effect.Effect<boolean> }).isOwned())
+        yield* cond.wait
+        assert(yield* (cond.lock as { isOwned: Effect.Effect<boolean> }).isOwned)
         woken.push(i)
       }))
     const fibers = yield* Effect.forEach([1, 2, 3], (i) => Effect.forkChild(waiter(i)))
@@ -71,7 +71,7 @@ test("Condition: notify(1) wakes one waiter, notifyAll the rest; waiters hold th
     yield* cond.withLock(cond.notify())
     yield* Effect.sleep(30)
     assertEquals(woken.length, 1)
-    yield* cond.withLock(cond.notifyAll())
+    yield* cond.withLock(cond.notifyAll)
     yield* Effect.forEach(fibers, Fiber.join)
     assertEquals(woken.length, 3)
   }))
@@ -81,10 +81,10 @@ test("Condition over an RLock taken twice: wait releases it fully and restores b
     const lock = yield* RLock.make()
     const cond = yield* Condition.make(lock)
     const waiter = yield* Effect.forkChild(lock.withLock(lock.withLock(Effect.gen(function* () {
-      yield* cond.wait()
-      yield* lock.release() // one level left after the wait...
-      const still = yield* lock.isOwned()
-      yield* lock.take() // ...put it back for the withLock that ends next
+      yield* cond.wait
+      yield* lock.release // one level left after the wait...
+      const still = yield* lock.isOwned
+      yield* lock.take // ...put it back for the withLock that ends next
       return still
     }))))
     yield* Effect.sleep(20)
@@ -97,16 +97,16 @@ test("Condition over an RLock taken twice: wait releases it fully and restores b
 test("Condition: a notify with nobody waiting is not remembered", () =>
   Effect.gen(function* () {
     const cond = yield* Condition.make()
-    yield* cond.withLock(cond.notifyAll())
-    const exit = yield* Effect.exit(Effect.timeout(cond.withLock(cond.wait()), 50))
+    yield* cond.withLock(cond.notifyAll)
+    const exit = yield* Effect.exit(Effect.timeout(cond.withLock(cond.wait), 50))
     assert(Exit.isFailure(exit))
   }))
 
 test("Condition: a waiter that timed out leaves the count, and notify(1) still reaches the one left", () =>
   Effect.gen(function* () {
     const cond = yield* Condition.make()
-    const patient = yield* Effect.forkChild(cond.withLock(cond.wait()))
-    const impatient = yield* Effect.exit(Effect.timeout(cond.withLock(cond.wait()), 20))
+    const patient = yield* Effect.forkChild(cond.withLock(cond.wait))
+    const impatient = yield* Effect.exit(Effect.timeout(cond.withLock(cond.wait), 20))
     assert(Exit.isFailure(impatient))
     assertEquals(cond.i32[1], 1, "only the patient waiter is counted")
     yield* cond.withLock(cond.notify(1))
@@ -117,6 +117,6 @@ test("Condition: a waiter that timed out leaves the count, and notify(1) still r
 test("Condition: wait and notify without holding the lock fail with NotLockOwner", () =>
   Effect.gen(function* () {
     const cond = yield* Condition.make()
-    assertInstanceOf(yield* Effect.flip(cond.wait()), NotLockOwner)
+    assertInstanceOf(yield* Effect.flip(cond.wait), NotLockOwner)
     assertInstanceOf(yield* Effect.flip(cond.notify()), NotLockOwner)
   }))

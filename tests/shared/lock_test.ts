@@ -48,25 +48,25 @@ test("Lock.withLock() releases when the effect fails, and when it is interrupted
     const lock = yield* Lock.make()
     const failed = yield* Effect.exit(lock.withLock(Effect.fail("boom")))
     assert(Exit.isFailure(failed))
-    assert(!(yield* lock.isLocked()))
+    assert(!(yield* lock.isLocked))
     const fiber = yield* Effect.forkChild(lock.withLock(Effect.never))
-    yield* eventually(lock.isLocked(), 10_000)
+    yield* eventually(lock.isLocked, 10_000)
     yield* Fiber.interrupt(fiber)
-    assert(!(yield* lock.isLocked()))
+    assert(!(yield* lock.isLocked))
   }))
 
-test("Lock.acquire() holds the lock until its Scope closes, also after a failure", () =>
+test("Lock.acquire holds the lock until its Scope closes, also after a failure", () =>
   Effect.gen(function* () {
     const lock = yield* Lock.make()
     const exit = yield* Effect.exit(Effect.scoped(Effect.gen(function* () {
-      yield* lock.acquire()
-      assert(yield* lock.isLocked())
+      yield* lock.acquire
+      assert(yield* lock.isLocked)
       return yield* Effect.fail("inside")
     })))
     assert(Exit.isFailure(exit))
-    assert(!(yield* lock.isLocked()))
-    assert(yield* Effect.scoped(lock.tryAcquire()))
-    assert(!(yield* lock.isLocked()))
+    assert(!(yield* lock.isLocked))
+    assert(yield* Effect.scoped(lock.tryAcquire))
+    assert(!(yield* lock.isLocked))
   }))
 
 test("Lock excludes fibers of the same thread: the second waits for the first", () =>
@@ -89,25 +89,25 @@ test("a waiter interrupted by a timeout leaves a lock held by a worker usable", 
     const held = yield* Event.make()
     const release = yield* Event.make()
     const holder = yield* mp.Process.spawn(tasks.holdUntil, { lock, held, release })
-    yield* held.wait()
+    yield* held.wait
     const timedOut = yield* Effect.exit(Effect.timeout(lock.withLock(Effect.void), 50))
     assert(Exit.isFailure(timedOut), "the lock is held by the worker")
-    assert(!(yield* Effect.scoped(lock.tryAcquire())))
-    yield* release.set()
+    assert(!(yield* Effect.scoped(lock.tryAcquire)))
+    yield* release.set
     yield* holder.join
     yield* lock.withLock(Effect.void).pipe(Effect.timeout(2_000))
-    assert(!(yield* lock.isLocked()))
+    assert(!(yield* lock.isLocked))
   }))
 
-test("Lock.release() by a thread that does not hold it fails with NotLockOwner", () =>
+test("Lock.release by a thread that does not hold it fails with NotLockOwner", () =>
   Effect.gen(function* () {
     const lock = yield* Lock.make()
-    const e = yield* Effect.flip(lock.release())
+    const e = yield* Effect.flip(lock.release)
     assertInstanceOf(e, NotLockOwner)
     assertEquals(e.ownerId, 0)
     assertStringIncludes(e.message, "un-acquired")
-    yield* lock.take()
-    yield* lock.release()
+    yield* lock.take
+    yield* lock.release
   }))
 
 test(
@@ -119,22 +119,22 @@ test(
       const owner = counter()
       const exit = yield* Event.make()
       const proc = yield* mp.Process.spawn(tasks.holdUntilExit, { lock, owner, held, exit })
-      yield* held.wait()
+      yield* held.wait
       assertEquals(ownerIdOfWorker(proc.id), owner[0])
-      yield* exit.set()
+      yield* exit.set
       yield* proc.await
       // What the worker runtime does when it sees a worker die (idempotent here).
       markWorkerDead(proc.id)
       const repaired: Array<string> = []
       yield* Effect.scoped(Effect.gen(function* () {
-        const e = yield* Effect.flip(lock.acquire())
+        const e = yield* Effect.flip(lock.acquire)
         assertInstanceOf(e, LockAbandoned)
         assertEquals(e.ownerId, owner[0])
-        assert(yield* lock.isLocked(), "the acquirer holds the lock after LockAbandoned")
+        assert(yield* lock.isLocked, "the acquirer holds the lock after LockAbandoned")
         repaired.push("repaired under the lock")
       })).pipe(Effect.timeout(5_000))
       assertEquals(repaired, ["repaired under the lock"])
-      assert(!(yield* lock.isLocked()))
+      assert(!(yield* lock.isLocked))
       yield* lock.withLock(Effect.void) // plain again
     }),
   { timeout: 30_000 },
@@ -147,53 +147,53 @@ test("withLock() reports LockAbandoned without running the effect and frees the 
     const owner = counter()
     const exit = yield* Event.make()
     const proc = yield* mp.Process.spawn(tasks.holdUntilExit, { lock, owner, held, exit })
-    yield* held.wait()
-    yield* exit.set()
+    yield* held.wait
+    yield* exit.set
     yield* proc.await
     let ran = false
     const e = yield* Effect.flip(lock.withLock(Effect.sync(() => ran = true)))
     assertInstanceOf(e, LockAbandoned)
     assert(!ran)
-    assert(!(yield* lock.isLocked()))
+    assert(!(yield* lock.isLocked))
   }), { timeout: 30_000 })
 
 test("RLock: the holding fiber re-enters; the lock is free after the last release", () =>
   Effect.gen(function* () {
     const lock = yield* RLock.make()
     yield* lock.withLock(lock.withLock(Effect.gen(function* () {
-      assert(yield* lock.isOwned())
+      assert(yield* lock.isOwned)
     })))
-    assert(!(yield* lock.isOwned()))
-    yield* lock.take()
-    yield* lock.take()
-    yield* lock.release()
-    assert(yield* lock.isOwned())
-    yield* lock.release()
-    assert(!(yield* lock.isOwned()))
-    assertInstanceOf(yield* Effect.flip(lock.release()), NotLockOwner)
+    assert(!(yield* lock.isOwned))
+    yield* lock.take
+    yield* lock.take
+    yield* lock.release
+    assert(yield* lock.isOwned)
+    yield* lock.release
+    assert(!(yield* lock.isOwned))
+    assertInstanceOf(yield* Effect.flip(lock.release), NotLockOwner)
   }))
 
 test("RLock: another fiber of the same worker is not the owner: it waits, and cannot release", () =>
   Effect.gen(function* () {
     const lock = yield* RLock.make()
-    yield* lock.take()
-    const other = yield* Effect.forkChild(Effect.flip(lock.release()))
+    yield* lock.take
+    const other = yield* Effect.forkChild(Effect.flip(lock.release))
     assertInstanceOf(yield* Fiber.join(other), NotLockOwner)
     const waiter = yield* Effect.forkChild(lock.withLock(Effect.succeed("in")))
     yield* Effect.sleep(20)
     assertEquals(waiter.pollUnsafe(), undefined)
-    yield* lock.release()
+    yield* lock.release
     assertEquals(yield* Fiber.join(waiter), "in")
   }))
 
 test("RLock: release from a worker that does not hold it fails with NotLockOwner", () =>
   Effect.gen(function* () {
     const lock = yield* RLock.make()
-    yield* lock.take()
+    yield* lock.take
     const p = yield* mp.Process.spawn(tasks.releaseForeign, { lock })
     assertStringIncludes(yield* p.join, "NotLockOwner")
-    assert(yield* lock.isOwned(), "still held by the main fiber")
-    yield* lock.release()
+    assert(yield* lock.isOwned, "still held by the main fiber")
+    yield* lock.release
   }))
 
 test("RLock: nested withLock loses no increment across two workers (2 x 50,000)", () =>
@@ -229,16 +229,16 @@ test(
       const lock = yield* Lock.make()
       const held = yield* Event.make()
       const proc = yield* mp.Process.spawn(tasks.holdForever, { lock, owner: counter(), held })
-      yield* held.wait()
+      yield* held.wait
       yield* proc.terminate
       assertEquals(ownerIdOfWorker(proc.id), undefined, "the runtime called markWorkerDead for the dead worker")
       for (let i = 0; i < 2; i++) {
         const e = yield* Effect.flip(lock.withLock(Effect.void)).pipe(Effect.timeout(5_000))
         assertInstanceOf(e, LockAbandoned)
         assertEquals(e.reason, "may-still-run")
-        assert(yield* lock.isLocked(), "still held by the terminated thread")
+        assert(yield* lock.isLocked, "still held by the terminated thread")
       }
-      assertEquals(yield* Effect.scoped(lock.tryAcquire()), false)
+      assertEquals(yield* Effect.scoped(lock.tryAcquire), false)
     }),
   { timeout: 30_000 },
 )
@@ -270,11 +270,11 @@ test(
         const pool = yield* mp.Pool.make({ size: 1 })
         return yield* pool.apply(tasks.takeAndKeep, { lock })
       })) // closing the pool terminates its idle worker
-      assert(yield* lock.isLocked())
-      const e = yield* Effect.flip(Effect.scoped(lock.acquire())).pipe(Effect.timeout(5_000))
+      assert(yield* lock.isLocked)
+      const e = yield* Effect.flip(Effect.scoped(lock.acquire)).pipe(Effect.timeout(5_000))
       assertInstanceOf(e, LockAbandoned)
       assertEquals([e.reason, e.ownerId, e.held], ["died", owner, true])
-      assert(!(yield* lock.isLocked()), "released with the acquirer's Scope")
+      assert(!(yield* lock.isLocked), "released with the acquirer's Scope")
     }),
   { timeout: 30_000 },
 )

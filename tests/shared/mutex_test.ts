@@ -5,7 +5,7 @@ import * as Fiber from "effect/Fiber"
 import * as mp from "../../mod.ts"
 import { currentOwnerId, isOwnerDead, markOwnerDead, MAX_OWNERS } from "../../src/internal/owner.ts"
 import { LockAbandoned } from "../../src/shared/errors.ts"
-import * as mutex from "../../src/shared/internal/mutex.ts"
+import * as mutex from "../../src/internal/mutex.ts"
 import * as tasks from "../fixtures/shared_tasks.ts"
 import { test } from "../support/mod.ts"
 

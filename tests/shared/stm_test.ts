@@ -22,7 +22,7 @@ test(
       const moved = yield* Effect.forEach(workers, (w) => w.join, { concurrency: "unbounded" })
       const wrong = yield* auditor.join
       assertEquals(wrong, [], "no transaction saw a total other than 8,000")
-      const balances = yield* Effect.forEach(accounts, (a) => a.get())
+      const balances = yield* Effect.forEach(accounts, (a) => a.get)
       assertEquals(balances.reduce((s, x) => s + x, 0), total)
       assert(balances.every((b) => b >= 0), "no account was overdrawn")
       assert(moved.every((m) => m > 1_000), `transfers happened: ${moved}`)
@@ -56,7 +56,7 @@ test("atomically: a failing transaction commits nothing", () =>
       return yield* Effect.fail("changed my mind")
     })))
     assert(Exit.isFailure(exit))
-    assertEquals([yield* a.get(), yield* b.get()], [1, 1])
+    assertEquals([yield* a.get, yield* b.get], [1, 1])
   }))
 
 test("atomically: a transaction reads its own writes; nested atomically joins the outer one", () =>
@@ -65,10 +65,10 @@ test("atomically: a transaction reads its own writes; nested atomically joins th
     const seen = yield* atomically(Effect.gen(function* () {
       yield* a.set(1.5)
       const inner = yield* atomically(a.update((v) => v * 2))
-      return [inner, yield* a.get()]
+      return [inner, yield* a.get]
     }))
     assertEquals(seen, [3, 3])
-    assertEquals(yield* a.get(), 3)
+    assertEquals(yield* a.get, 3)
   }))
 
 test("atomically: a transaction that saw a stale value runs again (no lost update between fibers)", () =>
@@ -79,7 +79,7 @@ test("atomically: a transaction that saw a stale value runs again (no lost updat
     const committed = yield* Deferred.make<void>()
     const slow = atomically(Effect.gen(function* () {
       attempts++
-      const v = yield* counter.get()
+      const v = yield* counter.get
       if (attempts === 1) {
         // another fiber commits between this attempt's read and its write
         yield* Deferred.succeed(read, undefined)
@@ -92,7 +92,7 @@ test("atomically: a transaction that saw a stale value runs again (no lost updat
     yield* counter.update((v) => v + 10)
     yield* Deferred.succeed(committed, undefined)
     yield* Fiber.join(fiber)
-    assertEquals(yield* counter.get(), 11)
+    assertEquals(yield* counter.get, 11)
     assertEquals(attempts, 2)
   }))
 
@@ -106,7 +106,7 @@ test(
       assert(yield* waiter.isAlive, "blocked in retry")
       yield* ref.set(5)
       assertEquals(yield* waiter.join, 5)
-      assertEquals(yield* ref.get(), 4)
+      assertEquals(yield* ref.get, 4)
     }),
   { timeout: 30_000 },
 )
@@ -115,7 +115,7 @@ test("retry: wakes a fiber of the same thread, and an interrupted retry leaves n
   Effect.gen(function* () {
     const ref = yield* TRef.make("i32", 0)
     const take = atomically(Effect.gen(function* () {
-      const v = yield* ref.get()
+      const v = yield* ref.get
       if (v === 0) return yield* retry()
       yield* ref.set(v - 1)
       return v
@@ -127,7 +127,7 @@ test("retry: wakes a fiber of the same thread, and an interrupted retry leaves n
     yield* Effect.sleep(10)
     yield* ref.set(2)
     assertEquals(yield* Fiber.join(fiber), 2)
-    assertEquals(yield* ref.get(), 1)
+    assertEquals(yield* ref.get, 1)
   }))
 
 test("retry outside atomically, or with nothing read, is a defect with a clear message", () =>
@@ -144,5 +144,5 @@ test("TRef: values are checked like Value's", () =>
     const r = yield* TRef.make("u64", 1n)
     assertInstanceOf(yield* Effect.flip(r.set(-1n)), mp.InvalidArgument)
     assertEquals(yield* r.update((x) => x + 1n), 2n)
-    assertEquals(yield* r.get(), 2n)
+    assertEquals(yield* r.get, 2n)
   }))

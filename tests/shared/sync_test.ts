@@ -21,7 +21,7 @@ test("Value.updateSync() loses no increment across two workers (2 x 100,000)", (
     const a = yield* mp.Process.spawn(tasks.incrementSync, { value, n: N })
     const b = yield* mp.Process.spawn(tasks.incrementSync, { value, n: N })
     yield* both(a, b)
-    assertEquals(yield* value.get(), 2 * N)
+    assertEquals(yield* value.get, 2 * N)
   }), { timeout: 60_000 })
 
 test(
@@ -56,13 +56,13 @@ test(
         yield* mp.Process.spawn(tasks.incrementSync, { array, n: 20_000 }),
         yield* mp.Process.spawn(tasks.incrementSync, { array, n: 20_000 }),
       )
-      assertEquals(yield* array.toArray(), [0, 20_000, 0])
+      assertEquals(yield* array.toArray, [0, 20_000, 0])
       // One worker on the synchronous path, one on the Effect path, one lock.
       const value = yield* Value.make("i", 0)
       const a = yield* mp.Process.spawn(tasks.incrementSync, { value, n: N / 2 })
       const b = yield* mp.Process.spawn(tasks.incrementEffect, { value, n: N / 2 })
       yield* Effect.all([a.join, b.join], { concurrency: 2 })
-      assertEquals(yield* value.get(), N)
+      assertEquals(yield* value.get, N)
     }),
   { timeout: 60_000 },
 )
@@ -147,7 +147,7 @@ test("on the main thread the sync API is refused with BlockingRefused, determini
     }
     assert(!ran)
     assert(isFree(lock) && isFree(rlock))
-    assertEquals(yield* value.get(), 1)
+    assertEquals(yield* value.get, 1)
   }))
 
 for (const kind of ["Lock", "RLock"] as const) {
@@ -161,8 +161,8 @@ for (const kind of ["Lock", "RLock"] as const) {
           const owner = new Int32Array(new SharedArrayBuffer(4))
           const exit = yield* Event.make()
           const holder = yield* mp.Process.spawn(tasks.holdUntilExit, { lock, owner, held, exit })
-          yield* held.wait()
-          yield* exit.set()
+          yield* held.wait
+          yield* exit.set
           yield* holder.await
           markWorkerDead(holder.id) // what the runtime does (idempotent)
           const r = yield* mp.Process.spawn(tasks.takeAbandoned, { lock, how }).pipe(Effect.flatMap((p) => p.join))
@@ -186,7 +186,7 @@ test(
       const owner = new Int32Array(new SharedArrayBuffer(4))
       const exit = yield* Event.make()
       const holder = yield* mp.Process.spawn(tasks.holdUntilExit, { lock: value.getLock(), owner, held, exit })
-      yield* held.wait()
+      yield* held.wait
       const started = new Int32Array(new SharedArrayBuffer(4))
       const waiter = yield* mp.Process.spawn(tasks.takeAbandoned, {
         lock: value.getLock(),
@@ -196,7 +196,7 @@ test(
       })
       yield* eventually(Effect.sync(() => Atomics.load(started, 0) === 1), 10_000)
       yield* Effect.sleep(150) // the waiter is blocked in Atomics.wait by now
-      yield* exit.set() // the holder exits; the runtime marks it dead
+      yield* exit.set // the holder exits; the runtime marks it dead
       yield* holder.await
       const r = yield* waiter.join
       assertEquals([r.error?.tag, r.error?.typed, r.error?.ownerId], ["LockAbandoned", true, owner[0]])

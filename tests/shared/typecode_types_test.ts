@@ -36,7 +36,7 @@ test('A Python typecode names a shared type in types as in values: Value<"i">, A
   Effect.gen(function* () {
     const counter: mp.Value.Value<"i"> = yield* mp.Value.make("i", 1)
     const canonical: mp.Value.Value<"i32"> = counter
-    const n: number = yield* canonical.get()
+    const n: number = yield* canonical.get
     const xs: mp.Array.SharedArray<"d"> = yield* mp.Array.make("d", [0.5, 1.5])
     const big: mp.RawValue.RawValue<"q"> = yield* mp.RawValue.make("q", 5n)
     const chars: mp.RawArray.RawArray<"c"> = yield* mp.RawArray.make("c", 2)

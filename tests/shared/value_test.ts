@@ -27,7 +27,7 @@ test("Value.update() loses no increment across two workers (2 x 100,000)", () =>
     const a = yield* mp.Process.spawn(tasks.incrementValue, { counter, n: N })
     const b = yield* mp.Process.spawn(tasks.incrementValue, { counter, n: N })
     yield* Effect.all([a.join, b.join], { concurrency: 2 })
-    assertEquals(yield* counter.get(), 2 * N)
+    assertEquals(yield* counter.get, 2 * N)
   }), { timeout: 60_000 })
 
 test(
@@ -39,8 +39,8 @@ test(
       const a = yield* mp.Process.spawn(tasks.incrementArrayAndRaw, { arr, raw, n: 20_000 })
       const b = yield* mp.Process.spawn(tasks.incrementArrayAndRaw, { arr, raw, n: 20_000 })
       yield* Effect.all([a.join, b.join], { concurrency: 2 })
-      assertEquals(yield* arr.toArray(), [0n, 40_000n, 0n])
-      assertEquals(yield* raw.get(), 20_000)
+      assertEquals(yield* arr.toArray, [0n, 40_000n, 0n])
+      assertEquals(yield* raw.get, 20_000)
     }),
   { timeout: 60_000 },
 )
@@ -72,14 +72,14 @@ test("Value: get, set and update for every type, with bigint for 64-bit and a st
     ]
     for (const [type, initial, next] of cases) {
       const v = yield* Value.make(type as "i", initial as number)
-      assertEquals(yield* v.get(), initial, type)
+      assertEquals(yield* v.get, initial, type)
       yield* v.set(next as number)
-      assertEquals(yield* v.get(), next, type)
+      assertEquals(yield* v.get, next, type)
     }
     const nan = yield* Value.make("d", NaN)
     assert(Number.isNaN(yield* nan.update((x) => x)))
-    assertEquals(yield* (yield* Value.make("i")).get(), 0)
-    assertEquals(yield* (yield* Value.make("c")).get(), "\0")
+    assertEquals(yield* (yield* Value.make("i")).get, 0)
+    assertEquals(yield* (yield* Value.make("c")).get, "\0")
   }))
 
 test("Value: an unknown type or a value that does not fit is InvalidArgument, never a coercion", () =>
@@ -104,26 +104,26 @@ test("Value: an unknown type or a value that does not fit is InvalidArgument, ne
     const v = yield* Value.make("u8", 200)
     assertInstanceOf(yield* Effect.flip(v.set(300)), mp.InvalidArgument)
     assertInstanceOf(yield* Effect.flip(v.update((x) => x + 100)), mp.InvalidArgument)
-    assertEquals(yield* v.get(), 200, "a rejected update writes nothing")
+    assertEquals(yield* v.get, 200, "a rejected update writes nothing")
   }))
 
 test("Value: get/set inside getLock().withLock() re-enter the default RLock (Python's with v.get_lock())", () =>
   Effect.gen(function* () {
     const v = yield* Value.make("i", 1)
-    yield* v.getLock().withLock(Effect.flatMap(v.get(), (n) => v.set(n + 1)))
-    assertEquals(yield* v.get(), 2)
+    yield* v.getLock().withLock(Effect.flatMap(v.get, (n) => v.set(n + 1)))
+    assertEquals(yield* v.get, 2)
     const shared = yield* Lock.make()
     const a = yield* Value.make("i", 0, { lock: shared })
     const b = yield* Value.make("i", 0, { lock: shared })
     assert(a.getLock() === shared && b.getLock() === shared)
     yield* Effect.all([a.set(1), b.set(2)])
-    assertEquals([yield* a.get(), yield* b.get()], [1, 2])
+    assertEquals([yield* a.get, yield* b.get], [1, 2])
   }))
 
 test("Array: length or values, indexes checked, setAll in one step, view over the same memory", () =>
   Effect.gen(function* () {
     const zeros = yield* SArray.make("i", 4)
-    assertEquals(yield* zeros.toArray(), [0, 0, 0, 0])
+    assertEquals(yield* zeros.toArray, [0, 0, 0, 0])
     const xs = yield* SArray.make("d", [1, 2, 3])
     assertEquals(xs.length, 3)
     for (const i of [-1, 3, 1.5, NaN]) {
@@ -133,9 +133,9 @@ test("Array: length or values, indexes checked, setAll in one step, view over th
     assertInstanceOf(yield* Effect.flip(xs.set(3, 0)), IndexOutOfRange)
     assertInstanceOf(yield* Effect.flip(xs.setAll([1, 2], 2)), IndexOutOfRange)
     assertInstanceOf(yield* Effect.flip(zeros.setAll([1, 1.5])), mp.InvalidArgument)
-    assertEquals(yield* zeros.toArray(), [0, 0, 0, 0], "a rejected setAll writes nothing")
+    assertEquals(yield* zeros.toArray, [0, 0, 0, 0], "a rejected setAll writes nothing")
     yield* xs.setAll([7, 8], 1)
-    assertEquals(yield* xs.toArray(), [1, 7, 8])
+    assertEquals(yield* xs.toArray, [1, 7, 8])
     const view = xs.view()
     assertInstanceOf(view, Float64Array)
     view[0] = 42
@@ -149,7 +149,7 @@ test("RawArray: atomic element access and a view for bulk work", () =>
     const a = yield* RawArray.make("u16", [1, 2, 3])
     yield* a.set(0, 65535)
     assertEquals(yield* a.update(1, (x) => x * 10), 20)
-    assertEquals(yield* a.toArray(), [65535, 20, 3])
+    assertEquals(yield* a.toArray, [65535, 20, 3])
     assertInstanceOf(a.view(), Uint16Array)
     assertInstanceOf(yield* Effect.flip(a.get(3)), IndexOutOfRange)
     assertInstanceOf(yield* Effect.flip(a.update(0, (x) => x + 1)), mp.InvalidArgument)
@@ -179,15 +179,15 @@ const checkEverything = (p: tasks.Everything, run: Effect.Effect<string, unknown
   Effect.gen(function* () {
     const [result] = yield* Effect.all([run, p.barrier.wait()], { concurrency: 2 })
     assertEquals(result, "ok")
-    assertEquals(yield* p.value.get(), 2)
+    assertEquals(yield* p.value.get, 2)
     assertEquals(yield* p.array.get(0), 2)
-    assertEquals(yield* p.rawValue.get(), 2)
-    assertEquals(yield* p.rawArray.toArray(), [0, -7])
-    assertEquals(yield* p.semaphore.getValue(), 1)
-    assertEquals(yield* p.bounded.getValue(), 1)
-    assert(yield* p.event.isSet())
-    assertEquals(yield* p.tref.get(), 42n)
-    assert(!(yield* p.lock.isLocked()))
+    assertEquals(yield* p.rawValue.get, 2)
+    assertEquals(yield* p.rawArray.toArray, [0, -7])
+    assertEquals(yield* p.semaphore.getValue, 1)
+    assertEquals(yield* p.bounded.getValue, 1)
+    assert(yield* p.event.isSet)
+    assertEquals(yield* p.tref.get, 42n)
+    assert(!(yield* p.lock.isLocked))
   })
 
 test(
@@ -223,5 +223,5 @@ test("Pool.map(): four tasks on two pool workers share one Value and lose nothin
     const counter = yield* Value.make("i", 0)
     const done = yield* pool.map(tasks.incrementValue, [1, 2, 3, 4].map(() => ({ counter, n: 10_000 })))
     assertEquals(done, [10_000, 10_000, 10_000, 10_000])
-    assertEquals(yield* counter.get(), 40_000)
+    assertEquals(yield* counter.get, 40_000)
   }), { timeout: 60_000 })

@@ -1,6 +1,6 @@
 /**
  * How the IPC structures take their one lock word (the cross-worker mutex of
- * `src/shared/internal/mutex.ts`): a short spin on `tryLock` (critical
+ * `src/internal/mutex.ts`): a short spin on `tryLock` (critical
  * sections here are a few hundred nanoseconds of synchronous code), then a
  * wait that honours the caller's deadline. The section itself runs
  * synchronously, so no fiber ever holds the lock across a yield, and no
@@ -21,7 +21,7 @@ import * as Effect from "effect/Effect"
 import { wait } from "../../internal/futex.ts"
 import { currentOwnerId, isOwnerDead, OWNER_MASK } from "../../internal/owner.ts"
 import { SharedStateCorrupted } from "../../shared/errors.ts"
-import { CHECK_MS, tryLock, unlock, UNLOCKED, WAITERS } from "../../shared/internal/mutex.ts"
+import { CHECK_MS, tryLock, unlock, UNLOCKED, WAITERS } from "../../internal/mutex.ts"
 
 const SPINS = 64
 const GARBAGE = 0x80000000 | 0

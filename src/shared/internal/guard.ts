@@ -11,7 +11,7 @@
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { LockAbandoned } from "../errors.ts"
-import type { Restore } from "./mutex.ts"
+import type { Restore } from "../../internal/mutex.ts"
 
 /** What a take gives: how to give it back (never fails), and the `LockAbandoned` to raise, if any. */
 export interface Held {

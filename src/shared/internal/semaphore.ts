@@ -15,7 +15,7 @@
  */
 import * as Effect from "effect/Effect"
 import { notifyAll, wait } from "../../internal/futex.ts"
-import type { Restore } from "./mutex.ts"
+import type { Restore } from "../../internal/mutex.ts"
 
 const PERMITS = 0
 const SLEEPERS = 1

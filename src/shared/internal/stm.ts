@@ -5,7 +5,7 @@
  *
  * ## A cell (one `SharedArrayBuffer` of 24 bytes)
  * Int32 words `[lock, version, sleepers, -]`, then the value's 8 bytes. `lock`
- * is a robust mutex word (`mutex.ts`), held only while a commit writes the
+ * is a robust mutex word (`src/internal/mutex.ts`), held only while a commit writes the
  * cell; `version` counts the commits that changed it; `sleepers` counts
  * transactions blocked in `retry` on it.
  *
@@ -46,7 +46,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { notifyAll, wait } from "../../internal/futex.ts"
 import { allocateOwnerId, currentOwnerId, isOwnerDead, OWNER_MASK } from "../../internal/owner.ts"
-import * as mutex from "./mutex.ts"
+import * as mutex from "../../internal/mutex.ts"
 import type { Cells } from "./types.ts"
 
 /** Int32 word indexes in a cell. */

@@ -23,7 +23,7 @@
  */
 import { currentOwnerId } from "../../internal/owner.ts"
 import { BlockingRefused, LockAbandoned } from "../errors.ts"
-import * as mutex from "./mutex.ts"
+import * as mutex from "../../internal/mutex.ts"
 
 /** Whether this thread may block: a Deno worker, not the main thread. */
 export const mayBlock: boolean = typeof (globalThis as Record<string, unknown>).WorkerGlobalScope === "function"

@@ -48,9 +48,9 @@
  * @module
  */
 import * as Effect from "effect/Effect"
-import { currentOwnerId, isOwnerDead, isOwnerMayStillRun, OWNER_MASK } from "../../internal/owner.ts"
-import { notifyAll, wait, waitBlocking } from "../../internal/futex.ts"
-import { LockAbandoned } from "../errors.ts"
+import { currentOwnerId, isOwnerDead, isOwnerMayStillRun, OWNER_MASK } from "./owner.ts"
+import { notifyAll, wait, waitBlocking } from "./futex.ts"
+import { LockAbandoned } from "../shared/errors.ts"
 
 /** The lock word of an unlocked mutex. */
 export const UNLOCKED = 0
