@@ -9,10 +9,10 @@
 import * as Effect from "effect/Effect"
 import * as mutex from "../src/internal/mutex.ts"
 import { Cells, specOf } from "../src/shared/internal/types.ts"
-import { Lock } from "../src/shared/Lock.ts"
-import { RLock } from "../src/shared/RLock.ts"
-import { Value } from "../src/shared/Value.ts"
-import { TRef } from "../src/shared/TRef.ts"
+import { LockImpl as Lock } from "../src/shared/internal/lock.ts"
+import { RLockImpl as RLock } from "../src/shared/internal/rlock.ts"
+import { ValueImpl as Value } from "../src/shared/internal/value.ts"
+import { TRefImpl as TRef } from "../src/shared/internal/tref.ts"
 import { atomically } from "../src/shared/stm.ts"
 
 /** What one bench worker is asked to do. */

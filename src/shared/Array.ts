@@ -30,30 +30,23 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { InvalidArgument } from "../errors.ts"
-import { registerReviver, revive } from "../internal/revive.ts"
-import { IndexOutOfRange, type LockAbandoned } from "./errors.ts"
-import { withGuard } from "./internal/guard.ts"
-import * as lockedCell from "./internal/lockedCell.ts"
-import { checkLockOption } from "./internal/lockOption.ts"
-import { allocate, checkIndex, checkValue, lengthAndValues, resolve } from "./internal/storage.ts"
+import type { IndexOutOfRange, LockAbandoned } from "./errors.ts"
+import { checkLockOption, lockOrDefault } from "./internal/lockOption.ts"
+import { allocate, lengthAndValues, resolve } from "./internal/storage.ts"
 import {
   type Canonical,
   canonical,
   type CanonicalOf,
-  Cells,
-  hidden,
   type SharedType,
-  specOf,
   type ValueOf,
   type ViewOf,
 } from "./internal/types.ts"
 import type { Lock } from "./Lock.ts"
 import "./Lock.ts" // registers the reviver of a given Lock
-import { RLock } from "./RLock.ts"
+import type { RLock } from "./RLock.ts"
+import { SharedArrayImpl } from "./internal/array.ts"
 
 export type { SharedType, ValueOf, ViewOf } from "./internal/types.ts"
-
-const BRAND = "Array"
 
 /** Options of `make`. */
 export interface ArrayOptions {
@@ -76,29 +69,13 @@ export interface ArrayOptions {
  * })
  * ```
  */
-export class TypedSharedArray<T extends Canonical = Canonical> {
-  /** The brand that lets the worker runtime revive a cloned array. */
-  readonly __mp: "Array" = BRAND
+export interface TypedSharedArray<T extends Canonical = Canonical> {
   /** The element type, as given to `make`. */
   readonly type: T
-  /** The memory holding the elements. */
-  readonly buffer: SharedArrayBuffer
   /** The number of elements. */
   readonly length: number
   /** The lock that guards it. */
   readonly lock: Lock | RLock
-  /** @internal */
-  declare readonly cells: Cells
-
-  /** @internal Use `make`. */
-  constructor(type: T, buffer: SharedArrayBuffer, length: number, lock: Lock | RLock) {
-    this.type = type
-    this.buffer = buffer
-    this.length = length
-    this.lock = lock
-    hidden(this, "cells", new Cells(specOf(type)!, buffer, 0, length))
-  }
-
   /**
    * Reads element `i` (under the lock). Fails with `IndexOutOfRange`.
    *
@@ -109,14 +86,7 @@ export class TypedSharedArray<T extends Canonical = Canonical> {
    * const first = (a: mp.Array.SharedArray<"i32">) => a.get(0)
    * ```
    */
-  get(i: number): Effect.Effect<ValueOf<T>, IndexOutOfRange | LockAbandoned> {
-    return Effect.suspend((): Effect.Effect<ValueOf<T>, IndexOutOfRange | LockAbandoned> => {
-      const e = checkIndex(i, this.length)
-      if (e !== undefined) return Effect.fail(e)
-      return withGuard(this.lock.guard, Effect.sync(() => this.cells.load(i) as ValueOf<T>))
-    })
-  }
-
+  get(i: number): Effect.Effect<ValueOf<T>, IndexOutOfRange | LockAbandoned>
   /**
    * Writes element `i` (under the lock). Fails with `IndexOutOfRange`, or
    * `InvalidArgument` when `v` does not fit the type.
@@ -128,14 +98,7 @@ export class TypedSharedArray<T extends Canonical = Canonical> {
    * const clearFirst = (a: mp.Array.SharedArray<"i32">) => a.set(0, 0)
    * ```
    */
-  set(i: number, v: ValueOf<T>): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned> {
-    return Effect.suspend((): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned> => {
-      const e = checkIndex(i, this.length) ?? checkValue(this.cells.spec, v, "value")
-      if (e !== undefined) return Effect.fail(e)
-      return withGuard(this.lock.guard, Effect.sync(() => this.cells.store(i, v)))
-    })
-  }
-
+  set(i: number, v: ValueOf<T>): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned>
   /**
    * Replaces element `i` with `f(current)` under the lock; succeeds with the
    * new value.
@@ -150,14 +113,7 @@ export class TypedSharedArray<T extends Canonical = Canonical> {
   update(
     i: number,
     f: (current: ValueOf<T>) => ValueOf<T>,
-  ): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument | LockAbandoned> {
-    return Effect.suspend((): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument | LockAbandoned> => {
-      const e = checkIndex(i, this.length)
-      if (e !== undefined) return Effect.fail(e)
-      return lockedCell.update(this.lock.guard, this.cells, i, f)
-    })
-  }
-
+  ): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument | LockAbandoned>
   /**
    * Replaces element `i` with `f(current)` under the lock and returns the new
    * value, synchronously: for hot loops in a worker (no Effect per call; one
@@ -175,12 +131,7 @@ export class TypedSharedArray<T extends Canonical = Canonical> {
    * const bump = (a: mp.Array.SharedArray<"i32">, i: number) => a.updateSync(i, (x) => x + 1)
    * ```
    */
-  updateSync(i: number, f: (current: ValueOf<T>) => ValueOf<T>): ValueOf<T> {
-    const bad = checkIndex(i, this.length)
-    if (bad !== undefined) throw bad
-    return lockedCell.updateSync(this.lock, this.cells, i, f)
-  }
-
+  updateSync(i: number, f: (current: ValueOf<T>) => ValueOf<T>): ValueOf<T>
   /**
    * Reads element `i` under the lock, synchronously (see `updateSync` for
    * when, and what it throws).
@@ -193,12 +144,7 @@ export class TypedSharedArray<T extends Canonical = Canonical> {
    * const first = (a: mp.Array.SharedArray<"i32">) => a.getSync(0)
    * ```
    */
-  getSync(i: number): ValueOf<T> {
-    const bad = checkIndex(i, this.length)
-    if (bad !== undefined) throw bad
-    return lockedCell.getSync(this.lock, this.cells, i) as ValueOf<T>
-  }
-
+  getSync(i: number): ValueOf<T>
   /**
    * Writes element `i` under the lock, synchronously (see `updateSync` for
    * when, and what it throws). Throws `IndexOutOfRange`, or
@@ -212,12 +158,7 @@ export class TypedSharedArray<T extends Canonical = Canonical> {
    * const clearFirst = (a: mp.Array.SharedArray<"i32">) => a.setSync(0, 0)
    * ```
    */
-  setSync(i: number, v: ValueOf<T>): void {
-    const bad = checkIndex(i, this.length) ?? checkValue(this.cells.spec, v, "value")
-    if (bad !== undefined) throw bad
-    lockedCell.setSync(this.lock, this.cells, i, v)
-  }
-
+  setSync(i: number, v: ValueOf<T>): void
   /**
    * A consistent copy of every element (taken under the lock): Python's `arr[:]`.
    *
@@ -228,17 +169,7 @@ export class TypedSharedArray<T extends Canonical = Canonical> {
    * const snapshot = (a: mp.Array.SharedArray<"f64">) => a.toArray
    * ```
    */
-  get toArray(): Effect.Effect<Array<ValueOf<T>>, LockAbandoned> {
-    return withGuard(
-      this.lock.guard,
-      Effect.sync(() => {
-        const out: Array<ValueOf<T>> = []
-        for (let i = 0; i < this.length; i++) out.push(this.cells.load(i) as ValueOf<T>)
-        return out
-      }),
-    )
-  }
-
+  readonly toArray: Effect.Effect<Array<ValueOf<T>>, LockAbandoned>
   /**
    * Writes `values` from index `offset` (default 0) in one locked step.
    * Fails with `IndexOutOfRange` when they do not fit, or `InvalidArgument`
@@ -253,26 +184,8 @@ export class TypedSharedArray<T extends Canonical = Canonical> {
    */
   setAll(
     values: ReadonlyArray<ValueOf<T>>,
-    offset: number = 0,
-  ): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned> {
-    return Effect.suspend((): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned> => {
-      if (!Number.isInteger(offset) || offset < 0 || offset + values.length > this.length) {
-        const index = Number.isInteger(offset) && offset >= 0 ? offset + values.length - 1 : offset
-        return Effect.fail(new IndexOutOfRange({ index, length: this.length }))
-      }
-      for (let i = 0; i < values.length; i++) {
-        const bad = checkValue(this.cells.spec, values[i], `values[${i}]`)
-        if (bad !== undefined) return Effect.fail(bad)
-      }
-      return withGuard(
-        this.lock.guard,
-        Effect.sync(() => {
-          for (let i = 0; i < values.length; i++) this.cells.store(offset + i, values[i])
-        }),
-      )
-    })
-  }
-
+    offset?: number,
+  ): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned>
   /**
    * A typed array over the same shared memory, for bulk numeric work. No
    * locking: hold `getLock()` around it when other workers write.
@@ -285,10 +198,7 @@ export class TypedSharedArray<T extends Canonical = Canonical> {
    * const sum = (a: mp.Array.SharedArray<"f64">) => a.getLock().withLock(Effect.sync(() => a.view().reduce((s, x) => s + x, 0)))
    * ```
    */
-  view(): ViewOf<T> {
-    return this.cells.view as ViewOf<T>
-  }
-
+  view(): ViewOf<T>
   /**
    * The lock that guards the array (Python's `get_lock()`).
    *
@@ -299,19 +209,15 @@ export class TypedSharedArray<T extends Canonical = Canonical> {
    * const lockOf = (a: mp.Array.SharedArray<"i32">) => a.getLock()
    * ```
    */
-  getLock(): Lock | RLock {
-    return this.lock
-  }
+  getLock(): Lock | RLock
 }
 
 /**
  * A shared array of element type `T`: a type name or a Python typecode, in types as
  * in values (`SharedArray<"i">` is `SharedArray<"i32">`, `SharedArray<"d">` is `SharedArray<"f64">`).
- * The class is `TypedSharedArray`, indexed by the canonical name.
+ * The interface is `TypedSharedArray`, indexed by the canonical name.
  */
 export type SharedArray<T extends SharedType = Canonical> = TypedSharedArray<CanonicalOf<T>>
-/** The class of `SharedArray` (for `instanceof`). */
-export const SharedArray: typeof TypedSharedArray = TypedSharedArray
 
 /**
  * Creates a shared array of `type`: `lengthOrValues` is either a length
@@ -343,11 +249,11 @@ export const make = <T extends SharedType>(
     return Effect.map(
       allocate(spec, length, values, "lengthOrValues"),
       (cells) =>
-        new SharedArray(
+        new SharedArrayImpl(
           canonical(spec) as CanonicalOf<T>,
           cells.view.buffer as SharedArrayBuffer,
           length,
-          options?.lock ?? new RLock(new SharedArrayBuffer(12), 0),
+          lockOrDefault(options?.lock),
         ),
     )
   })
@@ -362,7 +268,7 @@ export const make = <T extends SharedType>(
  * const check = (u: unknown): boolean => mp.Array.isArray(u)
  * ```
  */
-export const isArray = (u: unknown): u is SharedArray => u instanceof SharedArray
+export const isArray = (u: unknown): u is SharedArray => u instanceof SharedArrayImpl
 
 /**
  * A Schema for a shared `Array` in a task's payload or result schema.
@@ -376,8 +282,3 @@ export const isArray = (u: unknown): u is SharedArray => u instanceof SharedArra
  * ```
  */
 export const schema: Schema.declare<SharedArray> = Schema.declare(isArray, { title: "Array", expected: "Array" })
-
-registerReviver(BRAND, (plain) => {
-  const p = plain as unknown as SharedArray
-  return new SharedArray(p.type, p.buffer, p.length, revive(p.lock) as Lock | RLock)
-})

@@ -22,12 +22,10 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { InvalidArgument } from "../errors.ts"
-import { registerReviver } from "../internal/revive.ts"
 import type { SemaphoreOverRelease } from "./errors.ts"
 import * as sem from "./internal/semaphore.ts"
-import { checkPermits, Semaphore } from "./Semaphore.ts"
-
-const BRAND = "BoundedSemaphore"
+import { BoundedSemaphoreImpl, checkPermits } from "./internal/semaphore_impl.ts"
+import type { Semaphore } from "./Semaphore.ts"
 
 /**
  * A cross-worker semaphore whose value never exceeds its bound.
@@ -43,10 +41,7 @@ const BRAND = "BoundedSemaphore"
  * })
  * ```
  */
-export class BoundedSemaphore extends Semaphore<SemaphoreOverRelease> {
-  /** The brand that lets the worker runtime revive a cloned semaphore. */
-  override readonly __mp: "BoundedSemaphore" = BRAND
-
+export interface BoundedSemaphore extends Semaphore<SemaphoreOverRelease> {
   /**
    * The bound: the initial value, which the value never exceeds.
    *
@@ -57,9 +52,7 @@ export class BoundedSemaphore extends Semaphore<SemaphoreOverRelease> {
    * const max = (s: mp.BoundedSemaphore.BoundedSemaphore) => s.bound
    * ```
    */
-  get bound(): number {
-    return this.i32[2]
-  }
+  readonly bound: number
 }
 
 /**
@@ -81,7 +74,7 @@ export const make = (value: number = 1): Effect.Effect<BoundedSemaphore, Invalid
     if (e !== undefined) return Effect.fail(e)
     const buffer = new SharedArrayBuffer(4 * sem.WORDS)
     sem.init(new Int32Array(buffer), 0, value, value)
-    return Effect.succeed(new BoundedSemaphore(buffer))
+    return Effect.succeed(new BoundedSemaphoreImpl(buffer))
   })
 
 /**
@@ -94,7 +87,7 @@ export const make = (value: number = 1): Effect.Effect<BoundedSemaphore, Invalid
  * const check = (u: unknown): boolean => mp.BoundedSemaphore.isBoundedSemaphore(u)
  * ```
  */
-export const isBoundedSemaphore = (u: unknown): u is BoundedSemaphore => u instanceof BoundedSemaphore
+export const isBoundedSemaphore = (u: unknown): u is BoundedSemaphore => u instanceof BoundedSemaphoreImpl
 
 /**
  * A Schema for a `BoundedSemaphore` in a task's payload or result schema.
@@ -111,5 +104,3 @@ export const schema: Schema.declare<BoundedSemaphore> = Schema.declare(isBounded
   title: "BoundedSemaphore",
   expected: "BoundedSemaphore",
 })
-
-registerReviver(BRAND, (plain) => new BoundedSemaphore((plain as unknown as BoundedSemaphore).buffer))

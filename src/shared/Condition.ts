@@ -40,41 +40,15 @@
  * @module
  */
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { notifyAll as futexNotifyAll, wait as futexWait } from "../internal/futex.ts"
-import { currentOwnerId } from "../internal/owner.ts"
-import { registerReviver, revive } from "../internal/revive.ts"
-import { type LockAbandoned, NotLockOwner } from "./errors.ts"
+import type { LockAbandoned, NotLockOwner } from "./errors.ts"
 import type { InvalidArgument } from "../errors.ts"
-import { checkLockOption } from "./internal/lockOption.ts"
-import * as mutex from "../internal/mutex.ts"
-import { hidden } from "./internal/types.ts"
+import { checkLockOption, lockOrDefault } from "./internal/lockOption.ts"
 import type { Lock } from "./Lock.ts"
 import "./Lock.ts" // registers the reviver of a given Lock
-import { RLock } from "./RLock.ts"
-
-const BRAND = "Condition"
-const SEQ = 0
-const WAITING = 1
-const TO_WAKE = 2
-
-const owns = (lock: Lock | RLock, fiber: Fiber.Fiber<unknown, unknown>): boolean =>
-  lock instanceof RLock ? lock.ownerFor(fiber) !== undefined : mutex.isHeldByCurrentThread(lock.i32, lock.index)
-
-/** What a waiter saves when it releases the lock: an `RLock`'s owner and count, or nothing for a `Lock`. */
-type Saved = ReturnType<RLock["releaseAll"]> | undefined
-
-const releaseFully = (lock: Lock | RLock): Saved => {
-  if (lock instanceof RLock) return lock.releaseAll()
-  mutex.unlock(lock.i32, lock.index)
-  return undefined
-}
-
-const retake = (lock: Lock | RLock, saved: Saved): Effect.Effect<LockAbandoned | undefined> =>
-  lock instanceof RLock ? lock.retake(saved!, (e) => e) : mutex.lockStatus(lock.i32, lock.index, "lock")
+import type { RLock } from "./RLock.ts"
+import { ConditionImpl } from "./internal/condition.ts"
 
 /**
  * A cross-worker condition variable over a `Lock` or `RLock`.
@@ -96,23 +70,9 @@ const retake = (lock: Lock | RLock, saved: Saved): Effect.Effect<LockAbandoned |
  * })
  * ```
  */
-export class Condition {
-  /** The brand that lets the worker runtime revive a cloned condition. */
-  readonly __mp: "Condition" = BRAND
-  /** The memory holding the condition's words. */
-  readonly buffer: SharedArrayBuffer
+export interface Condition {
   /** The lock the condition is bound to. */
   readonly lock: Lock | RLock
-  /** @internal */
-  declare readonly i32: Int32Array
-
-  /** @internal Use `make`. */
-  constructor(buffer: SharedArrayBuffer, lock: Lock | RLock) {
-    this.buffer = buffer
-    this.lock = lock
-    hidden(this, "i32", new Int32Array(buffer))
-  }
-
   /**
    * Runs `effect` holding the condition's lock.
    *
@@ -124,10 +84,7 @@ export class Condition {
    * const signal = (c: mp.Condition.Condition) => c.withLock(c.notifyAll)
    * ```
    */
-  withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | LockAbandoned, R> {
-    return this.lock.withLock(effect)
-  }
-
+  withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | LockAbandoned, R>
   /**
    * Takes the condition's lock for the rest of the current Scope.
    *
@@ -139,10 +96,7 @@ export class Condition {
    * const locked = (c: mp.Condition.Condition) => Effect.scoped(Effect.andThen(c.acquire, c.notify()))
    * ```
    */
-  get acquire(): Effect.Effect<void, LockAbandoned, Scope.Scope> {
-    return this.lock.acquire
-  }
-
+  readonly acquire: Effect.Effect<void, LockAbandoned, Scope.Scope>
   /**
    * Releases the lock, waits for a `notify`, and takes the lock back. Must be
    * called holding the lock (else `NotLockOwner`). Fails with `LockAbandoned`
@@ -158,48 +112,7 @@ export class Condition {
    * const once = (c: mp.Condition.Condition) => c.withLock(c.wait.pipe(Effect.timeoutOption("1 second")))
    * ```
    */
-  get wait(): Effect.Effect<void, LockAbandoned | NotLockOwner> {
-    const i32 = this.i32
-    const lock = this.lock
-    return Effect.withFiber((fiber): Effect.Effect<void, LockAbandoned | NotLockOwner> => {
-      if (!owns(lock, fiber)) return Effect.fail(this.notOwner())
-      return Effect.uninterruptibleMask((restore) => {
-        Atomics.add(i32, WAITING, 1)
-        const sleep = (seq: number, saved: Saved): Effect.Effect<void, LockAbandoned> =>
-          Effect.flatMap(
-            Effect.exit(restore(futexWait(i32, SEQ, seq))),
-            (slept) =>
-              Effect.flatMap(retake(lock, saved), (abandoned): Effect.Effect<void, LockAbandoned> => {
-                if (!mutex.heldAfter(abandoned)) {
-                  // Held by a thread that may still run: not ours, so leave without touching the words.
-                  Atomics.sub(i32, WAITING, 1)
-                  return Effect.fail(abandoned!)
-                }
-                if (Exit.isFailure(slept)) {
-                  // Interrupted: leave, and leave any notification to the others.
-                  const waiting = Atomics.sub(i32, WAITING, 1) - 1
-                  if (Atomics.load(i32, TO_WAKE) > waiting) Atomics.store(i32, TO_WAKE, waiting)
-                  return slept
-                }
-                const now = Atomics.load(i32, SEQ)
-                if (now !== seq && Atomics.load(i32, TO_WAKE) > 0) {
-                  Atomics.sub(i32, TO_WAKE, 1)
-                  Atomics.sub(i32, WAITING, 1)
-                  return abandoned === undefined ? Effect.void : Effect.fail(abandoned)
-                }
-                if (abandoned !== undefined) {
-                  Atomics.sub(i32, WAITING, 1)
-                  return Effect.fail(abandoned)
-                }
-                return sleep(now, releaseFully(lock))
-              }),
-          )
-        const seq = Atomics.load(i32, SEQ)
-        return sleep(seq, releaseFully(lock))
-      })
-    })
-  }
-
+  readonly wait: Effect.Effect<void, LockAbandoned | NotLockOwner>
   /**
    * Waits until `predicate` succeeds with true, evaluating it under the lock
    * first and after every wake-up. Must be called holding the lock.
@@ -213,14 +126,7 @@ export class Condition {
    *   c.withLock(c.waitFor(Effect.map(v.get, (n) => n > 0)))
    * ```
    */
-  waitFor<E, R>(predicate: Effect.Effect<boolean, E, R>): Effect.Effect<void, E | LockAbandoned | NotLockOwner, R> {
-    const loop: Effect.Effect<void, E | LockAbandoned | NotLockOwner, R> = Effect.flatMap(
-      predicate,
-      (ok) => ok ? Effect.void : Effect.andThen(this.wait, loop),
-    )
-    return loop
-  }
-
+  waitFor<E, R>(predicate: Effect.Effect<boolean, E, R>): Effect.Effect<void, E | LockAbandoned | NotLockOwner, R>
   /**
    * Wakes up to `n` (default 1) of the fibers waiting right now, in any
    * worker. Must be called holding the lock (else `NotLockOwner`).
@@ -233,22 +139,7 @@ export class Condition {
    * const wakeOne = (c: mp.Condition.Condition) => c.withLock(c.notify())
    * ```
    */
-  notify(n: number = 1): Effect.Effect<void, NotLockOwner> {
-    return Effect.withFiber((fiber) => {
-      if (!owns(this.lock, fiber)) return Effect.fail(this.notOwner())
-      const i32 = this.i32
-      const waiting = Atomics.load(i32, WAITING)
-      const before = Atomics.load(i32, TO_WAKE)
-      const after = Math.min(before + Math.max(0, Math.floor(n)), waiting)
-      if (after > before) {
-        Atomics.store(i32, TO_WAKE, after)
-        Atomics.add(i32, SEQ, 1)
-        futexNotifyAll(i32, SEQ)
-      }
-      return Effect.void
-    })
-  }
-
+  notify(n?: number): Effect.Effect<void, NotLockOwner>
   /**
    * Wakes every fiber waiting right now, in any worker. Must be called
    * holding the lock.
@@ -261,18 +152,7 @@ export class Condition {
    * const wakeAll = (c: mp.Condition.Condition) => c.withLock(c.notifyAll)
    * ```
    */
-  get notifyAll(): Effect.Effect<void, NotLockOwner> {
-    return this.notify(2 ** 31 - 1)
-  }
-
-  /** The error for a caller that does not hold the lock. */
-  private notOwner(): NotLockOwner {
-    return new NotLockOwner({
-      primitive: "condition's lock",
-      ownerId: mutex.holder(this.lock.i32, this.lock.index),
-      callerId: currentOwnerId(),
-    })
-  }
+  readonly notifyAll: Effect.Effect<void, NotLockOwner>
 }
 
 /**
@@ -294,7 +174,7 @@ export const make = (lock?: Lock | RLock): Effect.Effect<Condition, InvalidArgum
   Effect.suspend(() => {
     const bad = checkLockOption("lock", lock)
     if (bad !== undefined) return Effect.fail(bad)
-    return Effect.succeed(new Condition(new SharedArrayBuffer(12), lock ?? new RLock(new SharedArrayBuffer(12), 0)))
+    return Effect.succeed(new ConditionImpl(new SharedArrayBuffer(12), lockOrDefault(lock)))
   })
 
 /**
@@ -307,7 +187,7 @@ export const make = (lock?: Lock | RLock): Effect.Effect<Condition, InvalidArgum
  * const check = (u: unknown): boolean => mp.Condition.isCondition(u)
  * ```
  */
-export const isCondition = (u: unknown): u is Condition => u instanceof Condition
+export const isCondition = (u: unknown): u is Condition => u instanceof ConditionImpl
 
 /**
  * A Schema for a `Condition` in a task's payload or result schema.
@@ -323,9 +203,4 @@ export const isCondition = (u: unknown): u is Condition => u instanceof Conditio
 export const schema: Schema.declare<Condition> = Schema.declare(isCondition, {
   title: "Condition",
   expected: "Condition",
-})
-
-registerReviver(BRAND, (plain) => {
-  const p = plain as unknown as Condition
-  return new Condition(p.buffer, revive(p.lock) as Lock | RLock)
 })

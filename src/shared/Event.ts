@@ -25,14 +25,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { notifyAll, wait } from "../internal/futex.ts"
-import { registerReviver } from "../internal/revive.ts"
-import { hidden } from "./internal/types.ts"
-
-const BRAND = "Event"
-
-// One Int32 word: bit 0 is the flag, bits 1..31 count the sets (wrapping).
-const FLAG = 1
+import { EventImpl } from "./internal/event.ts"
 
 /**
  * A cross-worker event flag.
@@ -49,20 +42,7 @@ const FLAG = 1
  * })
  * ```
  */
-export class Event {
-  /** The brand that lets the worker runtime revive a cloned event. */
-  readonly __mp: "Event" = BRAND
-  /** The memory holding the event's word. */
-  readonly buffer: SharedArrayBuffer
-  /** @internal */
-  declare readonly i32: Int32Array
-
-  /** @internal Use `make`. */
-  constructor(buffer: SharedArrayBuffer) {
-    this.buffer = buffer
-    hidden(this, "i32", new Int32Array(buffer))
-  }
-
+export interface Event {
   /**
    * Raises the flag and wakes every waiter, in every worker.
    *
@@ -73,17 +53,7 @@ export class Event {
    * const go = (e: mp.Event.Event) => e.set
    * ```
    */
-  get set(): Effect.Effect<void> {
-    return Effect.sync(() => {
-      for (;;) {
-        const w = Atomics.load(this.i32, 0)
-        if ((w & FLAG) !== 0) return
-        if (Atomics.compareExchange(this.i32, 0, w, (w + 2) | FLAG) === w) break
-      }
-      notifyAll(this.i32, 0)
-    })
-  }
-
+  readonly set: Effect.Effect<void>
   /**
    * Lowers the flag; later `wait`s wait again.
    *
@@ -94,10 +64,7 @@ export class Event {
    * const rearm = (e: mp.Event.Event) => e.clear
    * ```
    */
-  get clear(): Effect.Effect<void> {
-    return Effect.sync(() => void Atomics.and(this.i32, 0, ~FLAG))
-  }
-
+  readonly clear: Effect.Effect<void>
   /**
    * Whether the flag is raised right now.
    *
@@ -108,10 +75,7 @@ export class Event {
    * const check = (e: mp.Event.Event) => e.isSet
    * ```
    */
-  get isSet(): Effect.Effect<boolean> {
-    return Effect.sync(() => (Atomics.load(this.i32, 0) & FLAG) !== 0)
-  }
-
+  readonly isSet: Effect.Effect<boolean>
   /**
    * Waits until the flag is raised (returns at once if it is). Bound it with
    * an Effect timeout: `e.wait.pipe(Effect.timeout("1 second"))`.
@@ -124,18 +88,7 @@ export class Event {
    * const ready = (e: mp.Event.Event) => e.wait.pipe(Effect.timeoutOption("1 second"))
    * ```
    */
-  get wait(): Effect.Effect<void> {
-    return Effect.suspend(() => {
-      const w = Atomics.load(this.i32, 0)
-      if ((w & FLAG) !== 0) return Effect.void
-      // Any change of a word whose flag is down is a set (clear leaves it unchanged).
-      const loop: Effect.Effect<void> = Effect.flatMap(
-        wait(this.i32, 0, w),
-        () => Atomics.load(this.i32, 0) !== w ? Effect.void : loop,
-      )
-      return loop
-    })
-  }
+  readonly wait: Effect.Effect<void>
 }
 
 /**
@@ -149,7 +102,7 @@ export class Event {
  * const ready = Effect.runSync(mp.Event.make())
  * ```
  */
-export const make = (): Effect.Effect<Event> => Effect.sync(() => new Event(new SharedArrayBuffer(4)))
+export const make = (): Effect.Effect<Event> => Effect.sync(() => new EventImpl(new SharedArrayBuffer(4)))
 
 /**
  * Whether `u` is an `Event` (also one revived in a worker).
@@ -161,7 +114,7 @@ export const make = (): Effect.Effect<Event> => Effect.sync(() => new Event(new 
  * const check = (u: unknown): boolean => mp.Event.isEvent(u)
  * ```
  */
-export const isEvent = (u: unknown): u is Event => u instanceof Event
+export const isEvent = (u: unknown): u is Event => u instanceof EventImpl
 
 /**
  * A Schema for an `Event` in a task's payload or result schema.
@@ -175,5 +128,3 @@ export const isEvent = (u: unknown): u is Event => u instanceof Event
  * ```
  */
 export const schema: Schema.declare<Event> = Schema.declare(isEvent, { title: "Event", expected: "Event" })
-
-registerReviver(BRAND, (plain) => new Event((plain as unknown as Event).buffer))

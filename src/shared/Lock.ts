@@ -48,16 +48,8 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { currentOwnerId } from "../internal/owner.ts"
-import { registerReviver } from "../internal/revive.ts"
-import { LockAbandoned, NotLockOwner } from "./errors.ts"
-import { acquireScoped, type Guard, mutexGuard, withGuard } from "./internal/guard.ts"
-import * as mutex from "../internal/mutex.ts"
-import { runSection } from "./internal/section.ts"
-import { lockSync } from "./internal/sync.ts"
-import { hidden } from "./internal/types.ts"
-
-const BRAND = "Lock"
+import type { LockAbandoned, NotLockOwner } from "./errors.ts"
+import { LockImpl } from "./internal/lock.ts"
 
 /**
  * A cross-worker mutual-exclusion lock. Not re-entrant: a fiber that takes it
@@ -75,34 +67,7 @@ const BRAND = "Lock"
  * })
  * ```
  */
-export class Lock {
-  /** The brand that lets the worker runtime revive a cloned lock. */
-  readonly __mp: "Lock" = BRAND
-  /** The memory holding the lock word. */
-  readonly buffer: SharedArrayBuffer
-  /** The Int32 index of the lock word in `buffer`. */
-  readonly index: number
-  /** @internal */
-  declare readonly i32: Int32Array
-  /** @internal */
-  declare readonly guard: Guard
-
-  /** @internal Use `make`; the word at `index` must be 0 or a valid lock word. */
-  constructor(buffer: SharedArrayBuffer, index: number) {
-    this.buffer = buffer
-    this.index = index
-    const i32 = hidden(this, "i32", new Int32Array(buffer))
-    hidden(
-      this,
-      "guard",
-      mutexGuard(
-        (restore) => mutex.lockStatus(i32, index, "lock", restore),
-        Effect.sync(() => void mutex.unlockOwned(i32, index)),
-        () => mutex.tryLock(i32, index),
-      ),
-    )
-  }
-
+export interface Lock {
   /**
    * Takes the lock for the rest of the current Scope. Fails with
    * `LockAbandoned` when it took the lock over from a dead worker; the lock is
@@ -120,10 +85,7 @@ export class Lock {
    *   }))
    * ```
    */
-  get acquire(): Effect.Effect<void, LockAbandoned, Scope.Scope> {
-    return acquireScoped(this.guard)
-  }
-
+  readonly acquire: Effect.Effect<void, LockAbandoned, Scope.Scope>
   /**
    * Runs `effect` while holding the lock, and releases it however `effect`
    * ends. Fails with `LockAbandoned` (without running `effect`, lock released)
@@ -137,10 +99,7 @@ export class Lock {
    * const append = (lock: mp.Lock.Lock, log: Array<string>) => lock.withLock(Effect.sync(() => log.push("x")))
    * ```
    */
-  withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | LockAbandoned, R> {
-    return withGuard(this.guard, effect)
-  }
-
+  withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | LockAbandoned, R>
   /**
    * Runs the synchronous function `f` while holding the lock and returns its
    * result; releases the lock however `f` ends (also when it throws). For hot
@@ -171,33 +130,7 @@ export class Lock {
    * }
    * ```
    */
-  withLockSync<A>(f: () => A): A {
-    return runSection(this, f)
-  }
-
-  /**
-   * @internal Enters a bracketed synchronous section; pair it with
-   * `exitSync` in a `finally`. On `LockAbandoned` the lock is released again
-   * before it is thrown. Throws `BlockingRefused`.
-   */
-  enterSync(): number {
-    const abandoned = lockSync(this.i32, this.index, "lock")
-    if (abandoned !== undefined) {
-      mutex.unlockOwned(this.i32, this.index)
-      throw abandoned
-    }
-    return 0
-  }
-
-  /** @internal Leaves a section entered with `enterSync` (its result is for `RLock`'s sake). */
-  exitSync(_entered: number): void {
-    const me = currentOwnerId()
-    // One CAS when nobody waits; otherwise (WAITERS set) the general release, which wakes them.
-    if (Atomics.compareExchange(this.i32, this.index, me, mutex.UNLOCKED) !== me) {
-      mutex.unlockOwned(this.i32, this.index)
-    }
-  }
-
+  withLockSync<A>(f: () => A): A
   /**
    * Takes the lock from synchronous code, blocking this worker thread while
    * another holds it; pair it with `releaseSync`. Throws `LockAbandoned` when
@@ -225,11 +158,7 @@ export class Lock {
    * }
    * ```
    */
-  takeSync(): void {
-    const abandoned = lockSync(this.i32, this.index, "lock")
-    if (abandoned !== undefined) throw abandoned
-  }
-
+  takeSync(): void
   /**
    * Releases the lock from synchronous code. Throws `NotLockOwner` when this
    * thread does not hold it. Never blocks, so it works on any thread.
@@ -244,11 +173,7 @@ export class Lock {
    * }
    * ```
    */
-  releaseSync(): void {
-    const found = mutex.unlockOwned(this.i32, this.index)
-    if (found !== -1) throw new NotLockOwner({ primitive: "lock", ownerId: found, callerId: currentOwnerId() })
-  }
-
+  releaseSync(): void
   /**
    * Takes the lock for the rest of the current Scope if it is free right now;
    * succeeds with whether it did. Never waits.
@@ -264,19 +189,7 @@ export class Lock {
    *   }))
    * ```
    */
-  get tryAcquire(): Effect.Effect<boolean, LockAbandoned, Scope.Scope> {
-    return Effect.uninterruptible(Effect.suspend(() => {
-      const r = mutex.tryLockRobust(this.i32, this.index)
-      if (r === mutex.BUSY) return Effect.succeed(false)
-      const registered = Effect.as(Effect.addFinalizer(() => this.release.pipe(Effect.ignore)), true)
-      if (r === mutex.TAKEN) return registered
-      return Effect.andThen(
-        registered,
-        Effect.fail(new LockAbandoned({ primitive: "lock", ownerId: r, reason: "died" })),
-      )
-    }))
-  }
-
+  readonly tryAcquire: Effect.Effect<boolean, LockAbandoned, Scope.Scope>
   /**
    * Takes the lock without a Scope: pair it with `release`. Prefer `acquire`
    * or `withLock`, which cannot forget the release.
@@ -289,10 +202,7 @@ export class Lock {
    * const handOff = (lock: mp.Lock.Lock) => Effect.andThen(lock.take, lock.release)
    * ```
    */
-  get take(): Effect.Effect<void, LockAbandoned> {
-    return mutex.lock(this.i32, this.index, "lock")
-  }
-
+  readonly take: Effect.Effect<void, LockAbandoned>
   /**
    * Releases the lock. Fails with `NotLockOwner` when this thread does not
    * hold it.
@@ -305,15 +215,7 @@ export class Lock {
    * const handOff = (lock: mp.Lock.Lock) => Effect.andThen(lock.take, lock.release)
    * ```
    */
-  get release(): Effect.Effect<void, NotLockOwner> {
-    return Effect.suspend(() => {
-      const found = mutex.unlockOwned(this.i32, this.index)
-      return found === -1
-        ? Effect.void
-        : Effect.fail(new NotLockOwner({ primitive: "lock", ownerId: found, callerId: currentOwnerId() }))
-    })
-  }
-
+  readonly release: Effect.Effect<void, NotLockOwner>
   /**
    * Whether some thread holds the lock right now (a snapshot).
    *
@@ -325,9 +227,7 @@ export class Lock {
    * const report = (lock: mp.Lock.Lock) => Effect.map(lock.isLocked, (held) => held ? "busy" : "free")
    * ```
    */
-  get isLocked(): Effect.Effect<boolean> {
-    return Effect.sync(() => mutex.holder(this.i32, this.index) !== 0)
-  }
+  readonly isLocked: Effect.Effect<boolean>
 }
 
 /**
@@ -341,7 +241,7 @@ export class Lock {
  * const lock = Effect.runSync(mp.Lock.make())
  * ```
  */
-export const make = (): Effect.Effect<Lock> => Effect.sync(() => new Lock(new SharedArrayBuffer(4), 0))
+export const make = (): Effect.Effect<Lock> => Effect.sync(() => new LockImpl(new SharedArrayBuffer(4), 0))
 
 /**
  * Whether `u` is a `Lock` (also one revived in a worker).
@@ -353,7 +253,7 @@ export const make = (): Effect.Effect<Lock> => Effect.sync(() => new Lock(new Sh
  * const check = (u: unknown): boolean => mp.Lock.isLock(u)
  * ```
  */
-export const isLock = (u: unknown): u is Lock => u instanceof Lock
+export const isLock = (u: unknown): u is Lock => u instanceof LockImpl
 
 /**
  * A Schema for a `Lock` in a task's payload or result schema. The worker
@@ -368,8 +268,3 @@ export const isLock = (u: unknown): u is Lock => u instanceof Lock
  * ```
  */
 export const schema: Schema.declare<Lock> = Schema.declare(isLock, { title: "Lock", expected: "Lock" })
-
-registerReviver(BRAND, (plain) => {
-  const p = plain as unknown as Lock
-  return new Lock(p.buffer, p.index)
-})

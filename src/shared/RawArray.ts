@@ -22,25 +22,19 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { InvalidArgument } from "../errors.ts"
-import { registerReviver } from "../internal/revive.ts"
 import type { IndexOutOfRange } from "./errors.ts"
-import * as atomicCell from "./internal/atomicCell.ts"
-import { allocate, checkIndex, checkValue, lengthAndValues, resolve } from "./internal/storage.ts"
+import { allocate, lengthAndValues, resolve } from "./internal/storage.ts"
 import {
   type Canonical,
   canonical,
   type CanonicalOf,
-  Cells,
-  hidden,
   type SharedType,
-  specOf,
   type ValueOf,
   type ViewOf,
 } from "./internal/types.ts"
+import { RawArrayImpl } from "./internal/rawArray.ts"
 
 export type { SharedType, ValueOf, ViewOf } from "./internal/types.ts"
-
-const BRAND = "RawArray"
 
 /**
  * A shared fixed-length array of element type `T`, without a lock.
@@ -56,26 +50,11 @@ const BRAND = "RawArray"
  * })
  * ```
  */
-export class TypedRawArray<T extends Canonical = Canonical> {
-  /** The brand that lets the worker runtime revive a cloned array. */
-  readonly __mp: "RawArray" = BRAND
+export interface TypedRawArray<T extends Canonical = Canonical> {
   /** The element type, as given to `make`. */
   readonly type: T
-  /** The memory holding the elements. */
-  readonly buffer: SharedArrayBuffer
   /** The number of elements. */
   readonly length: number
-  /** @internal */
-  declare readonly cells: Cells
-
-  /** @internal Use `make`. */
-  constructor(type: T, buffer: SharedArrayBuffer, length: number) {
-    this.type = type
-    this.buffer = buffer
-    this.length = length
-    hidden(this, "cells", new Cells(specOf(type)!, buffer, 0, length))
-  }
-
   /**
    * Reads element `i` (one atomic load). Fails with `IndexOutOfRange`.
    *
@@ -86,13 +65,7 @@ export class TypedRawArray<T extends Canonical = Canonical> {
    * const first = (a: mp.RawArray.RawArray<"i32">) => a.get(0)
    * ```
    */
-  get(i: number): Effect.Effect<ValueOf<T>, IndexOutOfRange> {
-    return Effect.suspend(() => {
-      const e = checkIndex(i, this.length)
-      return e !== undefined ? Effect.fail(e) : Effect.succeed(this.cells.load(i) as ValueOf<T>)
-    })
-  }
-
+  get(i: number): Effect.Effect<ValueOf<T>, IndexOutOfRange>
   /**
    * Writes element `i` (one atomic store). Fails with `IndexOutOfRange`, or
    * `InvalidArgument` when `v` does not fit the type.
@@ -104,15 +77,7 @@ export class TypedRawArray<T extends Canonical = Canonical> {
    * const clearFirst = (a: mp.RawArray.RawArray<"i32">) => a.set(0, 0)
    * ```
    */
-  set(i: number, v: ValueOf<T>): Effect.Effect<void, IndexOutOfRange | InvalidArgument> {
-    return Effect.suspend((): Effect.Effect<void, IndexOutOfRange | InvalidArgument> => {
-      const e = checkIndex(i, this.length) ?? checkValue(this.cells.spec, v, "value")
-      if (e !== undefined) return Effect.fail(e)
-      this.cells.store(i, v)
-      return Effect.void
-    })
-  }
-
+  set(i: number, v: ValueOf<T>): Effect.Effect<void, IndexOutOfRange | InvalidArgument>
   /**
    * Replaces element `i` with `f(current)` atomically (compare-and-swap: `f`
    * may run more than once, so keep it pure); succeeds with the new value.
@@ -127,14 +92,7 @@ export class TypedRawArray<T extends Canonical = Canonical> {
   update(
     i: number,
     f: (current: ValueOf<T>) => ValueOf<T>,
-  ): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument> {
-    return Effect.suspend((): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument> => {
-      const e = checkIndex(i, this.length)
-      if (e !== undefined) return Effect.fail(e)
-      return atomicCell.update(this.cells, i, f)
-    })
-  }
-
+  ): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument>
   /**
    * A copy of every element (each read atomically; not a snapshot of the
    * whole array when others write meanwhile).
@@ -146,14 +104,7 @@ export class TypedRawArray<T extends Canonical = Canonical> {
    * const copy = (a: mp.RawArray.RawArray<"f64">) => a.toArray
    * ```
    */
-  get toArray(): Effect.Effect<Array<ValueOf<T>>> {
-    return Effect.sync(() => {
-      const out: Array<ValueOf<T>> = []
-      for (let i = 0; i < this.length; i++) out.push(this.cells.load(i) as ValueOf<T>)
-      return out
-    })
-  }
-
+  readonly toArray: Effect.Effect<Array<ValueOf<T>>>
   /**
    * A typed array over the same shared memory, for bulk numeric work.
    *
@@ -164,19 +115,15 @@ export class TypedRawArray<T extends Canonical = Canonical> {
    * const total = (a: mp.RawArray.RawArray<"f64">) => a.view().reduce((s, x) => s + x, 0)
    * ```
    */
-  view(): ViewOf<T> {
-    return this.cells.view as ViewOf<T>
-  }
+  view(): ViewOf<T>
 }
 
 /**
  * A shared array without a lock of element type `T`: a type name or a Python typecode, in types as
  * in values (`RawArray<"i">` is `RawArray<"i32">`, `RawArray<"d">` is `RawArray<"f64">`).
- * The class is `TypedRawArray`, indexed by the canonical name.
+ * The interface is `TypedRawArray`, indexed by the canonical name.
  */
 export type RawArray<T extends SharedType = Canonical> = TypedRawArray<CanonicalOf<T>>
-/** The class of `RawArray` (for `instanceof`). */
-export const RawArray: typeof TypedRawArray = TypedRawArray
 
 /**
  * Creates a lock-free shared array of `type`: `lengthOrValues` is a length
@@ -200,7 +147,7 @@ export const make = <T extends SharedType>(
     const { length, values } = split
     return Effect.map(
       allocate(spec, length, values, "lengthOrValues"),
-      (cells) => new RawArray(canonical(spec) as CanonicalOf<T>, cells.view.buffer as SharedArrayBuffer, length),
+      (cells) => new RawArrayImpl(canonical(spec) as CanonicalOf<T>, cells.view.buffer as SharedArrayBuffer, length),
     )
   })
 
@@ -214,7 +161,7 @@ export const make = <T extends SharedType>(
  * const check = (u: unknown): boolean => mp.RawArray.isRawArray(u)
  * ```
  */
-export const isRawArray = (u: unknown): u is RawArray => u instanceof RawArray
+export const isRawArray = (u: unknown): u is RawArray => u instanceof RawArrayImpl
 
 /**
  * A Schema for a `RawArray` in a task's payload or result schema.
@@ -228,8 +175,3 @@ export const isRawArray = (u: unknown): u is RawArray => u instanceof RawArray
  * ```
  */
 export const schema: Schema.declare<RawArray> = Schema.declare(isRawArray, { title: "RawArray", expected: "RawArray" })
-
-registerReviver(BRAND, (plain) => {
-  const p = plain as unknown as RawArray
-  return new RawArray(p.type, p.buffer, p.length)
-})

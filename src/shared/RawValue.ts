@@ -21,23 +21,11 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { InvalidArgument } from "../errors.ts"
-import { registerReviver } from "../internal/revive.ts"
-import * as atomicCell from "./internal/atomicCell.ts"
-import { allocate, checkValue, resolve } from "./internal/storage.ts"
-import {
-  type Canonical,
-  canonical,
-  type CanonicalOf,
-  Cells,
-  hidden,
-  type SharedType,
-  specOf,
-  type ValueOf,
-} from "./internal/types.ts"
+import { allocate, resolve } from "./internal/storage.ts"
+import { type Canonical, canonical, type CanonicalOf, type SharedType, type ValueOf } from "./internal/types.ts"
+import { RawValueImpl } from "./internal/rawValue.ts"
 
 export type { SharedType, ValueOf } from "./internal/types.ts"
-
-const BRAND = "RawValue"
 
 /**
  * A shared number of element type `T`, without a lock.
@@ -53,23 +41,9 @@ const BRAND = "RawValue"
  * })
  * ```
  */
-export class TypedRawValue<T extends Canonical = Canonical> {
-  /** The brand that lets the worker runtime revive a cloned value. */
-  readonly __mp: "RawValue" = BRAND
+export interface TypedRawValue<T extends Canonical = Canonical> {
   /** The element type, as given to `make`. */
   readonly type: T
-  /** The memory holding the number. */
-  readonly buffer: SharedArrayBuffer
-  /** @internal */
-  declare readonly cells: Cells
-
-  /** @internal Use `make`. */
-  constructor(type: T, buffer: SharedArrayBuffer) {
-    this.type = type
-    this.buffer = buffer
-    hidden(this, "cells", new Cells(specOf(type)!, buffer, 0, 1))
-  }
-
   /**
    * Reads the value (one atomic load).
    *
@@ -80,10 +54,7 @@ export class TypedRawValue<T extends Canonical = Canonical> {
    * const read = (v: mp.RawValue.RawValue<"i32">) => v.get
    * ```
    */
-  get get(): Effect.Effect<ValueOf<T>> {
-    return Effect.sync(() => this.cells.load(0) as ValueOf<T>)
-  }
-
+  readonly get: Effect.Effect<ValueOf<T>>
   /**
    * Writes the value (one atomic store). Fails with `InvalidArgument` when
    * `v` does not fit the type.
@@ -95,15 +66,7 @@ export class TypedRawValue<T extends Canonical = Canonical> {
    * const reset = (v: mp.RawValue.RawValue<"i32">) => v.set(0)
    * ```
    */
-  set(v: ValueOf<T>): Effect.Effect<void, InvalidArgument> {
-    return Effect.suspend(() => {
-      const e = checkValue(this.cells.spec, v, "value")
-      if (e !== undefined) return Effect.fail(e)
-      this.cells.store(0, v)
-      return Effect.void
-    })
-  }
-
+  set(v: ValueOf<T>): Effect.Effect<void, InvalidArgument>
   /**
    * Replaces the value with `f(current)` atomically (compare-and-swap: `f`
    * may run more than once under contention, so keep it pure); succeeds with
@@ -116,21 +79,15 @@ export class TypedRawValue<T extends Canonical = Canonical> {
    * const increment = (v: mp.RawValue.RawValue<"i32">) => v.update((n) => n + 1)
    * ```
    */
-  update(f: (current: ValueOf<T>) => ValueOf<T>): Effect.Effect<ValueOf<T>, InvalidArgument> {
-    return Effect.suspend(() => {
-      return atomicCell.update(this.cells, 0, f)
-    })
-  }
+  update(f: (current: ValueOf<T>) => ValueOf<T>): Effect.Effect<ValueOf<T>, InvalidArgument>
 }
 
 /**
  * A shared number without a lock of element type `T`: a type name or a Python typecode, in types as
  * in values (`RawValue<"i">` is `RawValue<"i32">`, `RawValue<"d">` is `RawValue<"f64">`).
- * The class is `TypedRawValue`, indexed by the canonical name.
+ * The interface is `TypedRawValue`, indexed by the canonical name.
  */
 export type RawValue<T extends SharedType = Canonical> = TypedRawValue<CanonicalOf<T>>
-/** The class of `RawValue` (for `instanceof`). */
-export const RawValue: typeof TypedRawValue = TypedRawValue
 
 /**
  * Creates a lock-free shared value of `type` holding `initial` (zero when
@@ -152,7 +109,7 @@ export const make = <T extends SharedType>(
   Effect.flatMap(resolve(type), (spec) =>
     Effect.map(
       allocate(spec, 1, initial === undefined ? undefined : [initial], "initial"),
-      (cells) => new RawValue(canonical(spec) as CanonicalOf<T>, cells.view.buffer as SharedArrayBuffer),
+      (cells) => new RawValueImpl(canonical(spec) as CanonicalOf<T>, cells.view.buffer as SharedArrayBuffer),
     ))
 
 /**
@@ -165,7 +122,7 @@ export const make = <T extends SharedType>(
  * const check = (u: unknown): boolean => mp.RawValue.isRawValue(u)
  * ```
  */
-export const isRawValue = (u: unknown): u is RawValue => u instanceof RawValue
+export const isRawValue = (u: unknown): u is RawValue => u instanceof RawValueImpl
 
 /**
  * A Schema for a `RawValue` in a task's payload or result schema.
@@ -179,8 +136,3 @@ export const isRawValue = (u: unknown): u is RawValue => u instanceof RawValue
  * ```
  */
 export const schema: Schema.declare<RawValue> = Schema.declare(isRawValue, { title: "RawValue", expected: "RawValue" })
-
-registerReviver(BRAND, (plain) => {
-  const p = plain as unknown as RawValue
-  return new RawValue(p.type, p.buffer)
-})

@@ -23,14 +23,9 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { InvalidArgument } from "../errors.ts"
-import { registerReviver } from "../internal/revive.ts"
-import { SemaphoreOverRelease } from "./errors.ts"
-import { acquireScoped, type Guard, type Held, withGuard } from "./internal/guard.ts"
+import type { InvalidArgument } from "../errors.ts"
 import * as sem from "./internal/semaphore.ts"
-import { hidden } from "./internal/types.ts"
-
-const BRAND = "Semaphore"
+import { checkPermits, SemaphoreImpl } from "./internal/semaphore_impl.ts"
 
 /**
  * A cross-worker counting semaphore. `E` is what `release` can fail with:
@@ -47,24 +42,7 @@ const BRAND = "Semaphore"
  * })
  * ```
  */
-export class Semaphore<E = never> {
-  /** The brand that lets the worker runtime revive a cloned semaphore. */
-  readonly __mp: "Semaphore" | "BoundedSemaphore" = BRAND
-  /** The memory holding the semaphore's words. */
-  readonly buffer: SharedArrayBuffer
-  /** @internal */
-  declare readonly i32: Int32Array
-  /** @internal */
-  declare readonly guard: Guard
-
-  /** @internal Use `make`. */
-  constructor(buffer: SharedArrayBuffer) {
-    this.buffer = buffer
-    const i32 = hidden(this, "i32", new Int32Array(buffer))
-    const held: Held = { release: Effect.sync(() => void sem.release(i32, 0, 1)), abandoned: undefined }
-    hidden(this, "guard", { take: (restore) => Effect.as(sem.take(i32, 0, restore), held) } satisfies Guard)
-  }
-
+export interface Semaphore<E = never> {
   /**
    * Takes a permit for the rest of the current Scope.
    *
@@ -76,10 +54,7 @@ export class Semaphore<E = never> {
    * const limited = (s: mp.Semaphore.Semaphore) => Effect.scoped(Effect.andThen(s.acquire, Effect.log("in")))
    * ```
    */
-  get acquire(): Effect.Effect<void, never, Scope.Scope> {
-    return acquireScoped(this.guard) as Effect.Effect<void, never, Scope.Scope>
-  }
-
+  readonly acquire: Effect.Effect<void, never, Scope.Scope>
   /**
    * Runs `effect` holding a permit, and gives it back however `effect` ends.
    *
@@ -91,10 +66,7 @@ export class Semaphore<E = never> {
    * const limited = (s: mp.Semaphore.Semaphore) => s.withPermit(Effect.log("in"))
    * ```
    */
-  withPermit<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    return withGuard(this.guard, effect) as Effect.Effect<A, E, R>
-  }
-
+  withPermit<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
   /**
    * Takes a permit for the rest of the current Scope if one is free right
    * now; succeeds with whether it did.
@@ -107,13 +79,7 @@ export class Semaphore<E = never> {
    * const maybe = (s: mp.Semaphore.Semaphore) => Effect.scoped(s.tryAcquire)
    * ```
    */
-  get tryAcquire(): Effect.Effect<boolean, never, Scope.Scope> {
-    return Effect.uninterruptible(Effect.suspend(() => {
-      if (!sem.tryTake(this.i32, 0)) return Effect.succeed(false)
-      return Effect.as(Effect.addFinalizer(() => Effect.sync(() => void sem.release(this.i32, 0, 1))), true)
-    }))
-  }
-
+  readonly tryAcquire: Effect.Effect<boolean, never, Scope.Scope>
   /**
    * Takes a permit without a Scope (Python's `acquire()`); give it back with
    * `release`, possibly from another worker.
@@ -126,10 +92,7 @@ export class Semaphore<E = never> {
    * const waitForSignal = (s: mp.Semaphore.Semaphore) => s.take
    * ```
    */
-  get take(): Effect.Effect<void> {
-    return sem.take(this.i32, 0, (e) => e)
-  }
-
+  readonly take: Effect.Effect<void>
   /**
    * Gives a permit back, waking a waiting taker in any worker. (A
    * `BoundedSemaphore` fails with `SemaphoreOverRelease` instead of passing
@@ -142,12 +105,7 @@ export class Semaphore<E = never> {
    * const signal = (s: mp.Semaphore.Semaphore) => s.release
    * ```
    */
-  get release(): Effect.Effect<void, E> {
-    return Effect.suspend(() =>
-      sem.release(this.i32, 0, 1) ? Effect.void : Effect.fail(new SemaphoreOverRelease({ bound: this.i32[2] }) as E)
-    )
-  }
-
+  readonly release: Effect.Effect<void, E>
   /**
    * The permits free right now (a snapshot).
    *
@@ -158,16 +116,8 @@ export class Semaphore<E = never> {
    * const free = (s: mp.Semaphore.Semaphore) => s.getValue
    * ```
    */
-  get getValue(): Effect.Effect<number> {
-    return Effect.sync(() => sem.permits(this.i32, 0))
-  }
+  readonly getValue: Effect.Effect<number>
 }
-
-/** @internal Validates a permit count. */
-export const checkPermits = (value: number): InvalidArgument | undefined =>
-  Number.isInteger(value) && value >= 0 && value < 2 ** 31
-    ? undefined
-    : new InvalidArgument({ argument: "value", message: `a semaphore value is a non-negative integer, got ${value}` })
 
 /**
  * Creates a semaphore with `value` permits (default 1). Fails with
@@ -187,7 +137,7 @@ export const make = (value: number = 1): Effect.Effect<Semaphore, InvalidArgumen
     if (e !== undefined) return Effect.fail(e)
     const buffer = new SharedArrayBuffer(4 * sem.WORDS)
     sem.init(new Int32Array(buffer), 0, value, 0)
-    return Effect.succeed(new Semaphore(buffer))
+    return Effect.succeed(new SemaphoreImpl(buffer))
   })
 
 /**
@@ -200,7 +150,7 @@ export const make = (value: number = 1): Effect.Effect<Semaphore, InvalidArgumen
  * const check = (u: unknown): boolean => mp.Semaphore.isSemaphore(u)
  * ```
  */
-export const isSemaphore = (u: unknown): u is Semaphore<unknown> => u instanceof Semaphore
+export const isSemaphore = (u: unknown): u is Semaphore<unknown> => u instanceof SemaphoreImpl
 
 /**
  * A Schema for a `Semaphore` in a task's payload or result schema.
@@ -217,5 +167,3 @@ export const schema: Schema.declare<Semaphore<unknown>> = Schema.declare(isSemap
   title: "Semaphore",
   expected: "Semaphore",
 })
-
-registerReviver(BRAND, (plain) => new Semaphore((plain as unknown as Semaphore).buffer))

@@ -29,23 +29,12 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { InvalidArgument } from "../errors.ts"
-import { registerReviver } from "../internal/revive.ts"
-import { allocate, checkValue, resolve } from "./internal/storage.ts"
+import { allocate, resolve } from "./internal/storage.ts"
 import * as stm from "./internal/stm.ts"
-import {
-  type Canonical,
-  canonical,
-  type CanonicalOf,
-  Cells,
-  hidden,
-  type SharedType,
-  specOf,
-  type ValueOf,
-} from "./internal/types.ts"
+import { type Canonical, canonical, type CanonicalOf, type SharedType, type ValueOf } from "./internal/types.ts"
+import { TRefImpl } from "./internal/tref.ts"
 
 export type { SharedType, ValueOf } from "./internal/types.ts"
-
-const BRAND = "TRef"
 
 /**
  * A shared transactional cell of element type `T`.
@@ -65,29 +54,9 @@ const BRAND = "TRef"
  * })
  * ```
  */
-export class TRef<T extends Canonical = Canonical> implements stm.Cell {
-  /** The brand that lets the worker runtime revive a cloned cell. */
-  readonly __mp: "TRef" = BRAND
+export interface TRef<T extends Canonical = Canonical> {
   /** The element type, as given to `make`. */
   readonly type: T
-  /** The memory holding the cell: lock, version, and value. */
-  readonly buffer: SharedArrayBuffer
-  /** A process-wide unique id (commits lock cells in this order). */
-  readonly id: number
-  /** @internal */
-  declare readonly i32: Int32Array
-  /** @internal */
-  declare readonly cells: Cells
-
-  /** @internal Use `make`. */
-  constructor(type: T, buffer: SharedArrayBuffer, id: number) {
-    this.type = type
-    this.buffer = buffer
-    this.id = id
-    hidden(this, "i32", new Int32Array(buffer, 0, 4))
-    hidden(this, "cells", new Cells(specOf(type)!, buffer, stm.VALUE_OFFSET, 1))
-  }
-
   /**
    * Reads the cell (in the current transaction, or as one of its own).
    *
@@ -98,12 +67,7 @@ export class TRef<T extends Canonical = Canonical> implements stm.Cell {
    * const balance = (account: mp.TRef.TRef<"i32">) => account.get
    * ```
    */
-  get get(): Effect.Effect<ValueOf<T>> {
-    return stm.atomically(Effect.withFiber((fiber) => stm.txRead(fiber.getRef(stm.CurrentTx)!, this))) as Effect.Effect<
-      ValueOf<T>
-    >
-  }
-
+  readonly get: Effect.Effect<ValueOf<T>>
   /**
    * Writes the cell (in the current transaction, or as one of its own).
    * Fails with `InvalidArgument` when `v` does not fit the type.
@@ -115,15 +79,7 @@ export class TRef<T extends Canonical = Canonical> implements stm.Cell {
    * const close = (account: mp.TRef.TRef<"i32">) => account.set(0)
    * ```
    */
-  set(v: ValueOf<T>): Effect.Effect<void, InvalidArgument> {
-    return stm.atomically(Effect.withFiber((fiber) => {
-      const e = checkValue(this.cells.spec, v, "value")
-      if (e !== undefined) return Effect.fail(e)
-      stm.txWrite(fiber.getRef(stm.CurrentTx)!, this, v)
-      return Effect.void
-    }))
-  }
-
+  set(v: ValueOf<T>): Effect.Effect<void, InvalidArgument>
   /**
    * Replaces the value with `f(current)` (in the current transaction, or as
    * one of its own); succeeds with the new value.
@@ -135,18 +91,7 @@ export class TRef<T extends Canonical = Canonical> implements stm.Cell {
    * const deposit = (account: mp.TRef.TRef<"i32">, n: number) => account.update((x) => x + n)
    * ```
    */
-  update(f: (current: ValueOf<T>) => ValueOf<T>): Effect.Effect<ValueOf<T>, InvalidArgument> {
-    return stm.atomically(Effect.withFiber((fiber) => {
-      const tx = fiber.getRef(stm.CurrentTx)!
-      return Effect.flatMap(stm.txRead(tx, this), (current): Effect.Effect<ValueOf<T>, InvalidArgument> => {
-        const next = f(current as ValueOf<T>)
-        const e = checkValue(this.cells.spec, next, "value")
-        if (e !== undefined) return Effect.fail(e)
-        stm.txWrite(tx, this, next)
-        return Effect.succeed(next)
-      })
-    }))
-  }
+  update(f: (current: ValueOf<T>) => ValueOf<T>): Effect.Effect<ValueOf<T>, InvalidArgument>
 }
 
 /**
@@ -171,7 +116,7 @@ export const make = <T extends SharedType>(
       allocate(spec, 1, initial === undefined ? undefined : [initial], "initial"),
       (staged) => {
         const buffer = new SharedArrayBuffer(stm.CELL_BYTES)
-        const ref = new TRef(canonical(spec) as CanonicalOf<T>, buffer, stm.nextCellId())
+        const ref = new TRefImpl(canonical(spec) as CanonicalOf<T>, buffer, stm.nextCellId())
         ref.cells.store(0, staged.load(0))
         return ref
       },
@@ -187,7 +132,7 @@ export const make = <T extends SharedType>(
  * const check = (u: unknown): boolean => mp.TRef.isTRef(u)
  * ```
  */
-export const isTRef = (u: unknown): u is TRef => u instanceof TRef
+export const isTRef = (u: unknown): u is TRef => u instanceof TRefImpl
 
 /**
  * A Schema for a `TRef` in a task's payload or result schema.
@@ -201,8 +146,3 @@ export const isTRef = (u: unknown): u is TRef => u instanceof TRef
  * ```
  */
 export const schema: Schema.declare<TRef> = Schema.declare(isTRef, { title: "TRef", expected: "TRef" })
-
-registerReviver(BRAND, (plain) => {
-  const p = plain as unknown as TRef
-  return new TRef(p.type, p.buffer, p.id)
-})

@@ -36,29 +36,16 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { InvalidArgument } from "../errors.ts"
-import { registerReviver, revive } from "../internal/revive.ts"
 import type { LockAbandoned } from "./errors.ts"
-import { withGuard } from "./internal/guard.ts"
-import * as lockedCell from "./internal/lockedCell.ts"
-import { checkLockOption } from "./internal/lockOption.ts"
-import { allocate, checkValue, resolve } from "./internal/storage.ts"
-import {
-  type Canonical,
-  canonical,
-  type CanonicalOf,
-  Cells,
-  hidden,
-  type SharedType,
-  specOf,
-  type ValueOf,
-} from "./internal/types.ts"
+import { checkLockOption, lockOrDefault } from "./internal/lockOption.ts"
+import { allocate, resolve } from "./internal/storage.ts"
+import { type Canonical, canonical, type CanonicalOf, type SharedType, type ValueOf } from "./internal/types.ts"
 import type { Lock } from "./Lock.ts"
 import "./Lock.ts" // registers the reviver of a given Lock
-import { RLock } from "./RLock.ts"
+import type { RLock } from "./RLock.ts"
+import { ValueImpl } from "./internal/value.ts"
 
 export type { SharedType, TypeCode, TypeName, ValueOf } from "./internal/types.ts"
-
-const BRAND = "Value"
 
 /** Options of `make`. */
 export interface ValueOptions {
@@ -85,26 +72,11 @@ export interface ValueOptions {
  * })
  * ```
  */
-export class TypedValue<T extends Canonical = Canonical> {
-  /** The brand that lets the worker runtime revive a cloned value. */
-  readonly __mp: "Value" = BRAND
+export interface TypedValue<T extends Canonical = Canonical> {
   /** The element type, as given to `make`. */
   readonly type: T
-  /** The memory holding the number. */
-  readonly buffer: SharedArrayBuffer
   /** The lock that guards it. */
   readonly lock: Lock | RLock
-  /** @internal */
-  declare readonly cells: Cells
-
-  /** @internal Use `make`. */
-  constructor(type: T, buffer: SharedArrayBuffer, lock: Lock | RLock) {
-    this.type = type
-    this.buffer = buffer
-    this.lock = lock
-    hidden(this, "cells", new Cells(specOf(type)!, buffer, 0, 1))
-  }
-
   /**
    * Reads the value (under its lock).
    *
@@ -116,10 +88,7 @@ export class TypedValue<T extends Canonical = Canonical> {
    * const show = (v: mp.Value.Value<"f64">) => Effect.map(v.get, (x) => `value: ${x}`)
    * ```
    */
-  get get(): Effect.Effect<ValueOf<T>, LockAbandoned> {
-    return withGuard(this.lock.guard, Effect.sync(() => this.cells.load(0) as ValueOf<T>))
-  }
-
+  readonly get: Effect.Effect<ValueOf<T>, LockAbandoned>
   /**
    * Writes the value (under its lock). Fails with `InvalidArgument` when `v`
    * does not fit the type; nothing is written then.
@@ -131,13 +100,7 @@ export class TypedValue<T extends Canonical = Canonical> {
    * const reset = (v: mp.Value.Value<"i32">) => v.set(0)
    * ```
    */
-  set(v: ValueOf<T>): Effect.Effect<void, InvalidArgument | LockAbandoned> {
-    return Effect.suspend((): Effect.Effect<void, InvalidArgument | LockAbandoned> => {
-      const e = checkValue(this.cells.spec, v, "value")
-      return e !== undefined ? Effect.fail(e) : withGuard(this.lock.guard, Effect.sync(() => this.cells.store(0, v)))
-    })
-  }
-
+  set(v: ValueOf<T>): Effect.Effect<void, InvalidArgument | LockAbandoned>
   /**
    * Replaces the value with `f(current)` under the lock, so concurrent
    * updates from any worker never lose each other; succeeds with the new
@@ -151,10 +114,7 @@ export class TypedValue<T extends Canonical = Canonical> {
    * const increment = (v: mp.Value.Value<"i32">) => v.update((n) => n + 1)
    * ```
    */
-  update(f: (current: ValueOf<T>) => ValueOf<T>): Effect.Effect<ValueOf<T>, InvalidArgument | LockAbandoned> {
-    return lockedCell.update(this.lock.guard, this.cells, 0, f)
-  }
-
+  update(f: (current: ValueOf<T>) => ValueOf<T>): Effect.Effect<ValueOf<T>, InvalidArgument | LockAbandoned>
   /**
    * Replaces the value with `f(current)` under the lock and returns the new
    * value, synchronously: for hot loops in a worker (no Effect per call; one
@@ -177,10 +137,7 @@ export class TypedValue<T extends Canonical = Canonical> {
    * }
    * ```
    */
-  updateSync(f: (current: ValueOf<T>) => ValueOf<T>): ValueOf<T> {
-    return lockedCell.updateSync(this.lock, this.cells, 0, f)
-  }
-
+  updateSync(f: (current: ValueOf<T>) => ValueOf<T>): ValueOf<T>
   /**
    * Reads the value under its lock, synchronously (see `updateSync` for
    * when, and what it throws).
@@ -193,10 +150,7 @@ export class TypedValue<T extends Canonical = Canonical> {
    * const double = (v: mp.Value.Value<"i32">) => v.getLock().withLockSync(() => v.setSync(v.getSync() * 2))
    * ```
    */
-  getSync(): ValueOf<T> {
-    return lockedCell.getSync(this.lock, this.cells, 0) as ValueOf<T>
-  }
-
+  getSync(): ValueOf<T>
   /**
    * Writes the value under its lock, synchronously (see `updateSync` for
    * when, and what it throws). Throws `InvalidArgument` when `v` does not fit
@@ -210,12 +164,7 @@ export class TypedValue<T extends Canonical = Canonical> {
    * const reset = (v: mp.Value.Value<"i32">) => v.setSync(0)
    * ```
    */
-  setSync(v: ValueOf<T>): void {
-    const e = checkValue(this.cells.spec, v, "value")
-    if (e !== undefined) throw e
-    lockedCell.setSync(this.lock, this.cells, 0, v)
-  }
-
+  setSync(v: ValueOf<T>): void
   /**
    * The lock that guards the value, for sections that span several
    * operations (Python's `get_lock()`).
@@ -229,19 +178,15 @@ export class TypedValue<T extends Canonical = Canonical> {
    *   v.getLock().withLock(Effect.flatMap(v.get, (n) => v.set(n * 2)))
    * ```
    */
-  getLock(): Lock | RLock {
-    return this.lock
-  }
+  getLock(): Lock | RLock
 }
 
 /**
  * A shared number of element type `T`: a type name or a Python typecode, in types as
  * in values (`Value<"i">` is `Value<"i32">`, `Value<"d">` is `Value<"f64">`).
- * The class is `TypedValue`, indexed by the canonical name.
+ * The interface is `TypedValue`, indexed by the canonical name.
  */
 export type Value<T extends SharedType = Canonical> = TypedValue<CanonicalOf<T>>
-/** The class of `Value` (for `instanceof`). */
-export const Value: typeof TypedValue = TypedValue
 
 /**
  * Creates a shared value of `type` holding `initial` (zero when omitted).
@@ -271,10 +216,10 @@ export const make = <T extends SharedType>(
     return Effect.map(
       allocate(spec, 1, initial === undefined ? undefined : [initial], "initial"),
       (cells) =>
-        new Value(
+        new ValueImpl(
           canonical(spec) as CanonicalOf<T>,
           cells.view.buffer as SharedArrayBuffer,
-          options?.lock ?? new RLock(new SharedArrayBuffer(12), 0),
+          lockOrDefault(options?.lock),
         ),
     )
   })
@@ -289,7 +234,7 @@ export const make = <T extends SharedType>(
  * const check = (u: unknown): boolean => mp.Value.isValue(u)
  * ```
  */
-export const isValue = (u: unknown): u is Value => u instanceof Value
+export const isValue = (u: unknown): u is Value => u instanceof ValueImpl
 
 /**
  * A Schema for a `Value` in a task's payload or result schema.
@@ -303,8 +248,3 @@ export const isValue = (u: unknown): u is Value => u instanceof Value
  * ```
  */
 export const schema: Schema.declare<Value> = Schema.declare(isValue, { title: "Value", expected: "Value" })
-
-registerReviver(BRAND, (plain) => {
-  const p = plain as unknown as Value
-  return new Value(p.type, p.buffer, revive(p.lock) as Lock | RLock)
-})

@@ -74,7 +74,7 @@ test("Barrier: a waiting party interrupted by an Effect timeout breaks the barri
 test("Barrier.wait({ timeout }) keeps its deadline while taking the barrier's own lock (garbage in its lock word)", () =>
   Effect.gen(function* () {
     const barrier = yield* Barrier.make(2)
-    const words = new Int32Array(barrier.buffer)
+    const words = new Int32Array((barrier as unknown as { readonly buffer: SharedArrayBuffer }).buffer)
     Atomics.store(words, 0, 0x12345) // the mutex word, looking held by a thread that never releases
     const start = performance.now()
     const e = yield* Effect.flip(barrier.wait({ timeout: "200 millis" }).pipe(Effect.timeout("10 seconds")))

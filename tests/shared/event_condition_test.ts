@@ -108,10 +108,17 @@ test("Condition: a waiter that timed out leaves the count, and notify(1) still r
     const patient = yield* Effect.forkChild(cond.withLock(cond.wait))
     const impatient = yield* Effect.exit(Effect.timeout(cond.withLock(cond.wait), 20))
     assert(Exit.isFailure(impatient))
-    assertEquals(cond.i32[1], 1, "only the patient waiter is counted")
+    assertEquals((cond as unknown as { readonly i32: Int32Array }).i32[1], 1, "only the patient waiter is counted")
     yield* cond.withLock(cond.notify(1))
     yield* Fiber.join(patient).pipe(Effect.timeout(2_000))
-    assertEquals([cond.i32[1], cond.i32[2]], [0, 0], "no waiter counted, no wake-up left over")
+    assertEquals(
+      [
+        (cond as unknown as { readonly i32: Int32Array }).i32[1],
+        (cond as unknown as { readonly i32: Int32Array }).i32[2],
+      ],
+      [0, 0],
+      "no waiter counted, no wake-up left over",
+    )
   }))
 
 test("Condition: wait and notify without holding the lock fail with NotLockOwner", () =>

@@ -6,8 +6,10 @@ import { Array as SharedArray, Condition, NotLockOwner, RLock, Value } from "../
 import { test } from "../support/mod.ts"
 
 /** Whether nobody holds the lock (its mutex word is 0). */
-const isFree = (lock: { readonly buffer: SharedArrayBuffer; readonly index: number }): boolean =>
-  Atomics.load(new Int32Array(lock.buffer), lock.index) === 0
+const isFree = (lock: unknown): boolean => {
+  const word = lock as { readonly buffer: SharedArrayBuffer; readonly index: number } // its internal fields
+  return Atomics.load(new Int32Array(word.buffer), word.index) === 0
+}
 
 test("Condition: wait under Effect.timeoutOption inside withLock times out cleanly (its doc example)", () =>
   Effect.gen(function* () {

@@ -122,7 +122,7 @@ test("retry: wakes a fiber of the same thread, and an interrupted retry leaves n
     }))
     const timedOut = yield* Effect.exit(Effect.timeout(take, 30))
     assert(Exit.isFailure(timedOut))
-    assertEquals(ref.i32[2], 0, "no sleeper left registered")
+    assertEquals((ref as unknown as { readonly i32: Int32Array }).i32[2], 0, "no sleeper left registered")
     const fiber = yield* Effect.forkChild(take)
     yield* Effect.sleep(10)
     yield* ref.set(2)

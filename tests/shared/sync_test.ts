@@ -8,9 +8,12 @@ import { eventually, test } from "../support/mod.ts"
 
 const N = 100_000
 
+/** The lock word of a lock (its internal fields). */
+const words = (lock: unknown) => lock as unknown as { readonly buffer: SharedArrayBuffer; readonly index: number }
+
 /** Whether nobody holds `lock` (the owner bits of its lock word are 0). */
 const isFree = (lock: Lock.Lock | RLock.RLock): boolean =>
-  (Atomics.load(new Int32Array(lock.buffer), lock.index) & 0x3fffffff) === 0
+  (Atomics.load(new Int32Array(words(lock).buffer), words(lock).index) & 0x3fffffff) === 0
 
 const both = <A, E>(a: mp.Process.Process<A, E>, b: mp.Process.Process<A, E>) =>
   Effect.all([a.join, b.join], { concurrency: 2 })

@@ -1,0 +1,134 @@
+/**
+ * The implementation of `TypedRawArray` (see `../RawArray.ts` for its documentation).
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect"
+import type { InvalidArgument } from "../../errors.ts"
+import { registerReviver } from "../../internal/revive.ts"
+import type { IndexOutOfRange } from "../errors.ts"
+import * as atomicCell from "./atomicCell.ts"
+import { checkIndex, checkValue } from "./storage.ts"
+import { type Canonical, Cells, hidden, specOf, type ValueOf, type ViewOf } from "./types.ts"
+import type { TypedRawArray } from "../RawArray.ts"
+
+const BRAND = "RawArray"
+
+/** The class behind `TypedRawArray`. */
+export class RawArrayImpl<T extends Canonical = Canonical> implements TypedRawArray<T> {
+  /** The brand that lets the worker runtime revive a cloned array. */
+  readonly __mp: "RawArray" = BRAND
+  /** The element type, as given to `make`. */
+  readonly type: T
+  /** The memory holding the elements. */
+  readonly buffer: SharedArrayBuffer
+  /** The number of elements. */
+  readonly length: number
+  /** @internal */
+  declare readonly cells: Cells
+
+  /** @internal Use `make`. */
+  constructor(type: T, buffer: SharedArrayBuffer, length: number) {
+    this.type = type
+    this.buffer = buffer
+    this.length = length
+    hidden(this, "cells", new Cells(specOf(type)!, buffer, 0, length))
+  }
+
+  /**
+   * Reads element `i` (one atomic load). Fails with `IndexOutOfRange`.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const first = (a: mp.RawArray.RawArray<"i32">) => a.get(0)
+   * ```
+   */
+  get(i: number): Effect.Effect<ValueOf<T>, IndexOutOfRange> {
+    return Effect.suspend(() => {
+      const e = checkIndex(i, this.length)
+      return e !== undefined ? Effect.fail(e) : Effect.succeed(this.cells.load(i) as ValueOf<T>)
+    })
+  }
+
+  /**
+   * Writes element `i` (one atomic store). Fails with `IndexOutOfRange`, or
+   * `InvalidArgument` when `v` does not fit the type.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const clearFirst = (a: mp.RawArray.RawArray<"i32">) => a.set(0, 0)
+   * ```
+   */
+  set(i: number, v: ValueOf<T>): Effect.Effect<void, IndexOutOfRange | InvalidArgument> {
+    return Effect.suspend((): Effect.Effect<void, IndexOutOfRange | InvalidArgument> => {
+      const e = checkIndex(i, this.length) ?? checkValue(this.cells.spec, v, "value")
+      if (e !== undefined) return Effect.fail(e)
+      this.cells.store(i, v)
+      return Effect.void
+    })
+  }
+
+  /**
+   * Replaces element `i` with `f(current)` atomically (compare-and-swap: `f`
+   * may run more than once, so keep it pure); succeeds with the new value.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const bump = (a: mp.RawArray.RawArray<"u32">, i: number) => a.update(i, (x) => x + 1)
+   * ```
+   */
+  update(
+    i: number,
+    f: (current: ValueOf<T>) => ValueOf<T>,
+  ): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument> {
+    return Effect.suspend((): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument> => {
+      const e = checkIndex(i, this.length)
+      if (e !== undefined) return Effect.fail(e)
+      return atomicCell.update(this.cells, i, f)
+    })
+  }
+
+  /**
+   * A copy of every element (each read atomically; not a snapshot of the
+   * whole array when others write meanwhile).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const copy = (a: mp.RawArray.RawArray<"f64">) => a.toArray
+   * ```
+   */
+  get toArray(): Effect.Effect<Array<ValueOf<T>>> {
+    return Effect.sync(() => {
+      const out: Array<ValueOf<T>> = []
+      for (let i = 0; i < this.length; i++) out.push(this.cells.load(i) as ValueOf<T>)
+      return out
+    })
+  }
+
+  /**
+   * A typed array over the same shared memory, for bulk numeric work.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const total = (a: mp.RawArray.RawArray<"f64">) => a.view().reduce((s, x) => s + x, 0)
+   * ```
+   */
+  view(): ViewOf<T> {
+    return this.cells.view as ViewOf<T>
+  }
+}
+
+registerReviver(BRAND, (plain) => {
+  const p = plain as unknown as RawArrayImpl
+  return new RawArrayImpl(p.type, p.buffer, p.length)
+})
