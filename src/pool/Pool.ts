@@ -40,7 +40,8 @@ import * as Stream from "effect/Stream"
 import { InvalidArgument, type MissingMainGuard, PoolClosed, type PoolError } from "../errors.ts"
 import { checkBootstrap } from "../internal/bootstrap.ts"
 import { cpuCount } from "../runtime_info.ts"
-import * as Task from "../task/Task.ts"
+import type * as Task from "../task/Task.ts"
+import { validate as validateTask } from "../task/internal/validate.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/parent/host.ts"
 import { ownHosts, resolveHost } from "../worker/parent/isolation.ts"
 import { encodePayload, preparePayload, toExit } from "../worker/parent/outcome.ts"
@@ -392,7 +393,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   }
   let initializer: { task: AnyTask; payload: unknown } | undefined
   if (options.initializer !== undefined) {
-    const task = (yield* Task.validate(options.initializer, "initializer")) as AnyTask
+    const task = (yield* validateTask(options.initializer, "initializer")) as AnyTask
     const encoded = encodePayload(task, options.initializerPayload)
     if (!encoded.ok) {
       return yield* new InvalidArgument({
@@ -434,7 +435,7 @@ const closedError = () => new PoolClosed({ message: "The pool is closed: it take
 
 const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool => {
   const checkOpen = <T>(task: T): Effect.Effect<T, InvalidArgument | PoolClosed> =>
-    Effect.flatMap(Task.validate(task), (t) => core.closing ? Effect.fail(closedError()) : Effect.succeed(t))
+    Effect.flatMap(validateTask(task), (t) => core.closing ? Effect.fail(closedError()) : Effect.succeed(t))
 
   const apply = <P, A, E>(
     task: Task.Task<P, A, E>,

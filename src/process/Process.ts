@@ -35,7 +35,8 @@ import { checkBootstrap } from "../internal/bootstrap.ts"
 import { nextChildId } from "../internal/children.ts"
 import { guardHost } from "../internal/guarded_host.ts"
 import { notCloneable } from "../internal/messages.ts"
-import * as Task from "../task/Task.ts"
+import type * as Task from "../task/Task.ts"
+import { validate as validateTask } from "../task/internal/validate.ts"
 import { WorkerClient } from "../worker/parent/client.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/parent/host.ts"
 import { ownHosts, resolveHost } from "../worker/parent/isolation.ts"
@@ -232,7 +233,7 @@ export const spawn: <P, A, E>(
 ) => Effect.Effect<Process<A, E>, SpawnError, Scope.Scope> = Effect.fnUntraced(
   function* <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>, options: SpawnOptions = {}) {
     yield* checkBootstrap("Process.spawn") // a worker importing a main module without `if (import.meta.main)`
-    yield* Task.validate(task)
+    yield* validateTask(task)
     if (options.name !== undefined && typeof options.name !== "string") {
       return yield* new InvalidArgument({ argument: "name", message: "name must be a string" })
     }

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
 import { InvalidArgument } from "../errors.ts"
 import { type Codec, makeCodec } from "./codec.ts"
@@ -221,15 +221,3 @@ export const make = <P, R>(
  */
 export const isTask = (u: unknown): u is AnyTask =>
   typeof u === "object" && u !== null && (u as Record<string, unknown>)[TypeId] === TypeId
-
-/**
- * Fails with `InvalidArgument` unless `u` is a Task: the check every entry
- * point makes before involving a worker.
- */
-export const validate = <T>(u: T, argument = "task"): Effect.Effect<T, InvalidArgument> =>
-  isTask(u) ? Effect.succeed(u) : Effect.fail(
-    new InvalidArgument({
-      argument,
-      message: `expected a Task made with mp.Task.make, got ${u === null ? "null" : typeof u}`,
-    }),
-  )
