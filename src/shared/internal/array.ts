@@ -29,10 +29,9 @@ export class SharedArrayImpl<T extends Canonical = Canonical> implements TypedSh
   readonly length: number
   /** The lock that guards it. */
   readonly lock: LockImpl | RLockImpl
-  /** @internal */
   declare readonly cells: Cells
 
-  /** @internal Use `make`. */
+  /** Use `make`. */
   constructor(type: T, buffer: SharedArrayBuffer, length: number, lock: LockImpl | RLockImpl) {
     this.type = type
     this.buffer = buffer
@@ -41,16 +40,6 @@ export class SharedArrayImpl<T extends Canonical = Canonical> implements TypedSh
     hidden(this, "cells", new Cells(specOf(type)!, buffer, 0, length))
   }
 
-  /**
-   * Reads element `i` (under the lock). Fails with `IndexOutOfRange`.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const first = (a: mp.Array.SharedArray<"i32">) => a.get(0)
-   * ```
-   */
   get(i: number): Effect.Effect<ValueOf<T>, IndexOutOfRange | LockAbandoned> {
     return Effect.suspend((): Effect.Effect<ValueOf<T>, IndexOutOfRange | LockAbandoned> => {
       const e = checkIndex(i, this.length)
@@ -59,17 +48,6 @@ export class SharedArrayImpl<T extends Canonical = Canonical> implements TypedSh
     })
   }
 
-  /**
-   * Writes element `i` (under the lock). Fails with `IndexOutOfRange`, or
-   * `InvalidArgument` when `v` does not fit the type.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const clearFirst = (a: mp.Array.SharedArray<"i32">) => a.set(0, 0)
-   * ```
-   */
   set(i: number, v: ValueOf<T>): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned> {
     return Effect.suspend((): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned> => {
       const e = checkIndex(i, this.length) ?? checkValue(this.cells.spec, v, "value")
@@ -78,17 +56,6 @@ export class SharedArrayImpl<T extends Canonical = Canonical> implements TypedSh
     })
   }
 
-  /**
-   * Replaces element `i` with `f(current)` under the lock; succeeds with the
-   * new value.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const bump = (a: mp.Array.SharedArray<"i32">, i: number) => a.update(i, (x) => x + 1)
-   * ```
-   */
   update(
     i: number,
     f: (current: ValueOf<T>) => ValueOf<T>,
@@ -100,76 +67,24 @@ export class SharedArrayImpl<T extends Canonical = Canonical> implements TypedSh
     })
   }
 
-  /**
-   * Replaces element `i` with `f(current)` under the lock and returns the new
-   * value, synchronously: for hot loops in a worker (no Effect per call; one
-   * compare-and-swap when the lock is free; a blocking wait otherwise). The
-   * lock is released however `f` ends. Throws, as the typed instances:
-   * `IndexOutOfRange`, `InvalidArgument` (nothing written), `LockAbandoned`
-   * (the previous holder died; `f` did not run; the lock is free again),
-   * `BlockingRefused` on the main thread (use `update` there).
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * // in a task running in a worker
-   * const bump = (a: mp.Array.SharedArray<"i32">, i: number) => a.updateSync(i, (x) => x + 1)
-   * ```
-   */
   updateSync(i: number, f: (current: ValueOf<T>) => ValueOf<T>): ValueOf<T> {
     const bad = checkIndex(i, this.length)
     if (bad !== undefined) throw bad
     return lockedCell.updateSync(this.lock, this.cells, i, f)
   }
 
-  /**
-   * Reads element `i` under the lock, synchronously (see `updateSync` for
-   * when, and what it throws).
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * // in a task running in a worker
-   * const first = (a: mp.Array.SharedArray<"i32">) => a.getSync(0)
-   * ```
-   */
   getSync(i: number): ValueOf<T> {
     const bad = checkIndex(i, this.length)
     if (bad !== undefined) throw bad
     return lockedCell.getSync(this.lock, this.cells, i) as ValueOf<T>
   }
 
-  /**
-   * Writes element `i` under the lock, synchronously (see `updateSync` for
-   * when, and what it throws). Throws `IndexOutOfRange`, or
-   * `InvalidArgument` when `v` does not fit the type (nothing written).
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * // in a task running in a worker
-   * const clearFirst = (a: mp.Array.SharedArray<"i32">) => a.setSync(0, 0)
-   * ```
-   */
   setSync(i: number, v: ValueOf<T>): void {
     const bad = checkIndex(i, this.length) ?? checkValue(this.cells.spec, v, "value")
     if (bad !== undefined) throw bad
     lockedCell.setSync(this.lock, this.cells, i, v)
   }
 
-  /**
-   * A consistent copy of every element (taken under the lock): Python's `arr[:]`.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const snapshot = (a: mp.Array.SharedArray<"f64">) => a.toArray
-   * ```
-   */
   get toArray(): Effect.Effect<Array<ValueOf<T>>, LockAbandoned> {
     return withGuard(
       this.lock.guard,
@@ -181,18 +96,6 @@ export class SharedArrayImpl<T extends Canonical = Canonical> implements TypedSh
     )
   }
 
-  /**
-   * Writes `values` from index `offset` (default 0) in one locked step.
-   * Fails with `IndexOutOfRange` when they do not fit, or `InvalidArgument`
-   * for a value of the wrong type; nothing is written then.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const fill = (a: mp.Array.SharedArray<"i32">) => a.setAll([1, 2, 3])
-   * ```
-   */
   setAll(
     values: ReadonlyArray<ValueOf<T>>,
     offset: number = 0,
@@ -215,32 +118,10 @@ export class SharedArrayImpl<T extends Canonical = Canonical> implements TypedSh
     })
   }
 
-  /**
-   * A typed array over the same shared memory, for bulk numeric work. No
-   * locking: hold `getLock()` around it when other workers write.
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const sum = (a: mp.Array.SharedArray<"f64">) => a.getLock().withLock(Effect.sync(() => a.view().reduce((s, x) => s + x, 0)))
-   * ```
-   */
   view(): ViewOf<T> {
     return this.cells.view as ViewOf<T>
   }
 
-  /**
-   * The lock that guards the array (Python's `get_lock()`).
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const lockOf = (a: mp.Array.SharedArray<"i32">) => a.getLock()
-   * ```
-   */
   getLock(): LockImpl | RLockImpl {
     return this.lock
   }

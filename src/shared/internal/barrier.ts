@@ -87,12 +87,11 @@ export class BarrierImpl implements Barrier {
   readonly timeoutMs: number
   /** The Task action, by reference (crosses into workers). */
   readonly actionTask: ActionRef | undefined
-  /** @internal */
   declare readonly i32: Int32Array
-  /** @internal An Effect action: only in the thread that made the barrier. */
+  /** An Effect action: only in the thread that made the barrier. */
   declare readonly localAction: Effect.Effect<unknown, unknown> | undefined
 
-  /** @internal Use `make`. */
+  /** Use `make`. */
   constructor(
     buffer: SharedArrayBuffer,
     timeoutMs: number,
@@ -108,31 +107,10 @@ export class BarrierImpl implements Barrier {
     hidden(this, "localAction", localAction)
   }
 
-  /**
-   * The number of parties needed to pass.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const n = (b: mp.Barrier.Barrier) => b.parties
-   * ```
-   */
   get parties(): number {
     return this.i32[PARTIES]
   }
 
-  /**
-   * Waits for the other parties; succeeds with this party's arrival index.
-   * Fails with `BrokenBarrier` when the barrier is or becomes broken.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const sync = (b: mp.Barrier.Barrier) => b.wait({ timeout: "5 seconds" })
-   * ```
-   */
   wait(): Effect.Effect<number, BrokenBarrier>
   /** With a timeout for this wait: a negative or malformed one is an `InvalidArgument`, `Infinity` waits for ever. */
   wait(options: BarrierOptions): Effect.Effect<number, BrokenBarrier | InvalidArgument>
@@ -258,17 +236,6 @@ export class BarrierImpl implements Barrier {
     notifyAll(i32, PHASE)
   }
 
-  /**
-   * Breaks the barrier: every waiting and later party fails with
-   * `BrokenBarrier` ("aborted") until `reset`.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const giveUp = (b: mp.Barrier.Barrier) => b.abort
-   * ```
-   */
   get abort(): Effect.Effect<void> {
     return Effect.uninterruptible(Effect.flatMap(this.locked(), () => {
       this.breakLocked("aborted")
@@ -277,17 +244,6 @@ export class BarrierImpl implements Barrier {
     }))
   }
 
-  /**
-   * Returns the barrier to its empty, unbroken state. Parties waiting right
-   * now fail with `BrokenBarrier` ("reset").
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const again = (b: mp.Barrier.Barrier) => b.reset
-   * ```
-   */
   get reset(): Effect.Effect<void> {
     const i32 = this.i32
     return Effect.uninterruptible(Effect.flatMap(this.locked(), () => {
@@ -302,44 +258,14 @@ export class BarrierImpl implements Barrier {
     }))
   }
 
-  /**
-   * The number of parties waiting right now.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const waiting = (b: mp.Barrier.Barrier) => b.nWaiting
-   * ```
-   */
   get nWaiting(): Effect.Effect<number> {
     return Effect.sync(() => Atomics.load(this.i32, COUNT))
   }
 
-  /**
-   * Whether the barrier is broken.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const check = (b: mp.Barrier.Barrier) => b.isBroken
-   * ```
-   */
   get isBroken(): Effect.Effect<boolean> {
     return Effect.sync(() => (Atomics.load(this.i32, PHASE) & 1) !== 0)
   }
 
-  /**
-   * Whether the barrier is broken, now (Python's `broken`; `isBroken` as an Effect).
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const check = (b: mp.Barrier.Barrier): boolean => b.broken
-   * ```
-   */
   get broken(): boolean {
     return (Atomics.load(this.i32, PHASE) & 1) !== 0
   }

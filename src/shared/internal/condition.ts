@@ -45,61 +45,23 @@ export class ConditionImpl implements Condition {
   readonly buffer: SharedArrayBuffer
   /** The lock the condition is bound to. */
   readonly lock: LockImpl | RLockImpl
-  /** @internal */
   declare readonly i32: Int32Array
 
-  /** @internal Use `make`. */
+  /** Use `make`. */
   constructor(buffer: SharedArrayBuffer, lock: LockImpl | RLockImpl) {
     this.buffer = buffer
     this.lock = lock
     hidden(this, "i32", new Int32Array(buffer))
   }
 
-  /**
-   * Runs `effect` holding the condition's lock.
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const signal = (c: mp.Condition.Condition) => c.withLock(c.notifyAll)
-   * ```
-   */
   withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | LockAbandoned, R> {
     return this.lock.withLock(effect)
   }
 
-  /**
-   * Takes the condition's lock for the rest of the current Scope.
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const locked = (c: mp.Condition.Condition) => Effect.scoped(Effect.andThen(c.acquire, c.notify()))
-   * ```
-   */
   get acquire(): Effect.Effect<void, LockAbandoned, Scope.Scope> {
     return this.lock.acquire
   }
 
-  /**
-   * Releases the lock, waits for a `notify`, and takes the lock back. Must be
-   * called holding the lock (else `NotLockOwner`). Fails with `LockAbandoned`
-   * when taking the lock back took it over from a dead worker (the lock is
-   * held then). May return without a matching notify: re-check, or use
-   * `waitFor`.
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const once = (c: mp.Condition.Condition) => c.withLock(c.wait.pipe(Effect.timeoutOption("1 second")))
-   * ```
-   */
   get wait(): Effect.Effect<void, LockAbandoned | NotLockOwner> {
     const i32 = this.i32
     const lock = this.lock
@@ -142,19 +104,6 @@ export class ConditionImpl implements Condition {
     })
   }
 
-  /**
-   * Waits until `predicate` succeeds with true, evaluating it under the lock
-   * first and after every wake-up. Must be called holding the lock.
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const untilPositive = (c: mp.Condition.Condition, v: mp.Value.Value<"i32">) =>
-   *   c.withLock(c.waitFor(Effect.map(v.get, (n) => n > 0)))
-   * ```
-   */
   waitFor<E, R>(predicate: Effect.Effect<boolean, E, R>): Effect.Effect<void, E | LockAbandoned | NotLockOwner, R> {
     const loop: Effect.Effect<void, E | LockAbandoned | NotLockOwner, R> = Effect.flatMap(
       predicate,
@@ -163,18 +112,6 @@ export class ConditionImpl implements Condition {
     return loop
   }
 
-  /**
-   * Wakes up to `n` (default 1) of the fibers waiting right now, in any
-   * worker. Must be called holding the lock (else `NotLockOwner`).
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const wakeOne = (c: mp.Condition.Condition) => c.withLock(c.notify())
-   * ```
-   */
   notify(n: number = 1): Effect.Effect<void, NotLockOwner> {
     return Effect.withFiber((fiber) => {
       if (!owns(this.lock, fiber)) return Effect.fail(this.notOwner())
@@ -191,18 +128,6 @@ export class ConditionImpl implements Condition {
     })
   }
 
-  /**
-   * Wakes every fiber waiting right now, in any worker. Must be called
-   * holding the lock.
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const wakeAll = (c: mp.Condition.Condition) => c.withLock(c.notifyAll)
-   * ```
-   */
   get notifyAll(): Effect.Effect<void, NotLockOwner> {
     return this.notify(2 ** 31 - 1)
   }

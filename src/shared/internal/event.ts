@@ -20,25 +20,14 @@ export class EventImpl implements Event {
   readonly __mp: "Event" = BRAND
   /** The memory holding the event's word. */
   readonly buffer: SharedArrayBuffer
-  /** @internal */
   declare readonly i32: Int32Array
 
-  /** @internal Use `make`. */
+  /** Use `make`. */
   constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer
     hidden(this, "i32", new Int32Array(buffer))
   }
 
-  /**
-   * Raises the flag and wakes every waiter, in every worker.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const go = (e: mp.Event.Event) => e.set
-   * ```
-   */
   get set(): Effect.Effect<void> {
     return Effect.sync(() => {
       for (;;) {
@@ -50,46 +39,14 @@ export class EventImpl implements Event {
     })
   }
 
-  /**
-   * Lowers the flag; later `wait`s wait again.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const rearm = (e: mp.Event.Event) => e.clear
-   * ```
-   */
   get clear(): Effect.Effect<void> {
     return Effect.sync(() => void Atomics.and(this.i32, 0, ~FLAG))
   }
 
-  /**
-   * Whether the flag is raised right now.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const check = (e: mp.Event.Event) => e.isSet
-   * ```
-   */
   get isSet(): Effect.Effect<boolean> {
     return Effect.sync(() => (Atomics.load(this.i32, 0) & FLAG) !== 0)
   }
 
-  /**
-   * Waits until the flag is raised (returns at once if it is). Bound it with
-   * an Effect timeout: `e.wait.pipe(Effect.timeout("1 second"))`.
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const ready = (e: mp.Event.Event) => e.wait.pipe(Effect.timeoutOption("1 second"))
-   * ```
-   */
   get wait(): Effect.Effect<void> {
     return Effect.suspend(() => {
       const w = Atomics.load(this.i32, 0)

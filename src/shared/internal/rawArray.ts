@@ -24,10 +24,9 @@ export class RawArrayImpl<T extends Canonical = Canonical> implements TypedRawAr
   readonly buffer: SharedArrayBuffer
   /** The number of elements. */
   readonly length: number
-  /** @internal */
   declare readonly cells: Cells
 
-  /** @internal Use `make`. */
+  /** Use `make`. */
   constructor(type: T, buffer: SharedArrayBuffer, length: number) {
     this.type = type
     this.buffer = buffer
@@ -35,16 +34,6 @@ export class RawArrayImpl<T extends Canonical = Canonical> implements TypedRawAr
     hidden(this, "cells", new Cells(specOf(type)!, buffer, 0, length))
   }
 
-  /**
-   * Reads element `i` (one atomic load). Fails with `IndexOutOfRange`.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const first = (a: mp.RawArray.RawArray<"i32">) => a.get(0)
-   * ```
-   */
   get(i: number): Effect.Effect<ValueOf<T>, IndexOutOfRange> {
     return Effect.suspend(() => {
       const e = checkIndex(i, this.length)
@@ -52,17 +41,6 @@ export class RawArrayImpl<T extends Canonical = Canonical> implements TypedRawAr
     })
   }
 
-  /**
-   * Writes element `i` (one atomic store). Fails with `IndexOutOfRange`, or
-   * `InvalidArgument` when `v` does not fit the type.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const clearFirst = (a: mp.RawArray.RawArray<"i32">) => a.set(0, 0)
-   * ```
-   */
   set(i: number, v: ValueOf<T>): Effect.Effect<void, IndexOutOfRange | InvalidArgument> {
     return Effect.suspend((): Effect.Effect<void, IndexOutOfRange | InvalidArgument> => {
       const e = checkIndex(i, this.length) ?? checkValue(this.cells.spec, v, "value")
@@ -72,17 +50,6 @@ export class RawArrayImpl<T extends Canonical = Canonical> implements TypedRawAr
     })
   }
 
-  /**
-   * Replaces element `i` with `f(current)` atomically (compare-and-swap: `f`
-   * may run more than once, so keep it pure); succeeds with the new value.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const bump = (a: mp.RawArray.RawArray<"u32">, i: number) => a.update(i, (x) => x + 1)
-   * ```
-   */
   update(
     i: number,
     f: (current: ValueOf<T>) => ValueOf<T>,
@@ -94,17 +61,6 @@ export class RawArrayImpl<T extends Canonical = Canonical> implements TypedRawAr
     })
   }
 
-  /**
-   * A copy of every element (each read atomically; not a snapshot of the
-   * whole array when others write meanwhile).
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const copy = (a: mp.RawArray.RawArray<"f64">) => a.toArray
-   * ```
-   */
   get toArray(): Effect.Effect<Array<ValueOf<T>>> {
     return Effect.sync(() => {
       const out: Array<ValueOf<T>> = []
@@ -113,16 +69,6 @@ export class RawArrayImpl<T extends Canonical = Canonical> implements TypedRawAr
     })
   }
 
-  /**
-   * A typed array over the same shared memory, for bulk numeric work.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const total = (a: mp.RawArray.RawArray<"f64">) => a.view().reduce((s, x) => s + x, 0)
-   * ```
-   */
   view(): ViewOf<T> {
     return this.cells.view as ViewOf<T>
   }

@@ -21,41 +21,19 @@ export class RawValueImpl<T extends Canonical = Canonical> implements TypedRawVa
   readonly type: T
   /** The memory holding the number. */
   readonly buffer: SharedArrayBuffer
-  /** @internal */
   declare readonly cells: Cells
 
-  /** @internal Use `make`. */
+  /** Use `make`. */
   constructor(type: T, buffer: SharedArrayBuffer) {
     this.type = type
     this.buffer = buffer
     hidden(this, "cells", new Cells(specOf(type)!, buffer, 0, 1))
   }
 
-  /**
-   * Reads the value (one atomic load).
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const read = (v: mp.RawValue.RawValue<"i32">) => v.get
-   * ```
-   */
   get get(): Effect.Effect<ValueOf<T>> {
     return Effect.sync(() => this.cells.load(0) as ValueOf<T>)
   }
 
-  /**
-   * Writes the value (one atomic store). Fails with `InvalidArgument` when
-   * `v` does not fit the type.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const reset = (v: mp.RawValue.RawValue<"i32">) => v.set(0)
-   * ```
-   */
   set(v: ValueOf<T>): Effect.Effect<void, InvalidArgument> {
     return Effect.suspend(() => {
       const e = checkValue(this.cells.spec, v, "value")
@@ -65,18 +43,6 @@ export class RawValueImpl<T extends Canonical = Canonical> implements TypedRawVa
     })
   }
 
-  /**
-   * Replaces the value with `f(current)` atomically (compare-and-swap: `f`
-   * may run more than once under contention, so keep it pure); succeeds with
-   * the new value.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const increment = (v: mp.RawValue.RawValue<"i32">) => v.update((n) => n + 1)
-   * ```
-   */
   update(f: (current: ValueOf<T>) => ValueOf<T>): Effect.Effect<ValueOf<T>, InvalidArgument> {
     return Effect.suspend(() => {
       return atomicCell.update(this.cells, 0, f)

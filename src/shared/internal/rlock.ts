@@ -48,12 +48,10 @@ export class RLockImpl implements RLock {
   readonly buffer: SharedArrayBuffer
   /** The Int32 index of the first word in `buffer`. */
   readonly index: number
-  /** @internal */
   declare readonly i32: Int32Array
-  /** @internal */
   declare readonly guard: Guard
 
-  /** @internal Use `make`. */
+  /** Use `make`. */
   constructor(buffer: SharedArrayBuffer, index: number) {
     this.buffer = buffer
     this.index = index
@@ -95,7 +93,7 @@ export class RLockImpl implements RLock {
   }
 
   /**
-   * @internal Enters a bracketed synchronous section (re-entering when the
+   * Enters a bracketed synchronous section (re-entering when the
    * caller holds the lock); pass the result to `exitSync` in a `finally`. One
    * CAS when the lock is free, else a blocking wait. On `LockAbandoned` the
    * lock is released again before it is thrown. Throws `BlockingRefused`.
@@ -127,7 +125,7 @@ export class RLockImpl implements RLock {
     return FRESH
   }
 
-  /** @internal Leaves a section entered with `enterSync`, given what it returned. */
+  /** Leaves a section entered with `enterSync`, given what it returned. */
   exitSync(entered: number): void {
     if (entered === FRESH) {
       this.i32[this.index + COUNT] = 0 // forgets takeSync calls left unreleased inside the section
@@ -138,7 +136,7 @@ export class RLockImpl implements RLock {
   }
 
   /**
-   * @internal Takes the lock for `takeSync`, recording the caller as its
+   * Takes the lock for `takeSync`, recording the caller as its
    * owner (or, inside a synchronous section, counting the level). Returns the
    * `LockAbandoned` to raise (the lock is held then).
    */
@@ -164,7 +162,7 @@ export class RLockImpl implements RLock {
     return abandoned
   }
 
-  /** @internal Drops one level if the lock is held by this thread for `owner`. */
+  /** Drops one level if the lock is held by this thread for `owner`. */
   releaseAs(owner: number): void {
     if (mutex.holder(this.i32, this.index) === currentOwnerId() && this.i32[this.index + FIBER] === owner) {
       this.releaseOnce()
@@ -172,7 +170,7 @@ export class RLockImpl implements RLock {
   }
 
   /**
-   * @internal The owner recorded in the lock that `fiber` acts as when this
+   * The owner recorded in the lock that `fiber` acts as when this
    * thread holds the lock for it: its own id, or the owner of a section it
    * runs inside (or was forked in, see `holds.ts`); `undefined` otherwise.
    */
@@ -184,13 +182,13 @@ export class RLockImpl implements RLock {
     return fiber !== undefined && hasHold(holdsOf(fiber), this.buffer, this.index, owner) ? owner : undefined
   }
 
-  /** @internal Whether the caller (the running fiber, or code outside fibers) acts as `owner`. */
+  /** Whether the caller (the running fiber, or code outside fibers) acts as `owner`. */
   actsAs(owner: number): boolean {
     if (owner === syncOwner()) return true
     return owner > 0 && hasHold(holdsOf(), this.buffer, this.index, owner)
   }
 
-  /** @internal Drops one level; frees the lock at the last. The caller owns it. */
+  /** Drops one level; frees the lock at the last. The caller owns it. */
   releaseOnce(): void {
     if (--this.i32[this.index + COUNT] === 0) {
       this.i32[this.index + FIBER] = 0
@@ -199,7 +197,7 @@ export class RLockImpl implements RLock {
   }
 
   /**
-   * @internal Frees the lock entirely (for `Condition.wait`); returns what
+   * Frees the lock entirely (for `Condition.wait`); returns what
    * `retake` restores (the owner and the count). The caller owns it.
    */
   releaseAll(): Saved {
@@ -210,7 +208,7 @@ export class RLockImpl implements RLock {
     return saved
   }
 
-  /** @internal Takes the lock again after `releaseAll`, for the same owner and count. */
+  /** Takes the lock again after `releaseAll`, for the same owner and count. */
   retake(saved: Saved, restore: mutex.Restore): Effect.Effect<LockAbandoned | undefined> {
     return Effect.map(mutex.lockStatus(this.i32, this.index, "rlock", restore), (abandoned) => {
       if (mutex.heldAfter(abandoned)) {
@@ -221,108 +219,23 @@ export class RLockImpl implements RLock {
     })
   }
 
-  /**
-   * Takes the lock (again, if this fiber holds it) for the rest of the
-   * current Scope. Fails with `LockAbandoned` when it took the lock over from
-   * a dead worker; the lock is then held, and released when the Scope closes.
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const critical = (lock: mp.RLock.RLock) => Effect.scoped(Effect.andThen(lock.acquire, Effect.log("held")))
-   * ```
-   */
   get acquire(): Effect.Effect<void, LockAbandoned, Scope.Scope> {
     return acquireScoped(this.guard)
   }
 
-  /**
-   * Runs `effect` while holding the lock, and releases this level however
-   * `effect` ends. Re-entrant for the same fiber.
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const nested = (lock: mp.RLock.RLock) => lock.withLock(lock.withLock(Effect.void))
-   * ```
-   */
   withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | LockAbandoned, R> {
     return withGuard(this.guard, effect)
   }
 
-  /**
-   * Runs the synchronous function `f` while holding the lock (re-entering if
-   * the caller holds it) and returns its result; releases this level however
-   * `f` ends (also when it throws). For hot loops in a worker's synchronous
-   * code: no Effect per call, one compare-and-swap when the lock is free, a
-   * blocking wait (`Atomics.wait`) while another worker holds it. Takes
-   * nested inside `f` re-enter, and so does a `withLockSync` inside the
-   * running fiber's `withLock`. `f` must not wait for anything asynchronous:
-   * the lock is released when it returns.
-   *
-   * Throws (as the typed instances) `LockAbandoned` when the previous holder
-   * died holding the lock (`f` did not run; the lock is free again), and
-   * `BlockingRefused` on the main thread, or when another fiber of this
-   * thread holds the lock (waiting for it would block the thread it needs).
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * // in a task running in a worker
-   * const count = (lock: mp.RLock.RLock, data: Int32Array, n: number) => {
-   *   for (let i = 0; i < n; i++) lock.withLockSync(() => lock.withLockSync(() => data[0]++))
-   *   return n
-   * }
-   * ```
-   */
   withLockSync<A>(f: () => A): A {
     return runSection(this, f)
   }
 
-  /**
-   * Takes the lock (again, if the caller holds it) from synchronous code;
-   * pair every `takeSync` with a `releaseSync` by the same owner. Throws
-   * `LockAbandoned` when it took the lock over from a dead worker: the lock
-   * is then HELD (repair, then `releaseSync`). Throws `BlockingRefused` as
-   * `withLockSync` does (nothing taken then).
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const twice = (lock: mp.RLock.RLock) => {
-   *   lock.takeSync()
-   *   lock.takeSync()
-   *   lock.releaseSync()
-   *   lock.releaseSync()
-   * }
-   * ```
-   */
   takeSync(): void {
     const abandoned = this.takeSyncUnbracketed()
     if (abandoned !== undefined) throw abandoned
   }
 
-  /**
-   * Releases one level from synchronous code. Throws `NotLockOwner` when the
-   * caller (the running fiber, or code outside fibers) does not hold it.
-   * Never blocks.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const once = (lock: mp.RLock.RLock) => {
-   *   lock.takeSync()
-   *   lock.releaseSync()
-   * }
-   * ```
-   */
   releaseSync(): void {
     const i32 = this.i32
     const index = this.index
@@ -338,34 +251,10 @@ export class RLockImpl implements RLock {
     throw new NotLockOwner({ primitive: "rlock", ownerId: mutex.holder(i32, index), callerId: currentOwnerId() })
   }
 
-  /**
-   * Takes the lock without a Scope: pair every `take` with a `release` from
-   * the same fiber. Prefer `acquire` or `withLock`.
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const twice = (lock: mp.RLock.RLock) => Effect.all([lock.take, lock.take, lock.release, lock.release])
-   * ```
-   */
   get take(): Effect.Effect<void, LockAbandoned> {
     return takeUnscoped(this.guard)
   }
 
-  /**
-   * Releases one level. Fails with `NotLockOwner` when the calling fiber does
-   * not hold the lock (another fiber or worker does, or nobody).
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const once = (lock: mp.RLock.RLock) => Effect.andThen(lock.take, lock.release)
-   * ```
-   */
   get release(): Effect.Effect<void, NotLockOwner> {
     return Effect.withFiber((fiber) => {
       if (this.ownerFor(fiber) !== undefined) {
@@ -382,17 +271,6 @@ export class RLockImpl implements RLock {
     })
   }
 
-  /**
-   * Whether the calling fiber holds the lock.
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const mine = (lock: mp.RLock.RLock) => lock.withLock(lock.isOwned) // true
-   * ```
-   */
   get isOwned(): Effect.Effect<boolean> {
     return Effect.withFiber((fiber) => Effect.succeed(this.ownerFor(fiber) !== undefined))
   }

@@ -22,12 +22,10 @@ export class SemaphoreImpl<E = never> implements Semaphore<E> {
   readonly __mp: "Semaphore" | "BoundedSemaphore" = BRAND
   /** The memory holding the semaphore's words. */
   readonly buffer: SharedArrayBuffer
-  /** @internal */
   declare readonly i32: Int32Array
-  /** @internal */
   declare readonly guard: Guard
 
-  /** @internal Use `make`. */
+  /** Use `make`. */
   constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer
     const i32 = hidden(this, "i32", new Int32Array(buffer))
@@ -35,48 +33,14 @@ export class SemaphoreImpl<E = never> implements Semaphore<E> {
     hidden(this, "guard", { take: (restore) => Effect.as(sem.take(i32, 0, restore), held) } satisfies Guard)
   }
 
-  /**
-   * Takes a permit for the rest of the current Scope.
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const limited = (s: mp.Semaphore.Semaphore) => Effect.scoped(Effect.andThen(s.acquire, Effect.log("in")))
-   * ```
-   */
   get acquire(): Effect.Effect<void, never, Scope.Scope> {
     return acquireScoped(this.guard) as Effect.Effect<void, never, Scope.Scope>
   }
 
-  /**
-   * Runs `effect` holding a permit, and gives it back however `effect` ends.
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const limited = (s: mp.Semaphore.Semaphore) => s.withPermit(Effect.log("in"))
-   * ```
-   */
   withPermit<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
     return withGuard(this.guard, effect) as Effect.Effect<A, E, R>
   }
 
-  /**
-   * Takes a permit for the rest of the current Scope if one is free right
-   * now; succeeds with whether it did.
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const maybe = (s: mp.Semaphore.Semaphore) => Effect.scoped(s.tryAcquire)
-   * ```
-   */
   get tryAcquire(): Effect.Effect<boolean, never, Scope.Scope> {
     return Effect.uninterruptible(Effect.suspend(() => {
       if (!sem.tryTake(this.i32, 0)) return Effect.succeed(false)
@@ -84,50 +48,16 @@ export class SemaphoreImpl<E = never> implements Semaphore<E> {
     }))
   }
 
-  /**
-   * Takes a permit without a Scope (Python's `acquire()`); give it back with
-   * `release`, possibly from another worker.
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const waitForSignal = (s: mp.Semaphore.Semaphore) => s.take
-   * ```
-   */
   get take(): Effect.Effect<void> {
     return sem.take(this.i32, 0, (e) => e)
   }
 
-  /**
-   * Gives a permit back, waking a waiting taker in any worker. (A
-   * `BoundedSemaphore` fails with `SemaphoreOverRelease` instead of passing
-   * its bound.)
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const signal = (s: mp.Semaphore.Semaphore) => s.release
-   * ```
-   */
   get release(): Effect.Effect<void, E> {
     return Effect.suspend(() =>
       sem.release(this.i32, 0, 1) ? Effect.void : Effect.fail(new SemaphoreOverRelease({ bound: this.i32[2] }) as E)
     )
   }
 
-  /**
-   * The permits free right now (a snapshot).
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const free = (s: mp.Semaphore.Semaphore) => s.getValue
-   * ```
-   */
   get getValue(): Effect.Effect<number> {
     return Effect.sync(() => sem.permits(this.i32, 0))
   }

@@ -23,12 +23,10 @@ export class TRefImpl<T extends Canonical = Canonical> implements TRef<T> {
   readonly buffer: SharedArrayBuffer
   /** A process-wide unique id (commits lock cells in this order). */
   readonly id: number
-  /** @internal */
   declare readonly i32: Int32Array
-  /** @internal */
   declare readonly cells: Cells
 
-  /** @internal Use `make`. */
+  /** Use `make`. */
   constructor(type: T, buffer: SharedArrayBuffer, id: number) {
     this.type = type
     this.buffer = buffer
@@ -37,33 +35,12 @@ export class TRefImpl<T extends Canonical = Canonical> implements TRef<T> {
     hidden(this, "cells", new Cells(specOf(type)!, buffer, stm.VALUE_OFFSET, 1))
   }
 
-  /**
-   * Reads the cell (in the current transaction, or as one of its own).
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const balance = (account: mp.TRef.TRef<"i32">) => account.get
-   * ```
-   */
   get get(): Effect.Effect<ValueOf<T>> {
     return stm.atomically(Effect.withFiber((fiber) => stm.txRead(fiber.getRef(stm.CurrentTx)!, this))) as Effect.Effect<
       ValueOf<T>
     >
   }
 
-  /**
-   * Writes the cell (in the current transaction, or as one of its own).
-   * Fails with `InvalidArgument` when `v` does not fit the type.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const close = (account: mp.TRef.TRef<"i32">) => account.set(0)
-   * ```
-   */
   set(v: ValueOf<T>): Effect.Effect<void, InvalidArgument> {
     return stm.atomically(Effect.withFiber((fiber) => {
       const e = checkValue(this.cells.spec, v, "value")
@@ -73,17 +50,6 @@ export class TRefImpl<T extends Canonical = Canonical> implements TRef<T> {
     }))
   }
 
-  /**
-   * Replaces the value with `f(current)` (in the current transaction, or as
-   * one of its own); succeeds with the new value.
-   *
-   * @example
-   * ```ts
-   * import * as mp from "@mp/multiprocessing"
-   *
-   * const deposit = (account: mp.TRef.TRef<"i32">, n: number) => account.update((x) => x + n)
-   * ```
-   */
   update(f: (current: ValueOf<T>) => ValueOf<T>): Effect.Effect<ValueOf<T>, InvalidArgument> {
     return stm.atomically(Effect.withFiber((fiber) => {
       const tx = fiber.getRef(stm.CurrentTx)!
