@@ -42,7 +42,6 @@ import {
   type ViewOf,
 } from "./internal/types.ts"
 import type { Lock } from "./Lock.ts"
-import "./Lock.ts" // registers the reviver of a given Lock
 import type { RLock } from "./RLock.ts"
 import { SharedArrayImpl } from "./internal/array.ts"
 

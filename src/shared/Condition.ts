@@ -46,7 +46,6 @@ import type { LockAbandoned, NotLockOwner } from "./errors.ts"
 import type { InvalidArgument } from "../errors.ts"
 import { checkLockOption, lockOrDefault } from "./internal/lockOption.ts"
 import type { Lock } from "./Lock.ts"
-import "./Lock.ts" // registers the reviver of a given Lock
 import type { RLock } from "./RLock.ts"
 import { ConditionImpl } from "./internal/condition.ts"
 

@@ -41,7 +41,6 @@ import { checkLockOption, lockOrDefault } from "./internal/lockOption.ts"
 import { allocate, resolve } from "./internal/storage.ts"
 import { type Canonical, canonical, type CanonicalOf, type SharedType, type ValueOf } from "./internal/types.ts"
 import type { Lock } from "./Lock.ts"
-import "./Lock.ts" // registers the reviver of a given Lock
 import type { RLock } from "./RLock.ts"
 import { ValueImpl } from "./internal/value.ts"
 
