@@ -43,7 +43,7 @@ import { cpuCount } from "../runtime_info.ts"
 import * as Task from "../task/Task.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/parent/host.ts"
 import { ownHosts, resolveHost } from "../worker/parent/isolation.ts"
-import { encodePayload, preparePayload, toExit } from "../worker/parent/outcome.ts"
+import { preparePayload } from "../worker/parent/outcome.ts"
 import type { Transfer } from "../task/transfer.ts"
 import { DEFAULT_LOAD_TIMEOUT_MS, makeJob, PoolCore, type Stats } from "./internal/core.ts"
 import { imapPull } from "./internal/imap.ts"
@@ -393,7 +393,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   let initializer: { task: AnyTask; payload: unknown } | undefined
   if (options.initializer !== undefined) {
     const task = (yield* Task.validate(options.initializer, "initializer")) as AnyTask
-    const encoded = encodePayload(task, options.initializerPayload)
+    const encoded = preparePayload(task, options.initializerPayload)
     if (!encoded.ok) {
       return yield* new InvalidArgument({
         argument: "initializerPayload",
@@ -445,7 +445,8 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
         const prepared = preparePayload(t, payload)
         if (!prepared.ok) return resume(Effect.fail(prepared.error))
         const job = makeJob(t, [prepared.value], 0, {
-          onResults: (_i, kinds, values) => resume(toExit(t, kinds[0], values[0]) as Exit.Exit<A, E | PoolError>),
+          onSuccess: (_i, value) => resume(Effect.succeed(value as A)),
+          onFailure: (_i, exit) => resume(exit as Exit.Exit<never, E | PoolError>),
           onError: (_i, _n, error) => resume(Effect.fail(error)),
         }, prepared.transfer)
         core.enqueue([job])

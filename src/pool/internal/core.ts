@@ -4,31 +4,30 @@
  * cancellation with a grace period, crash replacement, recycling and idle
  * shrinking. `Pool.ts` wraps it in Effects.
  *
- * A Job is a chunk of payloads for one task; its Sink receives outcomes with
- * absolute item indices (`offset + i`), so a job can be split when one of its
- * payloads cannot be cloned.
+ * A Job is a chunk of payloads for one task; its `Receiver` gets decoded
+ * outcomes with absolute item indices (`offset + i`), so a job can be split
+ * when one of its payloads cannot be cloned.
  *
  * @internal
  * @module
  */
 import { PoolClosed, TaskTimeout, WorkerCrashed } from "../../errors.ts"
 import type { Task } from "../../task/Task.ts"
-import { WorkerClient } from "../../worker/parent/client.ts"
+import { type OutgoingChunk, WorkerClient } from "../../worker/parent/client.ts"
 import type { HostFactory, WorkerPermissions } from "../../worker/parent/host.ts"
-import * as P from "../../worker/wire/protocol.ts"
+import {
+  countSuccesses,
+  decodeItems,
+  describeInitOutcome,
+  type Receiver,
+  unclonable,
+} from "../../worker/parent/outcome.ts"
 import { nextChildId } from "../../internal/children.ts"
 import { notCloneable } from "../../internal/messages.ts"
 import { guardHost } from "../../internal/guarded_host.ts"
 import { clearTimer, setTimer, type Timer } from "../../internal/timer.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
-
-/** Receives outcomes of a job's items, by absolute index. */
-export interface Sink {
-  readonly onResults: (index: number, kinds: ReadonlyArray<number>, values: ReadonlyArray<unknown>) => void
-  /** Items `index .. index + count - 1` failed as a whole (crash, timeout, closed pool). */
-  readonly onError: (index: number, count: number, error: WorkerCrashed | TaskTimeout | PoolClosed) => void
-}
 
 /** A chunk of work. */
 export interface Job {
@@ -41,7 +40,7 @@ export interface Job {
    */
   readonly itemTransfers: ReadonlyArray<ReadonlyArray<Transferable>> | undefined
   readonly offset: number
-  readonly sink: Sink
+  readonly sink: Receiver
   /** `split`: its payloads were sent as `parts`, one job per payload, which carry its outcomes. */
   state: "queued" | "running" | "done" | "cancelled" | "split"
   /** The jobs a split job became. */
@@ -177,8 +176,9 @@ export class PoolCore {
           onStarted: () => this.clearInitTimer(started),
           onResults: (_i, kinds, values) => {
             this.clearInitTimer(started)
-            if (kinds[0] === P.SUCCESS) this.markReady(started)
-            else this.breakPool(started, `the initializer failed: ${describeInitFailure(kinds[0], values[0])}`)
+            const failure = describeInitOutcome(kinds[0], values[0])
+            if (failure === undefined) this.markReady(started)
+            else this.breakPool(started, `the initializer failed: ${failure}`)
           },
           // A worker that dies during its initializer (it exited, crashed) would die again in its
           // replacement: break the pool rather than restart workers forever.
@@ -461,11 +461,8 @@ export class PoolCore {
     const why = lost
       ? " (its transferred buffer was detached when a message that also held a payload that cannot be cloned failed)"
       : ""
-    job.sink.onResults(job.offset, [P.SERIALIZATION], [{
-      stage: "encode-payload",
-      message: `${notCloneable("payload", e)}${why}`,
-    }])
     this.failed++
+    job.sink.onFailure(job.offset, unclonable(job.task, `${notCloneable("payload", e)}${why}`))
   }
 
   /** Whether a job sent to `slot` starts with a load phase: its module is new to that worker and has a deadline. */
@@ -487,13 +484,13 @@ export class PoolCore {
     }
   }
 
-  private outgoing(slot: Slot, job: Job) {
-    let reported = 0
+  private outgoing(slot: Slot, job: Job): OutgoingChunk {
     const timeoutMs = this.options.taskTimeoutMs
     return {
       moduleUrl: job.task.moduleUrl,
       taskName: job.task.name,
       payloads: job.payloads,
+      offset: job.offset,
       reportStart: this.loads(slot, job),
       handler: {
         onStarted: () => {
@@ -505,26 +502,24 @@ export class PoolCore {
             job.timer = setTimer(() => this.timeout(job, "run"), timeoutMs * job.payloads.length)
           }
         },
-        onResults: (start: number, kinds: ReadonlyArray<number>, values: ReadonlyArray<unknown>) => {
+        onResults: (index, kinds, values, done) => {
           slot.loaded.add(job.task.moduleUrl)
-          reported += kinds.length
           if (job.state === "running") {
-            for (let i = 0; i < kinds.length; i++) {
-              if (kinds[i] === P.SUCCESS) this.completed++
-              else this.failed++
-            }
-            if (reported >= job.payloads.length) this.finish(job)
-            job.sink.onResults(job.offset + start, kinds, values)
-          } else if (reported >= job.payloads.length) this.finish(job)
+            // Counted first: the receiver may resume a caller that reads the stats at once.
+            const succeeded = countSuccesses(kinds)
+            this.completed += succeeded
+            this.failed += kinds.length - succeeded
+            if (done) this.finish(job)
+            decodeItems(job.task, index, kinds, values, job.sink)
+          } else if (done) this.finish(job)
           this.afterResults(slot)
         },
-        onLost: (crash: WorkerCrashed) => {
+        onLost: (crash, index, count) => {
           const error = this.closed ? new PoolClosed({ message: "The pool was terminated" }) : crash
           if (job.state === "running") {
-            const count = job.payloads.length - reported
             this.failed += count
             this.finish(job)
-            job.sink.onError(job.offset + reported, count, error)
+            job.sink.onError(index, count, error)
           } else this.finish(job)
         },
       },
@@ -766,7 +761,7 @@ export const makeJob = (
   task: AnyTask,
   payloads: ReadonlyArray<unknown>,
   offset: number,
-  sink: Sink,
+  sink: Receiver,
   transfer: ReadonlyArray<Transferable> = [],
   itemTransfers?: ReadonlyArray<ReadonlyArray<Transferable>>,
 ): Job => ({
@@ -783,28 +778,3 @@ export const makeJob = (
   timer: undefined,
   sentAt: 0,
 })
-
-const describeInitFailure = (kind: number, value: unknown): string => {
-  switch (kind) {
-    case P.EXCEPTION: {
-      const e = value as P.SerializedError
-      return `${e.name}: ${e.message}`
-    }
-    case P.FAILURE:
-      return `it failed with ${safeJson(value)}`
-    case P.NOT_FOUND:
-      return String(value)
-    case P.SERIALIZATION:
-      return (value as { message: string }).message
-    default:
-      return "it was interrupted"
-  }
-}
-
-const safeJson = (u: unknown): string => {
-  try {
-    return JSON.stringify(u)
-  } catch {
-    return String(u)
-  }
-}
