@@ -47,7 +47,7 @@ import { preparePayload } from "../worker/parent/outcome.ts"
 import type { Transfer } from "../task/transfer.ts"
 import { DEFAULT_LOAD_TIMEOUT_MS, makeJob, PoolCore, type Stats } from "./internal/core.ts"
 import { imapPull } from "./internal/imap.ts"
-import { durationMs, iterable, positiveInt, shown } from "./internal/arguments.ts"
+import { durationMs, iterable, optionalString, positiveInt } from "../internal/arguments.ts"
 import { startMap } from "./internal/map.ts"
 
 type AnyTask = Task.Task<unknown, unknown, unknown>
@@ -384,12 +384,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   )
   const idleTimeoutMs = finite(yield* durationMs("idleTimeout", options.idleTimeout))
   const graceMs = (yield* durationMs("interruptGrace", options.interruptGrace)) ?? 500
-  if (options.name !== undefined && typeof options.name !== "string") {
-    return yield* new InvalidArgument({
-      argument: "name",
-      message: `name must be a string, got ${shown(options.name)}`,
-    })
-  }
+  yield* optionalString("name", options.name)
   let initializer: { task: AnyTask; payload: unknown } | undefined
   if (options.initializer !== undefined) {
     const task = (yield* Task.validate(options.initializer, "initializer")) as AnyTask

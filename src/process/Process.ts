@@ -25,7 +25,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import {
-  InvalidArgument,
+  type InvalidArgument,
   type MissingMainGuard,
   type PoolError,
   SerializationError,
@@ -39,6 +39,7 @@ import * as Task from "../task/Task.ts"
 import { WorkerClient } from "../worker/parent/client.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/parent/host.ts"
 import { ownHosts, resolveHost } from "../worker/parent/isolation.ts"
+import { optionalString } from "../internal/arguments.ts"
 import { decodeItems, preparePayload } from "../worker/parent/outcome.ts"
 import type { Transfer } from "../task/transfer.ts"
 
@@ -233,9 +234,7 @@ export const spawn: <P, A, E>(
   function* <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>, options: SpawnOptions = {}) {
     yield* checkBootstrap("Process.spawn") // a worker importing a main module without `if (import.meta.main)`
     yield* Task.validate(task)
-    if (options.name !== undefined && typeof options.name !== "string") {
-      return yield* new InvalidArgument({ argument: "name", message: "name must be a string" })
-    }
+    yield* optionalString("name", options.name)
     const hosts = ownHosts(yield* resolveHost(options))
     const anyTask = task as unknown as Task.Task<unknown, unknown, unknown>
     const prepared = preparePayload(anyTask, payload)
