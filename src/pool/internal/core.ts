@@ -26,6 +26,7 @@ import { nextChildId } from "../../internal/children.ts"
 import { notCloneable } from "../../internal/messages.ts"
 import { guardHost } from "../../internal/guarded_host.ts"
 import { clearTimer, setTimer, type Timer } from "../../internal/timer.ts"
+import { itemWindow, planDispatch, queuedDemand, workersWanted } from "./policy.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
 
@@ -285,18 +286,7 @@ export class PoolCore {
     }
     const { size, eager } = this.options
     if (live >= size) return
-    // Queued work in workers: a job of a task not measured yet counts as one, a measured one by its
-    // expected time (a worker's start-up worth of work counts as one). At most `size` jobs are looked at.
-    let demand = 0
-    let seen = 0
-    for (let i = this.head; i < this.queue.length && seen < size; i++) {
-      const job = this.queue[i]
-      if (job.state !== "queued") continue
-      seen++
-      const ms = this.msPerItem.get(taskKey(job.task))
-      demand += ms === undefined ? 1 : Math.min(1, (job.payloads.length * ms) / GROW_MS)
-    }
-    const queued = Math.ceil(demand)
+    const queued = queuedDemand(this.queue, this.head, size, (job) => this.msPerItem.get(taskKey(job.task)))
     const idleShrinks = this.options.idleTimeoutMs !== undefined
     const wanted = workersWanted({ size, eager, idleShrinks, ready, busy, queued })
     for (let i = live; i < wanted; i++) this.spawn()
@@ -332,62 +322,41 @@ export class PoolCore {
     queueMicrotask(() => this.dispatch())
   }
 
-  /**
-   * Items of `task` a worker may hold at once: about 2 ms of its work (so tiny
-   * tasks travel in batches and long ones one by one), at least one item; one
-   * when tasks have a timeout; unknown tasks start at one.
-   */
+  /** `itemWindow` of a task, from its measured time per item. */
   private window(task: AnyTask): number {
-    if (this.options.taskTimeoutMs !== undefined) return 1
-    const ms = this.msPerItem.get(taskKey(task))
-    if (ms === undefined) return 1
-    return Math.max(1, Math.min(4096, Math.round(2 / Math.max(ms, 1e-6))))
+    return itemWindow(this.msPerItem.get(taskKey(task)), this.options.taskTimeoutMs !== undefined)
   }
 
+  /** One pass of `planDispatch` over the ready workers (round-robin), carried out. */
   private dispatch(): void {
     this.scheduled = false
     if (this.head >= this.queue.length) return this.compact()
     const ready = this.slots.filter((s) => s.state === "ready")
     const n = ready.length
     if (n === 0) return
-    // Never hand one worker more than a fair share of what is waiting, so the others get some too.
-    const fairShare = Math.max(1, Math.ceil(this.queuedItems / (2 * n)))
-    // Round-robin over the ready workers, one batch message per worker per pass.
-    for (let k = 0; k < n && this.head < this.queue.length; k++) {
-      const slot = ready[(this.workerIndex + k) % n]
-      const batch: Array<Job> = []
-      let items = slot.client.inflightItems
-      // A worker holding a single job of a quick task may take one more beyond its time window (within the
-      // fair share), so it never idles for a round trip between two big chunks.
-      // Refill a busy worker only once it is down to half its window: fewer, larger messages.
-      const headJob = this.queue[this.head]
-      // Only for tasks known to be quick (more than one fits the window): long ones stay one at a time,
-      // so no worker sits on a queued task that another could start.
-      const prefetch = this.options.taskTimeoutMs === undefined && this.window(headJob.task) > 1 ? 2 : 1
-      const held = slot.client.inflightChunks
-      if (items > 0 && held >= prefetch && items * 2 > Math.min(this.window(headJob.task), fairShare)) continue
-      const limit = this.options.maxTasksPerWorker
-      while (this.head < this.queue.length) {
-        const job = this.queue[this.head]
-        if (job.state !== "queued") {
-          this.head++
-          continue
-        }
-        const size = job.payloads.length
-        const window = Math.min(this.window(job.task), fairShare)
-        const mayPrefetch = held + batch.length < prefetch && items + size <= Math.max(fairShare, window)
-        if (items > 0 && items + size > window && !mayPrefetch) break
-        if (limit !== undefined && slot.dispatched >= limit) break
-        this.head++
-        this.queuedItems -= size
-        batch.push(job)
-        items += size
-        slot.dispatched += size
-        if (items >= window && held + batch.length >= prefetch) break
-      }
-      if (batch.length > 0) this.send(slot, batch)
+    const order = Array.from({ length: n }, (_, k) => ready[(this.workerIndex + k) % n])
+    const plan = planDispatch({
+      queue: this.queue,
+      head: this.head,
+      queuedItems: this.queuedItems,
+      workers: order.map((s) => ({
+        items: s.client.inflightItems,
+        jobs: s.client.inflightChunks,
+        dispatched: s.dispatched,
+      })),
+      maxTasksPerWorker: this.options.maxTasksPerWorker,
+      timeouts: this.options.taskTimeoutMs !== undefined,
+      windowOf: (job) => this.window(job.task),
+    })
+    this.head = plan.head
+    this.queuedItems -= plan.items
+    for (let k = 0; k < n; k++) {
+      const batch = plan.batches[k]
+      if (batch.length === 0) continue
+      for (const job of batch) order[k].dispatched += job.payloads.length
+      this.send(order[k], batch)
     }
-    this.workerIndex = (this.workerIndex + 1) % Math.max(1, n)
+    this.workerIndex = (this.workerIndex + 1) % n
     this.compact()
     this.retireSpent()
     // Work still waits with every ready worker served: maybe start more (past the eager ones).
@@ -404,7 +373,7 @@ export class PoolCore {
     }
   }
 
-  private send(slot: Slot, batch: Array<Job>): void {
+  private send(slot: Slot, batch: ReadonlyArray<Job>): void {
     if (slot.idleTimer !== undefined) {
       clearTimer(slot.idleTimer)
       slot.idleTimer = undefined
@@ -714,41 +683,6 @@ export class PoolCore {
 }
 
 const taskKey = (task: AnyTask): string => `${task.moduleUrl}#${task.name}`
-
-/** What `workersWanted` decides from. */
-export interface Demand {
-  /** The pool's size: never more workers. */
-  readonly size: number
-  /** Workers kept started without work (`min(size, cpuCount())`). */
-  readonly eager: number
-  /** Workers that are ready (started, initializer done). */
-  readonly ready: number
-  /** Whether idle workers are shut down (`idleTimeout`): then none is kept without work. */
-  readonly idleShrinks: boolean
-  /** Ready workers holding work. */
-  readonly busy: number
-  /**
-   * Workers the queued work needs: one per job of a task not measured yet, and for
-   * measured tasks about one per `GROW_MS` of expected work (counted up to `size` jobs).
-   */
-  readonly queued: number
-}
-
-/**
- * How many live workers the pool wants: the eager ones (none without work when
- * idle workers shrink away), and beyond them one per worker's worth of waiting
- * work (busy workers plus `queued`), growing at most to twice the ready workers
- * at a time (so quick tasks, once measured, stop the growth), never more than
- * `size`.
- */
-export const workersWanted = (d: Demand): number => {
-  const floor = d.idleShrinks && d.queued === 0 ? 0 : d.eager
-  const growth = Math.max(d.eager, 2 * d.ready)
-  return Math.min(d.size, Math.max(floor, Math.min(d.busy + d.queued, growth)))
-}
-
-/** About how long a worker takes to start: queued work worth this much wants one more worker. */
-const GROW_MS = 100
 
 /** Workers dying before they are ready, in a row, that break the pool. */
 const MAX_START_FAILURES = 2
