@@ -54,9 +54,14 @@ export const setTimer = (f: () => void, ms: number, clock: TimerClock = realCloc
   return timer
 }
 
-/** Cancels a timer (a no-op for `undefined`, or one that fired already). */
-export const clearTimer = (timer: Timer | undefined): void => {
-  if (timer === undefined || timer.handle === undefined) return
+/**
+ * Cancels a timer (a no-op for `undefined`, or one that fired already).
+ * Returns `undefined`, so a field is cleared in one line:
+ * `job.timer = clearTimer(job.timer)`.
+ */
+export const clearTimer = (timer: Timer | undefined): undefined => {
+  if (timer === undefined || timer.handle === undefined) return undefined
   timer.clock.clearTimeout(timer.handle)
   timer.handle = undefined
+  return undefined
 }

@@ -37,7 +37,7 @@ import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { InvalidArgument, type MissingMainGuard, PoolClosed, type PoolError } from "../errors.ts"
+import { InvalidArgument, type MissingMainGuard, type PoolClosed, poolClosed, type PoolError } from "../errors.ts"
 import { checkBootstrap } from "../internal/bootstrap.ts"
 import { cpuCount } from "../runtime_info.ts"
 import * as Task from "../task/Task.ts"
@@ -425,7 +425,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
 /** `undefined` for "no limit". */
 const finite = (ms: number | undefined): number | undefined => ms === Infinity ? undefined : ms
 
-const closedError = () => new PoolClosed({ message: "The pool is closed: it takes no more work" })
+const closedError = () => poolClosed("closed")
 
 const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool => {
   const checkOpen = <T>(task: T): Effect.Effect<T, InvalidArgument | PoolClosed> =>

@@ -11,7 +11,7 @@
  * @internal
  * @module
  */
-import { PoolClosed, TaskTimeout, WorkerCrashed } from "../../errors.ts"
+import { type PoolClosed, poolClosed, TaskTimeout, WorkerCrashed } from "../../errors.ts"
 import type { Task } from "../../task/Task.ts"
 import { type OutgoingChunk, WorkerClient } from "../../worker/parent/client.ts"
 import type { HostFactory, WorkerPermissions } from "../../worker/parent/host.ts"
@@ -129,6 +129,12 @@ export class PoolCore {
   failed = 0
   workersReplaced = 0
   private drainWaiters: Array<() => void> = []
+  /** Items waiting in the queue (kept up to date by enqueue, dispatch, cancel and failQueued). */
+  private queuedItems = 0
+  /** Workers that died before they were ready, in a row (reset when one gets ready). */
+  private startFailures = 0
+  /** Grace timers of interrupted tasks: `terminate` clears them, so none outlives the pool. */
+  private readonly graceTimers = new Set<Timer>()
 
   constructor(options: CoreOptions) {
     this.options = options
@@ -174,9 +180,11 @@ export class PoolCore {
         payloads: [init.payload],
         reportStart: loadMs !== undefined,
         handler: {
-          onStarted: () => this.clearInitTimer(started),
+          onStarted: () => {
+            started.initTimer = clearTimer(started.initTimer)
+          },
           onResults: (_i, kinds, values) => {
-            this.clearInitTimer(started)
+            started.initTimer = clearTimer(started.initTimer)
             const failure = describeInitOutcome(kinds[0], values[0])
             if (failure === undefined) this.markReady(started)
             else this.breakPool(started, `the initializer failed: ${failure}`)
@@ -184,7 +192,7 @@ export class PoolCore {
           // A worker that dies during its initializer (it exited, crashed) would die again in its
           // replacement: break the pool rather than restart workers forever.
           onLost: (crash) => {
-            this.clearInitTimer(started)
+            started.initTimer = clearTimer(started.initTimer)
             if (this.closed || this.broken !== undefined || started.state !== "starting") return
             this.breakPool(started, `the initializer failed: the worker died while running it: ${crash.reason}`)
           },
@@ -207,9 +215,6 @@ export class PoolCore {
     }
     return started
   }
-
-  /** Workers that died before they were ready, in a row (reset when one gets ready). */
-  private startFailures = 0
 
   private markReady(slot: Slot): void {
     if (slot.state !== "starting") return
@@ -238,14 +243,8 @@ export class PoolCore {
   private removeSlot(slot: Slot): void {
     const i = this.slots.indexOf(slot)
     if (i >= 0) this.slots.splice(i, 1)
-    clearTimer(slot.idleTimer)
-    slot.idleTimer = undefined
-    this.clearInitTimer(slot)
-  }
-
-  private clearInitTimer(slot: Slot): void {
-    clearTimer(slot.initTimer)
-    slot.initTimer = undefined
+    slot.idleTimer = clearTimer(slot.idleTimer)
+    slot.initTimer = clearTimer(slot.initTimer)
   }
 
   private onWorkerDeath(client: WorkerClient, error: WorkerCrashed): void {
@@ -313,9 +312,6 @@ export class PoolCore {
     return this.queue.length - this.head
   }
 
-  /** Items waiting in the queue (kept up to date by enqueue, dispatch, cancel and failQueued). */
-  private queuedItems = 0
-
   schedule(): void {
     if (this.scheduled) return
     this.scheduled = true
@@ -374,10 +370,7 @@ export class PoolCore {
   }
 
   private send(slot: Slot, batch: ReadonlyArray<Job>): void {
-    if (slot.idleTimer !== undefined) {
-      clearTimer(slot.idleTimer)
-      slot.idleTimer = undefined
-    }
+    slot.idleTimer = clearTimer(slot.idleTimer)
     const transfer: Array<Transferable> = []
     for (const job of batch) for (const t of job.transfer) transfer.push(t)
     let ids: Array<number>
@@ -465,8 +458,7 @@ export class PoolCore {
         onStarted: () => {
           slot.loaded.add(job.task.moduleUrl)
           if (job.state !== "running") return
-          clearTimer(job.timer)
-          job.timer = undefined
+          job.timer = clearTimer(job.timer)
           if (timeoutMs !== undefined) {
             job.timer = setTimer(() => this.timeout(job, "run"), timeoutMs * job.payloads.length)
           }
@@ -484,7 +476,7 @@ export class PoolCore {
           this.afterResults(slot)
         },
         onLost: (crash, index, count) => {
-          const error = this.closed ? new PoolClosed({ message: "The pool was terminated" }) : crash
+          const error = this.closed ? poolClosed("terminated") : crash
           if (job.state === "running") {
             this.failed += count
             this.finish(job)
@@ -496,8 +488,7 @@ export class PoolCore {
   }
 
   private finish(job: Job): void {
-    clearTimer(job.timer)
-    job.timer = undefined
+    job.timer = clearTimer(job.timer)
     if (job.state === "running" && job.sentAt > 0) {
       const perItem = (performance.now() - job.sentAt) / job.payloads.length
       const key = taskKey(job.task)
@@ -580,8 +571,7 @@ export class PoolCore {
   }
 
   private stopRemote(slot: Slot, job: Job, reason: string): void {
-    clearTimer(job.timer)
-    job.timer = undefined
+    job.timer = clearTimer(job.timer)
     slot.client.interrupt(job.chunkId)
     // A closed pool has terminated its workers already: nothing left to stop, no timer to leak.
     if (this.closed || slot.state === "dead") return
@@ -592,7 +582,6 @@ export class PoolCore {
     // The timer must not outlive the pool: terminate() clears the set. An infinite grace arms nothing.
     if (timer.handle !== undefined) this.graceTimers.add(timer)
   }
-  private graceTimers = new Set<Timer>()
 
   // ---- settling, closing -------------------------------------------------
 
@@ -641,14 +630,13 @@ export class PoolCore {
     if (this.closed) return
     this.closed = true
     this.closing = true
-    const error = new PoolClosed({ message: "The pool was terminated" })
+    const error = poolClosed("terminated")
     this.failQueued(error)
     for (const timer of this.graceTimers) clearTimer(timer)
     this.graceTimers.clear()
     for (const slot of this.slots.slice()) {
-      clearTimer(slot.idleTimer)
-      slot.idleTimer = undefined
-      this.clearInitTimer(slot)
+      slot.idleTimer = clearTimer(slot.idleTimer)
+      slot.initTimer = clearTimer(slot.initTimer)
       slot.state = "dead"
       slot.client.terminate("the pool was terminated")
     }

@@ -29,7 +29,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Pull from "effect/Pull"
 import * as Scope from "effect/Scope"
-import { PoolClosed, type PoolError } from "../../errors.ts"
+import { poolClosed, type PoolError } from "../../errors.ts"
 import type { Task } from "../../task/Task.ts"
 import { prepareItems, type Receiver } from "../../worker/parent/outcome.ts"
 import { type Job, makeJob, type PoolCore } from "./core.ts"
@@ -202,7 +202,7 @@ export const imapPull = <E>(
       // Ordered, after a failure: only what precedes the failing index is still sent.
       const limit = (): number => pending === undefined ? Infinity : pending.index - nextIndex
       if (core.closing && backlogSize() > 0 && limit() > 0) {
-        return failAt(nextIndex, Cause.fail(new PoolClosed({ message: "The pool is closed: it takes no more work" })))
+        return failAt(nextIndex, Cause.fail(poolClosed("closed")))
       }
       const jobs: Array<Job> = []
       let notEncoded: PoolError | undefined
