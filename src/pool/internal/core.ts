@@ -4,120 +4,41 @@
  * cancellation with a grace period, crash replacement, recycling and idle
  * shrinking. `Pool.ts` wraps it in Effects.
  *
- * A Job is a chunk of payloads for one task; its `Receiver` gets decoded
- * outcomes with absolute item indices (`offset + i`), so a job can be split
- * when one of its payloads cannot be cloned.
+ * The records it works on (jobs, slots, options) are in `model.ts`; its
+ * decisions (how many workers, which jobs go where) come from `policy.ts`.
  *
  * @internal
  * @module
  */
 import { type PoolClosed, poolClosed, TaskTimeout, WorkerCrashed } from "../../errors.ts"
-import type { Task } from "../../task/Task.ts"
 import { type OutgoingChunk, WorkerClient } from "../../worker/parent/client.ts"
-import type { HostFactory, WorkerPermissions } from "../../worker/parent/host.ts"
-import {
-  countSuccesses,
-  decodeItems,
-  describeInitOutcome,
-  type Receiver,
-  unclonable,
-} from "../../worker/parent/outcome.ts"
+import { countSuccesses, decodeItems, unclonable } from "../../worker/parent/outcome.ts"
 import { nextChildId } from "../../internal/children.ts"
 import { notCloneable } from "../../internal/messages.ts"
 import { guardHost } from "../../internal/guarded_host.ts"
 import { clearTimer, setTimer, type Timer } from "../../internal/timer.ts"
+import { runInitializer } from "./initializer.ts"
+import {
+  type AnyTask,
+  type CoreOptions,
+  type Job,
+  lostTransfer,
+  type Slot,
+  splitJob,
+  type Stats,
+  taskKey,
+} from "./model.ts"
+import { JobQueue } from "./queue.ts"
 import { itemWindow, planDispatch, queuedDemand, workersWanted } from "./policy.ts"
 
-type AnyTask = Task<unknown, unknown, unknown>
-
-/** A chunk of work. */
-export interface Job {
-  readonly task: AnyTask
-  readonly payloads: ReadonlyArray<unknown>
-  readonly transfer: ReadonlyArray<Transferable>
-  /**
-   * Per payload, what it transfers (when the job has transfers): what each part carries if
-   * the job is split. A part must not carry the others' transferables: moved once, they are gone.
-   */
-  readonly itemTransfers: ReadonlyArray<ReadonlyArray<Transferable>> | undefined
-  readonly offset: number
-  readonly sink: Receiver
-  /** `split`: its payloads were sent as `parts`, one job per payload, which carry its outcomes. */
-  state: "queued" | "running" | "done" | "cancelled" | "split"
-  /** The jobs a split job became. */
-  parts: Array<Job> | undefined
-  slot: Slot | undefined
-  chunkId: number
-  timer: Timer | undefined
-  sentAt: number
-}
-
-/** What the pool needs to know about the task used as initializer. */
-export interface Initializer {
-  readonly task: AnyTask
-  readonly payload: unknown
-}
-
-/** Resolved options of the core. */
-export interface CoreOptions {
-  readonly name: string
-  readonly size: number
-  /**
-   * Workers started at once and kept (the rest start on demand): `min(size, cpuCount())`,
-   * so a pool far larger than the machine does not start every worker eagerly.
-   */
-  readonly eager: number
-  readonly host: HostFactory
-  readonly permissions: WorkerPermissions | undefined
-  readonly initializer: Initializer | undefined
-  readonly maxTasksPerWorker: number | undefined
-  readonly taskTimeoutMs: number | undefined
-  /**
-   * How long a worker may take to load a task's module (the initializer's included)
-   * before the task fails with `TaskTimeout` (phase "load"); `undefined` for no limit.
-   */
-  readonly loadTimeoutMs: number | undefined
-  readonly idleTimeoutMs: number | undefined
-  /** How long an interrupted task may take to stop before its worker is terminated. */
-  readonly graceMs: number
-}
-
-/** One worker of the pool. */
-export interface Slot {
-  readonly client: WorkerClient
-  state: "starting" | "ready" | "retiring" | "dead"
-  /** Items dispatched over its life (for `maxTasksPerWorker`). */
-  dispatched: number
-  idleTimer: Timer | undefined
-  /** The initializer's load deadline, while its module loads. */
-  initTimer: Timer | undefined
-  /** Task modules this worker has loaded (they need no load deadline). */
-  readonly loaded: Set<string>
-}
-
-/** A snapshot of the pool's counters. */
-export interface Stats {
-  readonly workersAlive: number
-  readonly workersBusy: number
-  readonly queued: number
-  readonly running: number
-  readonly completed: number
-  readonly failed: number
-  readonly workersReplaced: number
-}
-
-/**
- * Initializer failures, and workers that keep dying before they are ready, break the pool:
- * every job fails with this error from then on.
- */
-export type BrokenReason = WorkerCrashed
+/** Workers dying before they are ready, in a row, that break the pool. */
+const MAX_START_FAILURES = 2
 
 /** The pool's engine. */
 export class PoolCore {
   readonly options: CoreOptions
   readonly slots: Array<Slot> = []
-  private queue: Array<Job> = []
-  private head = 0
+  private readonly queue = new JobQueue()
   private scheduled = false
   private workerIndex = 0
   /** Per task: EWMA of milliseconds per item, measured on round trips. */
@@ -129,8 +50,6 @@ export class PoolCore {
   failed = 0
   workersReplaced = 0
   private drainWaiters: Array<() => void> = []
-  /** Items waiting in the queue (kept up to date by enqueue, dispatch, cancel and failQueued). */
-  private queuedItems = 0
   /** Workers that died before they were ready, in a row (reset when one gets ready). */
   private startFailures = 0
   /** Grace timers of interrupted tasks: `terminate` clears them, so none outlives the pool. */
@@ -172,47 +91,12 @@ export class PoolCore {
     }
     this.slots.push(started)
     if (init === undefined) return started
-    const loadMs = this.options.loadTimeoutMs
-    try {
-      client.runMany([{
-        moduleUrl: init.task.moduleUrl,
-        taskName: init.task.name,
-        payloads: [init.payload],
-        reportStart: loadMs !== undefined,
-        handler: {
-          onStarted: () => {
-            started.initTimer = clearTimer(started.initTimer)
-          },
-          onResults: (_i, kinds, values) => {
-            started.initTimer = clearTimer(started.initTimer)
-            const failure = describeInitOutcome(kinds[0], values[0])
-            if (failure === undefined) this.markReady(started)
-            else this.breakPool(started, `the initializer failed: ${failure}`)
-          },
-          // A worker that dies during its initializer (it exited, crashed) would die again in its
-          // replacement: break the pool rather than restart workers forever.
-          onLost: (crash) => {
-            started.initTimer = clearTimer(started.initTimer)
-            if (this.closed || this.broken !== undefined || started.state !== "starting") return
-            this.breakPool(started, `the initializer failed: the worker died while running it: ${crash.reason}`)
-          },
-        },
-      }])
-      // An initializer whose module never loads would keep every task waiting: break the pool instead.
-      if (loadMs !== undefined) {
-        started.initTimer = setTimer(() => {
-          started.initTimer = undefined
-          if (this.closed || this.broken !== undefined || started.state !== "starting") return
-          this.breakPool(
-            started,
-            `the initializer ${init.task.name} did not start within ${loadMs} ms: ` +
-              `its module did not finish loading in the worker (loadTimeout)`,
-          )
-        }, loadMs)
-      }
-    } catch (e) {
-      this.breakPool(started, `the initializer failed: the initializer's payload cannot be cloned: ${String(e)}`)
-    }
+    runInitializer(started, init, this.options.loadTimeoutMs, {
+      ready: () => this.markReady(started),
+      broken: (reason) => this.breakPool(started, reason),
+      // Moot once the pool closed or broke, or the worker got ready or died.
+      moot: () => this.closed || this.broken !== undefined || started.state !== "starting",
+    })
     return started
   }
 
@@ -285,7 +169,7 @@ export class PoolCore {
     }
     const { size, eager } = this.options
     if (live >= size) return
-    const queued = queuedDemand(this.queue, this.head, size, (job) => this.msPerItem.get(taskKey(job.task)))
+    const queued = queuedDemand(this.queue.jobs, this.queue.head, size, (job) => this.msPerItem.get(taskKey(job.task)))
     const idleShrinks = this.options.idleTimeoutMs !== undefined
     const wanted = workersWanted({ size, eager, idleShrinks, ready, busy, queued })
     for (let i = live; i < wanted; i++) this.spawn()
@@ -299,17 +183,9 @@ export class PoolCore {
       for (const job of jobs) this.settle(job, this.broken)
       return
     }
-    for (const job of jobs) {
-      this.queue.push(job)
-      this.queuedItems += job.payloads.length
-    }
+    this.queue.push(jobs)
     this.refill()
     this.schedule()
-  }
-
-  /** Jobs waiting in the queue (cancelled ones included until dispatch skips them). */
-  private pendingJobs(): number {
-    return this.queue.length - this.head
   }
 
   schedule(): void {
@@ -326,15 +202,15 @@ export class PoolCore {
   /** One pass of `planDispatch` over the ready workers (round-robin), carried out. */
   private dispatch(): void {
     this.scheduled = false
-    if (this.head >= this.queue.length) return this.compact()
+    if (!this.queue.waiting) return this.queue.take(this.queue.head, 0)
     const ready = this.slots.filter((s) => s.state === "ready")
     const n = ready.length
     if (n === 0) return
     const order = Array.from({ length: n }, (_, k) => ready[(this.workerIndex + k) % n])
     const plan = planDispatch({
-      queue: this.queue,
-      head: this.head,
-      queuedItems: this.queuedItems,
+      queue: this.queue.jobs,
+      head: this.queue.head,
+      queuedItems: this.queue.items,
       workers: order.map((s) => ({
         items: s.client.inflightItems,
         jobs: s.client.inflightChunks,
@@ -344,8 +220,7 @@ export class PoolCore {
       timeouts: this.options.taskTimeoutMs !== undefined,
       windowOf: (job) => this.window(job.task),
     })
-    this.head = plan.head
-    this.queuedItems -= plan.items
+    this.queue.take(plan.head, plan.items)
     for (let k = 0; k < n; k++) {
       const batch = plan.batches[k]
       if (batch.length === 0) continue
@@ -353,20 +228,9 @@ export class PoolCore {
       this.send(order[k], batch)
     }
     this.workerIndex = (this.workerIndex + 1) % n
-    this.compact()
     this.retireSpent()
     // Work still waits with every ready worker served: maybe start more (past the eager ones).
-    if (this.head < this.queue.length && this.slots.length < this.options.size) this.refill()
-  }
-
-  private compact(): void {
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head)
-      this.head = 0
-    } else if (this.head >= this.queue.length) {
-      this.queue = []
-      this.head = 0
-    }
+    if (this.queue.waiting && this.slots.length < this.options.size) this.refill()
   }
 
   private send(slot: Slot, batch: ReadonlyArray<Job>): void {
@@ -389,15 +253,7 @@ export class PoolCore {
           this.send(slot, [job])
           continue
         }
-        const parts = job.payloads.map((payload, i): Job => ({
-          ...job,
-          payloads: [payload],
-          transfer: job.itemTransfers?.[i] ?? [],
-          itemTransfers: undefined,
-          offset: job.offset + i,
-          state: "queued",
-          parts: undefined,
-        }))
+        const parts = splitJob(job)
         job.state = "split"
         job.parts = parts
         for (const part of parts) if (part.state === "queued") this.send(slot, [part])
@@ -417,9 +273,7 @@ export class PoolCore {
 
   private settleUnclonable(job: Job, _slot: Slot, e: unknown): void {
     job.state = "done"
-    // Deno detaches transferables even when postMessage fails: a buffer sent in one message with
-    // a payload that could not be cloned is gone, and its own payload cannot be sent any more.
-    const lost = job.transfer.some((t) => t instanceof ArrayBuffer && (t as { detached?: boolean }).detached === true)
+    const lost = lostTransfer(job)
     const why = lost
       ? " (its transferred buffer was detached when a message that also held a payload that cannot be cloned failed)"
       : ""
@@ -499,7 +353,7 @@ export class PoolCore {
   }
 
   private afterResults(slot: Slot): void {
-    if (this.pendingJobs() > 0) this.schedule()
+    if (this.queue.waiting) this.schedule()
     else if (slot.client.inflightItems === 0) this.onIdle(slot)
     this.retireSpent()
     this.notifyDrain()
@@ -561,7 +415,7 @@ export class PoolCore {
         this.cancel(job.parts!)
       } else if (job.state === "queued") {
         job.state = "cancelled"
-        this.queuedItems -= job.payloads.length
+        this.queue.drop(job)
       } else if (job.state === "running") {
         job.state = "cancelled"
         this.stopRemote(job.slot!, job, "the task did not stop within its grace period after it was interrupted")
@@ -593,19 +447,12 @@ export class PoolCore {
   }
 
   private failQueued(error: WorkerCrashed | PoolClosed): void {
-    const queued = this.queue.slice(this.head)
-    this.queue = []
-    this.head = 0
-    this.queuedItems = 0
-    for (const job of queued) if (job.state === "queued") this.settle(job, error)
+    for (const job of this.queue.clear()) this.settle(job, error)
   }
 
   /** Items queued or in flight. */
   outstanding(): number {
-    let n = 0
-    for (let i = this.head; i < this.queue.length; i++) {
-      if (this.queue[i].state === "queued") n += this.queue[i].payloads.length
-    }
+    let n = this.queue.countItems()
     // A starting worker holds at most its initializer, which is not a task.
     for (const s of this.slots) if (s.state !== "starting") n += s.client.inflightItems
     return n
@@ -657,7 +504,7 @@ export class PoolCore {
       if (s.client.inflightItems > 0) busy++
       running += s.client.inflightItems
     }
-    const queued = this.queuedItems
+    const queued = this.queue.items
     return {
       workersAlive: alive,
       workersBusy: busy,
@@ -669,34 +516,3 @@ export class PoolCore {
     }
   }
 }
-
-const taskKey = (task: AnyTask): string => `${task.moduleUrl}#${task.name}`
-
-/** Workers dying before they are ready, in a row, that break the pool. */
-const MAX_START_FAILURES = 2
-
-/** How long a worker may take to load a task's module, when the pool's `loadTimeout` is not given. */
-export const DEFAULT_LOAD_TIMEOUT_MS = 30_000
-
-/** A new job in the queued state. */
-export const makeJob = (
-  task: AnyTask,
-  payloads: ReadonlyArray<unknown>,
-  offset: number,
-  sink: Receiver,
-  transfer: ReadonlyArray<Transferable> = [],
-  itemTransfers?: ReadonlyArray<ReadonlyArray<Transferable>>,
-): Job => ({
-  task,
-  payloads,
-  transfer,
-  itemTransfers: transfer.length === 0 ? undefined : itemTransfers,
-  offset,
-  sink,
-  state: "queued",
-  parts: undefined,
-  slot: undefined,
-  chunkId: -1,
-  timer: undefined,
-  sentAt: 0,
-})

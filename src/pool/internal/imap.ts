@@ -32,7 +32,8 @@ import * as Scope from "effect/Scope"
 import { poolClosed, type PoolError } from "../../errors.ts"
 import type { Task } from "../../task/Task.ts"
 import { prepareItems, type Receiver } from "../../worker/parent/outcome.ts"
-import { type Job, makeJob, type PoolCore } from "./core.ts"
+import type { PoolCore } from "./core.ts"
+import { type Job, makeJob } from "./model.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
 

@@ -12,7 +12,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type { Task } from "../../task/Task.ts"
 import { prepareItems, type Receiver } from "../../worker/parent/outcome.ts"
-import { type Job, makeJob, type PoolCore } from "./core.ts"
+import type { PoolCore } from "./core.ts"
+import { type Job, makeJob } from "./model.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
 
