@@ -146,6 +146,22 @@ export const poolSuite = (isolation: Isolation): void => {
     }))
 
   test(
+    name("Pool.map() refused for a payload that does not fit the schema leaves nothing counted as queued"),
+    () =>
+      Effect.gen(function* () {
+        const pool = yield* make({ size: 1 })
+        const payloads = [1, 2, 3, "x" as unknown as number, 5]
+        const error = yield* Effect.flip(pool.map(tasks.doubleChecked, payloads, { chunkSize: 1 }))
+        assert(error instanceof mp.SerializationError && error.stage === "encode-payload", String(error))
+        // The chunks before the bad payload were never queued: none is counted, none runs.
+        const stats = yield* pool.stats
+        assertEquals([stats.queued, stats.running, stats.completed, stats.failed], [0, 0, 0, 0])
+        assertEquals(yield* pool.map(tasks.double, [1, 2]), [2, 4])
+        assertEquals((yield* pool.stats).queued, 0)
+      }),
+  )
+
+  test(
     name("Pool.apply() returns the value or the typed error; RemoteException for a throw"),
     () =>
       Effect.gen(function* () {
