@@ -242,7 +242,7 @@ export class PoolCore {
       ids = slot.client.runMany(batch.map((job) => this.outgoing(slot, job)), transfer)
     } catch (e) {
       if (batch.length === 1 && batch[0].payloads.length === 1) {
-        return this.settleUnclonable(batch[0], slot, e)
+        return this.settleUnclonable(batch[0], e)
       }
       // Find the payload that cannot be cloned: send the jobs one by one, items one by one. The
       // parts of a split job stay attached to it, so cancelling the job cancels them too; a part
@@ -271,7 +271,7 @@ export class PoolCore {
     }
   }
 
-  private settleUnclonable(job: Job, _slot: Slot, e: unknown): void {
+  private settleUnclonable(job: Job, e: unknown): void {
     job.state = "done"
     const lost = lostTransfer(job)
     const why = lost

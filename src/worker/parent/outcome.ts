@@ -92,7 +92,7 @@ export const serialization = (
 ): SerializationError => new SerializationError({ taskName: task.name, stage, message })
 
 /** Encodes a payload in the parent with its task's schema (the identity without one). */
-export const encodePayload = (
+const encodePayload = (
   task: AnyTask,
   payload: unknown,
 ): { ok: true; value: unknown } | { ok: false; error: SerializationError } => {
