@@ -65,3 +65,27 @@ export const clearTimer = (timer: Timer | undefined): undefined => {
   timer.handle = undefined
   return undefined
 }
+
+/**
+ * Timers that must not outlive their owner: `set` arms one (an infinite delay
+ * arms nothing), a timer leaves the set when it fires, `clear` cancels those
+ * still pending.
+ */
+export class TimerSet {
+  private readonly timers = new Set<Timer>()
+
+  /** Calls `f` once after `ms` milliseconds, unless `clear` comes first. */
+  set(f: () => void, ms: number): void {
+    const timer = setTimer(() => {
+      this.timers.delete(timer)
+      f()
+    }, ms)
+    if (timer.handle !== undefined) this.timers.add(timer)
+  }
+
+  /** Cancels every pending timer. */
+  clear(): void {
+    for (const timer of this.timers) clearTimer(timer)
+    this.timers.clear()
+  }
+}

@@ -16,7 +16,7 @@ import { countSuccesses, decodeItems, unclonable } from "../../worker/parent/out
 import { nextChildId } from "../../internal/children.ts"
 import { notCloneable } from "../../internal/messages.ts"
 import { guardHost } from "../../internal/guarded_host.ts"
-import { clearTimer, setTimer, type Timer } from "../../internal/timer.ts"
+import { clearTimer, setTimer, TimerSet } from "../../internal/timer.ts"
 import { runInitializer } from "./initializer.ts"
 import {
   type AnyTask,
@@ -24,6 +24,7 @@ import {
   type Job,
   lostTransfer,
   type Slot,
+  slotStats,
   splitJob,
   type Stats,
   taskKey,
@@ -53,7 +54,7 @@ export class PoolCore {
   /** Workers that died before they were ready, in a row (reset when one gets ready). */
   private startFailures = 0
   /** Grace timers of interrupted tasks: `terminate` clears them, so none outlives the pool. */
-  private readonly graceTimers = new Set<Timer>()
+  private readonly graceTimers = new TimerSet()
 
   constructor(options: CoreOptions) {
     this.options = options
@@ -429,12 +430,9 @@ export class PoolCore {
     slot.client.interrupt(job.chunkId)
     // A closed pool has terminated its workers already: nothing left to stop, no timer to leak.
     if (this.closed || slot.state === "dead") return
-    const timer: Timer = setTimer(() => {
-      this.graceTimers.delete(timer)
+    this.graceTimers.set(() => {
       if (slot.state !== "dead" && slot.client.holds(job.chunkId)) slot.client.terminate(reason)
     }, this.options.graceMs)
-    // The timer must not outlive the pool: terminate() clears the set. An infinite grace arms nothing.
-    if (timer.handle !== undefined) this.graceTimers.add(timer)
   }
 
   // ---- settling, closing -------------------------------------------------
@@ -479,7 +477,6 @@ export class PoolCore {
     this.closing = true
     const error = poolClosed("terminated")
     this.failQueued(error)
-    for (const timer of this.graceTimers) clearTimer(timer)
     this.graceTimers.clear()
     for (const slot of this.slots.slice()) {
       slot.idleTimer = clearTimer(slot.idleTimer)
@@ -494,22 +491,9 @@ export class PoolCore {
   }
 
   stats(): Stats {
-    let alive = 0
-    let busy = 0
-    let running = 0
-    for (const s of this.slots) {
-      if (s.state === "dead") continue
-      alive++
-      if (s.state === "starting") continue
-      if (s.client.inflightItems > 0) busy++
-      running += s.client.inflightItems
-    }
-    const queued = this.queue.items
     return {
-      workersAlive: alive,
-      workersBusy: busy,
-      queued,
-      running,
+      ...slotStats(this.slots),
+      queued: this.queue.items,
       completed: this.completed,
       failed: this.failed,
       workersReplaced: this.workersReplaced,

@@ -155,3 +155,20 @@ export const lostTransfer = (job: Job): boolean =>
 
 /** The key of a task's measurements. */
 export const taskKey = (task: AnyTask): string => `${task.moduleUrl}#${task.name}`
+
+/** The workers' part of `Stats`: live workers, busy ones, and the items they hold (initializers are no tasks). */
+export const slotStats = (
+  slots: ReadonlyArray<Slot>,
+): Pick<Stats, "workersAlive" | "workersBusy" | "running"> => {
+  let workersAlive = 0
+  let workersBusy = 0
+  let running = 0
+  for (const s of slots) {
+    if (s.state === "dead") continue
+    workersAlive++
+    if (s.state === "starting") continue
+    if (s.client.inflightItems > 0) workersBusy++
+    running += s.client.inflightItems
+  }
+  return { workersAlive, workersBusy, running }
+}
