@@ -174,7 +174,11 @@ const /** @internal */ SerializationErrorBase: Schema.Class<
  */
 export class SerializationError extends SerializationErrorBase {}
 
-const poolClosedFields = { message: Schema.String }
+const poolClosedReasons = ["closed", "terminated"] as const
+const poolClosedFields: {
+  readonly reason: Schema.Literals<typeof poolClosedReasons>
+  readonly message: typeof Schema.String
+} = { reason: Schema.Literals(poolClosedReasons), message: Schema.String }
 const /** @internal */ PoolClosedBase: Schema.Class<
   PoolClosed,
   Schema.TaggedStruct<"PoolClosed", typeof poolClosedFields>,
@@ -182,16 +186,28 @@ const /** @internal */ PoolClosedBase: Schema.Class<
 > = Schema.TaggedError<PoolClosed>()("PoolClosed", poolClosedFields)
 /**
  * Work was submitted to a pool that is closed (by `close`, `terminate`, or its
- * Scope), or queued work was dropped by `terminate`.
+ * Scope), or queued work was dropped by `terminate`. `reason` says which:
+ * `"closed"` (the pool takes no more work) or `"terminated"` (the pool
+ * stopped, dropping what it held).
  *
  * @example
  * ```ts
  * import * as mp from "@mp/multiprocessing"
  *
- * const e = new mp.PoolClosed({ message: "The pool is closed" })
+ * const e = new mp.PoolClosed({ reason: "closed", message: "The pool is closed" })
  * ```
  */
 export class PoolClosed extends PoolClosedBase {}
+
+/** @internal The message of each `PoolClosed` reason. */
+const poolClosedMessages: Readonly<Record<PoolClosed["reason"], string>> = {
+  closed: "The pool is closed: it takes no more work",
+  terminated: "The pool was terminated",
+}
+
+/** @internal A `PoolClosed` for `reason`, with that reason's message. */
+export const poolClosed = (reason: PoolClosed["reason"]): PoolClosed =>
+  new PoolClosed({ reason, message: poolClosedMessages[reason] })
 
 const taskNotFoundFields = { moduleUrl: Schema.String, taskName: Schema.String, reason: Schema.String }
 const /** @internal */ TaskNotFoundBase: Schema.Class<

@@ -1,18 +1,19 @@
 /**
- * Argument checks of the shared-memory and IPC APIs (locks, values, arrays,
- * queues, pipes, barriers): each returns the checked value or an
- * `InvalidArgument` naming the argument and showing the bad value, with the
- * message template of the pool's checks (`src/pool/internal/arguments.ts`):
- * "<argument> must be <rule>, got <value>". The two modules are meant to be
- * merged.
+ * The one argument-checking module: every check of the public API (pool,
+ * process, shared memory, IPC) fails with an `InvalidArgument` naming the
+ * argument and showing the bad value, with one message template:
+ * "<argument> must be <rule>, got <value>" (`invalid`).
  *
- * These return the error (or `undefined`) rather than an Effect, so that
- * synchronous entry points can throw it and Effect ones can fail with it.
+ * The checks of the shared-memory and IPC APIs return the error (or
+ * `undefined`) rather than an Effect, so that synchronous entry points can
+ * throw it and Effect ones can fail with it; the pool's checks (`positiveInt`,
+ * `iterable`, `durationMs`) are Effects.
  *
  * @internal
  * @module
  */
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import { InvalidArgument } from "../errors.ts"
 
 /** A bad argument as the message shows it: strings quoted, so `"2"` is not mistaken for `2`. */
@@ -26,9 +27,25 @@ export const shown = (value: unknown): string => {
   return String(value)
 }
 
-/** The `InvalidArgument` "<argument> must be <rule>, got <value>". */
-export const invalid = (argument: string, rule: string, value: unknown): InvalidArgument =>
-  new InvalidArgument({ argument, message: `${argument} must be ${rule}, got ${shown(value)}` })
+/**
+ * The `InvalidArgument` "<argument> must be <rule>, got <value>", followed by
+ * ` (<hint>)` when a hint says what is accepted.
+ */
+export const invalid = (argument: string, rule: string, value: unknown, hint?: string): InvalidArgument =>
+  new InvalidArgument({
+    argument,
+    message: `${argument} must be ${rule}, got ${shown(value)}${hint === undefined ? "" : ` (${hint})`}`,
+  })
+
+/** A `Duration.Input` in milliseconds; `NaN` when it is not one. */
+const toMillis = (value: Duration.Input): number => {
+  try {
+    const ms = typeof value === "number" ? value : Duration.toMillis(Duration.fromInputUnsafe(value))
+    return typeof ms === "number" ? ms : NaN
+  } catch {
+    return NaN
+  }
+}
 
 /** An integer in `min .. max`, or the error. */
 export const intIn = (
@@ -51,16 +68,8 @@ export const timeoutMs = (
   value: Duration.Input | undefined,
 ): number | undefined | InvalidArgument => {
   if (value === undefined) return undefined
-  let ms: number
-  try {
-    ms = typeof value === "number" ? value : Duration.toMillis(Duration.fromInputUnsafe(value))
-  } catch {
-    return invalid(argument, "a non-negative duration (Infinity: wait forever)", value)
-  }
-  if (typeof ms !== "number" || !(ms >= 0)) {
-    return invalid(argument, "a non-negative duration (Infinity: wait forever)", value)
-  }
-  return ms
+  const ms = toMillis(value)
+  return ms >= 0 ? ms : invalid(argument, "a non-negative duration (Infinity: wait forever)", value)
 }
 
 /** A lock option: `undefined` or one of the lock classes `isLock` accepts. */
@@ -70,3 +79,49 @@ export const lockOption = (
   isLock: (u: unknown) => boolean,
 ): InvalidArgument | undefined =>
   value === undefined || isLock(value) ? undefined : invalid(argument, "a Lock or an RLock", value)
+
+/** `undefined`, or a positive integer. */
+export const positiveInt = (argument: string, value: unknown): Effect.Effect<number | undefined, InvalidArgument> =>
+  value === undefined
+    ? Effect.succeed(undefined)
+    : typeof value === "number" && Number.isInteger(value) && value > 0
+    ? Effect.succeed(value)
+    : Effect.fail(invalid(argument, "a positive integer", value))
+
+/** Anything with `[Symbol.iterator]`. */
+export const iterable = (argument: string, value: unknown): Effect.Effect<void, InvalidArgument> =>
+  value !== null && value !== undefined && typeof (value as Iterable<unknown>)[Symbol.iterator] === "function"
+    ? Effect.void
+    : Effect.fail(invalid(argument, "iterable", value))
+
+/** `undefined`, or a string. */
+export const optionalString = (argument: string, value: unknown): Effect.Effect<string | undefined, InvalidArgument> =>
+  value === undefined || typeof value === "string"
+    ? Effect.succeed(value)
+    : Effect.fail(invalid(argument, "a string", value))
+
+/**
+ * `undefined`, or a non-negative `Duration.Input` in milliseconds (`positive`:
+ * greater than zero). `Infinity` (`Duration.infinity`, `"Infinity"`) is
+ * accepted and returned as `Infinity`: the caller decides that it means "no
+ * limit". Anything else (negative, NaN, not a duration) fails with
+ * "<argument> must be a <rule> duration, got <value> (<what is accepted>)".
+ */
+export const durationMs = (
+  argument: string,
+  value: Duration.Input | undefined,
+  options: { readonly positive?: boolean } = {},
+): Effect.Effect<number | undefined, InvalidArgument> =>
+  Effect.suspend((): Effect.Effect<number | undefined, InvalidArgument> => {
+    if (value === undefined) return Effect.succeed(undefined)
+    const ms = toMillis(value)
+    if (options.positive ? ms > 0 : ms >= 0) return Effect.succeed(ms)
+    return Effect.fail(
+      invalid(
+        argument,
+        `a ${options.positive ? "positive" : "non-negative"} duration`,
+        value,
+        `use milliseconds, a Duration, a string such as "5 seconds", or Infinity for no limit`,
+      ),
+    )
+  })

@@ -54,9 +54,38 @@ export const setTimer = (f: () => void, ms: number, clock: TimerClock = realCloc
   return timer
 }
 
-/** Cancels a timer (a no-op for `undefined`, or one that fired already). */
-export const clearTimer = (timer: Timer | undefined): void => {
-  if (timer === undefined || timer.handle === undefined) return
+/**
+ * Cancels a timer (a no-op for `undefined`, or one that fired already).
+ * Returns `undefined`, so a field is cleared in one line:
+ * `job.timer = clearTimer(job.timer)`.
+ */
+export const clearTimer = (timer: Timer | undefined): undefined => {
+  if (timer === undefined || timer.handle === undefined) return undefined
   timer.clock.clearTimeout(timer.handle)
   timer.handle = undefined
+  return undefined
+}
+
+/**
+ * Timers that must not outlive their owner: `set` arms one (an infinite delay
+ * arms nothing), a timer leaves the set when it fires, `clear` cancels those
+ * still pending.
+ */
+export class TimerSet {
+  private readonly timers = new Set<Timer>()
+
+  /** Calls `f` once after `ms` milliseconds, unless `clear` comes first. */
+  set(f: () => void, ms: number): void {
+    const timer = setTimer(() => {
+      this.timers.delete(timer)
+      f()
+    }, ms)
+    if (timer.handle !== undefined) this.timers.add(timer)
+  }
+
+  /** Cancels every pending timer. */
+  clear(): void {
+    for (const timer of this.timers) clearTimer(timer)
+    this.timers.clear()
+  }
 }

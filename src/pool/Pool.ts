@@ -37,18 +37,19 @@ import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { InvalidArgument, type MissingMainGuard, PoolClosed, type PoolError } from "../errors.ts"
+import { InvalidArgument, type MissingMainGuard, type PoolClosed, poolClosed, type PoolError } from "../errors.ts"
 import { checkBootstrap } from "../internal/bootstrap.ts"
 import { cpuCount } from "../runtime_info.ts"
 import type * as Task from "../task/Task.ts"
 import { validate as validateTask } from "../task/internal/validate.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/parent/host.ts"
 import { ownHosts, resolveHost } from "../worker/parent/isolation.ts"
-import { encodePayload, preparePayload, toExit } from "../worker/parent/outcome.ts"
+import { preparePayload } from "../worker/parent/outcome.ts"
 import type { Transfer } from "../task/transfer.ts"
-import { DEFAULT_LOAD_TIMEOUT_MS, makeJob, PoolCore, type Stats } from "./internal/core.ts"
+import { PoolCore } from "./internal/core.ts"
+import { DEFAULT_LOAD_TIMEOUT_MS, makeJob, type Stats } from "./internal/model.ts"
 import { imapPull } from "./internal/imap.ts"
-import { durationMs, iterable, positiveInt, shown } from "./internal/arguments.ts"
+import { durationMs, iterable, optionalString, positiveInt } from "../internal/arguments.ts"
 import { startMap } from "./internal/map.ts"
 
 type AnyTask = Task.Task<unknown, unknown, unknown>
@@ -385,16 +386,11 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   )
   const idleTimeoutMs = finite(yield* durationMs("idleTimeout", options.idleTimeout))
   const graceMs = (yield* durationMs("interruptGrace", options.interruptGrace)) ?? 500
-  if (options.name !== undefined && typeof options.name !== "string") {
-    return yield* new InvalidArgument({
-      argument: "name",
-      message: `name must be a string, got ${shown(options.name)}`,
-    })
-  }
+  yield* optionalString("name", options.name)
   let initializer: { task: AnyTask; payload: unknown } | undefined
   if (options.initializer !== undefined) {
     const task = (yield* validateTask(options.initializer, "initializer")) as AnyTask
-    const encoded = encodePayload(task, options.initializerPayload)
+    const encoded = preparePayload(task, options.initializerPayload)
     if (!encoded.ok) {
       return yield* new InvalidArgument({
         argument: "initializerPayload",
@@ -431,7 +427,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
 /** `undefined` for "no limit". */
 const finite = (ms: number | undefined): number | undefined => ms === Infinity ? undefined : ms
 
-const closedError = () => new PoolClosed({ message: "The pool is closed: it takes no more work" })
+const closedError = () => poolClosed("closed")
 
 const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool => {
   const checkOpen = <T>(task: T): Effect.Effect<T, InvalidArgument | PoolClosed> =>
@@ -446,7 +442,8 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
         const prepared = preparePayload(t, payload)
         if (!prepared.ok) return resume(Effect.fail(prepared.error))
         const job = makeJob(t, [prepared.value], 0, {
-          onResults: (_i, kinds, values) => resume(toExit(t, kinds[0], values[0]) as Exit.Exit<A, E | PoolError>),
+          onSuccess: (_i, value) => resume(Effect.succeed(value as A)),
+          onFailure: (_i, exit) => resume(exit as Exit.Exit<never, E | PoolError>),
           onError: (_i, _n, error) => resume(Effect.fail(error)),
         }, prepared.transfer)
         core.enqueue([job])

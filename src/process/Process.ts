@@ -25,7 +25,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import {
-  InvalidArgument,
+  type InvalidArgument,
   type MissingMainGuard,
   type PoolError,
   SerializationError,
@@ -40,7 +40,8 @@ import { validate as validateTask } from "../task/internal/validate.ts"
 import { WorkerClient } from "../worker/parent/client.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/parent/host.ts"
 import { ownHosts, resolveHost } from "../worker/parent/isolation.ts"
-import { preparePayload, toExit } from "../worker/parent/outcome.ts"
+import { optionalString } from "../internal/arguments.ts"
+import { decodeItems, preparePayload } from "../worker/parent/outcome.ts"
 import type { Transfer } from "../task/transfer.ts"
 
 /**
@@ -234,14 +235,12 @@ export const spawn: <P, A, E>(
   function* <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>, options: SpawnOptions = {}) {
     yield* checkBootstrap("Process.spawn") // a worker importing a main module without `if (import.meta.main)`
     yield* validateTask(task)
-    if (options.name !== undefined && typeof options.name !== "string") {
-      return yield* new InvalidArgument({ argument: "name", message: "name must be a string" })
-    }
+    yield* optionalString("name", options.name)
     const hosts = ownHosts(yield* resolveHost(options))
     const anyTask = task as unknown as Task.Task<unknown, unknown, unknown>
     const prepared = preparePayload(anyTask, payload)
     if (!prepared.ok) return yield* prepared.error
-    const transfer = prepared.transfer as Array<Transferable>
+    const transfer = [...prepared.transfer]
 
     const id = nextChildId()
     const name = options.name ?? `Process-${id}`
@@ -256,8 +255,13 @@ export const spawn: <P, A, E>(
     const client = new WorkerClient({ id, name, host: guardHost(hosts.factory), permissions: options.permissions })
     try {
       client.run(anyTask.moduleUrl, anyTask.name, [prepared.value], {
-        onResults: (_start, kinds, values) => {
-          const exit = toExit(anyTask, kinds[0], values[0])
+        onResults: (index, kinds, values) => {
+          let exit: Exit.Exit<unknown, unknown> = Exit.interrupt()
+          decodeItems(anyTask, index, kinds, values, {
+            onSuccess: (_i, value) => exit = Exit.succeed(value),
+            onFailure: (_i, failed) => exit = failed,
+            onError: (_i, _n, error) => exit = Exit.fail(error),
+          })
           // The task is over: end the worker, as a Python process ends when its target returns.
           client.terminate("the process finished")
           finish(exit, Exit.isSuccess(exit) ? 0 : 1)

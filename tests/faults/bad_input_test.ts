@@ -87,8 +87,8 @@ test("Pool methods reject a non-Task, a bad chunk size and payloads that are not
       yield* rejects(collect(pool.imap(tasks.double, [1], { chunkSize })), "chunkSize", says)
       yield* rejects(collect(pool.imapUnordered(tasks.double, [1], { chunkSize })), "chunkSize", says)
     }
-    for (const payloads of [null, undefined, 5, {}]) {
-      const says = `must be iterable, got ${String(payloads)}`
+    for (const [payloads, shown] of [[null, "null"], [undefined, "undefined"], [5, "5"], [{}, "an object"]] as const) {
+      const says = `must be iterable, got ${shown}`
       yield* rejects(pool.map(tasks.double, payloads as Any), "payloads", says)
       yield* rejects(pool.mapExit(tasks.double, payloads as Any), "payloads", says)
       yield* rejects(collect(pool.imap(tasks.double, payloads as Any)), "input", says)

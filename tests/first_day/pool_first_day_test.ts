@@ -10,7 +10,7 @@ import { assert, assertEquals, assertLess, assertStringIncludes } from "@std/ass
 import * as mp from "../../mod.ts"
 import { test, testAsync } from "../support/mod.ts"
 import { runChild } from "../support/child.ts"
-import { workersWanted } from "../../src/pool/internal/core.ts"
+import { workersWanted } from "../../src/pool/internal/policy.ts"
 import { busyFor, greeting, seven, waitThenName as waitThenNameTask } from "../fixtures/first_day/pool_day.ts"
 import { afterSlowImport, initAfterSlowImport } from "../fixtures/first_day/slow_import.ts"
 

@@ -12,6 +12,8 @@ import { assert, assertEquals, assertInstanceOf } from "@std/assert"
 import * as mp from "../../mod.ts"
 import * as tasks from "../fixtures/tasks.ts"
 import type { Isolation } from "../support/isolation.ts"
+import { type HostFactory, threadHost } from "../../src/worker/parent/host.ts"
+import { processHost } from "../../src/worker/parent/process_host.ts"
 import { eventually, test } from "../support/mod.ts"
 
 /** Registers every Pool test for `isolation`. */
@@ -37,13 +39,40 @@ export const poolSuite = (isolation: Isolation): void => {
     name("Pool.map() over 100,000 payloads batches them into a few hundred messages at most"),
     () =>
       Effect.gen(function* () {
-        const pool = yield* make({ size: 2 })
+        // The real host, wrapped: it counts the messages posted to the workers and received from them.
+        const counts = { posted: 0, received: 0 }
+        const real = isolation === "worker" ? threadHost : processHost()
+        const host: HostFactory = (options) => {
+          const inner = real({
+            ...options,
+            events: {
+              ...options.events,
+              onMessage: (message) => {
+                counts.received++
+                options.events.onMessage(message)
+              },
+            },
+          })
+          return {
+            isolation: inner.isolation,
+            settled: inner.settled,
+            terminate: () => inner.terminate(),
+            post: (message, transfer) => {
+              counts.posted++
+              inner.post(message, transfer)
+            },
+          }
+        }
+        const pool = yield* mp.Pool.make({ size: 2, host } as mp.Pool.PoolOptions)
         const xs = Array.from({ length: 100_000 }, (_, i) => i)
         const ys = yield* pool.map(tasks.double, xs)
         assertEquals(ys.length, xs.length)
         for (let i = 0; i < xs.length; i++) if (ys[i] !== 2 * i) throw new Error(`wrong result at ${i}`)
         const stats = yield* pool.stats
         assertEquals(stats.completed, 100_000)
+        assert(counts.posted > 0 && counts.received > 0, JSON.stringify(counts))
+        assert(counts.posted <= 300, `posted ${counts.posted} messages`)
+        assert(counts.received <= 300, `received ${counts.received} messages`)
       }),
   )
 
@@ -115,6 +144,22 @@ export const poolSuite = (isolation: Isolation): void => {
       assert(e._tag === "Some" && e.value instanceof mp.SerializationError && e.value.stage === "encode-payload")
       assertEquals(exits[2], Exit.succeed(6))
     }))
+
+  test(
+    name("Pool.map() refused for a payload that does not fit the schema leaves nothing counted as queued"),
+    () =>
+      Effect.gen(function* () {
+        const pool = yield* make({ size: 1 })
+        const payloads = [1, 2, 3, "x" as unknown as number, 5]
+        const error = yield* Effect.flip(pool.map(tasks.doubleChecked, payloads, { chunkSize: 1 }))
+        assert(error instanceof mp.SerializationError && error.stage === "encode-payload", String(error))
+        // The chunks before the bad payload were never queued: none is counted, none runs.
+        const stats = yield* pool.stats
+        assertEquals([stats.queued, stats.running, stats.completed, stats.failed], [0, 0, 0, 0])
+        assertEquals(yield* pool.map(tasks.double, [1, 2]), [2, 4])
+        assertEquals((yield* pool.stats).queued, 0)
+      }),
+  )
 
   test(
     name("Pool.apply() returns the value or the typed error; RemoteException for a throw"),
@@ -312,29 +357,37 @@ export const poolSuite = (isolation: Isolation): void => {
     }))
 
   test(
-    name("Pool.close() finishes queued work, then work submitted after close fails with PoolClosed"),
+    name('Pool.close() finishes queued work, then work submitted after close fails with PoolClosed (reason "closed")'),
     () =>
       Effect.gen(function* () {
         const pool = yield* make({ size: 1 })
         const fiber = yield* pool.submit(tasks.sleep, 100)
         yield* pool.close
         assertEquals(yield* Fiber.join(fiber), 100)
-        assertInstanceOf(yield* Effect.flip(pool.apply(tasks.double, 1)), mp.PoolClosed)
+        const closed = yield* Effect.flip(pool.apply(tasks.double, 1))
+        assertInstanceOf(closed, mp.PoolClosed)
+        assertEquals(closed.reason, "closed")
         assertEquals(mp.activeChildren().length, 0)
       }),
   )
 
-  test(name("Pool.terminate() fails queued and running work with PoolClosed at once"), () =>
-    Effect.gen(function* () {
-      const pool = yield* make({ size: 1 })
-      const running = yield* pool.submit(tasks.sleep, 60_000)
-      const queued = yield* pool.submit(tasks.sleep, 60_000)
-      yield* Effect.sleep(20)
-      yield* pool.terminate
-      assertInstanceOf(yield* Effect.flip(Fiber.join(running)), mp.PoolClosed)
-      assertInstanceOf(yield* Effect.flip(Fiber.join(queued)), mp.PoolClosed)
-      assertEquals(mp.activeChildren().length, 0)
-    }))
+  test(
+    name('Pool.terminate() fails queued and running work with PoolClosed (reason "terminated") at once'),
+    () =>
+      Effect.gen(function* () {
+        const pool = yield* make({ size: 1 })
+        const running = yield* pool.submit(tasks.sleep, 60_000)
+        const queued = yield* pool.submit(tasks.sleep, 60_000)
+        yield* Effect.sleep(20)
+        yield* pool.terminate
+        for (const fiber of [running, queued]) {
+          const error = yield* Effect.flip(Fiber.join(fiber))
+          assertInstanceOf(error, mp.PoolClosed)
+          assertEquals(error.reason, "terminated")
+        }
+        assertEquals(mp.activeChildren().length, 0)
+      }),
+  )
 
   test(name("Pool: closing its Scope with tasks queued and running leaves no worker"), () =>
     Effect.gen(function* () {

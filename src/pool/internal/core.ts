@@ -4,120 +4,42 @@
  * cancellation with a grace period, crash replacement, recycling and idle
  * shrinking. `Pool.ts` wraps it in Effects.
  *
- * A Job is a chunk of payloads for one task; its Sink receives outcomes with
- * absolute item indices (`offset + i`), so a job can be split when one of its
- * payloads cannot be cloned.
+ * The records it works on (jobs, slots, options) are in `model.ts`; its
+ * decisions (how many workers, which jobs go where) come from `policy.ts`.
  *
  * @internal
  * @module
  */
-import { PoolClosed, TaskTimeout, WorkerCrashed } from "../../errors.ts"
-import type { Task } from "../../task/Task.ts"
-import { WorkerClient } from "../../worker/parent/client.ts"
-import type { HostFactory, WorkerPermissions } from "../../worker/parent/host.ts"
-import * as P from "../../worker/wire/protocol.ts"
+import { type PoolClosed, poolClosed, TaskTimeout, WorkerCrashed } from "../../errors.ts"
+import { type OutgoingChunk, WorkerClient } from "../../worker/parent/client.ts"
+import { countSuccesses, decodeItems, unclonable } from "../../worker/parent/outcome.ts"
 import { nextChildId } from "../../internal/children.ts"
 import { notCloneable } from "../../internal/messages.ts"
 import { guardHost } from "../../internal/guarded_host.ts"
-import { clearTimer, setTimer, type Timer } from "../../internal/timer.ts"
+import { clearTimer, setTimer, TimerSet } from "../../internal/timer.ts"
+import { runInitializer } from "./initializer.ts"
+import {
+  type AnyTask,
+  type CoreOptions,
+  type Job,
+  lostTransfer,
+  type Slot,
+  slotStats,
+  splitJob,
+  type Stats,
+  taskKey,
+} from "./model.ts"
+import { JobQueue } from "./queue.ts"
+import { itemWindow, planDispatch, queuedDemand, workersWanted } from "./policy.ts"
 
-type AnyTask = Task<unknown, unknown, unknown>
-
-/** Receives outcomes of a job's items, by absolute index. */
-export interface Sink {
-  readonly onResults: (index: number, kinds: ReadonlyArray<number>, values: ReadonlyArray<unknown>) => void
-  /** Items `index .. index + count - 1` failed as a whole (crash, timeout, closed pool). */
-  readonly onError: (index: number, count: number, error: WorkerCrashed | TaskTimeout | PoolClosed) => void
-}
-
-/** A chunk of work. */
-export interface Job {
-  readonly task: AnyTask
-  readonly payloads: ReadonlyArray<unknown>
-  readonly transfer: ReadonlyArray<Transferable>
-  /**
-   * Per payload, what it transfers (when the job has transfers): what each part carries if
-   * the job is split. A part must not carry the others' transferables: moved once, they are gone.
-   */
-  readonly itemTransfers: ReadonlyArray<ReadonlyArray<Transferable>> | undefined
-  readonly offset: number
-  readonly sink: Sink
-  /** `split`: its payloads were sent as `parts`, one job per payload, which carry its outcomes. */
-  state: "queued" | "running" | "done" | "cancelled" | "split"
-  /** The jobs a split job became. */
-  parts: Array<Job> | undefined
-  slot: Slot | undefined
-  chunkId: number
-  timer: Timer | undefined
-  sentAt: number
-}
-
-/** What the pool needs to know about the task used as initializer. */
-export interface Initializer {
-  readonly task: AnyTask
-  readonly payload: unknown
-}
-
-/** Resolved options of the core. */
-export interface CoreOptions {
-  readonly name: string
-  readonly size: number
-  /**
-   * Workers started at once and kept (the rest start on demand): `min(size, cpuCount())`,
-   * so a pool far larger than the machine does not start every worker eagerly.
-   */
-  readonly eager: number
-  readonly host: HostFactory
-  readonly permissions: WorkerPermissions | undefined
-  readonly initializer: Initializer | undefined
-  readonly maxTasksPerWorker: number | undefined
-  readonly taskTimeoutMs: number | undefined
-  /**
-   * How long a worker may take to load a task's module (the initializer's included)
-   * before the task fails with `TaskTimeout` (phase "load"); `undefined` for no limit.
-   */
-  readonly loadTimeoutMs: number | undefined
-  readonly idleTimeoutMs: number | undefined
-  /** How long an interrupted task may take to stop before its worker is terminated. */
-  readonly graceMs: number
-}
-
-/** One worker of the pool. */
-export interface Slot {
-  readonly client: WorkerClient
-  state: "starting" | "ready" | "retiring" | "dead"
-  /** Items dispatched over its life (for `maxTasksPerWorker`). */
-  dispatched: number
-  idleTimer: Timer | undefined
-  /** The initializer's load deadline, while its module loads. */
-  initTimer: Timer | undefined
-  /** Task modules this worker has loaded (they need no load deadline). */
-  readonly loaded: Set<string>
-}
-
-/** A snapshot of the pool's counters. */
-export interface Stats {
-  readonly workersAlive: number
-  readonly workersBusy: number
-  readonly queued: number
-  readonly running: number
-  readonly completed: number
-  readonly failed: number
-  readonly workersReplaced: number
-}
-
-/**
- * Initializer failures, and workers that keep dying before they are ready, break the pool:
- * every job fails with this error from then on.
- */
-export type BrokenReason = WorkerCrashed
+/** Workers dying before they are ready, in a row, that break the pool. */
+const MAX_START_FAILURES = 2
 
 /** The pool's engine. */
 export class PoolCore {
   readonly options: CoreOptions
   readonly slots: Array<Slot> = []
-  private queue: Array<Job> = []
-  private head = 0
+  private readonly queue = new JobQueue()
   private scheduled = false
   private workerIndex = 0
   /** Per task: EWMA of milliseconds per item, measured on round trips. */
@@ -129,6 +51,10 @@ export class PoolCore {
   failed = 0
   workersReplaced = 0
   private drainWaiters: Array<() => void> = []
+  /** Workers that died before they were ready, in a row (reset when one gets ready). */
+  private startFailures = 0
+  /** Grace timers of interrupted tasks: `terminate` clears them, so none outlives the pool. */
+  private readonly graceTimers = new TimerSet()
 
   constructor(options: CoreOptions) {
     this.options = options
@@ -166,49 +92,14 @@ export class PoolCore {
     }
     this.slots.push(started)
     if (init === undefined) return started
-    const loadMs = this.options.loadTimeoutMs
-    try {
-      client.runMany([{
-        moduleUrl: init.task.moduleUrl,
-        taskName: init.task.name,
-        payloads: [init.payload],
-        reportStart: loadMs !== undefined,
-        handler: {
-          onStarted: () => this.clearInitTimer(started),
-          onResults: (_i, kinds, values) => {
-            this.clearInitTimer(started)
-            if (kinds[0] === P.SUCCESS) this.markReady(started)
-            else this.breakPool(started, `the initializer failed: ${describeInitFailure(kinds[0], values[0])}`)
-          },
-          // A worker that dies during its initializer (it exited, crashed) would die again in its
-          // replacement: break the pool rather than restart workers forever.
-          onLost: (crash) => {
-            this.clearInitTimer(started)
-            if (this.closed || this.broken !== undefined || started.state !== "starting") return
-            this.breakPool(started, `the initializer failed: the worker died while running it: ${crash.reason}`)
-          },
-        },
-      }])
-      // An initializer whose module never loads would keep every task waiting: break the pool instead.
-      if (loadMs !== undefined) {
-        started.initTimer = setTimer(() => {
-          started.initTimer = undefined
-          if (this.closed || this.broken !== undefined || started.state !== "starting") return
-          this.breakPool(
-            started,
-            `the initializer ${init.task.name} did not start within ${loadMs} ms: ` +
-              `its module did not finish loading in the worker (loadTimeout)`,
-          )
-        }, loadMs)
-      }
-    } catch (e) {
-      this.breakPool(started, `the initializer failed: the initializer's payload cannot be cloned: ${String(e)}`)
-    }
+    runInitializer(started, init, this.options.loadTimeoutMs, {
+      ready: () => this.markReady(started),
+      broken: (reason) => this.breakPool(started, reason),
+      // Moot once the pool closed or broke, or the worker got ready or died.
+      moot: () => this.closed || this.broken !== undefined || started.state !== "starting",
+    })
     return started
   }
-
-  /** Workers that died before they were ready, in a row (reset when one gets ready). */
-  private startFailures = 0
 
   private markReady(slot: Slot): void {
     if (slot.state !== "starting") return
@@ -237,14 +128,8 @@ export class PoolCore {
   private removeSlot(slot: Slot): void {
     const i = this.slots.indexOf(slot)
     if (i >= 0) this.slots.splice(i, 1)
-    clearTimer(slot.idleTimer)
-    slot.idleTimer = undefined
-    this.clearInitTimer(slot)
-  }
-
-  private clearInitTimer(slot: Slot): void {
-    clearTimer(slot.initTimer)
-    slot.initTimer = undefined
+    slot.idleTimer = clearTimer(slot.idleTimer)
+    slot.initTimer = clearTimer(slot.initTimer)
   }
 
   private onWorkerDeath(client: WorkerClient, error: WorkerCrashed): void {
@@ -285,18 +170,7 @@ export class PoolCore {
     }
     const { size, eager } = this.options
     if (live >= size) return
-    // Queued work in workers: a job of a task not measured yet counts as one, a measured one by its
-    // expected time (a worker's start-up worth of work counts as one). At most `size` jobs are looked at.
-    let demand = 0
-    let seen = 0
-    for (let i = this.head; i < this.queue.length && seen < size; i++) {
-      const job = this.queue[i]
-      if (job.state !== "queued") continue
-      seen++
-      const ms = this.msPerItem.get(taskKey(job.task))
-      demand += ms === undefined ? 1 : Math.min(1, (job.payloads.length * ms) / GROW_MS)
-    }
-    const queued = Math.ceil(demand)
+    const queued = queuedDemand(this.queue.jobs, this.queue.head, size, (job) => this.msPerItem.get(taskKey(job.task)))
     const idleShrinks = this.options.idleTimeoutMs !== undefined
     const wanted = workersWanted({ size, eager, idleShrinks, ready, busy, queued })
     for (let i = live; i < wanted; i++) this.spawn()
@@ -310,21 +184,10 @@ export class PoolCore {
       for (const job of jobs) this.settle(job, this.broken)
       return
     }
-    for (const job of jobs) {
-      this.queue.push(job)
-      this.queuedItems += job.payloads.length
-    }
+    this.queue.push(jobs)
     this.refill()
     this.schedule()
   }
-
-  /** Jobs waiting in the queue (cancelled ones included until dispatch skips them). */
-  private pendingJobs(): number {
-    return this.queue.length - this.head
-  }
-
-  /** Items waiting in the queue (kept up to date by enqueue, dispatch, cancel and failQueued). */
-  private queuedItems = 0
 
   schedule(): void {
     if (this.scheduled) return
@@ -332,83 +195,47 @@ export class PoolCore {
     queueMicrotask(() => this.dispatch())
   }
 
-  /**
-   * Items of `task` a worker may hold at once: about 2 ms of its work (so tiny
-   * tasks travel in batches and long ones one by one), at least one item; one
-   * when tasks have a timeout; unknown tasks start at one.
-   */
+  /** `itemWindow` of a task, from its measured time per item. */
   private window(task: AnyTask): number {
-    if (this.options.taskTimeoutMs !== undefined) return 1
-    const ms = this.msPerItem.get(taskKey(task))
-    if (ms === undefined) return 1
-    return Math.max(1, Math.min(4096, Math.round(2 / Math.max(ms, 1e-6))))
+    return itemWindow(this.msPerItem.get(taskKey(task)), this.options.taskTimeoutMs !== undefined)
   }
 
+  /** One pass of `planDispatch` over the ready workers (round-robin), carried out. */
   private dispatch(): void {
     this.scheduled = false
-    if (this.head >= this.queue.length) return this.compact()
+    if (!this.queue.waiting) return this.queue.take(this.queue.head, 0)
     const ready = this.slots.filter((s) => s.state === "ready")
     const n = ready.length
     if (n === 0) return
-    // Never hand one worker more than a fair share of what is waiting, so the others get some too.
-    const fairShare = Math.max(1, Math.ceil(this.queuedItems / (2 * n)))
-    // Round-robin over the ready workers, one batch message per worker per pass.
-    for (let k = 0; k < n && this.head < this.queue.length; k++) {
-      const slot = ready[(this.workerIndex + k) % n]
-      const batch: Array<Job> = []
-      let items = slot.client.inflightItems
-      // A worker holding a single job of a quick task may take one more beyond its time window (within the
-      // fair share), so it never idles for a round trip between two big chunks.
-      // Refill a busy worker only once it is down to half its window: fewer, larger messages.
-      const headJob = this.queue[this.head]
-      // Only for tasks known to be quick (more than one fits the window): long ones stay one at a time,
-      // so no worker sits on a queued task that another could start.
-      const prefetch = this.options.taskTimeoutMs === undefined && this.window(headJob.task) > 1 ? 2 : 1
-      const held = slot.client.inflightChunks
-      if (items > 0 && held >= prefetch && items * 2 > Math.min(this.window(headJob.task), fairShare)) continue
-      const limit = this.options.maxTasksPerWorker
-      while (this.head < this.queue.length) {
-        const job = this.queue[this.head]
-        if (job.state !== "queued") {
-          this.head++
-          continue
-        }
-        const size = job.payloads.length
-        const window = Math.min(this.window(job.task), fairShare)
-        const mayPrefetch = held + batch.length < prefetch && items + size <= Math.max(fairShare, window)
-        if (items > 0 && items + size > window && !mayPrefetch) break
-        if (limit !== undefined && slot.dispatched >= limit) break
-        this.head++
-        this.queuedItems -= size
-        batch.push(job)
-        items += size
-        slot.dispatched += size
-        if (items >= window && held + batch.length >= prefetch) break
-      }
-      if (batch.length > 0) this.send(slot, batch)
+    const order = Array.from({ length: n }, (_, k) => ready[(this.workerIndex + k) % n])
+    const plan = planDispatch({
+      queue: this.queue.jobs,
+      head: this.queue.head,
+      queuedItems: this.queue.items,
+      workers: order.map((s) => ({
+        items: s.client.inflightItems,
+        jobs: s.client.inflightChunks,
+        dispatched: s.dispatched,
+      })),
+      maxTasksPerWorker: this.options.maxTasksPerWorker,
+      timeouts: this.options.taskTimeoutMs !== undefined,
+      windowOf: (job) => this.window(job.task),
+    })
+    this.queue.take(plan.head, plan.items)
+    for (let k = 0; k < n; k++) {
+      const batch = plan.batches[k]
+      if (batch.length === 0) continue
+      for (const job of batch) order[k].dispatched += job.payloads.length
+      this.send(order[k], batch)
     }
-    this.workerIndex = (this.workerIndex + 1) % Math.max(1, n)
-    this.compact()
+    this.workerIndex = (this.workerIndex + 1) % n
     this.retireSpent()
     // Work still waits with every ready worker served: maybe start more (past the eager ones).
-    if (this.head < this.queue.length && this.slots.length < this.options.size) this.refill()
+    if (this.queue.waiting && this.slots.length < this.options.size) this.refill()
   }
 
-  private compact(): void {
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head)
-      this.head = 0
-    } else if (this.head >= this.queue.length) {
-      this.queue = []
-      this.head = 0
-    }
-  }
-
-  private send(slot: Slot, batch: Array<Job>): void {
-    if (slot.idleTimer !== undefined) {
-      clearTimer(slot.idleTimer)
-      slot.idleTimer = undefined
-    }
+  private send(slot: Slot, batch: ReadonlyArray<Job>): void {
+    slot.idleTimer = clearTimer(slot.idleTimer)
     const transfer: Array<Transferable> = []
     for (const job of batch) for (const t of job.transfer) transfer.push(t)
     let ids: Array<number>
@@ -416,7 +243,7 @@ export class PoolCore {
       ids = slot.client.runMany(batch.map((job) => this.outgoing(slot, job)), transfer)
     } catch (e) {
       if (batch.length === 1 && batch[0].payloads.length === 1) {
-        return this.settleUnclonable(batch[0], slot, e)
+        return this.settleUnclonable(batch[0], e)
       }
       // Find the payload that cannot be cloned: send the jobs one by one, items one by one. The
       // parts of a split job stay attached to it, so cancelling the job cancels them too; a part
@@ -427,15 +254,7 @@ export class PoolCore {
           this.send(slot, [job])
           continue
         }
-        const parts = job.payloads.map((payload, i): Job => ({
-          ...job,
-          payloads: [payload],
-          transfer: job.itemTransfers?.[i] ?? [],
-          itemTransfers: undefined,
-          offset: job.offset + i,
-          state: "queued",
-          parts: undefined,
-        }))
+        const parts = splitJob(job)
         job.state = "split"
         job.parts = parts
         for (const part of parts) if (part.state === "queued") this.send(slot, [part])
@@ -453,19 +272,14 @@ export class PoolCore {
     }
   }
 
-  private settleUnclonable(job: Job, _slot: Slot, e: unknown): void {
+  private settleUnclonable(job: Job, e: unknown): void {
     job.state = "done"
-    // Deno detaches transferables even when postMessage fails: a buffer sent in one message with
-    // a payload that could not be cloned is gone, and its own payload cannot be sent any more.
-    const lost = job.transfer.some((t) => t instanceof ArrayBuffer && (t as { detached?: boolean }).detached === true)
+    const lost = lostTransfer(job)
     const why = lost
       ? " (its transferred buffer was detached when a message that also held a payload that cannot be cloned failed)"
       : ""
-    job.sink.onResults(job.offset, [P.SERIALIZATION], [{
-      stage: "encode-payload",
-      message: `${notCloneable("payload", e)}${why}`,
-    }])
     this.failed++
+    job.sink.onFailure(job.offset, unclonable(job.task, `${notCloneable("payload", e)}${why}`))
   }
 
   /** Whether a job sent to `slot` starts with a load phase: its module is new to that worker and has a deadline. */
@@ -487,44 +301,41 @@ export class PoolCore {
     }
   }
 
-  private outgoing(slot: Slot, job: Job) {
-    let reported = 0
+  private outgoing(slot: Slot, job: Job): OutgoingChunk {
     const timeoutMs = this.options.taskTimeoutMs
     return {
       moduleUrl: job.task.moduleUrl,
       taskName: job.task.name,
       payloads: job.payloads,
+      offset: job.offset,
       reportStart: this.loads(slot, job),
       handler: {
         onStarted: () => {
           slot.loaded.add(job.task.moduleUrl)
           if (job.state !== "running") return
-          clearTimer(job.timer)
-          job.timer = undefined
+          job.timer = clearTimer(job.timer)
           if (timeoutMs !== undefined) {
             job.timer = setTimer(() => this.timeout(job, "run"), timeoutMs * job.payloads.length)
           }
         },
-        onResults: (start: number, kinds: ReadonlyArray<number>, values: ReadonlyArray<unknown>) => {
+        onResults: (index, kinds, values, done) => {
           slot.loaded.add(job.task.moduleUrl)
-          reported += kinds.length
           if (job.state === "running") {
-            for (let i = 0; i < kinds.length; i++) {
-              if (kinds[i] === P.SUCCESS) this.completed++
-              else this.failed++
-            }
-            if (reported >= job.payloads.length) this.finish(job)
-            job.sink.onResults(job.offset + start, kinds, values)
-          } else if (reported >= job.payloads.length) this.finish(job)
+            // Counted first: the receiver may resume a caller that reads the stats at once.
+            const succeeded = countSuccesses(kinds)
+            this.completed += succeeded
+            this.failed += kinds.length - succeeded
+            if (done) this.finish(job)
+            decodeItems(job.task, index, kinds, values, job.sink)
+          } else if (done) this.finish(job)
           this.afterResults(slot)
         },
-        onLost: (crash: WorkerCrashed) => {
-          const error = this.closed ? new PoolClosed({ message: "The pool was terminated" }) : crash
+        onLost: (crash, index, count) => {
+          const error = this.closed ? poolClosed("terminated") : crash
           if (job.state === "running") {
-            const count = job.payloads.length - reported
             this.failed += count
             this.finish(job)
-            job.sink.onError(job.offset + reported, count, error)
+            job.sink.onError(index, count, error)
           } else this.finish(job)
         },
       },
@@ -532,8 +343,7 @@ export class PoolCore {
   }
 
   private finish(job: Job): void {
-    clearTimer(job.timer)
-    job.timer = undefined
+    job.timer = clearTimer(job.timer)
     if (job.state === "running" && job.sentAt > 0) {
       const perItem = (performance.now() - job.sentAt) / job.payloads.length
       const key = taskKey(job.task)
@@ -544,7 +354,7 @@ export class PoolCore {
   }
 
   private afterResults(slot: Slot): void {
-    if (this.pendingJobs() > 0) this.schedule()
+    if (this.queue.waiting) this.schedule()
     else if (slot.client.inflightItems === 0) this.onIdle(slot)
     this.retireSpent()
     this.notifyDrain()
@@ -606,7 +416,7 @@ export class PoolCore {
         this.cancel(job.parts!)
       } else if (job.state === "queued") {
         job.state = "cancelled"
-        this.queuedItems -= job.payloads.length
+        this.queue.drop(job)
       } else if (job.state === "running") {
         job.state = "cancelled"
         this.stopRemote(job.slot!, job, "the task did not stop within its grace period after it was interrupted")
@@ -616,19 +426,14 @@ export class PoolCore {
   }
 
   private stopRemote(slot: Slot, job: Job, reason: string): void {
-    clearTimer(job.timer)
-    job.timer = undefined
+    job.timer = clearTimer(job.timer)
     slot.client.interrupt(job.chunkId)
     // A closed pool has terminated its workers already: nothing left to stop, no timer to leak.
     if (this.closed || slot.state === "dead") return
-    const timer: Timer = setTimer(() => {
-      this.graceTimers.delete(timer)
+    this.graceTimers.set(() => {
       if (slot.state !== "dead" && slot.client.holds(job.chunkId)) slot.client.terminate(reason)
     }, this.options.graceMs)
-    // The timer must not outlive the pool: terminate() clears the set. An infinite grace arms nothing.
-    if (timer.handle !== undefined) this.graceTimers.add(timer)
   }
-  private graceTimers = new Set<Timer>()
 
   // ---- settling, closing -------------------------------------------------
 
@@ -640,19 +445,12 @@ export class PoolCore {
   }
 
   private failQueued(error: WorkerCrashed | PoolClosed): void {
-    const queued = this.queue.slice(this.head)
-    this.queue = []
-    this.head = 0
-    this.queuedItems = 0
-    for (const job of queued) if (job.state === "queued") this.settle(job, error)
+    for (const job of this.queue.clear()) this.settle(job, error)
   }
 
   /** Items queued or in flight. */
   outstanding(): number {
-    let n = 0
-    for (let i = this.head; i < this.queue.length; i++) {
-      if (this.queue[i].state === "queued") n += this.queue[i].payloads.length
-    }
+    let n = this.queue.countItems()
     // A starting worker holds at most its initializer, which is not a task.
     for (const s of this.slots) if (s.state !== "starting") n += s.client.inflightItems
     return n
@@ -677,14 +475,12 @@ export class PoolCore {
     if (this.closed) return
     this.closed = true
     this.closing = true
-    const error = new PoolClosed({ message: "The pool was terminated" })
+    const error = poolClosed("terminated")
     this.failQueued(error)
-    for (const timer of this.graceTimers) clearTimer(timer)
     this.graceTimers.clear()
     for (const slot of this.slots.slice()) {
-      clearTimer(slot.idleTimer)
-      slot.idleTimer = undefined
-      this.clearInitTimer(slot)
+      slot.idleTimer = clearTimer(slot.idleTimer)
+      slot.initTimer = clearTimer(slot.initTimer)
       slot.state = "dead"
       slot.client.terminate("the pool was terminated")
     }
@@ -695,116 +491,12 @@ export class PoolCore {
   }
 
   stats(): Stats {
-    let alive = 0
-    let busy = 0
-    let running = 0
-    for (const s of this.slots) {
-      if (s.state === "dead") continue
-      alive++
-      if (s.state === "starting") continue
-      if (s.client.inflightItems > 0) busy++
-      running += s.client.inflightItems
-    }
-    const queued = this.queuedItems
     return {
-      workersAlive: alive,
-      workersBusy: busy,
-      queued,
-      running,
+      ...slotStats(this.slots),
+      queued: this.queue.items,
       completed: this.completed,
       failed: this.failed,
       workersReplaced: this.workersReplaced,
     }
-  }
-}
-
-const taskKey = (task: AnyTask): string => `${task.moduleUrl}#${task.name}`
-
-/** What `workersWanted` decides from. */
-export interface Demand {
-  /** The pool's size: never more workers. */
-  readonly size: number
-  /** Workers kept started without work (`min(size, cpuCount())`). */
-  readonly eager: number
-  /** Workers that are ready (started, initializer done). */
-  readonly ready: number
-  /** Whether idle workers are shut down (`idleTimeout`): then none is kept without work. */
-  readonly idleShrinks: boolean
-  /** Ready workers holding work. */
-  readonly busy: number
-  /**
-   * Workers the queued work needs: one per job of a task not measured yet, and for
-   * measured tasks about one per `GROW_MS` of expected work (counted up to `size` jobs).
-   */
-  readonly queued: number
-}
-
-/**
- * How many live workers the pool wants: the eager ones (none without work when
- * idle workers shrink away), and beyond them one per worker's worth of waiting
- * work (busy workers plus `queued`), growing at most to twice the ready workers
- * at a time (so quick tasks, once measured, stop the growth), never more than
- * `size`.
- */
-export const workersWanted = (d: Demand): number => {
-  const floor = d.idleShrinks && d.queued === 0 ? 0 : d.eager
-  const growth = Math.max(d.eager, 2 * d.ready)
-  return Math.min(d.size, Math.max(floor, Math.min(d.busy + d.queued, growth)))
-}
-
-/** About how long a worker takes to start: queued work worth this much wants one more worker. */
-const GROW_MS = 100
-
-/** Workers dying before they are ready, in a row, that break the pool. */
-const MAX_START_FAILURES = 2
-
-/** How long a worker may take to load a task's module, when the pool's `loadTimeout` is not given. */
-export const DEFAULT_LOAD_TIMEOUT_MS = 30_000
-
-/** A new job in the queued state. */
-export const makeJob = (
-  task: AnyTask,
-  payloads: ReadonlyArray<unknown>,
-  offset: number,
-  sink: Sink,
-  transfer: ReadonlyArray<Transferable> = [],
-  itemTransfers?: ReadonlyArray<ReadonlyArray<Transferable>>,
-): Job => ({
-  task,
-  payloads,
-  transfer,
-  itemTransfers: transfer.length === 0 ? undefined : itemTransfers,
-  offset,
-  sink,
-  state: "queued",
-  parts: undefined,
-  slot: undefined,
-  chunkId: -1,
-  timer: undefined,
-  sentAt: 0,
-})
-
-const describeInitFailure = (kind: number, value: unknown): string => {
-  switch (kind) {
-    case P.EXCEPTION: {
-      const e = value as P.SerializedError
-      return `${e.name}: ${e.message}`
-    }
-    case P.FAILURE:
-      return `it failed with ${safeJson(value)}`
-    case P.NOT_FOUND:
-      return String(value)
-    case P.SERIALIZATION:
-      return (value as { message: string }).message
-    default:
-      return "it was interrupted"
-  }
-}
-
-const safeJson = (u: unknown): string => {
-  try {
-    return JSON.stringify(u)
-  } catch {
-    return String(u)
   }
 }

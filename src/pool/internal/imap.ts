@@ -29,13 +29,11 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Pull from "effect/Pull"
 import * as Scope from "effect/Scope"
-import { PoolClosed, type PoolError } from "../../errors.ts"
-import { revive } from "../../internal/revive.ts"
+import { poolClosed, type PoolError } from "../../errors.ts"
 import type { Task } from "../../task/Task.ts"
-import { encodePayload, toExit } from "../../worker/parent/outcome.ts"
-import * as P from "../../worker/wire/protocol.ts"
-import { isTransfer } from "../../task/transfer.ts"
-import { type Job, makeJob, type PoolCore } from "./core.ts"
+import { prepareItems, type Receiver } from "../../worker/parent/outcome.ts"
+import type { PoolCore } from "./core.ts"
+import { type Job, makeJob } from "./model.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
 
@@ -94,8 +92,6 @@ export const imapPull = <E>(
     const live = new Set<Job>()
     let consumer: (() => void) | undefined
     let feeder: (() => void) | undefined
-    const successIdentity = task.codec.success.identity
-    const payloadIdentity = task.codec.payload.identity
 
     // Results of one message arrive in several callbacks: wake the consumer once, after all of them.
     let wakeScheduled = false
@@ -153,7 +149,8 @@ export const imapPull = <E>(
       else ordered.set(index, value)
     }
 
-    const sinkFor = (size: number) => {
+    /** The receiver of one job: it leaves `live` once its `size` items are settled. */
+    const receiverFor = (size: number): { job: { current: Job | undefined }; sink: Receiver } => {
       let reported = 0
       const job: { current: Job | undefined } = { current: undefined }
       const done = (n: number): void => {
@@ -164,31 +161,39 @@ export const imapPull = <E>(
       return {
         job,
         sink: {
-          onResults: (index: number, kinds: ReadonlyArray<number>, values: ReadonlyArray<unknown>) => {
+          onSuccess: (index, value) => {
             if (failure !== undefined) return
-            for (let i = 0; i < kinds.length; i++) {
-              if (kinds[i] === P.SUCCESS && successIdentity) {
-                settle(index + i, revive(values[i]))
-                continue
-              }
-              const exit = toExit(task, kinds[i], values[i]) as Exit.Exit<unknown, E | PoolError>
-              if (Exit.isSuccess(exit)) settle(index + i, exit.value)
-              else {
-                failAt(index + i, exit.cause)
-                if (failure !== undefined) return
-              }
-            }
-            done(kinds.length)
-            send()
-            wake()
+            settle(index, value)
+            done(1)
+            arrived()
           },
-          onError: (index: number, count: number, error: PoolError) => {
+          onFailure: (index, exit) => {
+            if (failure !== undefined) return
+            failAt(index, (exit as Exit.Failure<never, E | PoolError>).cause)
+            if (failure !== undefined) return
+            done(1)
+            arrived()
+          },
+          onError: (index, count, error) => {
             if (failure !== undefined) return
             done(count)
             failAt(index, Cause.fail(error))
           },
         },
       }
+    }
+
+    // Results of one message arrive in several calls: send and wake once, after all of them.
+    let arrivalScheduled = false
+    const afterArrivals = (): void => {
+      arrivalScheduled = false
+      send()
+      wake()
+    }
+    const arrived = (): void => {
+      if (arrivalScheduled) return
+      arrivalScheduled = true
+      queueMicrotask(afterArrivals)
     }
 
     /** Sends payloads from the backlog while the window has room. */
@@ -198,7 +203,7 @@ export const imapPull = <E>(
       // Ordered, after a failure: only what precedes the failing index is still sent.
       const limit = (): number => pending === undefined ? Infinity : pending.index - nextIndex
       if (core.closing && backlogSize() > 0 && limit() > 0) {
-        return failAt(nextIndex, Cause.fail(new PoolClosed({ message: "The pool is closed: it takes no more work" })))
+        return failAt(nextIndex, Cause.fail(poolClosed("closed")))
       }
       const jobs: Array<Job> = []
       let notEncoded: PoolError | undefined
@@ -206,43 +211,14 @@ export const imapPull = <E>(
         const available = backlogSize()
         if (available === 0 || (available < chunk && !upstreamDone)) break
         const n = Math.min(chunk, available, window - outstanding(), limit())
-        const items = backlog.slice(backlogHead, backlogHead + n)
-        backlogHead += n
-        const payloads: Array<unknown> = payloadIdentity ? items : []
-        const transfer: Array<Transferable> = []
-        const transfers: Array<ReadonlyArray<Transferable>> = []
+        const prepared = prepareItems(task, backlog, backlogHead, backlogHead + n)
         // How many items of the chunk are sent: all, or those before one that cannot be encoded.
-        let good = n
-        for (let i = 0; i < n; i++) {
-          let value = items[i]
-          const transferred = transfer.length
-          if (isTransfer(value)) {
-            for (const t of value.transfer) transfer.push(t as Transferable)
-            transfers[i] = value.transfer as ReadonlyArray<Transferable>
-            value = value.value
-            if (payloadIdentity) payloads[i] = value
-          } else transfers[i] = []
-          if (!payloadIdentity) {
-            const encoded = encodePayload(task, value)
-            if (!encoded.ok) {
-              notEncoded = encoded.error
-              transfer.length = transferred
-              good = i
-              break
-            }
-            payloads.push(encoded.value)
-          }
-        }
+        const good = prepared.payloads.length
+        backlogHead += prepared.error === undefined ? n : good
+        notEncoded = prepared.error
         if (good > 0) {
-          const { job, sink } = sinkFor(good)
-          job.current = makeJob(
-            task,
-            good === n ? payloads : payloads.slice(0, good),
-            nextIndex,
-            sink,
-            transfer,
-            transfers.slice(0, good),
-          )
+          const { job, sink } = receiverFor(good)
+          job.current = makeJob(task, prepared.payloads, nextIndex, sink, prepared.transfer, prepared.transfers)
           nextIndex += good
           inFlight += good
           live.add(job.current)

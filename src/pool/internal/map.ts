@@ -10,12 +10,10 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import { revive } from "../../internal/revive.ts"
 import type { Task } from "../../task/Task.ts"
-import { preparePayload, toExit } from "../../worker/parent/outcome.ts"
-import * as P from "../../worker/wire/protocol.ts"
-import { isTransfer } from "../../task/transfer.ts"
-import { type Job, makeJob, type PoolCore, type Sink } from "./core.ts"
+import { prepareItems, type Receiver } from "../../worker/parent/outcome.ts"
+import type { PoolCore } from "./core.ts"
+import { type Job, makeJob } from "./model.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
 
@@ -44,66 +42,52 @@ export const startMap = (
     core.cancel(jobs)
     resume(exit)
   }
-  const successIdentity = t.codec.success.identity
-  const sink: Sink = {
-    onResults: (index, kinds, values) => {
+  const settled = (count: number) => {
+    remaining -= count
+    if (remaining === 0 && !done) {
+      done = true
+      resume(Effect.succeed(results))
+    }
+  }
+  const sink: Receiver = {
+    onSuccess: (index, value) => {
       if (done) return
-      for (let i = 0; i < kinds.length; i++) {
-        const k = kinds[i]
-        if (k === P.SUCCESS && successIdentity) {
-          results[index + i] = failFast ? revive(values[i]) : Exit.succeed(revive(values[i]))
-          continue
-        }
-        const exit = toExit(t, k, values[i])
-        if (failFast) {
-          if (Exit.isSuccess(exit)) results[index + i] = exit.value
-          else return finishWith(exit as Exit.Exit<never, unknown>)
-        } else results[index + i] = exit
-      }
-      remaining -= kinds.length
-      if (remaining === 0) {
-        done = true
-        resume(Effect.succeed(results))
-      }
+      results[index] = failFast ? value : Exit.succeed(value)
+      settled(1)
+    },
+    onFailure: (index, exit) => {
+      if (done) return
+      if (failFast) return finishWith(exit)
+      results[index] = exit
+      settled(1)
     },
     onError: (index, count, error) => {
       if (done) return
       if (failFast) return finishWith(Exit.fail(error))
       const exit = Exit.fail(error)
       for (let i = 0; i < count; i++) results[index + i] = exit
-      remaining -= count
-      if (remaining === 0) {
-        done = true
-        resume(Effect.succeed(results))
-      }
+      settled(count)
     },
   }
-  const identity = t.codec.payload.identity
   for (let start = 0; start < n; start += chunk) {
     const end = Math.min(n, start + chunk)
-    // Fast path: no schema and no transfer marker: the chunk crosses as a packed slice.
-    if (identity && !hasTransfer(items, start, end)) {
-      jobs.push(makeJob(t, items.slice(start, end), start, sink))
-      continue
-    }
-    const payloadsOut: Array<unknown> = []
-    // Each payload's own transferables, so every job (and every part of a split job) moves only its own.
-    const transfers: Array<ReadonlyArray<Transferable>> = []
-    for (let i = start; i < end; i++) {
-      const prepared = preparePayload(t, items[i])
-      if (prepared.ok) {
-        payloadsOut.push(prepared.value)
-        transfers.push(prepared.transfer as ReadonlyArray<Transferable>)
-        continue
+    // Each job moves only its own payloads' buffers (and so does every part of a split job).
+    let from = start
+    while (from < end) {
+      const prepared = prepareItems(t, items, from, end)
+      // map: nothing was enqueued yet, so there is nothing to cancel.
+      if (prepared.error !== undefined && failFast) return resume(Exit.fail(prepared.error))
+      const count = prepared.payloads.length
+      if (count > 0) {
+        jobs.push(makeJob(t, prepared.payloads, from, sink, prepared.transfer, prepared.transfers))
       }
-      if (failFast) return finishWith(Exit.fail(prepared.error))
-      // mapExit: this payload fails alone; send the rest of its chunk around it.
-      results[i] = Exit.fail(prepared.error)
+      if (prepared.error === undefined) break
+      const failed = from + count
+      // mapExit: this payload fails alone; the rest of its chunk is sent around it.
+      results[failed] = Exit.fail(prepared.error)
       remaining--
-      payloadsOut.push(SKIP)
-      transfers.push([])
+      from = failed + 1
     }
-    pushJobs(t, payloadsOut, start, sink, transfers, jobs)
   }
   if (remaining === 0) {
     done = true
@@ -114,38 +98,4 @@ export const startMap = (
     done = true
     core.cancel(jobs)
   })
-}
-
-const hasTransfer = (items: ReadonlyArray<unknown>, start: number, end: number): boolean => {
-  for (let i = start; i < end; i++) {
-    const v = items[i]
-    if (typeof v === "object" && v !== null && isTransfer(v)) return true
-  }
-  return false
-}
-
-/** A payload that failed to encode in `mapExit`, left out of its chunk. */
-const SKIP: unique symbol = Symbol("skip")
-
-/** Splits a chunk around skipped payloads and adds the jobs. */
-const pushJobs = (
-  task: AnyTask,
-  payloads: Array<unknown>,
-  offset: number,
-  sink: Sink,
-  transfers: ReadonlyArray<ReadonlyArray<Transferable>>,
-  jobs: Array<Job>,
-): void => {
-  let start = 0
-  for (let i = 0; i <= payloads.length; i++) {
-    if (i === payloads.length || payloads[i] === SKIP) {
-      if (i > start) {
-        const whole = start === 0 && i === payloads.length
-        const part = whole ? payloads : payloads.slice(start, i)
-        const own = whole ? transfers : transfers.slice(start, i)
-        jobs.push(makeJob(task, part, offset + start, sink, own.flat(), own))
-      }
-      start = i + 1
-    }
-  }
 }

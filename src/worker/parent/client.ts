@@ -26,12 +26,21 @@ import * as P from "../wire/protocol.ts"
 import { watchTerminated } from "./stuck.ts"
 import { checkMessage, checkRun } from "../wire/validate.ts"
 
-/** Receives the outcomes of one chunk. */
+/**
+ * Receives the outcomes of one chunk, by absolute index (the chunk's `offset`
+ * plus the item's place in it). The client counts what was reported: the
+ * handler is told when the chunk is complete, and what was lost.
+ */
 export interface ChunkHandler {
-  /** Outcomes of items `start .. start + kinds.length - 1`. */
-  readonly onResults: (start: number, kinds: ReadonlyArray<number>, values: ReadonlyArray<unknown>) => void
-  /** The worker died before every item was reported. */
-  readonly onLost: (error: WorkerCrashed) => void
+  /** Outcomes of items `index .. index + kinds.length - 1`; `done`: every item of the chunk is now reported. */
+  readonly onResults: (
+    index: number,
+    kinds: ReadonlyArray<number>,
+    values: ReadonlyArray<unknown>,
+    done: boolean,
+  ) => void
+  /** The worker died before every item was reported: items `index .. index + count - 1` were not. */
+  readonly onLost: (error: WorkerCrashed, index: number, count: number) => void
   /** The chunk started running in the worker (only for chunks sent with `reportStart`). */
   readonly onStarted?: (() => void) | undefined
 }
@@ -41,6 +50,8 @@ export interface OutgoingChunk {
   readonly moduleUrl: string
   readonly taskName: string
   readonly payloads: ReadonlyArray<unknown>
+  /** The index of its first item, in the job it belongs to (0 by default). */
+  readonly offset?: number | undefined
   readonly handler: ChunkHandler
   /** Ask the worker to report when the chunk starts. */
   readonly reportStart?: boolean | undefined
@@ -56,8 +67,9 @@ interface Inflight {
   readonly chunk: P.Chunk
   /** Set on a chunk whose message was lost and that was sent again item by item: the items' chunk ids. */
   parts: Array<number> | undefined
-  /** Set on one item sent again: the chunk it belongs to, and its index there in `offset`. */
+  /** Set on one item sent again: the chunk it belongs to. */
   readonly whole: Inflight | undefined
+  /** The absolute index of its first item (see `OutgoingChunk.offset`). */
   readonly offset: number
   started: boolean
   /** An interrupt was asked for before the worker reported anything (a lost chunk is then not sent again). */
@@ -192,7 +204,7 @@ export class WorkerClient {
     const ids: Array<number> = []
     for (let i = 0; i < chunks.length; i++) {
       const size = chunks[i].payloads.length
-      this.inflight.set(j[i].c, makeEntry(j[i], chunks[i].handler, seq, undefined, 0))
+      this.inflight.set(j[i].c, makeEntry(j[i], chunks[i].handler, seq, undefined, chunks[i].offset ?? 0))
       this.inflightItems += size
       ids.push(j[i].c)
     }
@@ -299,8 +311,8 @@ export class WorkerClient {
     this.inflightItems -= n
     this.completed += n
     const target = whole ?? entry
-    const at = whole === undefined ? start : entry.offset + start
-    this.call(() => target.handler.onResults(at, kinds, values))
+    const done = target.reported >= target.size
+    this.call(() => target.handler.onResults(entry.offset + start, kinds, values, done))
   }
 
   /** Runs a handler; one that throws is a bug above us, and must not take the parent (or this worker) down. */
@@ -342,7 +354,7 @@ export class WorkerClient {
           ? { c, m: entry.chunk.m, n: entry.chunk.n, p: [entry.chunk.p[i]], s: 1 }
           : { c, m: entry.chunk.m, n: entry.chunk.n, p: [entry.chunk.p[i]] }
         const part = entry.whole ?? entry
-        const offset = entry.whole === undefined ? i : entry.offset + i
+        const offset = entry.offset + i
         let seq: number
         try {
           seq = this.post({ t: P.RUN, j: [chunk] }, [])
@@ -390,7 +402,9 @@ export class WorkerClient {
     const lost = Array.from(this.inflight.values()).filter((entry) => entry.whole === undefined)
     this.inflight.clear()
     this.inflightItems = 0
-    for (const entry of lost) entry.handler.onLost(error)
+    for (const entry of lost) {
+      this.call(() => entry.handler.onLost(error, entry.offset + entry.reported, entry.size - entry.reported))
+    }
     this.onDeath?.(this, error)
   }
 }
