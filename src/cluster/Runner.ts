@@ -1,0 +1,68 @@
+/**
+ * A cluster runner: one process per machine that takes a share of the
+ * cluster's shards and runs the tasks sent to them on a local `Pool` sized to
+ * the machine's cores (CPU work never runs on the runner's own thread, so its
+ * health checks keep answering). Runners coordinate only through PostgreSQL.
+ *
+ * Start one per machine with `deno task runner` (see `runner_cli.ts`), or in
+ * a program with `Runner.layer(options)`.
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { SocketServerError } from "effect/socket/SocketServer"
+import * as Pool from "../pool/Pool.ts"
+import { TaskEntity } from "./internal/entity.ts"
+import { runChunk } from "./internal/handler.ts"
+import * as Layers from "./internal/layers.ts"
+
+/**
+ * Options of a runner.
+ *
+ * @example
+ * ```ts
+ * import { Runner } from "@mp/multiprocessing/cluster"
+ *
+ * const options: Runner.RunnerOptions = { url: "postgres://postgres@127.0.0.1:5432/mp", host: "10.0.0.5", port: 34431 }
+ * ```
+ */
+export interface RunnerOptions {
+  /** The PostgreSQL URL shared by every runner and client of the cluster. */
+  readonly url: string
+  /** The host name or address other processes reach this runner at. */
+  readonly host: string
+  /** The TCP port this runner listens on. */
+  readonly port: number
+  /** Workers of the local pool (default: the machine's cores). */
+  readonly workers?: number | undefined
+}
+
+/**
+ * A Layer that runs a cluster runner until its scope closes: it registers in
+ * PostgreSQL, takes shards, and runs their tasks on a local pool. Closing the
+ * scope (SIGTERM under `runMain`) hands its shards back; messages it had not
+ * answered are run again by the runner that takes them over.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ * import { Runner } from "@mp/multiprocessing/cluster"
+ *
+ * if (import.meta.main) {
+ *   mp.runMain(Layer.launch(Runner.layer({ url: "postgres://postgres@127.0.0.1:5432/mp", host: "127.0.0.1", port: 34431 })))
+ * }
+ * ```
+ */
+export const layer = (options: RunnerOptions): Layer.Layer<never, Pool.MakeError | SocketServerError> =>
+  TaskEntity.toLayer(
+    Effect.gen(function* () {
+      const pool = yield* Pool.Service
+      return { Run: (request) => runChunk(pool, request.payload) }
+    }),
+    { concurrency: "unbounded", disableFatalDefects: true, maxIdleTime: "1 minute" },
+  ).pipe(
+    Layer.provide(Layers.runner(options)),
+    Layer.provide(Pool.layer({ size: options.workers, name: `runner-${options.port}` })),
+  )

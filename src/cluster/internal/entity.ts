@@ -1,0 +1,44 @@
+/**
+ * The one entity every runner hosts: `MpTask`. A message names a task by
+ * (module URL, export name) and carries a chunk of payloads as `node:v8`
+ * bytes (base64, so the message survives JSON in SQL storage); the reply
+ * carries one outcome per payload, in order, the same way.
+ *
+ * Messages are persisted: a runner that dies leaves its messages in
+ * PostgreSQL and the runner that takes its shards over runs them again (at
+ * least once).
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer"
+import { deserialize, serialize } from "node:v8"
+import * as ClusterSchema from "effect/cluster/ClusterSchema"
+import * as Entity from "effect/cluster/Entity"
+import * as Rpc from "effect/rpc/Rpc"
+import * as Schema from "effect/Schema"
+
+/** The `Run` request: a chunk of payloads of one task. */
+export const RunRpc = Rpc.make("Run", {
+  payload: {
+    moduleUrl: Schema.String,
+    taskName: Schema.String,
+    /** base64 of `v8.serialize(payloads)` */
+    payloads: Schema.String,
+  },
+  /** base64 of `v8.serialize(outcomes)` */
+  success: Schema.String,
+}).annotate(ClusterSchema.Persisted, true)
+
+/** The generic task entity. */
+export const TaskEntity = Entity.make("MpTask", [RunRpc])
+
+/** One task's outcome on the wire: a value, or a failure in `known_errors` wire form. */
+export type WireOutcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown }
+
+/** Values to base64 `node:v8` bytes. Throws when a value cannot be serialized. */
+export const toWire = (value: unknown): string => Buffer.from(serialize(value)).toString("base64")
+
+/** base64 `node:v8` bytes back to values. */
+export const fromWire = (text: string): unknown => deserialize(Buffer.from(text, "base64"))

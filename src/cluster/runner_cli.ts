@@ -1,0 +1,58 @@
+/**
+ * `deno task runner`: starts a cluster runner on this machine.
+ *
+ * ```sh
+ * deno task runner --url postgres://postgres@db:5432/mp --host 10.0.0.5 --port 34431 --workers 8
+ * ```
+ *
+ * Flags win over the environment: `MP_CLUSTER_URL`, `MP_RUNNER_HOST`
+ * (default `127.0.0.1`), `MP_RUNNER_PORT` (default `34431`), `MP_RUNNER_WORKERS`
+ * (default: the machine's cores). SIGTERM or SIGINT stops it gracefully: its
+ * shards are handed back and unanswered messages run elsewhere. It prints one
+ * line `runner ready <host>:<port>` once it listens.
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { parseArgs } from "node:util"
+import { runMain } from "../runMain.ts"
+import * as Runner from "./Runner.ts"
+
+/** Reads the runner's options from flags, then the environment; `undefined` with a message when one is missing. */
+export const optionsFrom = (args: ReadonlyArray<string>): Runner.RunnerOptions | string => {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      url: { type: "string" },
+      host: { type: "string" },
+      port: { type: "string" },
+      workers: { type: "string" },
+    },
+  })
+  const url = values.url ?? Deno.env.get("MP_CLUSTER_URL")
+  if (url === undefined) return "runner: give the PostgreSQL URL with --url or MP_CLUSTER_URL"
+  const port = Number(values.port ?? Deno.env.get("MP_RUNNER_PORT") ?? "34431")
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return `runner: --port must be a TCP port, got ${port}`
+  const workersText = values.workers ?? Deno.env.get("MP_RUNNER_WORKERS")
+  const workers = workersText === undefined ? undefined : Number(workersText)
+  if (workers !== undefined && !(Number.isInteger(workers) && workers > 0)) {
+    return `runner: --workers must be a positive integer, got ${workersText}`
+  }
+  return { url, host: values.host ?? Deno.env.get("MP_RUNNER_HOST") ?? "127.0.0.1", port, workers }
+}
+
+if (import.meta.main) {
+  const options = optionsFrom(Deno.args)
+  if (typeof options === "string") {
+    console.error(options)
+    Deno.exit(2)
+  }
+  runMain(
+    Layer.launch(
+      Runner.layer(options).pipe(
+        Layer.tap(() => Effect.sync(() => console.log(`runner ready ${options.host}:${options.port}`))),
+      ),
+    ),
+  )
+}
