@@ -9,6 +9,9 @@
  *
  * @module
  */
+import * as Sharding from "effect/cluster/Sharding"
+import * as ShardingConfig from "effect/cluster/ShardingConfig"
+import * as ShardId from "effect/cluster/ShardId"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { SocketServerError } from "effect/socket/SocketServer"
@@ -36,6 +39,12 @@ export interface RunnerOptions {
   readonly port: number
   /** Workers of the local pool (default: the machine's cores). */
   readonly workers?: number | undefined
+  /**
+   * Called once the runner owns shards, so tasks reach it (with how many it
+   * owns; with several runners starting at once, a runner can be the last
+   * one to get shards, a few seconds after it listens).
+   */
+  readonly onReady?: ((shards: number) => void) | undefined
 }
 
 /**
@@ -63,6 +72,21 @@ export const layer = (options: RunnerOptions): Layer.Layer<never, Pool.MakeError
     }),
     { concurrency: "unbounded", disableFatalDefects: true, maxIdleTime: "1 minute" },
   ).pipe(
+    Layer.merge(Layer.effectDiscard(Effect.gen(function* () {
+      const sharding = yield* Sharding.Sharding
+      const config = yield* ShardingConfig.ShardingConfig
+      const owned = () => {
+        let n = 0
+        for (let i = 1; i <= config.shardsPerGroup; i++) if (sharding.hasShardId(ShardId.make("default", i))) n++
+        return n
+      }
+      // Waits in the background: the layer is built (and serving) at once.
+      yield* Effect.forkScoped(Effect.gen(function* () {
+        while (owned() === 0) yield* Effect.sleep(100)
+        options.onReady?.(owned())
+      }))
+    }))),
     Layer.provide(Layers.runner(options)),
+    Layer.provide(ShardingConfig.layer(Layers.tuned)),
     Layer.provide(Pool.layer({ size: options.workers, name: `runner-${options.port}` })),
   )

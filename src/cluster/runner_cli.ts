@@ -9,11 +9,10 @@
  * (default `127.0.0.1`), `MP_RUNNER_PORT` (default `34431`), `MP_RUNNER_WORKERS`
  * (default: the machine's cores). SIGTERM or SIGINT stops it gracefully: its
  * shards are handed back and unanswered messages run elsewhere. It prints one
- * line `runner ready <host>:<port>` once it listens.
+ * line `runner ready <host>:<port> (<n> shards)` once it owns shards.
  *
  * @module
  */
-import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { parseArgs } from "node:util"
 import { runMain } from "../runMain.ts"
@@ -48,11 +47,8 @@ if (import.meta.main) {
     console.error(options)
     Deno.exit(2)
   }
-  runMain(
-    Layer.launch(
-      Runner.layer(options).pipe(
-        Layer.tap(() => Effect.sync(() => console.log(`runner ready ${options.host}:${options.port}`))),
-      ),
-    ),
-  )
+  runMain(Layer.launch(Runner.layer({
+    ...options,
+    onReady: (shards) => console.log(`runner ready ${options.host}:${options.port} (${shards} shards)`),
+  })))
 }

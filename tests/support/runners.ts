@@ -77,7 +77,7 @@ export const startRunner = (
           } catch { /* already gone */ }
         },
       }
-      let timer: number | undefined
+      let timer: ReturnType<typeof setTimeout> | undefined
       const outcome = await Promise.race([
         readyP.then(() => "ready" as const),
         exited.then(() => "exited" as const),
@@ -94,15 +94,21 @@ export const startRunner = (
     (runner) => Effect.promise(() => stopRunner(runner)),
   )
 
-/** SIGTERM, then SIGKILL if it has not exited within `graceMs`; resolves once it is gone. */
-export const stopRunner = async (runner: RunnerProcess, graceMs = 20_000): Promise<Deno.CommandStatus> => {
+/**
+ * SIGTERM, then SIGKILL if it has not exited within `graceMs`; resolves once
+ * it is gone, with `killed` true when SIGTERM was not enough.
+ */
+export const stopRunner = async (
+  runner: RunnerProcess,
+  graceMs = 20_000,
+): Promise<{ readonly status: Deno.CommandStatus; readonly killed: boolean }> => {
   runner.kill("SIGTERM")
-  let timer: number | undefined
+  let timer: ReturnType<typeof setTimeout> | undefined
   const late = await Promise.race([
     runner.exited.then(() => false),
     new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), graceMs)),
   ])
   clearTimeout(timer)
   if (late) runner.kill("SIGKILL")
-  return await runner.exited
+  return { status: await runner.exited, killed: late }
 }

@@ -25,7 +25,7 @@ import type * as SocketServer from "effect/socket/SocketServer"
 import * as RpcSerialization from "effect/rpc/RpcSerialization"
 
 /** Sharding settings: health checks every second, a dead runner's shard locks expire after 10 s. */
-const tuned = {
+export const tuned = {
   runnerHealthCheckInterval: "1 second",
   refreshAssignmentsInterval: "500 millis",
   shardLockRefreshInterval: "2 seconds",
