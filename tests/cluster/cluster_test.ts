@@ -11,7 +11,7 @@ import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { Cluster } from "@mp/multiprocessing/cluster"
-import { PoolClosed, RemoteException, TaskTimeout, WorkerCrashed } from "../../src/errors.ts"
+import { PoolClosed, RemoteException, SerializationError, TaskTimeout, WorkerCrashed } from "../../src/errors.ts"
 import type { Pool } from "../../src/pool/Pool.ts"
 import { add, boom, echo, nap, square, squareWhere } from "../fixtures/cluster_tasks.ts"
 import { errorOf } from "../support/mod.ts"
@@ -156,6 +156,16 @@ Deno.test({
             assertEquals(yield* Fiber.join(fiber), 144)
             const stats = yield* pool.stats
             assert(stats.workersAlive >= 1 && stats.completed > 0, JSON.stringify(stats))
+          }),
+        )
+
+        yield* step(
+          "a payload that cannot cross (a function, a chunk over the frame limit) fails with SerializationError",
+          Effect.gen(function* () {
+            const fn = errorOf(yield* Effect.exit(pool.apply(echo, () => 1)))
+            assert(fn instanceof SerializationError && fn.stage === "encode-payload", `got ${fn}`)
+            const big = errorOf(yield* Effect.exit(pool.apply(echo, new Uint8Array(40 * 1024 * 1024))))
+            assert(big instanceof SerializationError && big.message.includes("chunkSize"), `got ${big}`)
           }),
         )
 

@@ -19,7 +19,7 @@ import { type PoolError, SerializationError, TaskTimeout, WorkerCrashed } from "
 import { decodeFailure } from "../../internal/known_errors.ts"
 import type { AnyTask } from "../../task/Task.ts"
 import { isTransfer } from "../../task/transfer.ts"
-import { fromWire, TaskEntity, toWire, type WireOutcome } from "./entity.ts"
+import { fromWire, MAX_TEXT, TaskEntity, toWire, type WireOutcome } from "./entity.ts"
 import * as Layers from "./layers.ts"
 
 /** Sends chunks to the cluster. */
@@ -87,6 +87,14 @@ export const makeDispatcher = (options: {
             taskName: task.name,
             stage: "encode-payload",
             message: `the payload cannot cross to a runner as node:v8 bytes: ${messageOf(e)}`,
+          })
+        }
+        if (text.length > MAX_TEXT) {
+          return yield* new SerializationError({
+            taskName: task.name,
+            stage: "encode-payload",
+            message: `a chunk of ${payloads.length} payload(s) takes ${text.length} bytes, over the cluster's ` +
+              `limit of ${MAX_TEXT}: use a smaller chunkSize, or pass large data by reference (a URL, a path)`,
           })
         }
         yield* awaitRunner

@@ -37,6 +37,17 @@ export type WireOutcome =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly error: unknown }
 
+/**
+ * The largest message text (base64) a chunk or its reply may take: the
+ * socket's frame limit is set to 64 MiB (`layers.ts`), with room for the
+ * envelope. Over it, the chunk fails with `SerializationError` (a smaller
+ * `chunkSize` helps).
+ */
+export const MAX_TEXT = 48 * 1024 * 1024
+
+/** The frame limit of the sockets between processes. */
+export const MAX_FRAME = 64 * 1024 * 1024
+
 /** Values to base64 `node:v8` bytes. Throws when a value cannot be serialized. */
 export const toWire = (value: unknown): string => Buffer.from(serialize(value)).toString("base64")
 

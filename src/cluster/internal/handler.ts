@@ -15,7 +15,7 @@ import { RemoteException, SerializationError, TaskNotFound } from "../../errors.
 import { encodeFailure } from "../../internal/known_errors.ts"
 import type { Pool } from "../../pool/Pool.ts"
 import * as Task from "../../task/Task.ts"
-import { fromWire, toWire, type WireOutcome } from "./entity.ts"
+import { fromWire, MAX_TEXT, toWire, type WireOutcome } from "./entity.ts"
 
 const modules = new Map<string, Promise<Record<string, unknown>>>()
 
@@ -52,7 +52,17 @@ const outcomeOf = (exit: Exit.Exit<unknown, unknown>): WireOutcome =>
 /** Serializes the outcomes; one that cannot be serialized becomes a `SerializationError` of its own. */
 const encodeOutcomes = (taskName: string, outcomes: ReadonlyArray<WireOutcome>): string => {
   try {
-    return toWire(outcomes)
+    const text = toWire(outcomes)
+    if (text.length <= MAX_TEXT) return text
+    const tooLarge = failed(
+      new SerializationError({
+        taskName,
+        stage: "encode-result",
+        message: `the results of a chunk of ${outcomes.length} take ${text.length} bytes, over the cluster's ` +
+          `limit of ${MAX_TEXT}: use a smaller chunkSize, or return large data by reference`,
+      }),
+    )
+    return toWire(outcomes.map(() => tooLarge))
   } catch {
     return toWire(outcomes.map((o) => {
       try {

@@ -23,6 +23,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as SocketServer from "effect/socket/SocketServer"
 import * as RpcSerialization from "effect/rpc/RpcSerialization"
+import { MAX_FRAME } from "./entity.ts"
 
 /** Sharding settings: health checks every second, a dead runner's shard locks expire after 10 s. */
 export const tuned = {
@@ -60,7 +61,7 @@ export const runner = (
       ...tuned,
       runnerAddress: Option.some(RunnerAddress.make(options.host, options.port)),
     })),
-    Layer.provide([RpcSerialization.layerNdjson, NodeCrypto.layerDigest]),
+    Layer.provide([RpcSerialization.layerNdjsonWith({ maxBufferSize: MAX_FRAME }), NodeCrypto.layerDigest]),
   )
 
 /** A client: sends messages to runners, hosts no shard. */
@@ -71,5 +72,5 @@ export const client = (
     Layer.provide(NodeClusterSocket.layerClientProtocol),
     Layer.provideMerge(storage(url)),
     Layer.provide(ShardingConfig.layer({ ...tuned, runnerAddress: Option.none() })),
-    Layer.provide([RpcSerialization.layerNdjson, NodeCrypto.layerDigest]),
+    Layer.provide([RpcSerialization.layerNdjsonWith({ maxBufferSize: MAX_FRAME }), NodeCrypto.layerDigest]),
   )
