@@ -13,7 +13,7 @@ import * as Stream from "effect/Stream"
 import { Cluster } from "@mp/multiprocessing/cluster"
 import { PoolClosed, RemoteException, SerializationError, TaskTimeout, WorkerCrashed } from "../../src/errors.ts"
 import type { Pool } from "../../src/pool/Pool.ts"
-import { add, boom, echo, nap, square, squareWhere } from "../fixtures/cluster_tasks.ts"
+import { add, boom, echo, nap, napThenWrite, square, squareWhere } from "../fixtures/cluster_tasks.ts"
 import { errorOf } from "../support/mod.ts"
 import { postgres, postgresMissing } from "../support/postgres.ts"
 import { type RunnerProcess, startRunner, stopRunner } from "../support/runners.ts"
@@ -175,6 +175,20 @@ Deno.test({
             const short = yield* Cluster.pool({ url: pg.url, taskTimeout: "1 second" })
             const error = errorOf(yield* Effect.exit(short.apply(nap, 4_000)))
             assert(error instanceof TaskTimeout, `expected TaskTimeout, got ${error}`)
+          }),
+        )
+
+        yield* step(
+          "interrupting a call stops its chunk on the runner",
+          Effect.gen(function* () {
+            const path = yield* Effect.promise(() => Deno.makeTempFile({ prefix: "mp-cluster-" }))
+            yield* Effect.promise(() => Deno.remove(path))
+            const exit = yield* Effect.exit(pool.apply(napThenWrite, { ms: 1_500, path }).pipe(Effect.timeout(300)))
+            assert(Exit.isFailure(exit))
+            // Absence can only be seen by waiting: twice the task's own time.
+            yield* Effect.sleep(3_000)
+            const ran = yield* Effect.promise(() => Deno.stat(path).then(() => true, () => false))
+            assert(!ran, "the interrupted task went on running on the runner")
           }),
         )
 
