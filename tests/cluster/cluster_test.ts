@@ -13,7 +13,18 @@ import * as Stream from "effect/Stream"
 import { Cluster } from "@mp/multiprocessing/cluster"
 import { PoolClosed, RemoteException, SerializationError, TaskTimeout, WorkerCrashed } from "../../src/errors.ts"
 import type { Pool } from "../../src/pool/Pool.ts"
-import { add, boom, echo, nap, napThenWrite, square, squareWhere } from "../fixtures/cluster_tasks.ts"
+import {
+  add,
+  boom,
+  echo,
+  mirror,
+  nap,
+  napThenWrite,
+  OffGrid,
+  Point,
+  square,
+  squareWhere,
+} from "../fixtures/cluster_tasks.ts"
 import { errorOf } from "../support/mod.ts"
 import { postgres, postgresMissing } from "../support/postgres.ts"
 import { type RunnerProcess, startRunner, stopRunner } from "../support/runners.ts"
@@ -122,6 +133,18 @@ Deno.test({
             }
             times.sort((a, b) => a - b)
             console.log(`cluster apply round trip: median ${times[10].toFixed(1)} ms`)
+          }),
+        )
+
+        yield* step(
+          "a task's schemas carry its payload, success and typed failure across machines as their classes",
+          Effect.gen(function* () {
+            const mirrored = yield* pool.apply(mirror, new Point({ x: 3, y: 4 }))
+            assert(mirrored instanceof Point, `got ${mirrored}`)
+            assertEquals([mirrored.x, mirrored.y, mirrored.norm], [4, 3, 5])
+            const error = errorOf(yield* Effect.exit(pool.apply(mirror, new Point({ x: -1, y: 0 }))))
+            assert(error instanceof OffGrid, `got ${error}`)
+            assertEquals(error.x, -1)
           }),
         )
 

@@ -77,11 +77,15 @@ export const makeDispatcher = (options: {
       return poll
     })
 
-    const run = (task: AnyTask, payloads: ReadonlyArray<unknown>): Effect.Effect<Array<Exit.Exit<unknown, unknown>>> =>
+    /** Sends the payloads that encode; `exits` holds the others' failures already. */
+    const send = (
+      task: AnyTask,
+      encoded: ReadonlyArray<unknown>,
+    ): Effect.Effect<Array<Exit.Exit<unknown, unknown>>, PoolError> =>
       Effect.gen(function* () {
         let text: string
         try {
-          text = toWire(payloads.map((p) => isTransfer(p) ? p.value : p))
+          text = toWire(encoded)
         } catch (e) {
           return yield* new SerializationError({
             taskName: task.name,
@@ -93,7 +97,7 @@ export const makeDispatcher = (options: {
           return yield* new SerializationError({
             taskName: task.name,
             stage: "encode-payload",
-            message: `a chunk of ${payloads.length} payload(s) takes ${text.length} bytes, over the cluster's ` +
+            message: `a chunk of ${encoded.length} payload(s) takes ${text.length} bytes, over the cluster's ` +
               `limit of ${MAX_TEXT}: use a smaller chunkSize, or pass large data by reference (a URL, a path)`,
           })
         }
@@ -126,17 +130,47 @@ export const makeDispatcher = (options: {
             message: `the runner's reply could not be read: ${messageOf(e)}`,
           })
         }
-        if (outcomes.length !== payloads.length) {
-          // The runner could not read the chunk at all: one outcome for all.
-          return payloads.map(() => toExit(outcomes[0]))
-        }
-        return outcomes.map(toExit)
-      }).pipe(
-        Effect.catch((error) => Effect.succeed(payloads.map(() => Exit.fail(error)))),
-      )
+        // The runner could not read the chunk at all: one outcome for all.
+        const toExit = exitOf(task)
+        return outcomes.length === encoded.length ? outcomes.map(toExit) : encoded.map(() => toExit(outcomes[0]))
+      })
+
+    const run = (task: AnyTask, payloads: ReadonlyArray<unknown>): Effect.Effect<Array<Exit.Exit<unknown, unknown>>> =>
+      Effect.suspend(() => {
+        const exits: Array<Exit.Exit<unknown, unknown>> = new Array(payloads.length)
+        const sent: Array<number> = []
+        const encoded: Array<unknown> = []
+        payloads.forEach((p, i) => {
+          const e = task.codec.payload.encode(isTransfer(p) ? p.value : p)
+          if (e.ok) {
+            sent.push(i)
+            encoded.push(e.value)
+          } else {
+            exits[i] = Exit.fail(
+              new SerializationError({ taskName: task.name, stage: "encode-payload", message: e.message }),
+            )
+          }
+        })
+        if (encoded.length === 0) return Effect.succeed(exits)
+        return send(task, encoded).pipe(
+          Effect.catch((error) => Effect.succeed(encoded.map(() => Exit.fail(error)))),
+          Effect.map((results) => {
+            sent.forEach((at, j) => exits[at] = results[j])
+            return exits
+          }),
+        )
+      })
 
     return { run, runnersAlive }
   })
 
-const toExit = (outcome: WireOutcome): Exit.Exit<unknown, unknown> =>
-  outcome.ok ? Exit.succeed(outcome.value) : Exit.fail(decodeFailure(outcome.error))
+/** An outcome from the wire, decoded by the task's schemas where it has them. */
+const exitOf = (task: AnyTask) => (outcome: WireOutcome): Exit.Exit<unknown, unknown> => {
+  const codec = outcome.ok ? task.codec.success : outcome.typed === true ? task.codec.failure : undefined
+  if (codec === undefined) return Exit.fail(decodeFailure((outcome as { error: unknown }).error))
+  const decoded = codec.decode(outcome.ok ? outcome.value : outcome.error)
+  if (!decoded.ok) {
+    return Exit.fail(new SerializationError({ taskName: task.name, stage: "decode-result", message: decoded.message }))
+  }
+  return outcome.ok ? Exit.succeed(decoded.value) : Exit.fail(decoded.value)
+}

@@ -32,10 +32,14 @@ export const RunRpc = Rpc.make("Run", {
 /** The generic task entity. */
 export const TaskEntity = Entity.make("MpTask", [RunRpc])
 
-/** One task's outcome on the wire: a value, or a failure in `known_errors` wire form. */
+/**
+ * One task's outcome on the wire: a value (encoded by the task's success
+ * schema when it has one), or a failure: encoded by the task's failure schema
+ * (`typed`), or else in the `known_errors` wire form.
+ */
 export type WireOutcome =
   | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly error: unknown }
+  | { readonly ok: false; readonly error: unknown; readonly typed?: boolean }
 
 /**
  * The largest message text (base64) a chunk or its reply may take: the

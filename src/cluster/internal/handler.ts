@@ -46,8 +46,22 @@ export const loadTask = (moduleUrl: string, taskName: string): Effect.Effect<Tas
 
 const failed = (error: unknown): WireOutcome => ({ ok: false, error: encodeFailure(error) })
 
-const outcomeOf = (exit: Exit.Exit<unknown, unknown>): WireOutcome =>
-  Exit.isSuccess(exit) ? { ok: true, value: exit.value } : failed(Cause.squash(exit.cause))
+/** An outcome for the wire, encoded by the task's schemas where it has them (the caller decodes with the same). */
+const outcomeOf = (task: Task.AnyTask) => (exit: Exit.Exit<unknown, unknown>): WireOutcome => {
+  if (Exit.isSuccess(exit)) {
+    const encoded = task.codec.success.encode(exit.value)
+    return encoded.ok ? { ok: true, value: encoded.value } : failed(
+      new SerializationError({ taskName: task.name, stage: "encode-result", message: encoded.message }),
+    )
+  }
+  const error = Cause.squash(exit.cause)
+  if (task.codec.hasFailureSchema) {
+    // A PoolError (TaskTimeout on the runner, …) does not fit the task's failure schema: it crosses as below.
+    const encoded = task.codec.failure.encode(error)
+    if (encoded.ok) return { ok: false, error: encoded.value, typed: true }
+  }
+  return failed(error)
+}
 
 /** Serializes the outcomes; one that cannot be serialized becomes a `SerializationError` of its own. */
 const encodeOutcomes = (taskName: string, outcomes: ReadonlyArray<WireOutcome>): string => {
@@ -99,12 +113,29 @@ export const runChunk = (
       })
       return toWire([failed(error)])
     }
-    const task = yield* Effect.result(loadTask(moduleUrl, taskName))
-    if (task._tag === "Failure") return toWire(payloads.map(() => failed(task.failure)))
-    const exits = yield* pool.mapExit(task.success, payloads).pipe(
-      Effect.catch((e) => Effect.succeed(payloads.map(() => Exit.fail(e)))),
-    )
-    return encodeOutcomes(taskName, exits.map(outcomeOf))
+    const loaded = yield* Effect.result(loadTask(moduleUrl, taskName))
+    if (loaded._tag === "Failure") return toWire(payloads.map(() => failed(loaded.failure)))
+    const task = loaded.success
+    // Payloads arrive encoded by the task's payload schema; one that does not decode fails alone.
+    const exits: Array<Exit.Exit<unknown, unknown>> = new Array(payloads.length)
+    const runnable: Array<number> = []
+    const values: Array<unknown> = []
+    payloads.forEach((p, i) => {
+      const decoded = task.codec.payload.decode(p)
+      if (decoded.ok) {
+        runnable.push(i)
+        values.push(decoded.value)
+      } else {
+        exits[i] = Exit.fail(new SerializationError({ taskName, stage: "decode-payload", message: decoded.message }))
+      }
+    })
+    if (values.length > 0) {
+      const ran = yield* pool.mapExit(task, values).pipe(
+        Effect.catch((e) => Effect.succeed(values.map(() => Exit.fail(e)))),
+      )
+      runnable.forEach((at, j) => exits[at] = ran[j])
+    }
+    return encodeOutcomes(taskName, exits.map(outcomeOf(task)))
   }).pipe(
     // Never a defect: a defect here would be retried by the cluster. An interruption (the runner stops)
     // stays one, so the message is delivered again to the runner that takes the shard over.
