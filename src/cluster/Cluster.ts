@@ -25,6 +25,7 @@ import { invalid, timeoutMs } from "../internal/arguments.ts"
 import { type ApplyArgs, type MapOptions, type Pool, type PoolStats, Service as PoolService } from "../pool/Pool.ts"
 import * as Task from "../task/Task.ts"
 import type { Transfer } from "../task/transfer.ts"
+import type { ClusterUnavailable } from "./errors.ts"
 import { type Dispatcher, makeDispatcher } from "./internal/client.ts"
 
 type AnyTask = Task.AnyTask
@@ -70,7 +71,8 @@ const closedError = () => new PoolClosed({ message: "The cluster pool is closed:
 /**
  * Connects to a cluster and returns a `Pool` whose tasks run on its runners.
  * The connection closes with the Scope; calls still running then fail with
- * `PoolClosed`.
+ * `PoolClosed`. Fails with `ClusterUnavailable` when the cluster's
+ * PostgreSQL cannot be reached, and `InvalidArgument` for bad options.
  *
  * @example
  * ```ts
@@ -86,7 +88,9 @@ const closedError = () => new PoolClosed({ message: "The cluster pool is closed:
  * }))
  * ```
  */
-export const pool: (options: ClusterPoolOptions) => Effect.Effect<Pool, InvalidArgument, Scope.Scope> = Effect.fn(
+export const pool: (
+  options: ClusterPoolOptions,
+) => Effect.Effect<Pool, InvalidArgument | ClusterUnavailable, Scope.Scope> = Effect.fn(
   "Cluster.pool",
 )(function* (options: ClusterPoolOptions) {
   if (typeof options !== "object" || options === null) return yield* invalid("options", "an object", options)
@@ -134,7 +138,7 @@ export const pool: (options: ClusterPoolOptions) => Effect.Effect<Pool, InvalidA
  * // program.pipe(Effect.provide(PoolLive)) where program uses `yield* mp.Pool.Service`
  * ```
  */
-export const layer = (options: ClusterPoolOptions): Layer.Layer<PoolService, InvalidArgument> =>
+export const layer = (options: ClusterPoolOptions): Layer.Layer<PoolService, InvalidArgument | ClusterUnavailable> =>
   Layer.effect(PoolService, pool(options))
 
 const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.Scope): Pool => {

@@ -10,7 +10,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { Cluster } from "@mp/multiprocessing/cluster"
+import { Cluster, ClusterUnavailable } from "@mp/multiprocessing/cluster"
 import { PoolClosed, RemoteException, SerializationError, TaskTimeout, WorkerCrashed } from "../../src/errors.ts"
 import type { Pool } from "../../src/pool/Pool.ts"
 import {
@@ -26,7 +26,7 @@ import {
   squareWhere,
 } from "../fixtures/cluster_tasks.ts"
 import { errorOf } from "../support/mod.ts"
-import { postgres, postgresMissing } from "../support/postgres.ts"
+import { freePort, postgres, postgresMissing } from "../support/postgres.ts"
 import { type RunnerProcess, startRunner, stopRunner } from "../support/runners.ts"
 
 if (postgresMissing !== undefined) console.warn(`tests/cluster skipped: ${postgresMissing}`)
@@ -68,6 +68,20 @@ Deno.test({
         assert(performance.now() - started < 20_000)
       }),
       60_000,
+    ),
+})
+
+Deno.test({
+  name: "Cluster.pool fails with ClusterUnavailable, not a defect, when its PostgreSQL cannot be reached",
+  fn: () =>
+    run(
+      Effect.gen(function* () {
+        const url = `postgres://postgres:secret@127.0.0.1:${freePort()}/postgres` // nothing listens there
+        const error = errorOf(yield* Effect.exit(Cluster.pool({ url, taskTimeout: "5 seconds" })))
+        assert(error instanceof ClusterUnavailable, `got ${error}`)
+        assert(!error.message.includes("secret"), error.message)
+      }),
+      30_000,
     ),
 })
 

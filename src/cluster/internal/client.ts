@@ -15,8 +15,10 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import * as SqlError from "effect/sql/SqlError"
 import { type PoolError, SerializationError, TaskTimeout, WorkerCrashed } from "../../errors.ts"
 import { decodeFailure } from "../../internal/known_errors.ts"
+import { ClusterUnavailable } from "../errors.ts"
 import type { AnyTask } from "../../task/Task.ts"
 import { isTransfer } from "../../task/transfer.ts"
 import { fromWire, MAX_TEXT, TaskEntity, toWire, type WireOutcome } from "./entity.ts"
@@ -30,6 +32,17 @@ export interface Dispatcher {
   readonly runnersAlive: Effect.Effect<number>
 }
 
+/** The URL without its password, for messages. */
+const redacted = (url: string): string => {
+  try {
+    const u = new URL(url)
+    if (u.password !== "") u.password = "***"
+    return u.toString()
+  } catch {
+    return "an unreadable URL"
+  }
+}
+
 const messageOf = (e: unknown): string => e instanceof Error ? e.message : String(e)
 
 /** `workerId` of the errors that concern the cluster rather than one worker. */
@@ -40,11 +53,23 @@ export const makeDispatcher = (options: {
   readonly url: string
   readonly taskTimeoutMs: number
   readonly runnerTimeoutMs: number
-}): Effect.Effect<Dispatcher, never, Scope.Scope> =>
+}): Effect.Effect<Dispatcher, ClusterUnavailable, Scope.Scope> =>
   Effect.gen(function* () {
     const context: Context.Context<
       Sharding.Sharding | RunnerStorage.RunnerStorage | MessageStorage.MessageStorage
-    > = yield* Layer.build(Layers.client(options.url))
+    > = yield* Layer.build(Layers.client(options.url)).pipe(
+      // The storage's migrations turn a connection failure into a defect: both are "unreachable".
+      Effect.catchCause((cause) => {
+        const error = Cause.squash(cause)
+        return SqlError.isSqlError(error)
+          ? Effect.fail(
+            new ClusterUnavailable({
+              message: `cannot reach the cluster's PostgreSQL (${redacted(options.url)}): ${messageOf(error)}`,
+            }),
+          )
+          : Effect.failCause(cause as Cause.Cause<never>)
+      }),
+    )
     const clientFor = yield* Effect.provideContext(TaskEntity.client, context)
     const storage = Context.get(context, RunnerStorage.RunnerStorage)
 

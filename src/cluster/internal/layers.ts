@@ -21,6 +21,7 @@ import * as SqlRunnerStorage from "effect/cluster/SqlRunnerStorage"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type * as SqlError from "effect/sql/SqlError"
 import type * as SocketServer from "effect/socket/SocketServer"
 import * as RpcSerialization from "effect/rpc/RpcSerialization"
 import { MAX_FRAME } from "./entity.ts"
@@ -39,10 +40,7 @@ export const tuned = {
 /** PostgreSQL as the cluster's storage (messages, runners, shard locks). */
 export const storage = (url: string) => {
   const sql = PgClient.layer({ url: Redacted.make(url) })
-  return Layer.mergeAll(SqlMessageStorage.layer, SqlRunnerStorage.layer).pipe(
-    Layer.provideMerge(sql),
-    Layer.orDie,
-  )
+  return Layer.mergeAll(SqlMessageStorage.layer, SqlRunnerStorage.layer).pipe(Layer.provideMerge(sql))
 }
 
 /** A runner: listens on host:port, takes shards, runs entities registered on top of it. */
@@ -56,7 +54,7 @@ export const runner = (
     )),
     Layer.provide(NodeClusterSocket.layerSocketServer),
     Layer.provide(NodeClusterSocket.layerClientProtocol),
-    Layer.provide(storage(options.url)),
+    Layer.provide(Layer.orDie(storage(options.url))),
     Layer.provide(ShardingConfig.layer({
       ...tuned,
       runnerAddress: Option.some(RunnerAddress.make(options.host, options.port)),
@@ -67,7 +65,10 @@ export const runner = (
 /** A client: sends messages to runners, hosts no shard. */
 export const client = (
   url: string,
-): Layer.Layer<Sharding.Sharding | Runners.Runners | RunnerStorage.RunnerStorage | MessageStorage.MessageStorage> =>
+): Layer.Layer<
+  Sharding.Sharding | Runners.Runners | RunnerStorage.RunnerStorage | MessageStorage.MessageStorage,
+  SqlError.SqlError
+> =>
   SocketRunner.layerClientOnly.pipe(
     Layer.provide(NodeClusterSocket.layerClientProtocol),
     Layer.provideMerge(storage(url)),
