@@ -256,11 +256,24 @@ Deno.test({
         )
 
         yield* step(
-          "SIGTERM stops a runner gracefully, and the others take over its shards",
+          "SIGTERM mid-batch stops a runner gracefully and loses nothing; the others take over its shards",
           Effect.gen(function* () {
             const live = runners.filter((r) => !isGone(r.pid))
             assert(live.length >= 2)
-            const { killed } = yield* Effect.promise(() => stopRunner(live[0]))
+            const input = Array.from({ length: 16 }, () => 300)
+            let stopping: Promise<{ readonly killed: boolean }> | undefined
+            const results = yield* pool.imapUnordered(nap, input).pipe(
+              Stream.tap(([, pid]) =>
+                Effect.sync(() => {
+                  const victim = live.find((r) => r.pid === pid)
+                  if (stopping === undefined && victim !== undefined) stopping = stopRunner(victim)
+                })
+              ),
+              Stream.runCollect,
+            )
+            assertEquals(results.length, input.length)
+            assert(stopping !== undefined)
+            const { killed } = yield* Effect.promise(() => stopping!)
             assert(!killed, "the runner did not exit within 20 s of SIGTERM")
             assertEquals(yield* pool.map(square, [1, 2, 3, 4, 5, 6]), [1, 4, 9, 16, 25, 36])
           }),
