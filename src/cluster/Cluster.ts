@@ -13,6 +13,7 @@
  *
  * @module
  */
+import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -146,8 +147,8 @@ const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.Scope):
   let inFlight = 0
   const counts = { completed: 0, failed: 0 }
   const drained: Array<() => void> = []
-  let terminate: () => void = () => {}
-  const terminated = new Promise<void>((resolve) => terminate = resolve)
+  // Failed by `terminate`: every running call fails with PoolClosed (a waiter leaves it when its call ends).
+  const terminated = Deferred.makeUnsafe<never, PoolClosed>()
 
   /** Runs `effect` as one call: counted for `close`, failed with `PoolClosed` by `terminate`. */
   const tracked = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E | PoolClosed> =>
@@ -156,7 +157,7 @@ const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.Scope):
       inFlight++
       return Effect.raceFirst(
         effect,
-        Effect.andThen(Effect.promise(() => terminated), Effect.fail(closedError())),
+        Deferred.await(terminated),
       ).pipe(Effect.ensuring(Effect.sync(() => {
         if (--inFlight === 0) drained.splice(0).forEach((f) => f())
       })))
@@ -271,9 +272,9 @@ const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.Scope):
     workersReplaced: 0,
   }))
 
-  const stop = Effect.sync(() => {
+  const stop = Effect.suspend(() => {
     closing = true
-    terminate()
+    return Effect.asVoid(Deferred.fail(terminated, closedError()))
   })
   return {
     size,

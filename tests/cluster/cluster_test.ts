@@ -280,6 +280,20 @@ Deno.test({
         )
 
         yield* step(
+          "terminate fails running calls with PoolClosed at once",
+          Effect.gen(function* () {
+            const other = yield* Cluster.pool({ url: pg.url, taskTimeout: "60 seconds" })
+            const fiber = yield* other.submit(nap, 5_000)
+            yield* Effect.yieldNow
+            const started = performance.now()
+            yield* other.terminate
+            const error = errorOf(yield* Fiber.await(fiber))
+            assert(error instanceof PoolClosed, `got ${error}`)
+            assert(performance.now() - started < 3_000)
+          }),
+        )
+
+        yield* step(
           "close lets running calls finish; afterwards calls fail with PoolClosed",
           Effect.gen(function* () {
             const fiber = yield* pool.submit(nap, 200)
