@@ -65,6 +65,15 @@ export interface ClusterPoolOptions {
    * `ceil(n / (4 × size))`.
    */
   readonly concurrency?: number | undefined
+  /**
+   * How a chunk reaches its runner; both are at least once (tasks should be
+   * idempotent). `"stored"` (default): written to PostgreSQL first, and read
+   * from there again by the runner that takes the shards of a dead runner
+   * over (~10 ms per round trip measured here). `"direct"`: sent straight
+   * over TCP and never stored; the caller sends it again to the runner that
+   * takes over (~2.5 ms per round trip).
+   */
+  readonly delivery?: "stored" | "direct" | undefined
 }
 
 const closedError = () => new PoolClosed({ message: "The cluster pool is closed: it takes no more work" })
@@ -112,8 +121,13 @@ export const pool: (
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     return yield* invalid("concurrency", "a positive integer", options.concurrency)
   }
+  const delivery = options.delivery ?? "stored"
+  if (delivery !== "stored" && delivery !== "direct") {
+    return yield* invalid("delivery", `"stored" or "direct"`, options.delivery)
+  }
   const dispatcher = yield* makeDispatcher({
     url: options.url,
+    delivery,
     taskTimeoutMs: taskTimeout,
     runnerTimeoutMs: runnerTimeout ?? 30_000,
   })

@@ -68,7 +68,10 @@ export const layer = (options: RunnerOptions): Layer.Layer<never, Pool.MakeError
   TaskEntity.toLayer(
     Effect.gen(function* () {
       const pool = yield* Pool.Service
-      return { Run: (request) => runChunk(pool, request.payload) }
+      return {
+        Run: (request) => runChunk(pool, request.payload),
+        RunDirect: (request) => runChunk(pool, request.payload),
+      }
     }),
     { concurrency: "unbounded", disableFatalDefects: true, maxIdleTime: "1 minute" },
   ).pipe(

@@ -1,6 +1,6 @@
 /**
  * `@mp/multiprocessing/cluster` end to end: a throwaway PostgreSQL on
- * 127.0.0.1, three runner processes (`src/cluster/runner_cli.ts`, one worker
+ * 127.0.0.1, four runner processes (`src/cluster/runner_cli.ts`, one worker
  * each), and a client `Cluster.pool` in the test process. Skipped, with the
  * command that installs it, where PostgreSQL is missing.
  */
@@ -101,7 +101,7 @@ Deno.test({
 })
 
 Deno.test({
-  name: "Cluster.pool runs the same Tasks and Pool methods on three runner processes",
+  name: "Cluster.pool runs the same Tasks and Pool methods on four runner processes",
   ignore,
   sanitizeOps: true,
   sanitizeResources: true,
@@ -110,7 +110,7 @@ Deno.test({
       Effect.gen(function* () {
         const pg = yield* postgres
         const runners: Array<RunnerProcess> = yield* Effect.all(
-          [startRunner(pg.url), startRunner(pg.url), startRunner(pg.url)],
+          [startRunner(pg.url), startRunner(pg.url), startRunner(pg.url), startRunner(pg.url)],
           { concurrency: "unbounded" },
         )
         const pool: Pool = yield* Cluster.pool({ url: pg.url, taskTimeout: "60 seconds" })
@@ -226,6 +226,45 @@ Deno.test({
             yield* Effect.sleep(3_000)
             const ran = yield* Effect.promise(() => Deno.stat(path).then(() => true, () => false))
             assert(!ran, "the interrupted task went on running on the runner")
+          }),
+        )
+
+        yield* step(
+          "with delivery direct (never stored), a runner SIGKILLed mid-batch loses nothing either",
+          Effect.gen(function* () {
+            const direct = yield* Cluster.pool({ url: pg.url, taskTimeout: "60 seconds", delivery: "direct" })
+            const times: Array<number> = []
+            for (let i = 0; i < 20; i++) {
+              const started = performance.now()
+              assertEquals(yield* direct.apply(square, i), i * i)
+              times.push(performance.now() - started)
+            }
+            times.sort((a, b) => a - b)
+            console.log(`cluster apply round trip, direct: median ${times[10].toFixed(1)} ms`)
+            const aliveBefore = (yield* direct.stats).workersAlive
+            let victim: RunnerProcess | undefined
+            let killedAt = 0
+            const results = yield* direct.imapUnordered(nap, Array.from({ length: 24 }, () => 300)).pipe(
+              Stream.tap(([, pid]) =>
+                Effect.sync(() => {
+                  if (victim !== undefined) return
+                  victim = runners.find((r) => r.pid === pid)
+                  victim?.kill("SIGKILL")
+                  killedAt = performance.now()
+                })
+              ),
+              Stream.runCollect,
+            )
+            assert(victim !== undefined)
+            assertEquals(results.length, 24)
+            console.log(`cluster recovery, direct: ${((performance.now() - killedAt) / 1000).toFixed(1)} s`)
+            yield* Effect.promise(() => victim!.exited)
+            // The others' health checks mark it dead: an event to wait for, not a fixed sleep.
+            const deadline = performance.now() + 45_000
+            while ((yield* direct.stats).workersAlive >= aliveBefore) {
+              assert(performance.now() < deadline, "the dead runner was never marked unhealthy")
+              yield* Effect.sleep(200)
+            }
           }),
         )
 

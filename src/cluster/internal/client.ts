@@ -53,6 +53,7 @@ export const makeDispatcher = (options: {
   readonly url: string
   readonly taskTimeoutMs: number
   readonly runnerTimeoutMs: number
+  readonly delivery: "stored" | "direct"
 }): Effect.Effect<Dispatcher, ClusterUnavailable, Scope.Scope> =>
   Effect.gen(function* () {
     const context: Context.Context<
@@ -127,16 +128,14 @@ export const makeDispatcher = (options: {
           })
         }
         yield* awaitRunner
-        const reply = yield* clientFor(crypto.randomUUID()).Run({
-          moduleUrl: task.moduleUrl,
-          taskName: task.name,
-          payloads: text,
-        }).pipe(
+        const entity = clientFor(crypto.randomUUID())
+        const request = { moduleUrl: task.moduleUrl, taskName: task.name, payloads: text }
+        const reply = yield* (options.delivery === "direct" ? entity.RunDirect(request) : entity.Run(request)).pipe(
           Effect.catchCause((cause): Effect.Effect<never, PoolError> =>
             Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.fail(
               new WorkerCrashed({
                 workerId: CLUSTER,
-                reason: `the cluster could not deliver the task: ${messageOf(Cause.squash(cause))}`,
+                reason: `the cluster could not deliver the task, or its runner died: ${messageOf(Cause.squash(cause))}`,
               }),
             )
           ),

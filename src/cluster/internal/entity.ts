@@ -4,9 +4,9 @@
  * bytes (base64, so the message survives JSON in SQL storage); the reply
  * carries one outcome per payload, in order, the same way.
  *
- * Messages are persisted: a runner that dies leaves its messages in
+ * `Run` messages are persisted: a runner that dies leaves its messages in
  * PostgreSQL and the runner that takes its shards over runs them again (at
- * least once).
+ * least once). `RunDirect` messages go straight to the runner, never stored.
  *
  * @module
  */
@@ -17,20 +17,29 @@ import * as Entity from "effect/cluster/Entity"
 import * as Rpc from "effect/rpc/Rpc"
 import * as Schema from "effect/Schema"
 
-/** The `Run` request: a chunk of payloads of one task. */
+const runFields = {
+  moduleUrl: Schema.String,
+  taskName: Schema.String,
+  /** base64 of `v8.serialize(payloads)` */
+  payloads: Schema.String,
+}
+
+/** The `Run` request: a chunk of payloads of one task, stored first (at least once). */
 export const RunRpc = Rpc.make("Run", {
-  payload: {
-    moduleUrl: Schema.String,
-    taskName: Schema.String,
-    /** base64 of `v8.serialize(payloads)` */
-    payloads: Schema.String,
-  },
+  payload: runFields,
   /** base64 of `v8.serialize(outcomes)` */
   success: Schema.String,
 }).annotate(ClusterSchema.Persisted, true)
 
+/**
+ * The same, sent straight to the runner and never stored: when the runner
+ * cannot be reached, the caller's cluster client sends it again to the shard's
+ * next owner.
+ */
+export const RunDirectRpc = Rpc.make("RunDirect", { payload: runFields, success: Schema.String })
+
 /** The generic task entity. */
-export const TaskEntity = Entity.make("MpTask", [RunRpc])
+export const TaskEntity = Entity.make("MpTask", [RunRpc, RunDirectRpc])
 
 /**
  * One task's outcome on the wire: a value (encoded by the task's success
