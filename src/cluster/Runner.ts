@@ -33,8 +33,10 @@ import * as Layers from "./internal/layers.ts"
 export interface RunnerOptions {
   /** The PostgreSQL URL shared by every runner and client of the cluster. */
   readonly url: string
-  /** The host name or address other processes reach this runner at. */
+  /** The host name or address other processes reach this runner at (its advertised address). */
   readonly host: string
+  /** The address to listen on when it differs from `host` (`0.0.0.0` behind NAT or in a container). */
+  readonly listen?: string | undefined
   /** The TCP port this runner listens on. */
   readonly port: number
   /** Workers of the local pool (default: the machine's cores). */

@@ -6,8 +6,9 @@
  * ```
  *
  * Flags win over the environment: `MP_CLUSTER_URL`, `MP_RUNNER_HOST`
- * (default `127.0.0.1`), `MP_RUNNER_PORT` (default `34431`), `MP_RUNNER_WORKERS`
- * (default: the machine's cores). SIGTERM or SIGINT stops it gracefully: its
+ * (the address others reach it at, default `127.0.0.1`), `MP_RUNNER_LISTEN`
+ * (the address it listens on, default the host), `MP_RUNNER_PORT` (default
+ * `34431`), `MP_RUNNER_WORKERS` (default: the machine's cores). SIGTERM or SIGINT stops it gracefully: its
  * shards are handed back and unanswered messages run elsewhere. It prints one
  * line `runner ready <host>:<port> (<n> shards)` once it owns shards.
  *
@@ -18,13 +19,14 @@ import { parseArgs } from "node:util"
 import { runMain } from "../runMain.ts"
 import * as Runner from "./Runner.ts"
 
-/** Reads the runner's options from flags, then the environment; `undefined` with a message when one is missing. */
+/** Reads the runner's options from flags, then the environment, then defaults; a message when one is missing or bad. */
 export const optionsFrom = (args: ReadonlyArray<string>): Runner.RunnerOptions | string => {
   const { values } = parseArgs({
     args: [...args],
     options: {
       url: { type: "string" },
       host: { type: "string" },
+      listen: { type: "string" },
       port: { type: "string" },
       workers: { type: "string" },
     },
@@ -38,7 +40,13 @@ export const optionsFrom = (args: ReadonlyArray<string>): Runner.RunnerOptions |
   if (workers !== undefined && !(Number.isInteger(workers) && workers > 0)) {
     return `runner: --workers must be a positive integer, got ${workersText}`
   }
-  return { url, host: values.host ?? Deno.env.get("MP_RUNNER_HOST") ?? "127.0.0.1", port, workers }
+  return {
+    url,
+    host: values.host ?? Deno.env.get("MP_RUNNER_HOST") ?? "127.0.0.1",
+    listen: values.listen ?? Deno.env.get("MP_RUNNER_LISTEN"),
+    port,
+    workers,
+  }
 }
 
 if (import.meta.main) {

@@ -45,7 +45,7 @@ export const storage = (url: string) => {
 
 /** A runner: listens on host:port, takes shards, runs entities registered on top of it. */
 export const runner = (
-  options: { readonly url: string; readonly host: string; readonly port: number },
+  options: { readonly url: string; readonly host: string; readonly port: number; readonly listen?: string | undefined },
 ): Layer.Layer<Sharding.Sharding | Runners.Runners, SocketServer.SocketServerError> =>
   SocketRunner.layer.pipe(
     Layer.provide(RunnerHealth.layerPing.pipe(
@@ -58,6 +58,9 @@ export const runner = (
     Layer.provide(ShardingConfig.layer({
       ...tuned,
       runnerAddress: Option.some(RunnerAddress.make(options.host, options.port)),
+      runnerListenAddress: options.listen === undefined
+        ? Option.none()
+        : Option.some(RunnerAddress.make(options.listen, options.port)),
     })),
     Layer.provide([RpcSerialization.layerNdjsonWith({ maxBufferSize: MAX_FRAME }), NodeCrypto.layerDigest]),
   )
