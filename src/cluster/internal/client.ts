@@ -1,7 +1,8 @@
 /**
- * The client side of a cluster pool: a chunk of payloads becomes one
- * persisted `Run` message to a fresh entity id (random, so chunks spread over
- * the shards and so over the runners), and its reply one `Exit` per payload.
+ * The client side of a cluster pool: a chunk of payloads becomes one `Run`
+ * message (or `RunDirect`) to one of the client's random entity ids, in turn
+ * (so chunks spread over the shards and so over the runners), and its reply
+ * one `Exit` per payload.
  *
  * @internal
  * @module
@@ -45,6 +46,9 @@ const redacted = (url: string): string => {
 
 const messageOf = (e: unknown): string => e instanceof Error ? e.message : String(e)
 
+/** How many entity ids a client spreads its chunks over (each entity runs its messages concurrently). */
+const ENTITY_IDS = 256
+
 /** `workerId` of the errors that concern the cluster rather than one worker. */
 const CLUSTER = -1
 
@@ -78,6 +82,11 @@ export const makeDispatcher = (options: {
       Effect.map((runners) => runners.filter(([, healthy]) => healthy).length),
       Effect.orElseSucceed(() => 0),
     )
+
+    // Chunks go to a fixed set of random entity ids, in turn: random ids spread evenly over the shards (similar
+    // ids would not), and a bounded set keeps the runners' resident entities bounded however many chunks are sent.
+    const entityIds = Array.from({ length: ENTITY_IDS }, () => crypto.randomUUID())
+    let nextEntity = 0
 
     let aliveSeenAt = -Infinity
     /** Waits (up to `runnerTimeout`) until a runner is registered and healthy. */
@@ -128,7 +137,7 @@ export const makeDispatcher = (options: {
           })
         }
         yield* awaitRunner
-        const entity = clientFor(crypto.randomUUID())
+        const entity = clientFor(entityIds[nextEntity++ % entityIds.length])
         const request = { moduleUrl: task.moduleUrl, taskName: task.name, payloads: text }
         const reply = yield* (options.delivery === "direct" ? entity.RunDirect(request) : entity.Run(request)).pipe(
           Effect.catchCause((cause): Effect.Effect<never, PoolError> =>
