@@ -1,0 +1,97 @@
+/**
+ * A cluster runner: one process per machine that takes a share of the
+ * cluster's shards and runs the tasks sent to them on a local `Pool` sized to
+ * the machine's cores (CPU work never runs on the runner's own thread, so its
+ * health checks keep answering). Runners coordinate only through PostgreSQL.
+ *
+ * Start one per machine with `deno task runner` (see `runner_cli.ts`), or in
+ * a program with `Runner.layer(options)`.
+ *
+ * @module
+ */
+import * as Sharding from "effect/cluster/Sharding"
+import * as ShardingConfig from "effect/cluster/ShardingConfig"
+import * as ShardId from "effect/cluster/ShardId"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { SocketServerError } from "effect/socket/SocketServer"
+import * as Pool from "../pool/Pool.ts"
+import { TaskEntity } from "./internal/entity.ts"
+import { runChunk } from "./internal/handler.ts"
+import * as Layers from "./internal/layers.ts"
+
+/**
+ * Options of a runner.
+ *
+ * @example
+ * ```ts
+ * import { Runner } from "@mp/multiprocessing/cluster"
+ *
+ * const options: Runner.RunnerOptions = { url: "postgres://postgres@127.0.0.1:5432/mp", host: "10.0.0.5", port: 34431 }
+ * ```
+ */
+export interface RunnerOptions {
+  /** The PostgreSQL URL shared by every runner and client of the cluster. */
+  readonly url: string
+  /** The host name or address other processes reach this runner at (its advertised address). */
+  readonly host: string
+  /** The address to listen on when it differs from `host` (`0.0.0.0` behind NAT or in a container). */
+  readonly listen?: string | undefined
+  /** The TCP port this runner listens on. */
+  readonly port: number
+  /** Workers of the local pool (default: the machine's cores). */
+  readonly workers?: number | undefined
+  /**
+   * Called once the runner owns shards, so tasks reach it (with how many it
+   * owns; with several runners starting at once, a runner can be the last
+   * one to get shards, a few seconds after it listens).
+   */
+  readonly onReady?: ((shards: number) => void) | undefined
+}
+
+/**
+ * A Layer that runs a cluster runner until its scope closes: it registers in
+ * PostgreSQL, takes shards, and runs their tasks on a local pool. Closing the
+ * scope (SIGTERM under `runMain`) hands its shards back; messages it had not
+ * answered are run again by the runner that takes them over.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ * import { Runner } from "@mp/multiprocessing/cluster"
+ *
+ * if (import.meta.main) {
+ *   mp.runMain(Layer.launch(Runner.layer({ url: "postgres://postgres@127.0.0.1:5432/mp", host: "127.0.0.1", port: 34431 })))
+ * }
+ * ```
+ */
+export const layer = (options: RunnerOptions): Layer.Layer<never, Pool.MakeError | SocketServerError> =>
+  TaskEntity.toLayer(
+    Effect.gen(function* () {
+      const pool = yield* Pool.Service
+      return {
+        Run: (request) => runChunk(pool, request.payload),
+        RunDirect: (request) => runChunk(pool, request.payload),
+      }
+    }),
+    { concurrency: "unbounded", disableFatalDefects: true, maxIdleTime: "1 minute" },
+  ).pipe(
+    Layer.merge(Layer.effectDiscard(Effect.gen(function* () {
+      const sharding = yield* Sharding.Sharding
+      const config = yield* ShardingConfig.ShardingConfig
+      const owned = () => {
+        let n = 0
+        for (let i = 1; i <= config.shardsPerGroup; i++) if (sharding.hasShardId(ShardId.make("default", i))) n++
+        return n
+      }
+      // Waits in the background: the layer is built (and serving) at once.
+      yield* Effect.forkScoped(Effect.gen(function* () {
+        while (owned() === 0) yield* Effect.sleep(100)
+        options.onReady?.(owned())
+      }))
+    }))),
+    Layer.provide(Layers.runner(options)),
+    Layer.provide(ShardingConfig.layer(Layers.tuned)),
+    Layer.provide(Pool.layer({ size: options.workers, name: `runner-${options.port}` })),
+  )

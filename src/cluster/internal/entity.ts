@@ -1,0 +1,68 @@
+/**
+ * The one entity every runner hosts: `MpTask`. A message names a task by
+ * (module URL, export name) and carries a chunk of payloads as `node:v8`
+ * bytes (base64, so the message survives JSON in SQL storage); the reply
+ * carries one outcome per payload, in order, the same way.
+ *
+ * `Run` messages are persisted: a runner that dies leaves its messages in
+ * PostgreSQL and the runner that takes its shards over runs them again (at
+ * least once). `RunDirect` messages go straight to the runner, never stored.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer"
+import { deserialize, serialize } from "node:v8"
+import * as ClusterSchema from "effect/cluster/ClusterSchema"
+import * as Entity from "effect/cluster/Entity"
+import * as Rpc from "effect/rpc/Rpc"
+import * as Schema from "effect/Schema"
+
+const runFields = {
+  moduleUrl: Schema.String,
+  taskName: Schema.String,
+  /** base64 of `v8.serialize(payloads)` */
+  payloads: Schema.String,
+}
+
+/** The `Run` request: a chunk of payloads of one task, stored first (at least once). */
+export const RunRpc = Rpc.make("Run", {
+  payload: runFields,
+  /** base64 of `v8.serialize(outcomes)` */
+  success: Schema.String,
+}).annotate(ClusterSchema.Persisted, true)
+
+/**
+ * The same, sent straight to the runner and never stored: when the runner
+ * cannot be reached, the caller's cluster client sends it again to the shard's
+ * next owner.
+ */
+export const RunDirectRpc = Rpc.make("RunDirect", { payload: runFields, success: Schema.String })
+
+/** The generic task entity. */
+export const TaskEntity = Entity.make("MpTask", [RunRpc, RunDirectRpc])
+
+/**
+ * One task's outcome on the wire: a value (encoded by the task's success
+ * schema when it has one), or a failure: encoded by the task's failure schema
+ * (`typed`), or else in the `known_errors` wire form.
+ */
+export type WireOutcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown; readonly typed?: boolean }
+
+/**
+ * The largest message text (base64) a chunk or its reply may take: the
+ * socket's frame limit is set to 64 MiB (`layers.ts`), with room for the
+ * envelope. Over it, the chunk fails with `SerializationError` (a smaller
+ * `chunkSize` helps).
+ */
+export const MAX_TEXT = 48 * 1024 * 1024
+
+/** The frame limit of the sockets between processes. */
+export const MAX_FRAME = 64 * 1024 * 1024
+
+/** Values to base64 `node:v8` bytes. Throws when a value cannot be serialized. */
+export const toWire = (value: unknown): string => Buffer.from(serialize(value)).toString("base64")
+
+/** base64 `node:v8` bytes back to values. */
+export const fromWire = (text: string): unknown => deserialize(Buffer.from(text, "base64"))

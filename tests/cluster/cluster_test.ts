@@ -1,0 +1,351 @@
+/**
+ * `@mp/multiprocessing/cluster` end to end: a throwaway PostgreSQL on
+ * 127.0.0.1, four runner processes (`src/cluster/runner_cli.ts`, one worker
+ * each), and a client `Cluster.pool` in the test process. Skipped, with the
+ * command that installs it, where PostgreSQL is missing.
+ */
+import { assert, assertEquals } from "@std/assert"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { Cluster, ClusterUnavailable } from "@mp/multiprocessing/cluster"
+import { PoolClosed, RemoteException, SerializationError, TaskTimeout, WorkerCrashed } from "../../src/errors.ts"
+import type { Pool } from "../../src/pool/Pool.ts"
+import {
+  add,
+  boom,
+  echo,
+  mirror,
+  nap,
+  napThenWrite,
+  OffGrid,
+  Point,
+  square,
+  squareWhere,
+} from "../fixtures/cluster_tasks.ts"
+import { errorOf } from "../support/mod.ts"
+import { freePort, postgres, postgresMissing } from "../support/postgres.ts"
+import { type RunnerProcess, startRunner, stopRunner } from "../support/runners.ts"
+
+if (postgresMissing !== undefined) console.warn(`tests/cluster skipped: ${postgresMissing}`)
+const ignore = postgresMissing !== undefined
+
+/** Runs an Effect test body in a fresh Scope with a deadline. */
+const run = (body: Effect.Effect<void, unknown, Scope.Scope>, timeoutMs: number): Promise<void> =>
+  Effect.runPromise(
+    Effect.scoped(body).pipe(
+      Effect.timeoutOrElse({
+        duration: timeoutMs,
+        orElse: () => Effect.die(new Error(`did not finish within ${timeoutMs} ms`)),
+      }),
+    ),
+  )
+
+const isGone = (pid: number): boolean => {
+  try {
+    Deno.kill(pid, "SIGCONT") // signal 0 is not offered: SIGCONT is harmless to a live process
+    return false
+  } catch {
+    return true
+  }
+}
+
+Deno.test({
+  name: "Cluster.pool with no runner alive fails with WorkerCrashed after runnerTimeout instead of waiting forever",
+  ignore,
+  fn: () =>
+    run(
+      Effect.gen(function* () {
+        const pg = yield* postgres
+        const pool = yield* Cluster.pool({ url: pg.url, taskTimeout: "30 seconds", runnerTimeout: "1 second" })
+        const started = performance.now()
+        const exit = yield* Effect.exit(pool.apply(square, 3))
+        const error = errorOf(exit)
+        assert(error instanceof WorkerCrashed, `expected WorkerCrashed, got ${exit}`)
+        assert(error.reason.includes("deno task runner"), error.reason)
+        assert(performance.now() - started < 20_000)
+      }),
+      60_000,
+    ),
+})
+
+Deno.test({
+  name: "Cluster.pool fails with ClusterUnavailable, not a defect, when its PostgreSQL cannot be reached",
+  fn: () =>
+    run(
+      Effect.gen(function* () {
+        const url = `postgres://postgres:secret@127.0.0.1:${freePort()}/postgres` // nothing listens there
+        const error = errorOf(yield* Effect.exit(Cluster.pool({ url, taskTimeout: "5 seconds" })))
+        assert(error instanceof ClusterUnavailable, `got ${error}`)
+        assert(!error.message.includes("secret"), error.message)
+      }),
+      30_000,
+    ),
+})
+
+Deno.test({
+  name: "Cluster.pool refuses a missing taskTimeout with InvalidArgument",
+  fn: () =>
+    run(
+      Effect.gen(function* () {
+        const exit = yield* Effect.exit(
+          Cluster.pool({ url: "postgres://nobody@127.0.0.1:1/x" } as unknown as Cluster.ClusterPoolOptions),
+        )
+        const error = errorOf(exit)
+        assertEquals((error as { argument?: string } | undefined)?.argument, "taskTimeout")
+      }),
+      10_000,
+    ),
+})
+
+Deno.test({
+  name: "Cluster.pool runs the same Tasks and Pool methods on four runner processes",
+  ignore,
+  sanitizeOps: true,
+  sanitizeResources: true,
+  fn: (t) =>
+    run(
+      Effect.gen(function* () {
+        const pg = yield* postgres
+        const runners: Array<RunnerProcess> = yield* Effect.all(
+          [startRunner(pg.url), startRunner(pg.url), startRunner(pg.url), startRunner(pg.url)],
+          { concurrency: "unbounded" },
+        )
+        const pool: Pool = yield* Cluster.pool({ url: pg.url, taskTimeout: "60 seconds" })
+        const step = (name: string, body: Effect.Effect<void, unknown, Scope.Scope>) =>
+          Effect.promise(() => t.step(name, () => run(body, 90_000)))
+
+        yield* step(
+          "map returns results in input order, its chunks spread over the runners",
+          Effect.gen(function* () {
+            const input = Array.from({ length: 60 }, (_, i) => i)
+            const out = yield* pool.map(squareWhere, input, { chunkSize: 2 })
+            assertEquals(out.map((r) => r.n), input.map((n) => n * n))
+            const pids = new Set(out.map((r) => r.pid))
+            assert(pids.size >= 2, `only runner(s) ${[...pids]} ran chunks`)
+            for (const pid of pids) assert(runners.some((r) => r.pid === pid), `pid ${pid} is not a runner`)
+          }),
+        )
+
+        yield* step(
+          "apply carries Date, Map and bigint unchanged (node:v8 bytes); round trip measured",
+          Effect.gen(function* () {
+            const value = {
+              at: new Date(1_000),
+              table: new Map([["a", 1]]),
+              big: 2n ** 70n,
+              bytes: new Uint8Array([1, 2]),
+            }
+            assertEquals(yield* pool.apply(echo, value), value)
+            const times: Array<number> = []
+            for (let i = 0; i < 20; i++) {
+              const started = performance.now()
+              assertEquals(yield* pool.apply(square, i), i * i)
+              times.push(performance.now() - started)
+            }
+            times.sort((a, b) => a - b)
+            console.log(`cluster apply round trip: median ${times[10].toFixed(1)} ms`)
+          }),
+        )
+
+        yield* step(
+          "a task's schemas carry its payload, success and typed failure across machines as their classes",
+          Effect.gen(function* () {
+            const mirrored = yield* pool.apply(mirror, new Point({ x: 3, y: 4 }))
+            assert(mirrored instanceof Point, `got ${mirrored}`)
+            assertEquals([mirrored.x, mirrored.y, mirrored.norm], [4, 3, 5])
+            const error = errorOf(yield* Effect.exit(pool.apply(mirror, new Point({ x: -1, y: 0 }))))
+            assert(error instanceof OffGrid, `got ${error}`)
+            assertEquals(error.x, -1)
+          }),
+        )
+
+        yield* step(
+          "a task that throws fails at once with RemoteException, not retried",
+          Effect.gen(function* () {
+            const started = performance.now()
+            const exit = yield* Effect.exit(pool.apply(boom, "no good"))
+            const error = errorOf(exit)
+            assert(error instanceof RemoteException, `expected RemoteException, got ${exit}`)
+            assertEquals(error.remoteName, "TypeError")
+            assertEquals(error.remoteMessage, "no good")
+            assert(performance.now() - started < 30_000)
+            const mapped = yield* Effect.exit(pool.map(boom, ["a", "b"]))
+            assert(errorOf(mapped) instanceof RemoteException)
+          }),
+        )
+
+        yield* step(
+          "mapExit, starmap, imap, imapUnordered and submit work as on a local pool",
+          Effect.gen(function* () {
+            const exits = yield* pool.mapExit(boom, ["x"])
+            assert(Exit.isFailure(exits[0]))
+            const mixed = yield* pool.mapExit(square, [1, 2, 3])
+            assertEquals(mixed.map((e) => Exit.isSuccess(e) ? e.value : undefined), [1, 4, 9])
+            assertEquals(yield* pool.starmap(add, [[1, 2], [3, 4]]), [3, 7])
+            const ordered = yield* Stream.runCollect(pool.imap(square, [1, 2, 3, 4], { chunkSize: 2 }))
+            assertEquals(Array.from(ordered), [1, 4, 9, 16])
+            const unordered = yield* Stream.runCollect(pool.imapUnordered(square, Stream.make(5, 6, 7)))
+            assertEquals(Array.from(unordered).sort((a, b) => a - b), [25, 36, 49])
+            const fiber = yield* pool.submit(square, 12)
+            assertEquals(yield* Fiber.join(fiber), 144)
+            const stats = yield* pool.stats
+            assert(stats.workersAlive >= 1 && stats.completed > 0, JSON.stringify(stats))
+          }),
+        )
+
+        yield* step(
+          "a payload that cannot cross (a function, a chunk over the frame limit) fails with SerializationError",
+          Effect.gen(function* () {
+            const fn = errorOf(yield* Effect.exit(pool.apply(echo, () => 1)))
+            assert(fn instanceof SerializationError && fn.stage === "encode-payload", `got ${fn}`)
+            const big = errorOf(yield* Effect.exit(pool.apply(echo, new Uint8Array(40 * 1024 * 1024))))
+            assert(big instanceof SerializationError && big.message.includes("chunkSize"), `got ${big}`)
+          }),
+        )
+
+        yield* step(
+          "a chunk slower than taskTimeout fails with TaskTimeout",
+          Effect.gen(function* () {
+            const short = yield* Cluster.pool({ url: pg.url, taskTimeout: "1 second" })
+            const error = errorOf(yield* Effect.exit(short.apply(nap, 4_000)))
+            assert(error instanceof TaskTimeout, `expected TaskTimeout, got ${error}`)
+          }),
+        )
+
+        yield* step(
+          "interrupting a call stops its chunk on the runner",
+          Effect.gen(function* () {
+            const path = yield* Effect.promise(() => Deno.makeTempFile({ prefix: "mp-cluster-" }))
+            yield* Effect.promise(() => Deno.remove(path))
+            const exit = yield* Effect.exit(pool.apply(napThenWrite, { ms: 1_500, path }).pipe(Effect.timeout(300)))
+            assert(Exit.isFailure(exit))
+            // Absence can only be seen by waiting: twice the task's own time.
+            yield* Effect.sleep(3_000)
+            const ran = yield* Effect.promise(() => Deno.stat(path).then(() => true, () => false))
+            assert(!ran, "the interrupted task went on running on the runner")
+          }),
+        )
+
+        yield* step(
+          "with delivery direct (never stored), a runner SIGKILLed mid-batch loses nothing either",
+          Effect.gen(function* () {
+            const direct = yield* Cluster.pool({ url: pg.url, taskTimeout: "60 seconds", delivery: "direct" })
+            const times: Array<number> = []
+            for (let i = 0; i < 20; i++) {
+              const started = performance.now()
+              assertEquals(yield* direct.apply(square, i), i * i)
+              times.push(performance.now() - started)
+            }
+            times.sort((a, b) => a - b)
+            console.log(`cluster apply round trip, direct: median ${times[10].toFixed(1)} ms`)
+            const aliveBefore = (yield* direct.stats).workersAlive
+            let victim: RunnerProcess | undefined
+            let killedAt = 0
+            const results = yield* direct.imapUnordered(nap, Array.from({ length: 24 }, () => 300)).pipe(
+              Stream.tap(([, pid]) =>
+                Effect.sync(() => {
+                  if (victim !== undefined) return
+                  victim = runners.find((r) => r.pid === pid)
+                  victim?.kill("SIGKILL")
+                  killedAt = performance.now()
+                })
+              ),
+              Stream.runCollect,
+            )
+            assert(victim !== undefined)
+            assertEquals(results.length, 24)
+            console.log(`cluster recovery, direct: ${((performance.now() - killedAt) / 1000).toFixed(1)} s`)
+            yield* Effect.promise(() => victim!.exited)
+            // The others' health checks mark it dead: an event to wait for, not a fixed sleep.
+            const deadline = performance.now() + 45_000
+            while ((yield* direct.stats).workersAlive >= aliveBefore) {
+              assert(performance.now() < deadline, "the dead runner was never marked unhealthy")
+              yield* Effect.sleep(200)
+            }
+          }),
+        )
+
+        yield* step(
+          "a runner SIGKILLed mid-batch loses nothing: its chunks run again on another runner",
+          Effect.gen(function* () {
+            const input = Array.from({ length: 24 }, () => 300)
+            let killedAt = 0
+            let victim: RunnerProcess | undefined
+            const results = yield* pool.imapUnordered(nap, input).pipe(
+              Stream.tap(([, pid]) =>
+                Effect.sync(() => {
+                  if (victim !== undefined) return
+                  victim = runners.find((r) => r.pid === pid)
+                  victim?.kill("SIGKILL")
+                  killedAt = performance.now()
+                })
+              ),
+              Stream.runCollect,
+            )
+            const recoveredIn = performance.now() - killedAt
+            assert(victim !== undefined)
+            assertEquals(results.length, input.length)
+            console.log(`cluster recovery: the batch finished ${(recoveredIn / 1000).toFixed(1)} s after the SIGKILL`)
+            assert(recoveredIn < 45_000, `recovery took ${recoveredIn} ms`)
+            yield* Effect.promise(() => victim!.exited)
+          }),
+        )
+
+        yield* step(
+          "SIGTERM mid-batch stops a runner gracefully and loses nothing; the others take over its shards",
+          Effect.gen(function* () {
+            const live = runners.filter((r) => !isGone(r.pid))
+            assert(live.length >= 2)
+            const input = Array.from({ length: 16 }, () => 300)
+            let stopping: Promise<{ readonly killed: boolean }> | undefined
+            const results = yield* pool.imapUnordered(nap, input).pipe(
+              Stream.tap(([, pid]) =>
+                Effect.sync(() => {
+                  const victim = live.find((r) => r.pid === pid)
+                  if (stopping === undefined && victim !== undefined) stopping = stopRunner(victim)
+                })
+              ),
+              Stream.runCollect,
+            )
+            assertEquals(results.length, input.length)
+            assert(stopping !== undefined)
+            const { killed } = yield* Effect.promise(() => stopping!)
+            assert(!killed, "the runner did not exit within 20 s of SIGTERM")
+            assertEquals(yield* pool.map(square, [1, 2, 3, 4, 5, 6]), [1, 4, 9, 16, 25, 36])
+          }),
+        )
+
+        yield* step(
+          "terminate fails running calls with PoolClosed at once",
+          Effect.gen(function* () {
+            const other = yield* Cluster.pool({ url: pg.url, taskTimeout: "60 seconds" })
+            const fiber = yield* other.submit(nap, 5_000)
+            yield* Effect.yieldNow
+            const started = performance.now()
+            yield* other.terminate
+            const error = errorOf(yield* Fiber.await(fiber))
+            assert(error instanceof PoolClosed, `got ${error}`)
+            assert(performance.now() - started < 3_000)
+          }),
+        )
+
+        yield* step(
+          "close lets running calls finish; afterwards calls fail with PoolClosed",
+          Effect.gen(function* () {
+            const fiber = yield* pool.submit(nap, 200)
+            yield* pool.close
+            assertEquals((yield* Fiber.join(fiber))[0], 200)
+            assert(errorOf(yield* Effect.exit(pool.apply(square, 1))) instanceof PoolClosed)
+          }),
+        )
+
+        // Stop every runner now and check that none is left behind.
+        yield* Effect.promise(() => Promise.all(runners.map((r) => isGone(r.pid) ? r.exited : stopRunner(r))))
+        for (const r of runners) assert(isGone(r.pid), `runner ${r.pid} is still alive`)
+      }),
+      180_000,
+    ),
+})
