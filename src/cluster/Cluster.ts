@@ -24,7 +24,8 @@ import * as Stream from "effect/Stream"
 import { InvalidArgument, PoolClosed, type PoolError } from "../errors.ts"
 import { invalid, timeoutMs } from "../internal/arguments.ts"
 import { type ApplyArgs, type MapOptions, type Pool, type PoolStats, Service as PoolService } from "../pool/Pool.ts"
-import * as Task from "../task/Task.ts"
+import type * as Task from "../task/Task.ts"
+import { validate as validateTask } from "../task/internal/validate.ts"
 import type { Transfer } from "../task/transfer.ts"
 import type { ClusterUnavailable } from "./errors.ts"
 import { type Dispatcher, makeDispatcher } from "./internal/client.ts"
@@ -76,7 +77,8 @@ export interface ClusterPoolOptions {
   readonly delivery?: "stored" | "direct" | undefined
 }
 
-const closedError = () => new PoolClosed({ message: "The cluster pool is closed: it takes no more work" })
+const closedError = (reason: PoolClosed["reason"] = "closed") =>
+  new PoolClosed({ reason, message: `The cluster pool is ${reason}: it takes no more work` })
 
 /**
  * Connects to a cluster and returns a `Pool` whose tasks run on its runners.
@@ -193,7 +195,7 @@ const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.Scope):
     return Effect.succeed(values)
   }
 
-  const checkTask = (task: unknown) => Task.validate(task as AnyTask)
+  const checkTask = (task: unknown) => validateTask(task as AnyTask)
 
   const checkChunkSize = (options: MapOptions | undefined): Effect.Effect<number | undefined, InvalidArgument> => {
     const n = options?.chunkSize
@@ -288,7 +290,7 @@ const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.Scope):
 
   const stop = Effect.suspend(() => {
     closing = true
-    return Effect.asVoid(Deferred.fail(terminated, closedError()))
+    return Effect.asVoid(Deferred.fail(terminated, closedError("terminated")))
   })
   return {
     size,
