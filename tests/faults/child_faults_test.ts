@@ -55,7 +55,7 @@ testAsync(
       "busy-interrupt-map",
     )
     assertEquals(r.tag, "TimeoutError")
-    assertLess(r.elapsedMs, 1_500)
+    assertLess(r.elapsedMs, 5_000) // a 300 ms timeout; generous for a loaded machine, far from a hang
     assertEquals(r.after, [2, 4, 6, 8])
     assertEquals(r.workersReplaced, 2)
     assertEquals(r.children, 0)
