@@ -48,6 +48,7 @@ import { preparePayload } from "../worker/parent/outcome.ts"
 import type { Transfer } from "../task/transfer.ts"
 import { PoolCore } from "./internal/core.ts"
 import { DEFAULT_LOAD_TIMEOUT_MS, makeJob, type Stats } from "./internal/model.ts"
+import { observed } from "./internal/observe.ts"
 import { imapPull } from "./internal/imap.ts"
 import { durationMs, iterable, optionalString, positiveInt } from "../internal/arguments.ts"
 import { startMap } from "./internal/map.ts"
@@ -433,29 +434,38 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
   const checkOpen = <T>(task: T): Effect.Effect<T, InvalidArgument | PoolClosed> =>
     Effect.flatMap(validateTask(task), (t) => core.closing ? Effect.fail(closedError()) : Effect.succeed(t))
 
-  const apply = <P, A, E>(
+  const applyAs = (call: string) =>
+  <P, A, E>(
     task: Task.Task<P, A, E>,
     payload?: P | Transfer<P>,
   ): Effect.Effect<A, E | PoolError | InvalidArgument> =>
-    Effect.flatMap(checkOpen(task as unknown as AnyTask), (t) =>
-      Effect.callback<A, E | PoolError>((resume) => {
-        const prepared = preparePayload(t, payload)
-        if (!prepared.ok) return resume(Effect.fail(prepared.error))
-        const job = makeJob(t, [prepared.value], 0, {
-          onSuccess: (_i, value) => resume(Effect.succeed(value as A)),
-          onFailure: (_i, exit) => resume(exit as Exit.Exit<never, E | PoolError>),
-          onError: (_i, _n, error) => resume(Effect.fail(error)),
-        }, prepared.transfer)
-        core.enqueue([job])
-        return Effect.sync(() => core.cancel([job]))
-      }))
+    Effect.flatMap(
+      checkOpen(task as unknown as AnyTask),
+      (t) =>
+        observed(core.options.name, call, t, (obs) =>
+          Effect.callback<A, E | PoolError>((resume) => {
+            const prepared = preparePayload(t, payload)
+            if (!prepared.ok) return resume(Effect.fail(prepared.error))
+            const job = makeJob(t, [prepared.value], 0, {
+              onSuccess: (_i, value) => resume(Effect.succeed(value as A)),
+              onFailure: (_i, exit) => resume(exit as Exit.Exit<never, E | PoolError>),
+              onError: (_i, _n, error) => resume(Effect.fail(error)),
+            }, prepared.transfer)
+            job.obs = obs
+            core.enqueue([job])
+            return Effect.sync(() => core.cancel([job]))
+          })),
+    )
+
+  const apply = applyAs("Pool.apply")
+  const applyForSubmit = applyAs("Pool.submit")
 
   const submit = <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>) =>
     Effect.suspend(() =>
       // Forked into a closed Scope the fiber would be interrupted; let it fail with PoolClosed instead.
       poolScope.state._tag === "Closed"
-        ? Effect.forkDetach(apply(task, payload), { startImmediately: true })
-        : Effect.forkIn(apply(task, payload), poolScope, { startImmediately: true })
+        ? Effect.forkDetach(applyForSubmit(task, payload), { startImmediately: true })
+        : Effect.forkIn(applyForSubmit(task, payload), poolScope, { startImmediately: true })
     )
 
   const run = <P, A, E>(
@@ -472,17 +482,19 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
         iterable("payloads", payloads),
       ]),
       ([t, chunkSize]) =>
-        Effect.callback<Array<unknown>, E | PoolError>((resume) => {
-          const items: ReadonlyArray<unknown> = Array.isArray(payloads) ? payloads : Array.from(payloads)
-          return startMap(
-            core,
-            t,
-            items,
-            chunkSize ?? defaultChunk(items.length),
-            failFast,
-            resume as (result: Effect.Effect<Array<unknown>, unknown>) => void,
-          )
-        }),
+        observed(core.options.name, failFast ? "Pool.map" : "Pool.mapExit", t, (obs) =>
+          Effect.callback<Array<unknown>, E | PoolError>((resume) => {
+            const items: ReadonlyArray<unknown> = Array.isArray(payloads) ? payloads : Array.from(payloads)
+            return startMap(
+              core,
+              t,
+              items,
+              chunkSize ?? defaultChunk(items.length),
+              failFast,
+              resume as (result: Effect.Effect<Array<unknown>, unknown>) => void,
+              obs,
+            )
+          })),
     )
 
   const defaultMapChunk = (n: number) => Math.max(1, Math.ceil(n / (4 * size)))

@@ -309,7 +309,9 @@ export class PoolCore {
       payloads: job.payloads,
       offset: job.offset,
       reportStart: this.loads(slot, job),
+      trace: job.obs?.trace,
       handler: {
+        onTelemetry: job.obs?.onTelemetry,
         onStarted: () => {
           slot.loaded.add(job.task.moduleUrl)
           if (job.state !== "running") return

@@ -1,0 +1,122 @@
+/**
+ * Parent side of observability: each pool call runs in a span named after the
+ * call and the task (only when a tracer other than Effect's default is
+ * installed), and what its workers send back (their spans, their `Effect.log*`
+ * records) is replayed in the caller's context: through the caller's `Tracer`,
+ * under the call's span, and through the caller's loggers.
+ *
+ * @internal
+ * @module
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
+import * as Tracer from "effect/Tracer"
+import type * as P from "../../worker/wire/protocol.ts"
+import type { AnyTask } from "./model.ts"
+
+/** What a job of an observed call carries to the worker and back. */
+export interface Observer {
+  /** The call's span as it crosses to the worker; `undefined` when the caller is not traced. */
+  readonly trace: Omit<P.TraceContext, "w"> | undefined
+  readonly onTelemetry: (message: P.TelemetryMessage, workerId: number) => void
+}
+
+const makeObserver = (
+  pool: string,
+  task: AnyTask,
+  context: Context.Context<never>,
+  span: Tracer.Span | undefined,
+): Observer => {
+  const run = Effect.runForkWith(context)
+  return {
+    trace: span === undefined ? undefined : { t: span.traceId, s: span.spanId, p: pool },
+    onTelemetry: (message, workerId) => {
+      if (span !== undefined) {
+        span.attribute("mp.worker.id", workerId)
+        if (message.s.length > 0) replaySpans(Context.get(context, Tracer.Tracer), span, message.s)
+      }
+      if (message.l.length > 0) {
+        run(replayLogs(message.l, { "mp.task": task.name, "mp.worker.id": workerId, "mp.pool": pool }))
+      }
+    },
+  }
+}
+
+/**
+ * Runs `body` with an observer for its jobs; in a span `call task.name` when
+ * the caller has a tracer installed. With Effect's default tracer, no span is
+ * made and the workers record none.
+ */
+export const observed = <A, E>(
+  pool: string,
+  call: string,
+  task: AnyTask,
+  body: (observer: Observer) => Effect.Effect<A, E>,
+): Effect.Effect<A, E> =>
+  Effect.withFiber((fiber) => {
+    if (fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer) {
+      return body(makeObserver(pool, task, fiber.context, undefined))
+    }
+    return Effect.withSpan(
+      Effect.withFiber((inner) => {
+        const span = Context.getOrUndefined(inner.context, Tracer.ParentSpan)
+        return body(makeObserver(pool, task, inner.context, span?._tag === "Span" ? span : undefined))
+      }),
+      `${call} ${task.name}`,
+      { attributes: { "mp.pool": pool, "mp.task": task.name, "mp.call": call } },
+    )
+  })
+
+/** Records the worker's spans through `tracer`, nested as they were, under `root` (the call's span). */
+const replaySpans = (tracer: Tracer.Tracer, root: Tracer.Span, records: ReadonlyArray<P.SpanRecord>): void => {
+  const made = new Map<string, Tracer.Span>([[root.spanId, root]])
+  // Children end (and are sent) before their parents: make parents first.
+  let pending = records.slice()
+  while (pending.length > 0) {
+    const later: Array<P.SpanRecord> = []
+    for (const r of pending) {
+      const parent = made.get(r.p)
+      if (parent === undefined) later.push(r)
+      else made.set(r.i, replaySpan(tracer, parent, r))
+    }
+    if (later.length === pending.length) {
+      // A parent from an earlier batch, already replayed and gone: nest under the call.
+      for (const r of later) made.set(r.i, replaySpan(tracer, root, r))
+      break
+    }
+    pending = later
+  }
+}
+
+const replaySpan = (tracer: Tracer.Tracer, parent: Tracer.Span, r: P.SpanRecord): Tracer.Span => {
+  const span = tracer.span({
+    name: r.n,
+    parent: Option.some(parent),
+    annotations: Context.empty(),
+    links: [],
+    startTime: BigInt(r.s),
+    kind: "internal",
+    root: false,
+    sampled: parent.sampled,
+  })
+  for (const k in r.a) span.attribute(k, r.a[k])
+  for (const [name, time, attributes] of r.v) span.event(name, BigInt(time), attributes)
+  span.end(BigInt(r.e), r.f === undefined ? Exit.void : Exit.die(new Error(r.f)))
+  return span
+}
+
+const replayLogs = (
+  records: ReadonlyArray<P.LogRecord>,
+  annotations: Record<string, unknown>,
+): Effect.Effect<void> =>
+  Effect.forEach(
+    records,
+    (r) =>
+      Effect.logWithLevel(r.l as LogLevel.Severity)(...r.m).pipe(
+        Effect.annotateLogs({ ...r.a, ...annotations }),
+      ),
+    { discard: true },
+  )

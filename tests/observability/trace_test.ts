@@ -1,0 +1,101 @@
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as References from "effect/References"
+import * as Tracer from "effect/Tracer"
+import * as Option from "effect/Option"
+import { assert, assertEquals } from "@std/assert"
+import * as Pool from "../../src/pool/Pool.ts"
+import { test } from "../support/mod.ts"
+import type { Isolation } from "../support/isolation.ts"
+import { plainIncrement, tracedDouble } from "../fixtures/observability_tasks.ts"
+
+/** A tracer that keeps every span it makes. */
+const recordingTracer = () => {
+  const spans: Array<Tracer.NativeSpan> = []
+  const tracer = Tracer.make({
+    span(options) {
+      const span = new Tracer.NativeSpan(options)
+      spans.push(span)
+      return span
+    },
+  })
+  return { spans, tracer }
+}
+
+const parentId = (span: Tracer.NativeSpan): string | undefined => Option.getOrUndefined(span.parent)?.spanId
+
+for (const isolation of ["worker", "process"] as ReadonlyArray<Isolation>) {
+  test(`[${isolation}] Pool.apply is a span named after the call and task, with the worker's spans nested under it`, () =>
+    Effect.gen(function* () {
+      const { spans, tracer } = recordingTracer()
+      const pool = yield* Pool.make({ size: 1, isolation, name: "traced" })
+      const value = yield* pool.apply(tracedDouble, 21).pipe(Effect.withTracer(tracer))
+      assertEquals(value, 42)
+      const call = spans.find((s) => s.name === "Pool.apply tracedDouble")
+      assert(call !== undefined, `spans: ${spans.map((s) => s.name)}`)
+      assertEquals(call.attributes.get("mp.pool"), "traced")
+      assertEquals(call.attributes.get("mp.task"), "tracedDouble")
+      assertEquals(typeof call.attributes.get("mp.worker.id"), "number")
+      const worker = spans.find((s) => s.name === "Pool.worker tracedDouble")
+      assert(worker !== undefined)
+      assertEquals(parentId(worker), call.spanId)
+      assertEquals(worker.traceId, call.traceId)
+      assertEquals(worker.attributes.get("mp.items"), 1)
+      const inner = spans.find((s) => s.name === "inner")
+      assert(inner !== undefined, `spans: ${spans.map((s) => s.name)}`)
+      assertEquals(parentId(inner), worker.spanId)
+      assertEquals(inner.attributes.get("n"), 21)
+      assert(inner.status._tag === "Ended" && worker.status._tag === "Ended")
+      assert(inner.status.startTime >= worker.status.startTime && inner.status.endTime <= worker.status.endTime)
+    }))
+
+  test(`[${isolation}] Pool.map is one span for the call and one worker span per chunk with its item count`, () =>
+    Effect.gen(function* () {
+      const { spans, tracer } = recordingTracer()
+      const pool = yield* Pool.make({ size: 2, isolation })
+      const xs = Array.from({ length: 40 }, (_, i) => i)
+      const out = yield* pool.map(plainIncrement, xs, { chunkSize: 10 }).pipe(Effect.withTracer(tracer))
+      assertEquals(out, xs.map((x) => x + 1))
+      const calls = spans.filter((s) => s.name === "Pool.map plainIncrement")
+      assertEquals(calls.length, 1)
+      const chunks = spans.filter((s) => s.name === "Pool.worker plainIncrement")
+      assertEquals(chunks.length, 4)
+      for (const c of chunks) {
+        assertEquals(parentId(c), calls[0].spanId)
+        assertEquals(c.attributes.get("mp.items"), 10)
+      }
+    }))
+
+  test(`[${isolation}] Effect.log in a task goes through the caller's Logger at its level, annotated`, () =>
+    Effect.gen(function* () {
+      const records: Array<{ level: string; message: unknown; annotations: Record<string, unknown> }> = []
+      const logger = Logger.make((o) => {
+        records.push({
+          level: o.logLevel,
+          message: o.message,
+          annotations: { ...o.fiber.getRef(References.CurrentLogAnnotations) },
+        })
+      })
+      const pool = yield* Pool.make({ size: 1, isolation, name: "logs" })
+      yield* pool.apply(tracedDouble, 5).pipe(Effect.provide(Logger.layer([logger])))
+      assertEquals(records.length, 1, JSON.stringify(records)) // Debug is below the default minimum level
+      assertEquals(records[0].level, "Info")
+      assertEquals(records[0].message, ["doubling", 5])
+      assertEquals(records[0].annotations["mp.task"], "tracedDouble")
+      assertEquals(records[0].annotations["mp.pool"], "logs")
+      assertEquals(records[0].annotations.step, "double")
+      assertEquals(typeof records[0].annotations["mp.worker.id"], "number")
+      records.length = 0
+      yield* pool.apply(tracedDouble, 6).pipe(
+        Effect.provide(Layer.merge(Logger.layer([logger]), Layer.succeed(References.MinimumLogLevel, "Debug"))),
+      )
+      assertEquals(records.map((r) => r.level), ["Info", "Debug"])
+    }))
+}
+
+test("with Effect's default tracer, no worker spans are recorded", () =>
+  Effect.gen(function* () {
+    const pool = yield* Pool.make({ size: 1 })
+    assertEquals(yield* pool.apply(tracedDouble, 1), 2)
+  }))
