@@ -33,7 +33,9 @@ import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import type * as Cause from "effect/Cause"
+import * as Fiber from "effect/Fiber"
+import * as Queue from "effect/Queue"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -337,6 +339,49 @@ export interface Pool {
   readonly close: Effect.Effect<void>
   /** Stops now: queued and running tasks fail with `PoolClosed`, workers are terminated. */
   readonly terminate: Effect.Effect<void>
+  /**
+   * Starts one task and returns at once its `events` (what the handler sends
+   * with `context.emit`, decoded by the task's `events` schema, in order; the
+   * stream ends when the task ends) and its `result` (its value or its typed
+   * error). Every event comes before the result. Like `submit`, the task
+   * belongs to the pool.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Stream } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * declare const count: mp.Task.Task<number, number> & mp.Task.Emits<number> // emits 1..n
+   *
+   * const program = Effect.gen(function* () {
+   *   const pool = yield* mp.Pool.make({ size: 2 })
+   *   const { events, result } = yield* pool.applyWithEvents(count, 3)
+   *   yield* Stream.runForEach(events, (i) => Effect.log(`progress ${i}`))
+   *   return yield* result
+   * })
+   * ```
+   */
+  readonly applyWithEvents: <P, A, E, Ev>(
+    task: Task.Task<P, A, E> & Task.Emits<Ev>,
+    ...payload: ApplyArgs<P>
+  ) => Effect.Effect<TaskWithEvents<A, E | PoolError | InvalidArgument, Ev>>
+}
+
+/**
+ * A task started by `pool.applyWithEvents`: the events it emits, then its result.
+ *
+ * @example
+ * ```ts
+ * import type * as mp from "@mp/multiprocessing"
+ *
+ * type Counting = mp.Pool.TaskWithEvents<number, never, number>
+ * ```
+ */
+export interface TaskWithEvents<A, E, Ev> {
+  /** The task's events, in order; ends when the task ends (whatever its outcome). */
+  readonly events: Stream.Stream<Ev>
+  /** The task's value or its error. */
+  readonly result: Effect.Effect<A, E>
 }
 
 let nextPoolId = 1
@@ -434,7 +479,7 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
   const checkOpen = <T>(task: T): Effect.Effect<T, InvalidArgument | PoolClosed> =>
     Effect.flatMap(validateTask(task), (t) => core.closing ? Effect.fail(closedError()) : Effect.succeed(t))
 
-  const applyAs = (call: string) =>
+  const applyAs = (call: string, onEvent?: (event: unknown) => void) =>
   <P, A, E>(
     task: Task.Task<P, A, E>,
     payload?: P | Transfer<P>,
@@ -454,7 +499,7 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
             job.obs = obs
             core.enqueue([job])
             return Effect.sync(() => core.cancel([job]))
-          })),
+          }), onEvent),
     )
 
   const apply = applyAs("Pool.apply")
@@ -467,6 +512,17 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
         ? Effect.forkDetach(applyForSubmit(task, payload), { startImmediately: true })
         : Effect.forkIn(applyForSubmit(task, payload), poolScope, { startImmediately: true })
     )
+
+  const applyWithEvents = <P, A, E, Ev>(task: Task.Task<P, A, E> & Task.Emits<Ev>, payload?: P | Transfer<P>) =>
+    Effect.gen(function* () {
+      const queue = yield* Queue.unbounded<Ev, Cause.Done>()
+      const call = applyAs("Pool.applyWithEvents", (event) => Queue.offerUnsafe(queue, event as Ev))(task, payload)
+        .pipe(Effect.ensuring(Queue.end(queue)))
+      const fiber = yield* poolScope.state._tag === "Closed"
+        ? Effect.forkDetach(call, { startImmediately: true })
+        : Effect.forkIn(call, poolScope, { startImmediately: true })
+      return { events: Stream.fromQueue(queue), result: Fiber.join(fiber) }
+    })
 
   const run = <P, A, E>(
     task: Task.Task<P, A, E>,
@@ -554,6 +610,7 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
       return Effect.callback<void>((resume) => core.onDrained(() => resume(Effect.void)))
     }).pipe(Effect.andThen(Effect.sync(() => core.terminate()))),
     terminate: Effect.sync(() => core.terminate()),
+    applyWithEvents,
   }
 }
 

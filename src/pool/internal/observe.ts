@@ -29,6 +29,7 @@ const makeObserver = (
   task: AnyTask,
   context: Context.Context<never>,
   span: Tracer.Span | undefined,
+  onEvent: ((event: unknown) => void) | undefined,
 ): Observer => {
   const run = Effect.runForkWith(context)
   return {
@@ -41,6 +42,7 @@ const makeObserver = (
       if (message.l.length > 0) {
         run(replayLogs(message.l, { "mp.task": task.name, "mp.worker.id": workerId, "mp.pool": pool }))
       }
+      if (onEvent !== undefined) { for (const e of message.e) deliverEvent(task, e, onEvent, run) }
     },
   }
 }
@@ -55,15 +57,16 @@ export const observed = <A, E>(
   call: string,
   task: AnyTask,
   body: (observer: Observer) => Effect.Effect<A, E>,
+  onEvent?: (event: unknown) => void,
 ): Effect.Effect<A, E> =>
   Effect.withFiber((fiber) => {
     if (fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer) {
-      return body(makeObserver(pool, task, fiber.context, undefined))
+      return body(makeObserver(pool, task, fiber.context, undefined, onEvent))
     }
     return Effect.withSpan(
       Effect.withFiber((inner) => {
         const span = Context.getOrUndefined(inner.context, Tracer.ParentSpan)
-        return body(makeObserver(pool, task, inner.context, span?._tag === "Span" ? span : undefined))
+        return body(makeObserver(pool, task, inner.context, span?._tag === "Span" ? span : undefined, onEvent))
       }),
       `${call} ${task.name}`,
       { attributes: { "mp.pool": pool, "mp.task": task.name, "mp.call": call } },
@@ -120,3 +123,17 @@ const replayLogs = (
       ),
     { discard: true },
   )
+
+/** Decodes one event of `task` and hands it over; one that does not decode is logged and dropped. */
+const deliverEvent = (
+  task: AnyTask,
+  encoded: unknown,
+  onEvent: (event: unknown) => void,
+  run: (effect: Effect.Effect<void>) => unknown,
+): void => {
+  const codec = task.codec.events
+  if (codec === undefined || codec.identity) return onEvent(encoded)
+  const r = codec.decode(encoded)
+  if (r.ok) onEvent(r.value)
+  else run(Effect.logWarning(`an event of task "${task.name}" does not fit its events schema: ${r.message}`))
+}

@@ -17,6 +17,7 @@ import type * as Fiber from "effect/Fiber"
 import { guardedImport, markTaskFiber, refusalOf } from "../../internal/bootstrap.ts"
 import { encodeFailure } from "../../internal/known_errors.ts"
 import { errorMessage } from "../../internal/error_message.ts"
+import { InvalidArgument } from "../../errors.ts"
 import { notCloneable } from "../../internal/messages.ts"
 import { revive } from "../../internal/revive.ts"
 import { type AnyTask, isTask } from "../../task/Task.ts"
@@ -65,7 +66,7 @@ export const makeRuntime = (port: Port) => {
   const telemetryOf = (chunk: number): P.TelemetryMessage => {
     let t = telemetry.get(chunk)
     if (t === undefined) {
-      t = { t: P.TELEMETRY, c: chunk, s: [], l: [] }
+      t = { t: P.TELEMETRY, c: chunk, s: [], l: [], e: [] }
       telemetry.set(chunk, t)
     }
     if (!flushScheduled) {
@@ -77,6 +78,7 @@ export const makeRuntime = (port: Port) => {
   const sink: TelemetrySink = {
     span: (chunk, record) => telemetryOf(chunk).s.push(record),
     log: (chunk, record) => telemetryOf(chunk).l.push(record),
+    event: (chunk, event) => telemetryOf(chunk).e.push(event),
   }
   const logger = makeLogger(sink)
 
@@ -359,7 +361,20 @@ export const makeRuntime = (port: Port) => {
 
   const context = (run: ChunkRun) => {
     if (run.abort === undefined) run.abort = new AbortController()
-    return { signal: run.abort.signal, taskName: run.task.name }
+    return { signal: run.abort.signal, taskName: run.task.name, emit: (event: unknown) => emit(run, event) }
+  }
+
+  const emit = (run: ChunkRun, event: unknown): void => {
+    const codec = run.task.codec.events
+    if (codec === undefined || codec.identity) return sink.event(run.id, event)
+    const r = codec.encode(event)
+    if (!r.ok) {
+      throw new InvalidArgument({
+        argument: "event",
+        message: `the event does not fit the events schema of task "${run.task.name}": ${r.message}`,
+      })
+    }
+    sink.event(run.id, r.value)
   }
 
   // While synchronous task code runs, the shared busy word holds its chunk id (0 otherwise): a

@@ -21,6 +21,7 @@ import type * as P from "../wire/protocol.ts"
 export interface TelemetrySink {
   readonly span: (chunk: number, record: P.SpanRecord) => void
   readonly log: (chunk: number, record: P.LogRecord) => void
+  readonly event: (chunk: number, event: unknown) => void
 }
 
 /** The chunk id a handler's fiber runs for, read by the batching logger. */

@@ -24,7 +24,7 @@ export const FATAL = 12
 export const STARTED = 13
 /** worker -> parent: INIT was applied; the worker is up and takes work. */
 export const READY = 14
-/** worker -> parent: spans and log records of chunk `c`, sent before the chunk's outcomes that follow them. */
+/** worker -> parent: spans, log records and events of chunk `c`, sent before the chunk's outcomes that follow them. */
 export const TELEMETRY = 15
 /**
  * worker -> parent: message number `s` (counting every message the parent
@@ -121,6 +121,8 @@ export interface TelemetryMessage {
   readonly c: number
   readonly s: Array<SpanRecord>
   readonly l: Array<LogRecord>
+  /** Events sent by the handler with `context.emit`, encoded by the task's events schema. */
+  readonly e: Array<unknown>
 }
 
 /** The RUN message: one or more chunks, sent together to save messages. */

@@ -64,7 +64,7 @@ export const checkMessage = (message: unknown): string | undefined => {
     case P.READY:
       return undefined
     case P.TELEMETRY:
-      return isIndex(message.c) && Array.isArray(message.s) && Array.isArray(message.l) &&
+      return isIndex(message.c) && Array.isArray(message.s) && Array.isArray(message.l) && Array.isArray(message.e) &&
           message.s.every(isSpanRecord) && message.l.every(isLogRecord)
         ? undefined
         : `a TELEMETRY message for chunk ${describe(message.c)} with malformed spans or logs`
