@@ -50,7 +50,7 @@ import { preparePayload } from "../worker/parent/outcome.ts"
 import type { Transfer } from "../task/transfer.ts"
 import { PoolCore } from "./internal/core.ts"
 import { DEFAULT_LOAD_TIMEOUT_MS, makeJob, type Stats } from "./internal/model.ts"
-import { observed } from "./internal/observe.ts"
+import { observed, observedStream, observerHere } from "./internal/observe.ts"
 import { imapPull } from "./internal/imap.ts"
 import { durationMs, iterable, optionalString, positiveInt } from "../internal/arguments.ts"
 import { startMap } from "./internal/map.ts"
@@ -587,9 +587,18 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
         const chunk = chunkSize ?? 1
         // Results are emitted in batches, so the stream's fibers suspend once per batch, not per item.
         const window = Math.max(16, size * 4) * chunk
-        return Stream.transformPull(
-          source,
-          (pull, scope) => imapPull(core, t, { chunk, window, unordered }, pull, scope),
+        return observedStream(
+          core.options.name,
+          unordered ? "Pool.imapUnordered" : "Pool.imap",
+          t,
+          Stream.transformPull(
+            source,
+            (pull, scope) =>
+              Effect.flatMap(
+                observerHere(core.options.name, t),
+                (obs) => imapPull(core, t, { chunk, window, unordered, obs }, pull, scope),
+              ),
+          ),
         ) as Stream.Stream<A, E | E2 | PoolError, R2>
       },
     ))

@@ -6,6 +6,8 @@ import * as Tracer from "effect/Tracer"
 import * as Option from "effect/Option"
 import { assert, assertEquals } from "@std/assert"
 import * as Pool from "../../src/pool/Pool.ts"
+import * as Process from "../../src/process/Process.ts"
+import * as Stream from "effect/Stream"
 import { test } from "../support/mod.ts"
 import type { Isolation } from "../support/isolation.ts"
 import { plainIncrement, tracedDouble } from "../fixtures/observability_tasks.ts"
@@ -91,6 +93,40 @@ for (const isolation of ["worker", "process"] as ReadonlyArray<Isolation>) {
         Effect.provide(Layer.merge(Logger.layer([logger]), Layer.succeed(References.MinimumLogLevel, "Debug"))),
       )
       assertEquals(records.map((r) => r.level), ["Info", "Debug"])
+    }))
+}
+
+for (const isolation of ["worker", "process"] as ReadonlyArray<Isolation>) {
+  test(`[${isolation}] Pool.imap is a span around the stream, with the worker spans of its chunks under it`, () =>
+    Effect.gen(function* () {
+      const { spans, tracer } = recordingTracer()
+      const pool = yield* Pool.make({ size: 2, isolation })
+      const out = yield* Stream.runCollect(pool.imap(tracedDouble, [1, 2, 3])).pipe(Effect.withTracer(tracer))
+      assertEquals(out, [2, 4, 6])
+      const call = spans.find((s) => s.name === "Pool.imap tracedDouble")
+      assert(call !== undefined, `spans: ${spans.map((s) => s.name)}`)
+      const workers = spans.filter((s) => s.name === "Pool.worker tracedDouble")
+      assertEquals(workers.length, 3)
+      for (const w of workers) assertEquals(parentId(w), call.spanId)
+      assertEquals(spans.filter((s) => s.name === "inner").length, 3)
+    }))
+
+  test(`[${isolation}] Process.spawn is a span that ends with the process, with the worker's spans under it`, () =>
+    Effect.gen(function* () {
+      const { spans, tracer } = recordingTracer()
+      const value = yield* Effect.gen(function* () {
+        const p = yield* Process.spawn(tracedDouble, 4, { isolation, name: "traced-process" })
+        return yield* p.join
+      }).pipe(Effect.withTracer(tracer))
+      assertEquals(value, 8)
+      const call = spans.find((s) => s.name === "Process.spawn tracedDouble")
+      assert(call !== undefined, `spans: ${spans.map((s) => s.name)}`)
+      assertEquals(call.attributes.get("mp.pool"), "traced-process")
+      assertEquals(call.status._tag, "Ended")
+      const worker = spans.find((s) => s.name === "Pool.worker tracedDouble")
+      assert(worker !== undefined)
+      assertEquals(parentId(worker), call.spanId)
+      assertEquals(parentId(spans.find((s) => s.name === "inner")!), worker.spanId)
     }))
 }
 

@@ -8,11 +8,13 @@
  * @internal
  * @module
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import type * as P from "../../worker/wire/protocol.ts"
 import type { AnyTask } from "./model.ts"
@@ -72,6 +74,59 @@ export const observed = <A, E>(
       { attributes: { "mp.pool": pool, "mp.task": task.name, "mp.call": call } },
     )
   })
+
+/** An observer for jobs started by the current fiber, under its current span (for streams: `imap`). */
+export const observerHere = (pool: string, task: AnyTask): Effect.Effect<Observer> =>
+  Effect.withFiber((fiber) => {
+    const traced = fiber.getRef(Tracer.Tracer) !== Tracer.nativeTracer
+    const span = traced ? Context.getOrUndefined(fiber.context, Tracer.ParentSpan) : undefined
+    return Effect.succeed(
+      makeObserver(pool, task, fiber.context, span?._tag === "Span" ? span : undefined, undefined),
+    )
+  })
+
+/**
+ * For a call whose span outlives the effect that starts it (`Process.spawn`):
+ * an observer under a new span `call task.name` when the caller is traced,
+ * and the function that ends that span.
+ */
+export const observedStart = (
+  pool: string,
+  call: string,
+  task: AnyTask,
+): Effect.Effect<{ readonly obs: Observer; readonly end: (exit: Exit.Exit<unknown, unknown>) => void }> =>
+  Effect.withFiber((fiber) => {
+    if (fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer) {
+      return Effect.succeed({ obs: makeObserver(pool, task, fiber.context, undefined, undefined), end: () => {} })
+    }
+    return Effect.map(
+      Effect.makeSpan(`${call} ${task.name}`, {
+        attributes: { "mp.pool": pool, "mp.task": task.name, "mp.call": call },
+      }),
+      (span) => ({
+        obs: makeObserver(pool, task, Context.add(fiber.context, Tracer.ParentSpan, span), span, undefined),
+        end: (exit: Exit.Exit<unknown, unknown>) => span.end(fiber.getRef(Clock.Clock).currentTimeNanosUnsafe(), exit),
+      }),
+    )
+  })
+
+/**
+ * `stream` in a span `call task.name` when the caller has a tracer installed;
+ * `stream` itself otherwise.
+ */
+export const observedStream = <A, E, R>(
+  pool: string,
+  call: string,
+  task: AnyTask,
+  stream: Stream.Stream<A, E, R>,
+): Stream.Stream<A, E, R> =>
+  Stream.unwrap(Effect.withFiber((fiber) =>
+    Effect.succeed(
+      fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer ? stream : Stream.withSpan(stream, `${call} ${task.name}`, {
+        attributes: { "mp.pool": pool, "mp.task": task.name, "mp.call": call },
+      }),
+    )
+  ))
 
 /** Records the worker's spans through `tracer`, nested as they were, under `root` (the call's span). */
 const replaySpans = (tracer: Tracer.Tracer, root: Tracer.Span, records: ReadonlyArray<P.SpanRecord>): void => {
