@@ -10,7 +10,7 @@ import * as Process from "../../src/process/Process.ts"
 import * as Stream from "effect/Stream"
 import { test } from "../support/mod.ts"
 import type { Isolation } from "../support/isolation.ts"
-import { plainIncrement, tracedDouble } from "../fixtures/observability_tasks.ts"
+import { plainIncrement, tracedDouble, tracedSleep } from "../fixtures/observability_tasks.ts"
 
 /** A tracer that keeps every span it makes. */
 const recordingTracer = () => {
@@ -129,6 +129,18 @@ for (const isolation of ["worker", "process"] as ReadonlyArray<Isolation>) {
       assertEquals(parentId(spans.find((s) => s.name === "inner")!), worker.spanId)
     }))
 }
+
+test("spans of the items of a chunk nest under the chunk's span, even when they reach the parent before it", () =>
+  Effect.gen(function* () {
+    const { spans, tracer } = recordingTracer()
+    const pool = yield* Pool.make({ size: 2 })
+    yield* pool.map(tracedSleep, [1, 2, 3, 4, 5, 6], { chunkSize: 3 }).pipe(Effect.withTracer(tracer))
+    const chunks = spans.filter((s) => s.name === "Pool.worker tracedSleep")
+    assertEquals(chunks.length, 2)
+    const naps = spans.filter((s) => s.name === "nap")
+    assertEquals(naps.length, 6)
+    for (const nap of naps) assert(chunks.some((c) => c.spanId === parentId(nap)), "a nap span is not under a chunk")
+  }))
 
 test("with Effect's default tracer, no worker spans are recorded", () =>
   Effect.gen(function* () {

@@ -34,12 +34,13 @@ const makeObserver = (
   onEvent: ((event: unknown) => void) | undefined,
 ): Observer => {
   const run = Effect.runForkWith(context)
+  const waiting = new Map<string, Array<P.SpanRecord>>()
   return {
     trace: span === undefined ? undefined : { t: span.traceId, s: span.spanId, p: pool },
     onTelemetry: (message, workerId) => {
       if (span !== undefined) {
         span.attribute("mp.worker.id", workerId)
-        if (message.s.length > 0) replaySpans(Context.get(context, Tracer.Tracer), span, message.s)
+        if (message.s.length > 0) replaySpans(Context.get(context, Tracer.Tracer), span, message.s, waiting)
       }
       if (message.l.length > 0) {
         run(replayLogs(message.l, { "mp.task": task.name, "mp.worker.id": workerId, "mp.pool": pool }))
@@ -128,25 +129,40 @@ export const observedStream = <A, E, R>(
     )
   ))
 
-/** Records the worker's spans through `tracer`, nested as they were, under `root` (the call's span). */
-const replaySpans = (tracer: Tracer.Tracer, root: Tracer.Span, records: ReadonlyArray<P.SpanRecord>): void => {
-  const made = new Map<string, Tracer.Span>([[root.spanId, root]])
-  // Children end (and are sent) before their parents: make parents first.
-  let pending = records.slice()
-  while (pending.length > 0) {
-    const later: Array<P.SpanRecord> = []
-    for (const r of pending) {
-      const parent = made.get(r.p)
-      if (parent === undefined) later.push(r)
-      else made.set(r.i, replaySpan(tracer, parent, r))
+/**
+ * Records the worker's spans through `tracer`, nested as they were, under
+ * `root` (the call's span). A span ends after its children, so it is sent with
+ * them or after them (a chunk's span comes last, before the chunk's last
+ * outcome): children wait in `waiting` until the chunk's span arrives, and the
+ * whole subtree is then replayed from the top.
+ */
+const replaySpans = (
+  tracer: Tracer.Tracer,
+  root: Tracer.Span,
+  records: ReadonlyArray<P.SpanRecord>,
+  waiting: Map<string, Array<P.SpanRecord>>,
+): void => {
+  for (const r of records) {
+    if (r.p === root.spanId) replayTree(tracer, root, r, waiting)
+    else {
+      const siblings = waiting.get(r.p)
+      if (siblings === undefined) waiting.set(r.p, [r])
+      else siblings.push(r)
     }
-    if (later.length === pending.length) {
-      // A parent from an earlier batch, already replayed and gone: nest under the call.
-      for (const r of later) made.set(r.i, replaySpan(tracer, root, r))
-      break
-    }
-    pending = later
   }
+}
+
+const replayTree = (
+  tracer: Tracer.Tracer,
+  parent: Tracer.Span,
+  r: P.SpanRecord,
+  waiting: Map<string, Array<P.SpanRecord>>,
+): void => {
+  const span = replaySpan(tracer, parent, r)
+  const children = waiting.get(r.i)
+  if (children === undefined) return
+  waiting.delete(r.i)
+  for (const child of children) replayTree(tracer, span, child, waiting)
 }
 
 const replaySpan = (tracer: Tracer.Tracer, parent: Tracer.Span, r: P.SpanRecord): Tracer.Span => {
