@@ -31,6 +31,10 @@ const examples: ReadonlyArray<{ file: string; args?: ReadonlyArray<string>; expe
     { file: "manager_list.ts", expect: ['[ "First item", "New item", "Item number 3, added by the child" ]'] },
     { file: "pipeline.ts", args: ["2000"], expect: ["= 2000 lines", "totals correct: true"] },
     {
+      file: "observability.ts",
+      expect: [/the receiver got \d+ spans/, "  Pool.apply score", "    Pool.worker score", "      score"],
+    },
+    {
       file: "demo.ts",
       expect: [
         "Main process completed",

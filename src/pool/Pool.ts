@@ -33,7 +33,9 @@ import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import type * as Cause from "effect/Cause"
+import * as Fiber from "effect/Fiber"
+import * as Queue from "effect/Queue"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -48,6 +50,7 @@ import { preparePayload } from "../worker/parent/outcome.ts"
 import type { Transfer } from "../task/transfer.ts"
 import { PoolCore } from "./internal/core.ts"
 import { DEFAULT_LOAD_TIMEOUT_MS, makeJob, type Stats } from "./internal/model.ts"
+import { observed, observedStream, observerHere } from "./internal/observe.ts"
 import { imapPull } from "./internal/imap.ts"
 import { durationMs, iterable, optionalString, positiveInt } from "../internal/arguments.ts"
 import { startMap } from "./internal/map.ts"
@@ -336,6 +339,49 @@ export interface Pool {
   readonly close: Effect.Effect<void>
   /** Stops now: queued and running tasks fail with `PoolClosed`, workers are terminated. */
   readonly terminate: Effect.Effect<void>
+  /**
+   * Starts one task and returns at once its `events` (what the handler sends
+   * with `context.emit`, decoded by the task's `events` schema, in order; the
+   * stream ends when the task ends) and its `result` (its value or its typed
+   * error). Every event comes before the result. Like `submit`, the task
+   * belongs to the pool.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Stream } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * declare const count: mp.Task.Task<number, number> & mp.Task.Emits<number> // emits 1..n
+   *
+   * const program = Effect.gen(function* () {
+   *   const pool = yield* mp.Pool.make({ size: 2 })
+   *   const { events, result } = yield* pool.applyWithEvents(count, 3)
+   *   yield* Stream.runForEach(events, (i) => Effect.log(`progress ${i}`))
+   *   return yield* result
+   * })
+   * ```
+   */
+  readonly applyWithEvents: <P, A, E, Ev>(
+    task: Task.Task<P, A, E> & Task.Emits<Ev>,
+    ...payload: ApplyArgs<P>
+  ) => Effect.Effect<TaskWithEvents<A, E | PoolError | InvalidArgument, Ev>>
+}
+
+/**
+ * A task started by `pool.applyWithEvents`: the events it emits, then its result.
+ *
+ * @example
+ * ```ts
+ * import type * as mp from "@mp/multiprocessing"
+ *
+ * type Counting = mp.Pool.TaskWithEvents<number, never, number>
+ * ```
+ */
+export interface TaskWithEvents<A, E, Ev> {
+  /** The task's events, in order; ends when the task ends (whatever its outcome). */
+  readonly events: Stream.Stream<Ev>
+  /** The task's value or its error. */
+  readonly result: Effect.Effect<A, E>
 }
 
 let nextPoolId = 1
@@ -433,30 +479,50 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
   const checkOpen = <T>(task: T): Effect.Effect<T, InvalidArgument | PoolClosed> =>
     Effect.flatMap(validateTask(task), (t) => core.closing ? Effect.fail(closedError()) : Effect.succeed(t))
 
-  const apply = <P, A, E>(
+  const applyAs = (call: string, onEvent?: (event: unknown) => void) =>
+  <P, A, E>(
     task: Task.Task<P, A, E>,
     payload?: P | Transfer<P>,
   ): Effect.Effect<A, E | PoolError | InvalidArgument> =>
-    Effect.flatMap(checkOpen(task as unknown as AnyTask), (t) =>
-      Effect.callback<A, E | PoolError>((resume) => {
-        const prepared = preparePayload(t, payload)
-        if (!prepared.ok) return resume(Effect.fail(prepared.error))
-        const job = makeJob(t, [prepared.value], 0, {
-          onSuccess: (_i, value) => resume(Effect.succeed(value as A)),
-          onFailure: (_i, exit) => resume(exit as Exit.Exit<never, E | PoolError>),
-          onError: (_i, _n, error) => resume(Effect.fail(error)),
-        }, prepared.transfer)
-        core.enqueue([job])
-        return Effect.sync(() => core.cancel([job]))
-      }))
+    Effect.flatMap(
+      checkOpen(task as unknown as AnyTask),
+      (t) =>
+        observed(core.options.name, call, t, (obs) =>
+          Effect.callback<A, E | PoolError>((resume) => {
+            const prepared = preparePayload(t, payload)
+            if (!prepared.ok) return resume(Effect.fail(prepared.error))
+            const job = makeJob(t, [prepared.value], 0, {
+              onSuccess: (_i, value) => resume(Effect.succeed(value as A)),
+              onFailure: (_i, exit) => resume(exit as Exit.Exit<never, E | PoolError>),
+              onError: (_i, _n, error) => resume(Effect.fail(error)),
+            }, prepared.transfer)
+            job.obs = obs
+            core.enqueue([job])
+            return Effect.sync(() => core.cancel([job]))
+          }), onEvent),
+    )
+
+  const apply = applyAs("Pool.apply")
+  const applyForSubmit = applyAs("Pool.submit")
 
   const submit = <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>) =>
     Effect.suspend(() =>
       // Forked into a closed Scope the fiber would be interrupted; let it fail with PoolClosed instead.
       poolScope.state._tag === "Closed"
-        ? Effect.forkDetach(apply(task, payload), { startImmediately: true })
-        : Effect.forkIn(apply(task, payload), poolScope, { startImmediately: true })
+        ? Effect.forkDetach(applyForSubmit(task, payload), { startImmediately: true })
+        : Effect.forkIn(applyForSubmit(task, payload), poolScope, { startImmediately: true })
     )
+
+  const applyWithEvents = <P, A, E, Ev>(task: Task.Task<P, A, E> & Task.Emits<Ev>, payload?: P | Transfer<P>) =>
+    Effect.gen(function* () {
+      const queue = yield* Queue.unbounded<Ev, Cause.Done>()
+      const call = applyAs("Pool.applyWithEvents", (event) => Queue.offerUnsafe(queue, event as Ev))(task, payload)
+        .pipe(Effect.ensuring(Queue.end(queue)))
+      const fiber = yield* poolScope.state._tag === "Closed"
+        ? Effect.forkDetach(call, { startImmediately: true })
+        : Effect.forkIn(call, poolScope, { startImmediately: true })
+      return { events: Stream.fromQueue(queue), result: Fiber.join(fiber) }
+    })
 
   const run = <P, A, E>(
     task: Task.Task<P, A, E>,
@@ -472,17 +538,19 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
         iterable("payloads", payloads),
       ]),
       ([t, chunkSize]) =>
-        Effect.callback<Array<unknown>, E | PoolError>((resume) => {
-          const items: ReadonlyArray<unknown> = Array.isArray(payloads) ? payloads : Array.from(payloads)
-          return startMap(
-            core,
-            t,
-            items,
-            chunkSize ?? defaultChunk(items.length),
-            failFast,
-            resume as (result: Effect.Effect<Array<unknown>, unknown>) => void,
-          )
-        }),
+        observed(core.options.name, failFast ? "Pool.map" : "Pool.mapExit", t, (obs) =>
+          Effect.callback<Array<unknown>, E | PoolError>((resume) => {
+            const items: ReadonlyArray<unknown> = Array.isArray(payloads) ? payloads : Array.from(payloads)
+            return startMap(
+              core,
+              t,
+              items,
+              chunkSize ?? defaultChunk(items.length),
+              failFast,
+              resume as (result: Effect.Effect<Array<unknown>, unknown>) => void,
+              obs,
+            )
+          })),
     )
 
   const defaultMapChunk = (n: number) => Math.max(1, Math.ceil(n / (4 * size)))
@@ -519,9 +587,18 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
         const chunk = chunkSize ?? 1
         // Results are emitted in batches, so the stream's fibers suspend once per batch, not per item.
         const window = Math.max(16, size * 4) * chunk
-        return Stream.transformPull(
-          source,
-          (pull, scope) => imapPull(core, t, { chunk, window, unordered }, pull, scope),
+        return observedStream(
+          core.options.name,
+          unordered ? "Pool.imapUnordered" : "Pool.imap",
+          t,
+          Stream.transformPull(
+            source,
+            (pull, scope) =>
+              Effect.flatMap(
+                observerHere(core.options.name, t),
+                (obs) => imapPull(core, t, { chunk, window, unordered, obs }, pull, scope),
+              ),
+          ),
         ) as Stream.Stream<A, E | E2 | PoolError, R2>
       },
     ))
@@ -542,6 +619,7 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
       return Effect.callback<void>((resume) => core.onDrained(() => resume(Effect.void)))
     }).pipe(Effect.andThen(Effect.sync(() => core.terminate()))),
     terminate: Effect.sync(() => core.terminate()),
+    applyWithEvents,
   }
 }
 

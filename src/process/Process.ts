@@ -38,6 +38,7 @@ import { notCloneable } from "../internal/messages.ts"
 import type * as Task from "../task/Task.ts"
 import { validate as validateTask } from "../task/internal/validate.ts"
 import { WorkerClient } from "../worker/parent/client.ts"
+import { observedStart } from "../pool/internal/observe.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/parent/host.ts"
 import { ownHosts, resolveHost } from "../worker/parent/isolation.ts"
 import { optionalString } from "../internal/arguments.ts"
@@ -246,29 +247,39 @@ export const spawn: <P, A, E>(
     const name = options.name ?? `Process-${id}`
     const done = Deferred.makeUnsafe<A, E | PoolError>()
     let exitCode: number | undefined
+    const observer = yield* observedStart(name, "Process.spawn", anyTask)
     const finish = (exit: Exit.Exit<unknown, unknown>, code: number): void => {
       if (exitCode !== undefined) return
       exitCode = code
+      observer.end(exit)
       Deferred.doneUnsafe(done, exit as Exit.Exit<A, E | PoolError>)
     }
     // A host that fails while it is created reports it a microtask later, so `join` fails with WorkerCrashed.
     const client = new WorkerClient({ id, name, host: guardHost(hosts.factory), permissions: options.permissions })
     try {
-      client.run(anyTask.moduleUrl, anyTask.name, [prepared.value], {
-        onResults: (index, kinds, values) => {
-          let exit: Exit.Exit<unknown, unknown> = Exit.interrupt()
-          decodeItems(anyTask, index, kinds, values, {
-            onSuccess: (_i, value) => exit = Exit.succeed(value),
-            onFailure: (_i, failed) => exit = failed,
-            onError: (_i, _n, error) => exit = Exit.fail(error),
-          })
-          // The task is over: end the worker, as a Python process ends when its target returns.
-          client.terminate("the process finished")
-          finish(exit, Exit.isSuccess(exit) ? 0 : 1)
+      client.runMany([{
+        moduleUrl: anyTask.moduleUrl,
+        taskName: anyTask.name,
+        payloads: [prepared.value],
+        trace: observer.obs.trace,
+        handler: {
+          onTelemetry: observer.obs.onTelemetry,
+          onResults: (index, kinds, values) => {
+            let exit: Exit.Exit<unknown, unknown> = Exit.interrupt()
+            decodeItems(anyTask, index, kinds, values, {
+              onSuccess: (_i, value) => exit = Exit.succeed(value),
+              onFailure: (_i, failed) => exit = failed,
+              onError: (_i, _n, error) => exit = Exit.fail(error),
+            })
+            // The task is over: end the worker, as a Python process ends when its target returns.
+            client.terminate("the process finished")
+            finish(exit, Exit.isSuccess(exit) ? 0 : 1)
+          },
+          onLost: (error) => finish(Exit.fail(error), client.exitCode ?? 1),
         },
-        onLost: (error) => finish(Exit.fail(error), client.exitCode ?? 1),
-      }, transfer)
+      }], transfer)
     } catch (e) {
+      observer.end(Exit.void)
       client.terminate("the payload could not be sent")
       yield* hosts.settled
       return yield* new SerializationError({

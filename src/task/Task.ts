@@ -43,11 +43,19 @@ const /** @internal */ TypeId = "~@mp/multiprocessing/Task"
  * })
  * ```
  */
-export interface TaskContext {
+export interface TaskContext<Ev = unknown> {
   /** Aborted when the caller interrupts the task (or it times out). */
   readonly signal: AbortSignal
   /** The task's name. */
   readonly taskName: string
+  /**
+   * Sends an event (progress, partial results) to the caller, encoded by the
+   * task's `events` schema; it reaches the caller before the task's result,
+   * in order. Never waits. Throws `InvalidArgument` when the event does not
+   * fit the schema. Without a caller that listens (`pool.applyWithEvents`) the
+   * events are dropped in the parent.
+   */
+  readonly emit: (event: Ev) => void
 }
 
 /** A schema whose decoding and encoding need no services. */
@@ -67,7 +75,7 @@ export type AnySchema<T> = Schema.Codec<T, unknown, never, never>
  * }
  * ```
  */
-export interface TaskOptions<P, R> {
+export interface TaskOptions<P, R, Ev = never> {
   /** Schema of the payload: encoded in the parent, decoded in the worker. */
   readonly payload?: AnySchema<P> | undefined
   /**
@@ -80,8 +88,10 @@ export interface TaskOptions<P, R> {
   /** Schema of the typed failure (usually a `Schema.TaggedError` class or a union of them). */
   // deno-lint-ignore no-explicit-any
   readonly failure?: AnySchema<any> | undefined
+  /** Schema of the events the handler sends with `context.emit`: encoded in the worker, decoded in the parent. */
+  readonly events?: AnySchema<Ev> | undefined
   /** The code that runs in the worker: returns an Effect, a Promise or a plain value. */
-  readonly handler: (payload: P, context: TaskContext) => R
+  readonly handler: (payload: P, context: TaskContext<Ev>) => R
 }
 
 /**
@@ -133,9 +143,38 @@ export interface TaskCodecs {
   readonly success: Codec
   /** Encodes the handler's typed failure in the worker, decodes it in the caller. */
   readonly failure: Codec
+  /** Encodes the handler's events in the worker, decodes them in the caller (absent in tasks built by hand). */
+  readonly events?: Codec | undefined
   /** Whether the task declared a failure schema. */
   readonly hasFailureSchema: boolean
 }
+
+/**
+ * The events a task sends with `context.emit` (declared with the `events`
+ * schema of `Task.make`): a phantom type, read by `pool.applyWithEvents`.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * export const count = mp.Task.make(import.meta.url, "count", {
+ *   events: Schema.Number,
+ *   handler: (n: number, ctx) => {
+ *     for (let i = 1; i <= n; i++) ctx.emit(i)
+ *     return n
+ *   },
+ * })
+ * type Ev = mp.Task.EventsOf<typeof count> // number
+ * ```
+ */
+export interface Emits<Ev> {
+  /** Phantom type. */
+  readonly "~events"?: Ev
+}
+
+/** The event type of a Task (`never` when it declares none). */
+export type EventsOf<T> = T extends Emits<infer Ev> ? Ev : never
 
 /** Any task, whatever its payload, success and failure types: what a registry or a pool holds. */
 export type AnyTask = Task<unknown, unknown, unknown>
@@ -169,11 +208,11 @@ const registry: Map<string, AnyTask> = globalValue("tasks", () => new Map<string
  * })
  * ```
  */
-export const make = <P, R>(
+export const make = <P, R, Ev = never>(
   moduleUrl: string,
   name: string,
-  options: TaskOptions<P, R>,
-): Task<P, SuccessOf<R>, ErrorOf<R>> => {
+  options: TaskOptions<P, R, Ev>,
+): Task<P, SuccessOf<R>, ErrorOf<R>> & Emits<Ev> => {
   if (typeof moduleUrl !== "string" || !URL.canParse(moduleUrl)) {
     throw new InvalidArgument({
       argument: "moduleUrl",
@@ -197,12 +236,13 @@ export const make = <P, R>(
     [TypeId]: TypeId,
     moduleUrl,
     name,
-    handler: options.handler,
+    handler: options.handler as (payload: P, context: TaskContext) => unknown,
     codec: {
       payload: makeCodec(options.payload),
       success: makeCodec(options.success),
       failure: makeCodec(options.failure),
       hasFailureSchema: options.failure !== undefined,
+      events: makeCodec(options.events),
     },
   }
   registry.set(key, task as AnyTask)

@@ -30,6 +30,7 @@ import {
   taskKey,
 } from "./model.ts"
 import { JobQueue } from "./queue.ts"
+import { PoolMetrics } from "./metrics.ts"
 import { itemWindow, planDispatch, queuedDemand, workersWanted } from "./policy.ts"
 
 /** Workers dying before they are ready, in a row, that break the pool. */
@@ -55,9 +56,12 @@ export class PoolCore {
   private startFailures = 0
   /** Grace timers of interrupted tasks: `terminate` clears them, so none outlives the pool. */
   private readonly graceTimers = new TimerSet()
+  /** The `mp_*` metrics (see `metrics.ts`). */
+  readonly metrics: PoolMetrics
 
   constructor(options: CoreOptions) {
     this.options = options
+    this.metrics = new PoolMetrics(options.name)
     this.refill()
   }
 
@@ -149,7 +153,10 @@ export class PoolCore {
         `${MAX_START_FAILURES} workers in a row died before they were ready; the last one: ${error.reason}`,
       )
     }
-    if (!wasRetiring) this.workersReplaced++
+    if (!wasRetiring) {
+      this.workersReplaced++
+      this.metrics.restarted()
+    }
     this.refill()
     this.schedule()
     this.notifyDrain()
@@ -181,9 +188,13 @@ export class PoolCore {
   /** Adds jobs to the queue. The caller has checked that the pool is open. */
   enqueue(jobs: ReadonlyArray<Job>): void {
     if (this.broken !== undefined) {
-      for (const job of jobs) this.settle(job, this.broken)
+      for (const job of jobs) {
+        this.metrics.submitted(job.task, job.payloads.length)
+        this.settle(job, this.broken)
+      }
       return
     }
+    for (const job of jobs) this.metrics.submitted(job.task, job.payloads.length)
     this.queue.push(jobs)
     this.refill()
     this.schedule()
@@ -192,7 +203,10 @@ export class PoolCore {
   schedule(): void {
     if (this.scheduled) return
     this.scheduled = true
-    queueMicrotask(() => this.dispatch())
+    queueMicrotask(() => {
+      this.dispatch()
+      this.updateGauges()
+    })
   }
 
   /** `itemWindow` of a task, from its measured time per item. */
@@ -279,6 +293,7 @@ export class PoolCore {
       ? " (its transferred buffer was detached when a message that also held a payload that cannot be cloned failed)"
       : ""
     this.failed++
+    this.metrics.failed(job.task, "SerializationError", 1)
     job.sink.onFailure(job.offset, unclonable(job.task, `${notCloneable("payload", e)}${why}`))
   }
 
@@ -309,7 +324,9 @@ export class PoolCore {
       payloads: job.payloads,
       offset: job.offset,
       reportStart: this.loads(slot, job),
+      trace: job.obs?.trace,
       handler: {
+        onTelemetry: job.obs?.onTelemetry,
         onStarted: () => {
           slot.loaded.add(job.task.moduleUrl)
           if (job.state !== "running") return
@@ -325,6 +342,8 @@ export class PoolCore {
             const succeeded = countSuccesses(kinds)
             this.completed += succeeded
             this.failed += kinds.length - succeeded
+            this.metrics.results(job.task, kinds, values, succeeded)
+            this.updateGauges()
             if (done) this.finish(job)
             decodeItems(job.task, index, kinds, values, job.sink)
           } else if (done) this.finish(job)
@@ -334,6 +353,7 @@ export class PoolCore {
           const error = this.closed ? poolClosed("terminated") : crash
           if (job.state === "running") {
             this.failed += count
+            this.metrics.failed(job.task, error._tag, count)
             this.finish(job)
             job.sink.onError(index, count, error)
           } else this.finish(job)
@@ -345,7 +365,9 @@ export class PoolCore {
   private finish(job: Job): void {
     job.timer = clearTimer(job.timer)
     if (job.state === "running" && job.sentAt > 0) {
-      const perItem = (performance.now() - job.sentAt) / job.payloads.length
+      const ms = performance.now() - job.sentAt
+      this.metrics.runTime(job.task, ms)
+      const perItem = ms / job.payloads.length
       const key = taskKey(job.task)
       const old = this.msPerItem.get(key)
       this.msPerItem.set(key, old === undefined ? perItem : old * 0.7 + perItem * 0.3)
@@ -393,6 +415,7 @@ export class PoolCore {
     job.state = "cancelled"
     const count = job.payloads.length
     this.failed += count
+    this.metrics.failed(job.task, "TaskTimeout", count)
     // Stop the remote task first: the caller resumed by onError may close the pool at once.
     this.stopRemote(slot, job, "the task did not stop within its grace period after its timeout")
     job.sink.onError(
@@ -441,6 +464,7 @@ export class PoolCore {
     if (job.state === "done" || job.state === "cancelled") return
     job.state = "done"
     this.failed += job.payloads.length
+    this.metrics.failed(job.task, error._tag, job.payloads.length)
     job.sink.onError(job.offset, job.payloads.length, error)
   }
 
@@ -463,6 +487,7 @@ export class PoolCore {
   }
 
   private notifyDrain(): void {
+    this.updateGauges()
     if (this.drainWaiters.length === 0) return
     if (this.outstanding() > 0 && this.broken === undefined && this.slots.length > 0) return
     const waiters = this.drainWaiters
@@ -488,6 +513,11 @@ export class PoolCore {
     const waiters = this.drainWaiters
     this.drainWaiters = []
     for (const f of waiters) f()
+  }
+
+  /** Sets the `mp_*` gauges from the counters. */
+  updateGauges(): void {
+    this.metrics.gauges(this.stats())
   }
 
   stats(): Stats {

@@ -34,6 +34,7 @@ import type { Task } from "../../task/Task.ts"
 import { prepareItems, type Receiver } from "../../worker/parent/outcome.ts"
 import type { PoolCore } from "./core.ts"
 import { type Job, makeJob } from "./model.ts"
+import type { Observer } from "./observe.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
 
@@ -47,6 +48,8 @@ export interface ImapOptions {
   readonly chunk: number
   readonly window: number
   readonly unordered: boolean
+  /** The stream's observer (see `observe.ts`). */
+  readonly obs?: Observer | undefined
 }
 
 /**
@@ -229,7 +232,10 @@ export const imapPull = <E>(
         backlog = []
         backlogHead = 0
       }
-      if (jobs.length > 0) core.enqueue(jobs)
+      if (jobs.length > 0) {
+        if (options.obs !== undefined) { for (const job of jobs) job.obs = options.obs }
+        core.enqueue(jobs)
+      }
       // The items before it were sent; the stream fails at this one's index.
       if (notEncoded !== undefined) return failAt(nextIndex, Cause.fail(notEncoded))
       if (backlogSize() < chunk) wakeFeeder()

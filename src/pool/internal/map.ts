@@ -14,6 +14,7 @@ import type { Task } from "../../task/Task.ts"
 import { prepareItems, type Receiver } from "../../worker/parent/outcome.ts"
 import type { PoolCore } from "./core.ts"
 import { type Job, makeJob } from "./model.ts"
+import type { Observer } from "./observe.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
 
@@ -29,6 +30,7 @@ export const startMap = (
   chunk: number,
   failFast: boolean,
   resume: (result: Effect.Effect<Array<unknown>, unknown>) => void,
+  obs?: Observer,
 ): Effect.Effect<void> | void => {
   const n = items.length
   if (n === 0) return resume(Effect.succeed([]))
@@ -93,6 +95,7 @@ export const startMap = (
     done = true
     return resume(Effect.succeed(results))
   }
+  if (obs !== undefined) { for (const job of jobs) job.obs = obs }
   core.enqueue(jobs)
   return Effect.sync(() => {
     done = true

@@ -17,6 +17,8 @@ import type { HostFactory, WorkerPermissions } from "../../worker/parent/host.ts
 import type { Receiver } from "../../worker/parent/outcome.ts"
 import type { Timer } from "../../internal/timer.ts"
 
+import type { Observer } from "./observe.ts"
+
 /** Any task, as the pool holds it. */
 export type AnyTask = Task<unknown, unknown, unknown>
 
@@ -40,6 +42,8 @@ export interface Job {
   chunkId: number
   timer: Timer | undefined
   sentAt: number
+  /** The call's observer: its span and where the worker's telemetry goes (see `observe.ts`). */
+  obs?: Observer | undefined
 }
 
 /** What the pool needs to know about the task used as initializer. */

@@ -67,7 +67,11 @@ const runTaskAction = (ref: ActionRef): Effect.Effect<unknown, unknown> =>
         return Effect.fail(new Error(`the action task "${ref.name}" is not defined in ${ref.moduleUrl}`))
       }
       return Effect.suspend(() => {
-        const r = task.handler(ref.payload, { signal: new AbortController().signal, taskName: task.name })
+        const r = task.handler(ref.payload, {
+          signal: new AbortController().signal,
+          taskName: task.name,
+          emit: () => {},
+        })
         if (Effect.isEffect(r)) return r as Effect.Effect<unknown, unknown>
         if (typeof r === "object" && r !== null && typeof (r as PromiseLike<unknown>).then === "function") {
           return Effect.tryPromise(() => Promise.resolve(r))

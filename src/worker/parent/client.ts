@@ -43,6 +43,8 @@ export interface ChunkHandler {
   readonly onLost: (error: WorkerCrashed, index: number, count: number) => void
   /** The chunk started running in the worker (only for chunks sent with `reportStart`). */
   readonly onStarted?: (() => void) | undefined
+  /** Spans and log records of the chunk, before the outcomes they precede. */
+  readonly onTelemetry?: ((message: P.TelemetryMessage, workerId: number) => void) | undefined
 }
 
 /** A chunk to send. */
@@ -55,6 +57,8 @@ export interface OutgoingChunk {
   readonly handler: ChunkHandler
   /** Ask the worker to report when the chunk starts. */
   readonly reportStart?: boolean | undefined
+  /** The caller's span (trace id, span id, pool name): the worker traces the chunk under it. */
+  readonly trace?: Omit<P.TraceContext, "w"> | undefined
 }
 
 interface Inflight {
@@ -194,11 +198,10 @@ export class WorkerClient {
     const j: Array<P.Chunk> = []
     for (const chunk of chunks) {
       const c = nextChunkId++
-      j.push(
-        chunk.reportStart
-          ? { c, m: chunk.moduleUrl, n: chunk.taskName, p: chunk.payloads, s: 1 }
-          : { c, m: chunk.moduleUrl, n: chunk.taskName, p: chunk.payloads },
-      )
+      const wire: P.Chunk = chunk.reportStart
+        ? { c, m: chunk.moduleUrl, n: chunk.taskName, p: chunk.payloads, s: 1 }
+        : { c, m: chunk.moduleUrl, n: chunk.taskName, p: chunk.payloads }
+      j.push(chunk.trace === undefined ? wire : { ...wire, x: { ...chunk.trace, w: this.id } })
     }
     const seq = this.post({ t: P.RUN, j }, transfer)
     const ids: Array<number> = []
@@ -271,6 +274,15 @@ export class WorkerClient {
         if (entry.started || target.started) return undefined
         entry.started = target.started = true
         this.call(() => target.handler.onStarted?.())
+        return undefined
+      }
+      case P.TELEMETRY: {
+        // Records of a chunk that was settled already (interrupted, timed out) have no one to go to.
+        const entry = this.inflight.get(message.c)
+        if (entry === undefined) return undefined
+        const target = entry.whole ?? entry
+        const onTelemetry = target.handler.onTelemetry
+        if (onTelemetry !== undefined) this.call(() => onTelemetry(message, this.id))
         return undefined
       }
       case P.READY:

@@ -17,6 +17,7 @@ import type * as Fiber from "effect/Fiber"
 import { guardedImport, markTaskFiber, refusalOf } from "../../internal/bootstrap.ts"
 import { encodeFailure } from "../../internal/known_errors.ts"
 import { errorMessage } from "../../internal/error_message.ts"
+import { InvalidArgument } from "../../errors.ts"
 import { notCloneable } from "../../internal/messages.ts"
 import { revive } from "../../internal/revive.ts"
 import { type AnyTask, isTask } from "../../task/Task.ts"
@@ -24,6 +25,9 @@ import { interruptRequested, isInterrupted, state as checkpointState } from "../
 import { nestsDeeperThan } from "../wire/depth.ts"
 import * as P from "../wire/protocol.ts"
 import { isTransfer, type Transfer } from "../../task/transfer.ts"
+import type * as Context from "effect/Context"
+import * as Exit_ from "effect/Exit"
+import { chunkContext, type ChunkTrace, makeLogger, now, startChunkTrace, type TelemetrySink } from "./telemetry.ts"
 
 interface ChunkRun {
   readonly id: number
@@ -35,6 +39,11 @@ interface ChunkRun {
   fiber: Fiber.Fiber<unknown, unknown> | undefined
   /** Set while an async item is pending, to settle it on interrupt. */
   pending: number
+  /** The chunk's span, when the caller is traced. */
+  trace: ChunkTrace | undefined
+  /** The services its Effect handlers run with (made on first use). */
+  services: Context.Context<never> | undefined
+  failed: boolean
 }
 
 /** How the runtime talks to its parent. */
@@ -52,10 +61,43 @@ export const makeRuntime = (port: Port) => {
   const outbox = new Map<number, P.ResultRun & { transfer: Array<Transferable> }>()
   let flushScheduled = false
   let lastFlush = performance.now()
+  // Spans and logs per chunk, posted before the outcomes in the same flush.
+  const telemetry = new Map<number, P.TelemetryMessage>()
+  const telemetryOf = (chunk: number): P.TelemetryMessage => {
+    let t = telemetry.get(chunk)
+    if (t === undefined) {
+      t = { t: P.TELEMETRY, c: chunk, s: [], l: [], e: [] }
+      telemetry.set(chunk, t)
+    }
+    if (!flushScheduled) {
+      flushScheduled = true
+      queueMicrotask(flush)
+    }
+    return t
+  }
+  const sink: TelemetrySink = {
+    span: (chunk, record) => telemetryOf(chunk).s.push(record),
+    log: (chunk, record) => telemetryOf(chunk).l.push(record),
+    event: (chunk, event) => telemetryOf(chunk).e.push(event),
+  }
+  const logger = makeLogger(sink)
+
+  const flushTelemetry = (): void => {
+    const messages = Array.from(telemetry.values())
+    telemetry.clear()
+    for (const message of messages) {
+      try {
+        port.post(message, [])
+      } catch {
+        // A record that cannot cross is dropped with its batch; the outcomes still go.
+      }
+    }
+  }
 
   const flush = (): void => {
     flushScheduled = false
     lastFlush = performance.now()
+    if (telemetry.size > 0) flushTelemetry()
     if (outbox.size === 0) return
     const runs = Array.from(outbox.values())
     outbox.clear()
@@ -91,6 +133,21 @@ export const makeRuntime = (port: Port) => {
   }
 
   let last: (P.ResultRun & { transfer: Array<Transferable> }) | undefined
+  // Chunks whose span is open: a traced chunk's span ends before its last outcome is queued, so
+  // that the spans reach the parent before the outcome that settles the caller.
+  let tracedChunks = 0
+  const traceOutcome = (chunk: number, index: number, kind: number): void => {
+    const run = chunks.get(chunk)
+    if (run?.trace === undefined) return
+    if (kind !== P.SUCCESS) run.failed = true
+    if (index === run.payloads.length - 1) endTrace(run)
+  }
+  const endTrace = (run: ChunkRun): void => {
+    if (run.trace === undefined) return
+    tracedChunks--
+    run.trace.span.end(now(), run.failed || run.interrupted ? Exit_.fail("failed") : Exit_.void)
+    run.trace = undefined
+  }
   const push = (chunk: number, index: number, kind: number, value: unknown, transfer?: Array<Transferable>): void => {
     let run = last !== undefined && last.c === chunk ? last : outbox.get(chunk)
     if (run !== undefined && run.i + run.k.length !== index) {
@@ -102,6 +159,7 @@ export const makeRuntime = (port: Port) => {
       outbox.set(chunk, run)
     }
     last = run
+    if (tracedChunks > 0) traceOutcome(chunk, index, kind)
     run.k.push(kind)
     run.v.push(value)
     if (transfer !== undefined) { for (const t of transfer) run.transfer.push(t) }
@@ -141,7 +199,13 @@ export const makeRuntime = (port: Port) => {
 
   const settleRemaining = (run: ChunkRun, kind: number, value: unknown): void => {
     while (run.next < run.payloads.length) push(run.id, run.next++, kind, value)
+    finish(run)
+  }
+
+  /** The chunk has no item left to run: forget it and end its span. */
+  const finish = (run: ChunkRun): void => {
     chunks.delete(run.id)
+    endTrace(run)
   }
 
   // A result that throws while it is read (a getter, a Proxy) or nests too deep to be read on the
@@ -255,7 +319,8 @@ export const makeRuntime = (port: Port) => {
       return
     }
     if (shape === "effect") {
-      const fiber = Effect.runFork(result as Effect.Effect<unknown, unknown>)
+      run.services ??= chunkContext(logger, run.id, run.trace)
+      const fiber = Effect.runForkWith(run.services)(result as Effect.Effect<unknown, unknown>)
       markTaskFiber(fiber)
       const done = fiber.pollUnsafe()
       if (done !== undefined) {
@@ -296,7 +361,20 @@ export const makeRuntime = (port: Port) => {
 
   const context = (run: ChunkRun) => {
     if (run.abort === undefined) run.abort = new AbortController()
-    return { signal: run.abort.signal, taskName: run.task.name }
+    return { signal: run.abort.signal, taskName: run.task.name, emit: (event: unknown) => emit(run, event) }
+  }
+
+  const emit = (run: ChunkRun, event: unknown): void => {
+    const codec = run.task.codec.events
+    if (codec === undefined || codec.identity) return sink.event(run.id, event)
+    const r = codec.encode(event)
+    if (!r.ok) {
+      throw new InvalidArgument({
+        argument: "event",
+        message: `the event does not fit the events schema of task "${run.task.name}": ${r.message}`,
+      })
+    }
+    sink.event(run.id, r.value)
   }
 
   // While synchronous task code runs, the shared busy word holds its chunk id (0 otherwise): a
@@ -329,7 +407,7 @@ export const makeRuntime = (port: Port) => {
         if (performance.now() - lastFlush > FLUSH_MS) flush()
       }
     }
-    chunks.delete(run.id)
+    finish(run)
   }
 
   const start = (message: P.Chunk): void => {
@@ -350,8 +428,14 @@ export const makeRuntime = (port: Port) => {
         abort: undefined,
         fiber: undefined,
         pending: -1,
+        trace: message.x === undefined
+          ? undefined
+          : startChunkTrace(sink, message.c, message.x, task.name, message.p.length),
+        services: undefined,
+        failed: false,
       }
       chunks.set(run.id, run)
+      if (run.trace !== undefined) tracedChunks++
       if (message.s === 1) port.post({ t: P.STARTED, c: message.c }, [])
       step(run)
     }

@@ -24,6 +24,8 @@ export const FATAL = 12
 export const STARTED = 13
 /** worker -> parent: INIT was applied; the worker is up and takes work. */
 export const READY = 14
+/** worker -> parent: spans, log records and events of chunk `c`, sent before the chunk's outcomes that follow them. */
+export const TELEMETRY = 15
 /**
  * worker -> parent: message number `s` (counting every message the parent
  * posted to this worker, INIT included, from 1) arrived but could not be
@@ -74,6 +76,53 @@ export interface Chunk {
   readonly p: ReadonlyArray<unknown>
   /** When set, the worker reports STARTED before the first item runs (for timeouts). */
   readonly s?: 1 | undefined
+  /** When set, the caller's span: the worker runs the chunk in a span under it and sends its spans back. */
+  readonly x?: TraceContext | undefined
+}
+
+/** The caller's span, as it crosses to a worker. */
+export interface TraceContext {
+  /** Trace id. */
+  readonly t: string
+  /** Span id. */
+  readonly s: string
+  /** Pool name and worker id, recorded on the worker's span. */
+  readonly p: string
+  readonly w: number
+}
+
+/** A span that ended in a worker; times are nanoseconds since the epoch, as decimal strings. */
+export interface SpanRecord {
+  readonly n: string
+  /** Its span id, and its parent's (the caller's span id for the chunk's span). */
+  readonly i: string
+  readonly p: string
+  readonly s: string
+  readonly e: string
+  /** Attributes; events as `[name, time, attributes]`. */
+  readonly a: Record<string, unknown>
+  readonly v: Array<[string, string, Record<string, unknown>]>
+  /** The error message when the span ended in failure. */
+  readonly f?: string | undefined
+}
+
+/** A log record written by `Effect.log*` in a task. */
+export interface LogRecord {
+  /** Level (a `LogLevel.Severity`), message parts, annotations, time in ms since the epoch. */
+  readonly l: string
+  readonly m: Array<unknown>
+  readonly a: Record<string, unknown>
+  readonly d: number
+}
+
+/** The TELEMETRY message. */
+export interface TelemetryMessage {
+  readonly t: typeof TELEMETRY
+  readonly c: number
+  readonly s: Array<SpanRecord>
+  readonly l: Array<LogRecord>
+  /** Events sent by the handler with `context.emit`, encoded by the task's events schema. */
+  readonly e: Array<unknown>
 }
 
 /** The RUN message: one or more chunks, sent together to save messages. */
@@ -139,7 +188,14 @@ export interface LostMessage {
 }
 
 /** Messages from a worker. */
-export type FromWorker = ResultsMessage | ExitMessage | FatalMessage | StartedMessage | ReadyMessage | LostMessage
+export type FromWorker =
+  | ResultsMessage
+  | ExitMessage
+  | FatalMessage
+  | StartedMessage
+  | ReadyMessage
+  | LostMessage
+  | TelemetryMessage
 
 /**
  * How deep a result may nest (objects, arrays, Maps, Sets, errors inside one

@@ -21,6 +21,20 @@ export const isIndex = (u: unknown): u is number => typeof u === "number" && Num
 const isSerializedError = (u: unknown): boolean =>
   isRecord(u) && typeof u.name === "string" && typeof u.message === "string" && typeof u.stack === "string"
 
+const isStringRecord = (u: unknown): boolean => isRecord(u) && !Array.isArray(u)
+const isTime = (u: unknown): boolean => typeof u === "string" && /^[0-9]{1,25}$/.test(u)
+
+const isSpanRecord = (u: unknown): boolean =>
+  isRecord(u) && typeof u.n === "string" && typeof u.i === "string" && typeof u.p === "string" &&
+  isTime(u.s) && isTime(u.e) && isStringRecord(u.a) && Array.isArray(u.v) &&
+  u.v.every((e) => Array.isArray(e) && typeof e[0] === "string" && isTime(e[1]) && isStringRecord(e[2])) &&
+  (u.f === undefined || typeof u.f === "string")
+
+const LEVELS: ReadonlyArray<unknown> = ["Fatal", "Error", "Warn", "Info", "Debug", "Trace"]
+
+const isLogRecord = (u: unknown): boolean =>
+  isRecord(u) && LEVELS.includes(u.l) && Array.isArray(u.m) && isStringRecord(u.a) && typeof u.d === "number"
+
 const STAGES: ReadonlyArray<unknown> = ["encode-payload", "decode-payload", "encode-result", "decode-result"]
 
 const describe = (u: unknown): string => {
@@ -49,6 +63,11 @@ export const checkMessage = (message: unknown): string | undefined => {
       return isSerializedError(message.error) ? undefined : "a FATAL message without an error"
     case P.READY:
       return undefined
+    case P.TELEMETRY:
+      return isIndex(message.c) && Array.isArray(message.s) && Array.isArray(message.l) && Array.isArray(message.e) &&
+          message.s.every(isSpanRecord) && message.l.every(isLogRecord)
+        ? undefined
+        : `a TELEMETRY message for chunk ${describe(message.c)} with malformed spans or logs`
     case P.LOST:
       return isIndex(message.s) && typeof message.reason === "string"
         ? undefined
