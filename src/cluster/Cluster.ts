@@ -292,9 +292,13 @@ const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.Scope):
     closing = true
     return Effect.asVoid(Deferred.fail(terminated, closedError("terminated")))
   })
+  // Events do not cross machines yet: the stream is empty and the result is `apply`'s.
+  const applyWithEvents: Pool["applyWithEvents"] = (task, ...payload) =>
+    Effect.succeed({ events: Stream.empty, result: apply(task, ...payload) })
   return {
     size,
     apply,
+    applyWithEvents,
     submit,
     map,
     mapExit,
