@@ -37,7 +37,14 @@ import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { InvalidArgument, type MissingMainGuard, type PoolClosed, poolClosed, type PoolError } from "../errors.ts"
+import {
+  InvalidArgument,
+  type MissingMainGuard,
+  type PoolClosed,
+  poolClosed,
+  type PoolError,
+  type WorkerCrashed,
+} from "../errors.ts"
 import { checkBootstrap } from "../internal/bootstrap.ts"
 import { cpuCount } from "../runtime_info.ts"
 import type * as Task from "../task/Task.ts"
@@ -49,7 +56,7 @@ import type { Transfer } from "../task/transfer.ts"
 import { PoolCore } from "./internal/core.ts"
 import { DEFAULT_LOAD_TIMEOUT_MS, makeJob, type Stats } from "./internal/model.ts"
 import { imapPull } from "./internal/imap.ts"
-import { durationMs, iterable, optionalString, positiveInt } from "../internal/arguments.ts"
+import { durationMs, intIn, invalid, iterable, optionalString, positiveInt } from "../internal/arguments.ts"
 import { startMap } from "./internal/map.ts"
 
 type AnyTask = Task.Task<unknown, unknown, unknown>
@@ -194,6 +201,33 @@ export interface PoolOptions {
   readonly name?: string | undefined
   /** @internal How workers are hosted. */
   readonly host?: HostFactory | undefined
+  /**
+   * An elastic pool's floor: workers started with the pool and kept when idle ones
+   * shrink away (`idleTimeout`). Default 0 when only `maxSize` is given. Cannot be
+   * given with `size` (`size` is the fixed-size shorthand: `minSize = maxSize = size`);
+   * at most `maxSize`. `pool.ready` waits for these workers.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * // 2 workers always, up to 8 under load; the extra ones end after 30 idle seconds
+   * const options: mp.Pool.PoolOptions = { minSize: 2, maxSize: 8, idleTimeout: "30 seconds" }
+   * ```
+   */
+  readonly minSize?: number | undefined
+  /**
+   * An elastic pool's ceiling: the pool starts workers while work waits, up to
+   * this many (default `max(minSize, cpuCount())`). Cannot be given with `size`.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const options: mp.Pool.PoolOptions = { minSize: 1, maxSize: 16 }
+   * ```
+   */
+  readonly maxSize?: number | undefined
 }
 
 /**
@@ -262,7 +296,7 @@ export type ApplyArgs<P> = undefined extends P ? [payload?: NoInfer<P> | Transfe
  */
 export interface Pool {
   /**
-   * The most workers the pool runs at once (its `size` option). Up to `cpuCount()` of
+   * The most workers the pool runs at once (its `size` or `maxSize` option; `resize` changes it). Up to `cpuCount()` of
    * them start with the pool; the others start when work waits for them.
    */
   readonly size: number
@@ -336,6 +370,47 @@ export interface Pool {
   readonly close: Effect.Effect<void>
   /** Stops now: queued and running tasks fail with `PoolClosed`, workers are terminated. */
   readonly terminate: Effect.Effect<void>
+  /**
+   * Waits until the workers the pool keeps started are ready (started, and their
+   * initializer ran): `minSize` of an elastic pool, `min(size, cpuCount())` of a fixed
+   * one (none with `idleTimeout` and no `minSize`). Fails with `WorkerCrashed` if the
+   * pool broke (its initializer failed), with `PoolClosed` if it was terminated.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * declare const warmUp: mp.Task.Task<void, void> // a Task exported by your tasks module
+   *
+   * const program = Effect.scoped(Effect.gen(function* () {
+   *   const pool = yield* mp.Pool.make({ minSize: 4, maxSize: 8, initializer: warmUp })
+   *   yield* pool.ready // 4 workers started, warmUp ran in each
+   * }))
+   * ```
+   */
+  readonly ready: Effect.Effect<void, WorkerCrashed | PoolClosed>
+  /**
+   * Changes the most workers to `n` at run time (`size` then reads `n`). Growing
+   * starts workers as work waits (a fixed pool starts `min(n, cpuCount())` at once);
+   * shrinking retires idle workers at once and busy ones as they finish what they
+   * hold (they take nothing new): no task is interrupted. An elastic pool's `minSize`
+   * follows `n` down. `n` must be a positive integer (`InvalidArgument`); a closed
+   * pool fails with `PoolClosed`.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const program = Effect.scoped(Effect.gen(function* () {
+   *   const pool = yield* mp.Pool.make({ size: 2 })
+   *   yield* pool.resize(6) // night batch: more workers
+   *   yield* pool.resize(1) // busy workers finish their tasks, then end
+   * }))
+   * ```
+   */
+  readonly resize: (n: number) => Effect.Effect<void, InvalidArgument | PoolClosed>
 }
 
 let nextPoolId = 1
@@ -377,7 +452,8 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   "Pool.make",
 )(function* (options: PoolOptions = {}) {
   yield* checkBootstrap("Pool.make") // a worker importing a main module without `if (import.meta.main)`
-  const size = (yield* positiveInt("size", options.size)) ?? cpuCount()
+  const sizes = yield* resolveSizes(options)
+  const size = sizes.max
   const maxTasksPerWorker = yield* positiveInt("maxTasksPerWorker", options.maxTasksPerWorker)
   // Infinity is "no limit": no task timeout, no idle shrinking, no hard stop after an interrupt.
   const taskTimeoutMs = finite(yield* durationMs("taskTimeout", options.taskTimeout, { positive: true }))
@@ -407,7 +483,8 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
       new PoolCore({
         name: options.name ?? `Pool-${nextPoolId++}`,
         size,
-        eager: Math.min(size, cpuCount()),
+        eager: sizes.eager,
+        minSize: sizes.min,
         host: hosts.factory,
         permissions: options.permissions,
         initializer,
@@ -421,7 +498,36 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
     // Child processes are reaped before the Scope counts as closed.
     (core) => Effect.andThen(Effect.sync(() => core.terminate()), hosts.settled),
   )
-  return makePool(core, size, poolScope)
+  return makePool(core, poolScope, sizes.fixed)
+})
+
+/** `size`, or `minSize` and `maxSize`, checked: the most workers, those kept, and those started at once. */
+const resolveSizes = Effect.fnUntraced(function* (options: PoolOptions) {
+  const size = yield* positiveInt("size", options.size)
+  const maxSize = yield* positiveInt("maxSize", options.maxSize)
+  if (options.minSize !== undefined) {
+    const bad = intIn("minSize", options.minSize, 0, Number.MAX_SAFE_INTEGER)
+    if (bad !== undefined) return yield* bad
+  }
+  const minSize = options.minSize
+  if (size !== undefined && (minSize !== undefined || maxSize !== undefined)) {
+    const argument = minSize !== undefined ? "minSize" : "maxSize"
+    return yield* invalid(
+      argument,
+      "left out when size is given",
+      options[argument],
+      "size is the fixed-size shorthand for minSize = maxSize = size",
+    )
+  }
+  if (minSize === undefined && maxSize === undefined) {
+    const max = size ?? cpuCount()
+    return { max, eager: Math.min(max, cpuCount()), min: 0, fixed: true }
+  }
+  const max = maxSize ?? Math.max(minSize!, cpuCount())
+  if (minSize !== undefined && minSize > max) {
+    return yield* invalid("minSize", `at most maxSize (${max})`, minSize)
+  }
+  return { max, eager: minSize ?? 0, min: minSize ?? 0, fixed: false }
 })
 
 /** `undefined` for "no limit". */
@@ -429,7 +535,7 @@ const finite = (ms: number | undefined): number | undefined => ms === Infinity ?
 
 const closedError = () => poolClosed("closed")
 
-const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool => {
+const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean): Pool => {
   const checkOpen = <T>(task: T): Effect.Effect<T, InvalidArgument | PoolClosed> =>
     Effect.flatMap(validateTask(task), (t) => core.closing ? Effect.fail(closedError()) : Effect.succeed(t))
 
@@ -485,7 +591,7 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
         }),
     )
 
-  const defaultMapChunk = (n: number) => Math.max(1, Math.ceil(n / (4 * size)))
+  const defaultMapChunk = (n: number) => Math.max(1, Math.ceil(n / (4 * core.size)))
 
   const map = <P, A, E>(task: Task.Task<P, A, E>, payloads: Iterable<P | Transfer<P>>, options?: MapOptions) =>
     run(task, payloads, options, defaultMapChunk, true) as Effect.Effect<Array<A>, E | PoolError | InvalidArgument>
@@ -518,7 +624,7 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
           : Stream.fromIterable(input as Iterable<P>)
         const chunk = chunkSize ?? 1
         // Results are emitted in batches, so the stream's fibers suspend once per batch, not per item.
-        const window = Math.max(16, size * 4) * chunk
+        const window = Math.max(16, core.size * 4) * chunk
         return Stream.transformPull(
           source,
           (pull, scope) => imapPull(core, t, { chunk, window, unordered }, pull, scope),
@@ -528,7 +634,9 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
   }
 
   return {
-    size,
+    get size() {
+      return core.size
+    },
     apply,
     submit,
     map,
@@ -542,8 +650,29 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
       return Effect.callback<void>((resume) => core.onDrained(() => resume(Effect.void)))
     }).pipe(Effect.andThen(Effect.sync(() => core.terminate()))),
     terminate: Effect.sync(() => core.terminate()),
+    ready: Effect.callback<void>((resume) => core.onReady(() => resume(Effect.void))).pipe(
+      Effect.andThen(
+        Effect.suspend((): Effect.Effect<void, WorkerCrashed | PoolClosed> =>
+          core.broken !== undefined
+            ? Effect.fail(core.broken)
+            : core.closed
+            ? Effect.fail(poolClosed("terminated"))
+            : Effect.void
+        ),
+      ),
+    ),
+    resize: (n: number) =>
+      Effect.flatMap(
+        positiveIntRequired("n", n),
+        (n) => core.closing ? Effect.fail(closedError()) : Effect.sync(() => core.resize(n, fixed, cpuCount())),
+      ),
   }
 }
+
+const positiveIntRequired = (argument: string, value: unknown): Effect.Effect<number, InvalidArgument> =>
+  value === undefined
+    ? Effect.fail(invalid(argument, "a positive integer", value))
+    : positiveInt(argument, value) as Effect.Effect<number, InvalidArgument>
 
 const /** @internal */ ServiceBase: Context.ServiceClass<Service, "@mp/multiprocessing/Pool", Pool> = Context.Service<
   Service,

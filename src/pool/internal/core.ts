@@ -30,7 +30,7 @@ import {
   taskKey,
 } from "./model.ts"
 import { JobQueue } from "./queue.ts"
-import { itemWindow, planDispatch, queuedDemand, workersWanted } from "./policy.ts"
+import { itemWindow, mayShrink, planDispatch, queuedDemand, retirePlan, workersWanted } from "./policy.ts"
 
 /** Workers dying before they are ready, in a row, that break the pool. */
 const MAX_START_FAILURES = 2
@@ -55,10 +55,87 @@ export class PoolCore {
   private startFailures = 0
   /** Grace timers of interrupted tasks: `terminate` clears them, so none outlives the pool. */
   private readonly graceTimers = new TimerSet()
+  /** The most live workers (`size`, `maxSize`; `resize` changes it). */
+  size: number
+  /** Workers started at once and kept without work. */
+  eager: number
+  /** Workers kept when idle ones shrink away. */
+  min: number
+  /** Callers of `pool.ready`, told when the eager workers are ready (or the pool broke or closed). */
+  private readyWaiters: Array<() => void> = []
 
   constructor(options: CoreOptions) {
     this.options = options
+    this.size = options.size
+    this.eager = options.eager
+    this.min = options.minSize ?? 0
     this.refill()
+  }
+
+  // ---- size and readiness ------------------------------------------------
+
+  /** Workers the pool keeps started without work: what `pool.ready` waits for. */
+  readyTarget(): number {
+    return this.options.idleTimeoutMs === undefined ? this.eager : Math.min(this.min, this.eager)
+  }
+
+  /** Whether `pool.ready` may resume: the kept workers are ready, or the pool broke or closed. */
+  isReady(): boolean {
+    if (this.closed || this.broken !== undefined) return true
+    let ready = 0
+    for (const s of this.slots) if (s.state === "ready") ready++
+    return ready >= this.readyTarget()
+  }
+
+  /** Calls `f` once `isReady()` (at once if so now). */
+  onReady(f: () => void): void {
+    if (this.isReady()) return f()
+    this.readyWaiters.push(f)
+  }
+
+  private notifyReady(): void {
+    if (this.readyWaiters.length === 0 || !this.isReady()) return
+    const waiters = this.readyWaiters
+    this.readyWaiters = []
+    for (const f of waiters) f()
+  }
+
+  /**
+   * Sets the most workers to `n` (`pool.resize`): the floors follow it down; a pool
+   * made with `size` keeps `min(n, cpuCount())` started. Workers over `n` retire
+   * (`retirePlan`): idle ones now, busy ones once they finish what they hold.
+   */
+  resize(n: number, fixed: boolean, cpus: number): void {
+    if (this.closed || this.broken !== undefined) return
+    this.size = n
+    this.eager = fixed ? Math.min(n, cpus) : Math.min(this.eager, n)
+    this.min = fixed ? this.min : Math.min(this.min, n)
+    this.retireExcess()
+    this.refill()
+    this.schedule()
+    this.notifyReady()
+  }
+
+  /** Retires the live workers over `size`, as `retirePlan` picks them. */
+  private retireExcess(): void {
+    const live = this.slots.filter((s) => (s.state === "ready" || s.state === "starting") && !s.retireWhenIdle)
+    const plan = retirePlan(
+      live.map((s) => ({ state: s.state as "starting" | "ready", items: s.client.inflightItems })),
+      this.size,
+    )
+    for (const i of plan) this.retire(live[i], "the pool was resized down")
+  }
+
+  /** Retires a worker: at once if it holds nothing (or is starting), else once it finishes. */
+  private retire(slot: Slot, reason: string): void {
+    if (slot.state === "ready" && slot.client.inflightItems > 0) {
+      slot.retireWhenIdle = true
+      slot.state = "retiring"
+      return
+    }
+    slot.state = "retiring"
+    slot.idleTimer = clearTimer(slot.idleTimer)
+    slot.client.terminate(reason)
   }
 
   // ---- workers ----------------------------------------------------------
@@ -108,6 +185,7 @@ export class PoolCore {
     this.onIdle(slot)
     this.schedule()
     this.notifyDrain()
+    this.notifyReady()
   }
 
   /** Fails the pool for good with `WorkerCrashed` carrying `reason`: every worker would fail the same way. */
@@ -123,6 +201,7 @@ export class PoolCore {
     }
     this.failQueued(this.broken)
     this.notifyDrain()
+    this.notifyReady()
   }
 
   private removeSlot(slot: Slot): void {
@@ -168,11 +247,11 @@ export class PoolCore {
       ready++
       if (s.client.inflightItems > 0) busy++
     }
-    const { size, eager } = this.options
+    const { size, eager, min } = this
     if (live >= size) return
     const queued = queuedDemand(this.queue.jobs, this.queue.head, size, (job) => this.msPerItem.get(taskKey(job.task)))
     const idleShrinks = this.options.idleTimeoutMs !== undefined
-    const wanted = workersWanted({ size, eager, idleShrinks, ready, busy, queued })
+    const wanted = workersWanted({ size, eager, min, idleShrinks, ready, busy, queued })
     for (let i = live; i < wanted; i++) this.spawn()
   }
 
@@ -231,7 +310,7 @@ export class PoolCore {
     this.workerIndex = (this.workerIndex + 1) % n
     this.retireSpent()
     // Work still waits with every ready worker served: maybe start more (past the eager ones).
-    if (this.queue.waiting && this.slots.length < this.options.size) this.refill()
+    if (this.queue.waiting && this.slots.length < this.size) this.refill()
   }
 
   private send(slot: Slot, batch: ReadonlyArray<Job>): void {
@@ -354,6 +433,10 @@ export class PoolCore {
   }
 
   private afterResults(slot: Slot): void {
+    if (slot.retireWhenIdle && slot.client.inflightItems === 0 && slot.state === "retiring") {
+      slot.retireWhenIdle = false
+      slot.client.terminate("the pool was resized down")
+    }
     if (this.queue.waiting) this.schedule()
     else if (slot.client.inflightItems === 0) this.onIdle(slot)
     this.retireSpent()
@@ -372,12 +455,19 @@ export class PoolCore {
     }
   }
 
+  /** Workers starting or ready (not retiring). */
+  private liveCount(): number {
+    let n = 0
+    for (const s of this.slots) if (s.state === "ready" || s.state === "starting") n++
+    return n
+  }
+
   private onIdle(slot: Slot): void {
     const ms = this.options.idleTimeoutMs
     if (ms === undefined || slot.state !== "ready" || slot.idleTimer !== undefined) return
     slot.idleTimer = setTimer(() => {
       slot.idleTimer = undefined
-      if (slot.state === "ready" && slot.client.inflightItems === 0) {
+      if (slot.state === "ready" && slot.client.inflightItems === 0 && mayShrink(this.liveCount(), this.min)) {
         slot.state = "retiring"
         slot.client.terminate("idle for longer than idleTimeout")
       }
@@ -485,6 +575,7 @@ export class PoolCore {
       slot.client.terminate("the pool was terminated")
     }
     this.slots.length = 0
+    this.notifyReady()
     const waiters = this.drainWaiters
     this.drainWaiters = []
     for (const f of waiters) f()

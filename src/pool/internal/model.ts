@@ -70,6 +70,8 @@ export interface CoreOptions {
   readonly idleTimeoutMs: number | undefined
   /** How long an interrupted task may take to stop before its worker is terminated. */
   readonly graceMs: number
+  /** Workers kept when idle ones shrink away (`minSize`); 0 (or absent) for a pool made with `size`. */
+  readonly minSize?: number | undefined
 }
 
 /** One worker of the pool. */
@@ -83,6 +85,8 @@ export interface Slot {
   initTimer: Timer | undefined
   /** Task modules this worker has loaded (they need no load deadline). */
   readonly loaded: Set<string>
+  /** Retiring after a `resize` down: it takes nothing new and ends once it holds nothing. */
+  retireWhenIdle?: boolean
 }
 
 /** A snapshot of the pool's counters. */
