@@ -12,6 +12,7 @@
 import type * as Cause from "effect/Cause"
 import * as Schema from "effect/Schema"
 import { addKnownErrors } from "./internal/known_errors.ts"
+import type { QueueFull } from "./ipc/errors.ts"
 
 const remoteExceptionFields = {
   taskName: Schema.String,
@@ -310,7 +311,8 @@ export class MissingMainGuard extends MissingMainGuardBase {
 }
 
 /**
- * Every error a pool or process adds to a task's own typed error.
+ * Every error a pool or process adds to a task's own typed error (`QueueFull`, the
+ * `QueueFull` of `mp.Queue`, only from a pool with `maxQueue` and `onFull: "fail"`).
  *
  * @example
  * ```ts
@@ -328,6 +330,7 @@ export type PoolError =
   | PoolClosed
   | TaskNotFound
   | MissingMainGuard
+  | QueueFull
 
 /**
  * Registers `Schema.TaggedError` classes so that, failing a task without a

@@ -45,6 +45,7 @@ import {
   type PoolError,
   type WorkerCrashed,
 } from "../errors.ts"
+import { QueueFull } from "../ipc/errors.ts"
 import { checkBootstrap } from "../internal/bootstrap.ts"
 import { cpuCount } from "../runtime_info.ts"
 import type * as Task from "../task/Task.ts"
@@ -228,6 +229,42 @@ export interface PoolOptions {
    * ```
    */
   readonly maxSize?: number | undefined
+  /**
+   * The most payloads waiting in the queue (default: no bound). When the queue is
+   * full, `apply`, `submit` and `map` wait for room (`onFull: "wait"`, the default:
+   * backpressure; a map larger than `maxQueue` enters as room frees) or fail at once
+   * with `QueueFull` (`onFull: "fail"`). An interrupted caller leaves nothing queued.
+   * `imap` always waits for room (it pulls its input only as fast as the pool works).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const options: mp.Pool.PoolOptions = { size: 4, maxQueue: 1000, onFull: "fail" }
+   * ```
+   */
+  readonly maxQueue?: number | undefined
+  /**
+   * What `apply`, `submit` and `map` do when the queue holds `maxQueue` payloads:
+   * `"wait"` (default) for room, or `"fail"` at once with `QueueFull` (a map that
+   * does not fit whole fails, with nothing queued; `submit`'s fiber fails). Needs `maxQueue`.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * declare const work: mp.Task.Task<number, number> // a Task exported by your tasks module
+   *
+   * const program = Effect.scoped(Effect.gen(function* () {
+   *   const pool = yield* mp.Pool.make({ size: 2, maxQueue: 100, onFull: "fail" })
+   *   return yield* pool.apply(work, 1).pipe(
+   *     Effect.catchTag("QueueFull", () => Effect.succeed(-1)), // shed load
+   *   )
+   * }))
+   * ```
+   */
+  readonly onFull?: "wait" | "fail" | undefined
 }
 
 /**
@@ -463,6 +500,13 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   const idleTimeoutMs = finite(yield* durationMs("idleTimeout", options.idleTimeout))
   const graceMs = (yield* durationMs("interruptGrace", options.interruptGrace)) ?? 500
   yield* optionalString("name", options.name)
+  const maxQueue = yield* positiveInt("maxQueue", options.maxQueue)
+  if (options.onFull !== undefined && options.onFull !== "wait" && options.onFull !== "fail") {
+    return yield* invalid("onFull", `"wait" or "fail"`, options.onFull)
+  }
+  if (options.onFull !== undefined && maxQueue === undefined) {
+    return yield* invalid("onFull", "left out without maxQueue", options.onFull, "the queue is unbounded")
+  }
   let initializer: { task: AnyTask; payload: unknown } | undefined
   if (options.initializer !== undefined) {
     const task = (yield* validateTask(options.initializer, "initializer")) as AnyTask
@@ -485,6 +529,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
         size,
         eager: sizes.eager,
         minSize: sizes.min,
+        maxQueue,
         host: hosts.factory,
         permissions: options.permissions,
         initializer,
@@ -498,7 +543,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
     // Child processes are reaped before the Scope counts as closed.
     (core) => Effect.andThen(Effect.sync(() => core.terminate()), hosts.settled),
   )
-  return makePool(core, poolScope, sizes.fixed)
+  return makePool(core, poolScope, sizes.fixed, options.onFull === "fail")
 })
 
 /** `size`, or `minSize` and `maxSize`, checked: the most workers, those kept, and those started at once. */
@@ -535,33 +580,50 @@ const finite = (ms: number | undefined): number | undefined => ms === Infinity ?
 
 const closedError = () => poolClosed("closed")
 
-const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean): Pool => {
+const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean, failWhenFull: boolean): Pool => {
   const checkOpen = <T>(task: T): Effect.Effect<T, InvalidArgument | PoolClosed> =>
     Effect.flatMap(validateTask(task), (t) => core.closing ? Effect.fail(closedError()) : Effect.succeed(t))
+
+  /** With `onFull: "fail"`: `QueueFull` unless `n` more payloads fit now. */
+  const checkRoom = (n: number): Effect.Effect<void, QueueFull> =>
+    failWhenFull && !core.hasRoom(n)
+      ? Effect.fail(new QueueFull({ capacity: core.options.maxQueue!, timeoutMs: 0 }))
+      : Effect.void
+
+  /** With `onFull: "wait"`: waits until the queue has room (interruptible, leaving nothing behind). */
+  const waitRoom: Effect.Effect<void> = Effect.callback<void>((resume) => {
+    const cancel = core.whenRoom(() => resume(Effect.void))
+    return Effect.sync(cancel)
+  })
 
   const apply = <P, A, E>(
     task: Task.Task<P, A, E>,
     payload?: P | Transfer<P>,
   ): Effect.Effect<A, E | PoolError | InvalidArgument> =>
-    Effect.flatMap(checkOpen(task as unknown as AnyTask), (t) =>
-      Effect.callback<A, E | PoolError>((resume) => {
-        const prepared = preparePayload(t, payload)
-        if (!prepared.ok) return resume(Effect.fail(prepared.error))
-        const job = makeJob(t, [prepared.value], 0, {
-          onSuccess: (_i, value) => resume(Effect.succeed(value as A)),
-          onFailure: (_i, exit) => resume(exit as Exit.Exit<never, E | PoolError>),
-          onError: (_i, _n, error) => resume(Effect.fail(error)),
-        }, prepared.transfer)
-        core.enqueue([job])
-        return Effect.sync(() => core.cancel([job]))
-      }))
+    Effect.flatMap(
+      Effect.andThen(checkOpen(task as unknown as AnyTask), (t) => Effect.as(checkRoom(1), t)),
+      (t) =>
+        Effect.callback<A, E | PoolError>((resume) => {
+          const prepared = preparePayload(t, payload)
+          if (!prepared.ok) return resume(Effect.fail(prepared.error))
+          const job = makeJob(t, [prepared.value], 0, {
+            onSuccess: (_i, value) => resume(Effect.succeed(value as A)),
+            onFailure: (_i, exit) => resume(exit as Exit.Exit<never, E | PoolError>),
+            onError: (_i, _n, error) => resume(Effect.fail(error)),
+          }, prepared.transfer)
+          core.enqueue([job])
+          return Effect.sync(() => core.cancel([job]))
+        }),
+    )
 
   const submit = <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>) =>
-    Effect.suspend(() =>
-      // Forked into a closed Scope the fiber would be interrupted; let it fail with PoolClosed instead.
-      poolScope.state._tag === "Closed"
-        ? Effect.forkDetach(apply(task, payload), { startImmediately: true })
-        : Effect.forkIn(apply(task, payload), poolScope, { startImmediately: true })
+    Effect.suspend(() => failWhenFull || core.options.maxQueue === undefined ? Effect.void : waitRoom).pipe(
+      Effect.andThen(Effect.suspend(() =>
+        // Forked into a closed Scope the fiber would be interrupted; let it fail with PoolClosed instead.
+        poolScope.state._tag === "Closed"
+          ? Effect.forkDetach(apply(task, payload), { startImmediately: true })
+          : Effect.forkIn(apply(task, payload), poolScope, { startImmediately: true })
+      )),
     )
 
   const run = <P, A, E>(
@@ -577,18 +639,22 @@ const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean): Pool 
         positiveInt("chunkSize", options?.chunkSize),
         iterable("payloads", payloads),
       ]),
-      ([t, chunkSize]) =>
-        Effect.callback<Array<unknown>, E | PoolError>((resume) => {
-          const items: ReadonlyArray<unknown> = Array.isArray(payloads) ? payloads : Array.from(payloads)
-          return startMap(
-            core,
-            t,
-            items,
-            chunkSize ?? defaultChunk(items.length),
-            failFast,
-            resume as (result: Effect.Effect<Array<unknown>, unknown>) => void,
-          )
-        }),
+      ([t, chunkSize]) => {
+        const items: ReadonlyArray<unknown> = Array.isArray(payloads) ? payloads : Array.from(payloads)
+        return Effect.andThen(
+          checkRoom(items.length),
+          Effect.callback<Array<unknown>, E | PoolError>((resume) =>
+            startMap(
+              core,
+              t,
+              items,
+              chunkSize ?? defaultChunk(items.length),
+              failFast,
+              resume as (result: Effect.Effect<Array<unknown>, unknown>) => void,
+            )
+          ),
+        )
+      },
     )
 
   const defaultMapChunk = (n: number) => Math.max(1, Math.ceil(n / (4 * core.size)))

@@ -30,6 +30,7 @@ import {
   taskKey,
 } from "./model.ts"
 import { JobQueue } from "./queue.ts"
+import { Admission } from "./admission.ts"
 import { itemWindow, mayShrink, planDispatch, queuedDemand, retirePlan, workersWanted } from "./policy.ts"
 
 /** Workers dying before they are ready, in a row, that break the pool. */
@@ -63,12 +64,15 @@ export class PoolCore {
   min: number
   /** Callers of `pool.ready`, told when the eager workers are ready (or the pool broke or closed). */
   private readyWaiters: Array<() => void> = []
+  /** With `maxQueue`: the jobs and callers waiting for room. */
+  private readonly admission: Admission | undefined
 
   constructor(options: CoreOptions) {
     this.options = options
     this.size = options.size
     this.eager = options.eager
     this.min = options.minSize ?? 0
+    this.admission = options.maxQueue === undefined ? undefined : new Admission(options.maxQueue)
     this.refill()
   }
 
@@ -257,12 +261,38 @@ export class PoolCore {
 
   // ---- queue and dispatch ----------------------------------------------
 
-  /** Adds jobs to the queue. The caller has checked that the pool is open. */
+  /** Whether `n` more items fit in the queue now (always, without `maxQueue`). */
+  hasRoom(n: number): boolean {
+    return this.admission === undefined || this.admission.fits(this.queue.items, n)
+  }
+
+  /** Calls `f` once the queue has room (at once without `maxQueue`); returns the cancel. */
+  whenRoom(f: () => void): () => void {
+    if (this.admission === undefined || this.closed) {
+      f()
+      return () => {}
+    }
+    return this.admission.whenRoom(this.queue.items, f)
+  }
+
+  /** Moves the held jobs that now fit into the queue. */
+  private releaseHeld(): boolean {
+    const released = this.admission!.release(this.queue.items)
+    if (released.length === 0) return false
+    this.queue.push(released)
+    return true
+  }
+
+  /**
+   * Adds jobs to the queue (with `maxQueue`, those that do not fit wait for room,
+   * in order). The caller has checked that the pool is open.
+   */
   enqueue(jobs: ReadonlyArray<Job>): void {
     if (this.broken !== undefined) {
       for (const job of jobs) this.settle(job, this.broken)
       return
     }
+    if (this.admission !== undefined) jobs = this.admission.admit(this.queue.items, jobs)
     this.queue.push(jobs)
     this.refill()
     this.schedule()
@@ -282,6 +312,7 @@ export class PoolCore {
   /** One pass of `planDispatch` over the ready workers (round-robin), carried out. */
   private dispatch(): void {
     this.scheduled = false
+    if (this.admission !== undefined) this.releaseHeld()
     if (!this.queue.waiting) return this.queue.take(this.queue.head, 0)
     const ready = this.slots.filter((s) => s.state === "ready")
     const n = ready.length
@@ -301,6 +332,7 @@ export class PoolCore {
       windowOf: (job) => this.window(job.task),
     })
     this.queue.take(plan.head, plan.items)
+    if (this.admission !== undefined && plan.items > 0 && this.releaseHeld()) this.schedule()
     for (let k = 0; k < n; k++) {
       const batch = plan.batches[k]
       if (batch.length === 0) continue
@@ -506,7 +538,7 @@ export class PoolCore {
         this.cancel(job.parts!)
       } else if (job.state === "queued") {
         job.state = "cancelled"
-        this.queue.drop(job)
+        if (this.admission?.drop(job) !== true) this.queue.drop(job)
       } else if (job.state === "running") {
         job.state = "cancelled"
         this.stopRemote(job.slot!, job, "the task did not stop within its grace period after it was interrupted")
@@ -536,11 +568,12 @@ export class PoolCore {
 
   private failQueued(error: WorkerCrashed | PoolClosed): void {
     for (const job of this.queue.clear()) this.settle(job, error)
+    if (this.admission !== undefined) { for (const job of this.admission.clear()) this.settle(job, error) }
   }
 
   /** Items queued or in flight. */
   outstanding(): number {
-    let n = this.queue.countItems()
+    let n = this.queue.countItems() + (this.admission?.items ?? 0)
     // A starting worker holds at most its initializer, which is not a task.
     for (const s of this.slots) if (s.state !== "starting") n += s.client.inflightItems
     return n

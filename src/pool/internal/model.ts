@@ -72,6 +72,8 @@ export interface CoreOptions {
   readonly graceMs: number
   /** Workers kept when idle ones shrink away (`minSize`); 0 (or absent) for a pool made with `size`. */
   readonly minSize?: number | undefined
+  /** The most items the queue holds (`maxQueue`); `undefined` for no bound. */
+  readonly maxQueue?: number | undefined
 }
 
 /** One worker of the pool. */
