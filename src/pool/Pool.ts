@@ -55,7 +55,8 @@ import { ownHosts, resolveHost } from "../worker/parent/isolation.ts"
 import { preparePayload } from "../worker/parent/outcome.ts"
 import type { Transfer } from "../task/transfer.ts"
 import { PoolCore } from "./internal/core.ts"
-import { DEFAULT_LOAD_TIMEOUT_MS, makeJob, type Stats } from "./internal/model.ts"
+import { DEFAULT_LOAD_TIMEOUT_MS, makeJob, type Stats, tune } from "./internal/model.ts"
+import { callTuning } from "./internal/call.ts"
 import { imapPull } from "./internal/imap.ts"
 import { durationMs, intIn, invalid, iterable, optionalString, positiveInt } from "../internal/arguments.ts"
 import { startMap } from "./internal/map.ts"
@@ -284,6 +285,55 @@ export interface MapOptions {
    * does); `imap` defaults to 1.
    */
   readonly chunkSize?: number | undefined
+  /**
+   * A run-time limit for each payload of this call, as the pool's `taskTimeout`
+   * (which it replaces for this call; `Infinity`: none). A chunk of `n` payloads gets
+   * `n` times it. The failure is `TaskTimeout` whose `limit` is `"timeout"`.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const options: mp.Pool.MapOptions = { timeout: "2 seconds", priority: 10 }
+   * ```
+   */
+  readonly timeout?: Duration.Input | undefined
+  /**
+   * This call's jobs go before queued jobs of a lower priority (default 0; any finite
+   * number; first come, first served within a priority). Jobs already sent to a worker
+   * are not overtaken. With `maxQueue`, callers waiting for room keep their order.
+   */
+  readonly priority?: number | undefined
+}
+
+/**
+ * Per-call options of `apply` and `submit`: `timeout` and `priority` as in
+ * `MapOptions`, and an affinity `key`: calls with the same key run on the same
+ * worker while it lives (for a per-worker cache, a connection, a model loaded
+ * once); when it dies or retires, the key moves to another worker.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * declare const score: mp.Task.Task<string, number> // a Task exported by your tasks module
+ * declare const warm: mp.Task.Task<void, void>
+ *
+ * const program = (pool: mp.Pool.Pool) =>
+ *   Effect.gen(function* () {
+ *     yield* pool.apply(score, "user-1", { timeout: "1 second", priority: 5, key: "tenant-a" })
+ *     yield* pool.apply(warm, undefined, { key: "tenant-a" }) // no payload, with options
+ *   })
+ * ```
+ */
+export interface CallOptions {
+  /** As `MapOptions.timeout`, for this one call. */
+  readonly timeout?: Duration.Input | undefined
+  /** As `MapOptions.priority`, for this one call. */
+  readonly priority?: number | undefined
+  /** Calls with the same key run on the same live worker. */
+  readonly key?: string | undefined
 }
 
 /**
@@ -301,8 +351,10 @@ export interface MapOptions {
 export type PoolStats = Stats
 
 /**
- * The payload argument of `apply` and `submit`: optional when the task takes
- * none (when `undefined` is a valid payload), as for `Process.spawn`.
+ * The payload argument of `apply` and `submit`, then their `CallOptions`: the
+ * payload is optional when the task takes none (when `undefined` is a valid
+ * payload), as for `Process.spawn`; such a task still takes options with
+ * `apply(task, undefined, options)`.
  *
  * @example
  * ```ts
@@ -310,10 +362,11 @@ export type PoolStats = Stats
  *
  * const one: mp.Pool.ApplyArgs<number> = [42]
  * const none: mp.Pool.ApplyArgs<void> = []
+ * const withOptions: mp.Pool.ApplyArgs<void> = [undefined, { priority: 1 }]
  * ```
  */
-export type ApplyArgs<P> = undefined extends P ? [payload?: NoInfer<P> | Transfer<NoInfer<P>>]
-  : [payload: NoInfer<P> | Transfer<NoInfer<P>>]
+export type ApplyArgs<P> = undefined extends P ? [payload?: NoInfer<P> | Transfer<NoInfer<P>>, options?: CallOptions]
+  : [payload: NoInfer<P> | Transfer<NoInfer<P>>, options?: CallOptions]
 
 /**
  * A running pool. Every method accepts any Task.
@@ -599,30 +652,34 @@ const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean, failWh
   const apply = <P, A, E>(
     task: Task.Task<P, A, E>,
     payload?: P | Transfer<P>,
+    options?: CallOptions,
   ): Effect.Effect<A, E | PoolError | InvalidArgument> =>
     Effect.flatMap(
-      Effect.andThen(checkOpen(task as unknown as AnyTask), (t) => Effect.as(checkRoom(1), t)),
-      (t) =>
+      Effect.all([checkOpen(task as unknown as AnyTask), callTuning(options, "apply"), checkRoom(1)]),
+      ([t, call]) =>
         Effect.callback<A, E | PoolError>((resume) => {
           const prepared = preparePayload(t, payload)
           if (!prepared.ok) return resume(Effect.fail(prepared.error))
-          const job = makeJob(t, [prepared.value], 0, {
-            onSuccess: (_i, value) => resume(Effect.succeed(value as A)),
-            onFailure: (_i, exit) => resume(exit as Exit.Exit<never, E | PoolError>),
-            onError: (_i, _n, error) => resume(Effect.fail(error)),
-          }, prepared.transfer)
+          const job = tune(
+            makeJob(t, [prepared.value], 0, {
+              onSuccess: (_i, value) => resume(Effect.succeed(value as A)),
+              onFailure: (_i, exit) => resume(exit as Exit.Exit<never, E | PoolError>),
+              onError: (_i, _n, error) => resume(Effect.fail(error)),
+            }, prepared.transfer),
+            call,
+          )
           core.enqueue([job])
           return Effect.sync(() => core.cancel([job]))
         }),
     )
 
-  const submit = <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>) =>
+  const submit = <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>, options?: CallOptions) =>
     Effect.suspend(() => failWhenFull || core.options.maxQueue === undefined ? Effect.void : waitRoom).pipe(
       Effect.andThen(Effect.suspend(() =>
         // Forked into a closed Scope the fiber would be interrupted; let it fail with PoolClosed instead.
         poolScope.state._tag === "Closed"
-          ? Effect.forkDetach(apply(task, payload), { startImmediately: true })
-          : Effect.forkIn(apply(task, payload), poolScope, { startImmediately: true })
+          ? Effect.forkDetach(apply(task, payload, options), { startImmediately: true })
+          : Effect.forkIn(apply(task, payload, options), poolScope, { startImmediately: true })
       )),
     )
 
@@ -638,8 +695,9 @@ const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean, failWh
         checkOpen(task as unknown as AnyTask),
         positiveInt("chunkSize", options?.chunkSize),
         iterable("payloads", payloads),
+        callTuning(options, "map"),
       ]),
-      ([t, chunkSize]) => {
+      ([t, chunkSize, _, call]) => {
         const items: ReadonlyArray<unknown> = Array.isArray(payloads) ? payloads : Array.from(payloads)
         return Effect.andThen(
           checkRoom(items.length),
@@ -651,6 +709,7 @@ const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean, failWh
               chunkSize ?? defaultChunk(items.length),
               failFast,
               resume as (result: Effect.Effect<Array<unknown>, unknown>) => void,
+              call,
             )
           ),
         )
@@ -683,8 +742,9 @@ const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean, failWh
         checkOpen(task as unknown as AnyTask),
         positiveInt("chunkSize", options?.chunkSize),
         isStream ? Effect.void : iterable("input", input),
+        callTuning(options, "map"),
       ]),
-      ([t, chunkSize]) => {
+      ([t, chunkSize, _, call]) => {
         const source: Stream.Stream<P, E2, R2> = isStream
           ? input as Stream.Stream<P, E2, R2>
           : Stream.fromIterable(input as Iterable<P>)
@@ -693,7 +753,7 @@ const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean, failWh
         const window = Math.max(16, core.size * 4) * chunk
         return Stream.transformPull(
           source,
-          (pull, scope) => imapPull(core, t, { chunk, window, unordered }, pull, scope),
+          (pull, scope) => imapPull(core, t, { chunk, window, unordered, call }, pull, scope),
         ) as Stream.Stream<A, E | E2 | PoolError, R2>
       },
     ))

@@ -329,7 +329,8 @@ export class PoolCore {
       })),
       maxTasksPerWorker: this.options.maxTasksPerWorker,
       timeouts: this.options.taskTimeoutMs !== undefined,
-      windowOf: (job) => this.window(job.task),
+      // A call with its own timeout travels alone, as under taskTimeout.
+      windowOf: (job) => job.timeoutMs !== undefined ? 1 : this.window(job.task),
     })
     this.queue.take(plan.head, plan.items)
     if (this.admission !== undefined && plan.items > 0 && this.releaseHeld()) this.schedule()
@@ -396,15 +397,21 @@ export class PoolCore {
   /** Whether a job sent to `slot` starts with a load phase: its module is new to that worker and has a deadline. */
   private loads(slot: Slot, job: Job): boolean {
     return !slot.loaded.has(job.task.moduleUrl) &&
-      (this.options.loadTimeoutMs !== undefined || this.options.taskTimeoutMs !== undefined)
+      (this.options.loadTimeoutMs !== undefined || this.runTimeout(job) !== undefined)
   }
 
   /**
    * Arms the deadline of a job just sent: `loadTimeout` while its module loads in that worker,
    * then `taskTimeout` (per item) from the moment the worker says it started.
    */
+  /** A job's run deadline per item: the call's own `timeout`, else the pool's `taskTimeout`. */
+  private runTimeout(job: Job): number | undefined {
+    return job.timeoutMs === Infinity ? undefined : job.timeoutMs ?? this.options.taskTimeoutMs
+  }
+
   private armTimer(slot: Slot, job: Job): void {
-    const { loadTimeoutMs, taskTimeoutMs } = this.options
+    const { loadTimeoutMs } = this.options
+    const taskTimeoutMs = this.runTimeout(job)
     if (this.loads(slot, job)) {
       if (loadTimeoutMs !== undefined) job.timer = setTimer(() => this.timeout(job, "load"), loadTimeoutMs)
     } else if (taskTimeoutMs !== undefined) {
@@ -413,7 +420,7 @@ export class PoolCore {
   }
 
   private outgoing(slot: Slot, job: Job): OutgoingChunk {
-    const timeoutMs = this.options.taskTimeoutMs
+    const timeoutMs = this.runTimeout(job)
     return {
       moduleUrl: job.task.moduleUrl,
       taskName: job.task.name,
@@ -522,8 +529,9 @@ export class PoolCore {
       count,
       new TaskTimeout({
         taskName: job.task.name,
-        timeoutMs: phase === "load" ? this.options.loadTimeoutMs! : this.options.taskTimeoutMs!,
+        timeoutMs: phase === "load" ? this.options.loadTimeoutMs! : this.runTimeout(job)!,
         phase,
+        ...(phase === "run" && job.timeoutMs !== undefined ? { limit: "timeout" as const } : {}),
       }),
     )
   }

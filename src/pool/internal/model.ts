@@ -40,6 +40,12 @@ export interface Job {
   chunkId: number
   timer: Timer | undefined
   sentAt: number
+  /** The call's own run timeout (`{ timeout }`), instead of the pool's `taskTimeout`. */
+  timeoutMs: number | undefined
+  /** Higher runs first (`{ priority }`; 0 by default); FIFO within a priority. */
+  priority: number
+  /** The call's affinity key (`{ key }`). */
+  key: string | undefined
 }
 
 /** What the pool needs to know about the task used as initializer. */
@@ -132,6 +138,9 @@ export const makeJob = (
   chunkId: -1,
   timer: undefined,
   sentAt: 0,
+  timeoutMs: undefined,
+  priority: 0,
+  key: undefined,
 })
 
 /**
@@ -177,4 +186,20 @@ export const slotStats = (
     running += s.client.inflightItems
   }
   return { workersAlive, workersBusy, running }
+}
+
+/** A call's own options as its jobs carry them (`timeout`, `priority`, `key`). */
+export interface CallTuning {
+  readonly timeoutMs?: number | undefined
+  readonly priority?: number | undefined
+  readonly key?: string | undefined
+}
+
+/** Gives a job its call's options. */
+export const tune = (job: Job, call: CallTuning | undefined): Job => {
+  if (call === undefined) return job
+  job.timeoutMs = call.timeoutMs
+  job.priority = call.priority ?? 0
+  job.key = call.key
+  return job
 }
