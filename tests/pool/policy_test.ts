@@ -10,6 +10,7 @@ import {
   type DispatchInput,
   itemWindow,
   MAX_WINDOW,
+  pickKeyWorker,
   planDispatch,
   queuedDemand,
   retirePlan,
@@ -145,4 +146,12 @@ test("retirePlan: idle workers first, then starting ones (newest first), then bu
     assertEquals(retirePlan(w, 3), [2])
     assertEquals(retirePlan(w, 2), [2, 3])
     assertEquals(retirePlan(w, 0), [2, 3, 1, 0])
+  }))
+
+test("pickKeyWorker: a new key goes to the least loaded live worker (ready first), or to a new one while the pool may grow", () =>
+  Effect.sync(() => {
+    assertEquals(pickKeyWorker([], true), -1)
+    assertEquals(pickKeyWorker([{ load: 0, ready: false }, { load: 0, ready: true }], true), 1)
+    assertEquals(pickKeyWorker([{ load: 2, ready: true }, { load: 1, ready: true }], false), 1)
+    assertEquals(pickKeyWorker([{ load: 2, ready: true }, { load: 1, ready: true }], true), -1)
   }))

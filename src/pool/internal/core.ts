@@ -31,7 +31,16 @@ import {
 } from "./model.ts"
 import { JobQueue } from "./queue.ts"
 import { Admission } from "./admission.ts"
-import { itemWindow, mayShrink, planDispatch, queuedDemand, retirePlan, workersWanted } from "./policy.ts"
+import { Affinity } from "./affinity.ts"
+import {
+  itemWindow,
+  mayShrink,
+  pickKeyWorker,
+  planDispatch,
+  queuedDemand,
+  retirePlan,
+  workersWanted,
+} from "./policy.ts"
 
 /** Workers dying before they are ready, in a row, that break the pool. */
 const MAX_START_FAILURES = 2
@@ -66,6 +75,8 @@ export class PoolCore {
   private readyWaiters: Array<() => void> = []
   /** With `maxQueue`: the jobs and callers waiting for room. */
   private readonly admission: Admission | undefined
+  /** Affinity keys and the keyed calls waiting for their worker (made at the first keyed call). */
+  private affinity: Affinity | undefined
 
   constructor(options: CoreOptions) {
     this.options = options
@@ -233,7 +244,10 @@ export class PoolCore {
       )
     }
     if (!wasRetiring) this.workersReplaced++
+    // Its keys move: the keyed calls that waited for it are bound again.
+    const orphans = this.affinity?.release(slot)
     this.refill()
+    if (orphans !== undefined) { for (const job of orphans) if (job.state === "queued") this.pin(job) }
     this.schedule()
     this.notifyDrain()
   }
@@ -292,10 +306,39 @@ export class PoolCore {
       for (const job of jobs) this.settle(job, this.broken)
       return
     }
+    if (jobs.length === 1 && jobs[0].key !== undefined) return this.pin(jobs[0])
     if (this.admission !== undefined) jobs = this.admission.admit(this.queue.items, jobs)
     this.queue.push(jobs)
     this.refill()
     this.schedule()
+  }
+
+  /** A keyed call waits for the worker its key is bound to (bound now to the least loaded one, or a new one). */
+  private pin(job: Job): void {
+    const affinity = this.affinity ??= new Affinity()
+    let slot = affinity.boundTo(job.key!)
+    if (slot === undefined) {
+      const live = this.slots.filter((s) => s.state === "ready" || s.state === "starting")
+      const i = pickKeyWorker(
+        live.map((s) => ({ load: s.client.inflightItems + affinity.waitingFor(s), ready: s.state === "ready" })),
+        live.length < this.size,
+      )
+      slot = i >= 0 ? live[i] : this.spawn()
+    }
+    affinity.pin(job, slot)
+    this.schedule()
+  }
+
+  /** Sends each idle ready worker with keyed calls waiting the next of them. */
+  private dispatchKeyed(affinity: Affinity): void {
+    for (const slot of Array.from(affinity.workers())) {
+      if (slot.state !== "ready" || slot.client.inflightItems > 0) continue
+      const job = affinity.next(slot)
+      if (job === undefined) continue
+      job.slot = undefined
+      slot.dispatched += job.payloads.length
+      this.send(slot, [job])
+    }
   }
 
   schedule(): void {
@@ -313,8 +356,13 @@ export class PoolCore {
   private dispatch(): void {
     this.scheduled = false
     if (this.admission !== undefined) this.releaseHeld()
+    const affinity = this.affinity
+    if (affinity !== undefined && affinity.count > 0) this.dispatchKeyed(affinity)
     if (!this.queue.waiting) return this.queue.take(this.queue.head, 0)
-    const ready = this.slots.filter((s) => s.state === "ready")
+    // A worker with keyed calls waiting takes nothing from the shared queue until they ran.
+    const ready = affinity === undefined || affinity.count === 0
+      ? this.slots.filter((s) => s.state === "ready")
+      : this.slots.filter((s) => s.state === "ready" && !affinity.holds(s))
     const n = ready.length
     if (n === 0) return
     const order = Array.from({ length: n }, (_, k) => ready[(this.workerIndex + k) % n])
@@ -476,7 +524,7 @@ export class PoolCore {
       slot.retireWhenIdle = false
       slot.client.terminate("the pool was resized down")
     }
-    if (this.queue.waiting) this.schedule()
+    if (this.queue.waiting || (this.affinity !== undefined && this.affinity.count > 0)) this.schedule()
     else if (slot.client.inflightItems === 0) this.onIdle(slot)
     this.retireSpent()
     this.notifyDrain()
@@ -546,6 +594,7 @@ export class PoolCore {
         this.cancel(job.parts!)
       } else if (job.state === "queued") {
         job.state = "cancelled"
+        if (job.key !== undefined && this.affinity?.drop(job) === true) continue
         if (this.admission?.drop(job) !== true) this.queue.drop(job)
       } else if (job.state === "running") {
         job.state = "cancelled"
@@ -577,11 +626,12 @@ export class PoolCore {
   private failQueued(error: WorkerCrashed | PoolClosed): void {
     for (const job of this.queue.clear()) this.settle(job, error)
     if (this.admission !== undefined) { for (const job of this.admission.clear()) this.settle(job, error) }
+    if (this.affinity !== undefined) { for (const job of this.affinity.clear()) this.settle(job, error) }
   }
 
   /** Items queued or in flight. */
   outstanding(): number {
-    let n = this.queue.countItems() + (this.admission?.items ?? 0)
+    let n = this.queue.countItems() + (this.admission?.items ?? 0) + (this.affinity?.count ?? 0)
     // A starting worker holds at most its initializer, which is not a task.
     for (const s of this.slots) if (s.state !== "starting") n += s.client.inflightItems
     return n
@@ -625,7 +675,7 @@ export class PoolCore {
   stats(): Stats {
     return {
       ...slotStats(this.slots),
-      queued: this.queue.items,
+      queued: this.queue.items + (this.affinity?.count ?? 0),
       completed: this.completed,
       failed: this.failed,
       workersReplaced: this.workersReplaced,

@@ -72,6 +72,26 @@ export const retirePlan = (workers: ReadonlyArray<LiveWorker>, size: number): Ar
  */
 export const mayShrink = (live: number, min: number): boolean => live > min
 
+/**
+ * Which worker a new affinity key is bound to: the index of the least loaded
+ * live worker (`loads`: items held plus keyed calls waiting; ready ones before
+ * starting ones on a tie), or -1 to start a new worker, when none is live or
+ * every live one is loaded and the pool may grow (`canGrow`).
+ */
+export const pickKeyWorker = (
+  loads: ReadonlyArray<{ readonly load: number; readonly ready: boolean }>,
+  canGrow: boolean,
+): number => {
+  let best = -1
+  for (let i = 0; i < loads.length; i++) {
+    const w = loads[i]
+    const b = loads[best]
+    if (best < 0 || w.load < b.load || (w.load === b.load && w.ready && !b.ready)) best = i
+  }
+  if (best < 0 || (loads[best].load > 0 && canGrow)) return canGrow || best < 0 ? -1 : best
+  return best
+}
+
 /** About how long a worker takes to start: queued work worth this much wants one more worker. */
 export const GROW_MS = 100
 
