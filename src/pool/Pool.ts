@@ -501,6 +501,66 @@ export interface Pool {
    * ```
    */
   readonly resize: (n: number) => Effect.Effect<void, InvalidArgument | PoolClosed>
+  /**
+   * Runs the task once on every live worker (ready or starting; a worker still
+   * starting runs it after its initializer) and returns one entry per worker, in
+   * the pool's worker order: `{ workerId, exit }`, the worker's id and the task's
+   * `Exit` there. Each worker runs it once it has finished what it holds. A worker
+   * that dies before or while it runs it gives a `WorkerCrashed` exit (its
+   * replacement does not run it: `initializer` covers new workers). No live worker:
+   * an empty array. The payload is cloned to each worker (no `Transfer`); one that
+   * does not fit the task's schema fails the call (`SerializationError`), one that
+   * cannot be cloned gives each entry a `SerializationError` exit; a closed pool fails
+   * with `PoolClosed`.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Exit } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * declare const reloadConfig: mp.Task.Task<string, void> // a Task exported by your tasks module
+   *
+   * const program = (pool: mp.Pool.Pool) =>
+   *   Effect.gen(function* () {
+   *     const results = yield* pool.broadcast(reloadConfig, "./config.json")
+   *     const failed = results.filter((r) => Exit.isFailure(r.exit)).map((r) => r.workerId)
+   *   })
+   * ```
+   */
+  readonly broadcast: <P, A, E>(
+    task: Task.Task<P, A, E>,
+    ...payload: BroadcastArgs<P>
+  ) => Effect.Effect<Array<BroadcastResult<A, E | PoolError>>, InvalidArgument | PoolError>
+}
+
+/**
+ * The payload argument of `broadcast`: optional when the task takes none.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const args: mp.Pool.BroadcastArgs<string> = ["./config.json"]
+ * ```
+ */
+export type BroadcastArgs<P> = undefined extends P ? [payload?: NoInfer<P>] : [payload: NoInfer<P>]
+
+/**
+ * One worker's outcome of `broadcast`.
+ *
+ * @example
+ * ```ts
+ * import { Exit } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const ok = (r: mp.Pool.BroadcastResult<number, mp.PoolError>) => Exit.isSuccess(r.exit)
+ * ```
+ */
+export interface BroadcastResult<A, E> {
+  /** The worker's id (as in its name, `<pool>-Worker-<id>`). */
+  readonly workerId: number
+  /** The task's outcome on that worker. */
+  readonly exit: Exit.Exit<A, E>
 }
 
 let nextPoolId = 1
@@ -683,6 +743,34 @@ const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean, failWh
       )),
     )
 
+  const broadcast = <P, A, E>(task: Task.Task<P, A, E>, payload?: P) =>
+    Effect.flatMap(
+      checkOpen(task as unknown as AnyTask),
+      (t) =>
+        Effect.callback<Array<BroadcastResult<A, E | PoolError>>, PoolError>((resume) => {
+          const prepared = preparePayload(t, payload)
+          if (!prepared.ok) return resume(Effect.fail(prepared.error))
+          const results: Array<BroadcastResult<A, E | PoolError>> = []
+          let remaining = 0
+          const jobs = core.broadcast((workerId) => {
+            const i = results.length
+            results.push({ workerId, exit: Exit.void as unknown as Exit.Exit<A, E | PoolError> })
+            remaining++
+            const done = (exit: Exit.Exit<A, E | PoolError>) => {
+              results[i] = { workerId, exit }
+              if (--remaining === 0) resume(Effect.succeed(results))
+            }
+            return makeJob(t, [prepared.value], 0, {
+              onSuccess: (_i, value) => done(Exit.succeed(value as A)),
+              onFailure: (_i, exit) => done(exit as Exit.Exit<never, E | PoolError>),
+              onError: (_i, _n, error) => done(Exit.fail(error)),
+            })
+          })
+          if (jobs.length === 0) return resume(Effect.succeed(results))
+          return Effect.sync(() => core.cancel(jobs))
+        }),
+    ) as Effect.Effect<Array<BroadcastResult<A, E | PoolError>>, InvalidArgument | PoolClosed>
+
   const run = <P, A, E>(
     task: Task.Task<P, A, E>,
     payloads: Iterable<P | Transfer<P>>,
@@ -787,6 +875,7 @@ const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean, failWh
         ),
       ),
     ),
+    broadcast,
     resize: (n: number) =>
       Effect.flatMap(
         positiveIntRequired("n", n),

@@ -3,7 +3,8 @@
  * live worker, and the calls with that key wait in that worker's own list
  * (outside the shared queue) until it is idle. When the worker dies or
  * retires, its bindings are dropped and its waiting calls are bound again, to
- * another worker: the key moves.
+ * another worker: the key moves. A broadcast's jobs wait here too, one per
+ * worker, without a key: they fail with the crash when their worker dies.
  *
  * @internal
  * @module
@@ -35,9 +36,9 @@ export class Affinity {
     return this.pinned.has(slot)
   }
 
-  /** Binds the job's key to `slot` and makes the job wait for it. */
+  /** Binds the job's key (if any: a broadcast's job has none) to `slot` and makes the job wait for it. */
   pin(job: Job, slot: Slot): void {
-    this.keys.set(job.key!, slot)
+    if (job.key !== undefined) this.keys.set(job.key, slot)
     job.slot = slot
     const list = this.pinned.get(slot)
     if (list === undefined) this.pinned.set(slot, [job])

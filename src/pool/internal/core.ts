@@ -247,7 +247,14 @@ export class PoolCore {
     // Its keys move: the keyed calls that waited for it are bound again.
     const orphans = this.affinity?.release(slot)
     this.refill()
-    if (orphans !== undefined) { for (const job of orphans) if (job.state === "queued") this.pin(job) }
+    if (orphans !== undefined) {
+      for (const job of orphans) {
+        if (job.state !== "queued") continue
+        // A broadcast's job was for that worker only: it fails with the crash.
+        if (job.key === undefined) this.settle(job, error)
+        else this.pin(job)
+      }
+    }
     this.schedule()
     this.notifyDrain()
   }
@@ -327,6 +334,23 @@ export class PoolCore {
     }
     affinity.pin(job, slot)
     this.schedule()
+  }
+
+  /**
+   * A broadcast: one job per live worker (ready or starting; not retiring), made by
+   * `jobFor(workerId)`, each waiting for its worker as keyed calls do. Returns them.
+   */
+  broadcast(jobFor: (workerId: number) => Job): Array<Job> {
+    const affinity = this.affinity ??= new Affinity()
+    const jobs: Array<Job> = []
+    for (const slot of this.slots) {
+      if (slot.state !== "ready" && slot.state !== "starting") continue
+      const job = jobFor(slot.client.id)
+      affinity.pin(job, slot)
+      jobs.push(job)
+    }
+    this.schedule()
+    return jobs
   }
 
   /** Sends each idle ready worker with keyed calls waiting the next of them. */
@@ -594,7 +618,7 @@ export class PoolCore {
         this.cancel(job.parts!)
       } else if (job.state === "queued") {
         job.state = "cancelled"
-        if (job.key !== undefined && this.affinity?.drop(job) === true) continue
+        if (job.slot !== undefined && this.affinity?.drop(job) === true) continue
         if (this.admission?.drop(job) !== true) this.queue.drop(job)
       } else if (job.state === "running") {
         job.state = "cancelled"
