@@ -506,7 +506,8 @@ export interface Pool {
    * starting runs it after its initializer) and returns one entry per worker, in
    * the pool's worker order: `{ workerId, exit }`, the worker's id and the task's
    * `Exit` there. Each worker runs it once it has finished what it holds. A worker
-   * that dies before or while it runs it gives a `WorkerCrashed` exit (its
+   * that dies (or retires: `resize`, `maxTasksPerWorker`) before or while it runs it
+   * gives a `WorkerCrashed` exit (its
    * replacement does not run it: `initializer` covers new workers). No live worker:
    * an empty array. The payload is cloned to each worker (no `Transfer`); one that
    * does not fit the task's schema fails the call (`SerializationError`), one that
