@@ -12,6 +12,7 @@
 import type * as Cause from "effect/Cause"
 import * as Schema from "effect/Schema"
 import { addKnownErrors } from "./internal/known_errors.ts"
+import type { QueueFull } from "./ipc/errors.ts"
 
 const remoteExceptionFields = {
   taskName: Schema.String,
@@ -99,14 +100,17 @@ export class WorkerCrashed extends WorkerCrashedBase {
 }
 
 const timeoutPhases = ["load", "run"] as const
+const timeoutLimits = ["taskTimeout", "timeout"] as const
 const taskTimeoutFields: {
   readonly taskName: typeof Schema.String
   readonly timeoutMs: typeof Schema.Number
   readonly phase: Schema.optional<Schema.Literals<typeof timeoutPhases>>
+  readonly limit: Schema.optional<Schema.Literals<typeof timeoutLimits>>
 } = {
   taskName: Schema.String,
   timeoutMs: Schema.Number,
   phase: Schema.optional(Schema.Literals(timeoutPhases)),
+  limit: Schema.optional(Schema.Literals(timeoutLimits)),
 }
 const /** @internal */ TaskTimeoutBase: Schema.Class<
   TaskTimeout,
@@ -117,7 +121,9 @@ const /** @internal */ TaskTimeoutBase: Schema.Class<
  * A deadline of the pool expired. `phase` says which: `"run"` (or absent), the
  * task ran longer than the pool's `taskTimeout`; `"load"`, the worker could not
  * load the task's module (its import, top-level code included) within the pool's
- * `loadTimeout`. `timeoutMs` is the deadline that expired. The task was
+ * `loadTimeout`. `timeoutMs` is the deadline that expired; `limit` says whose it
+ * was for the run phase: `"timeout"`, the call's own (`pool.apply(task, payload,
+ * { timeout })`), `"taskTimeout"` (or absent), the pool's. The task was
  * interrupted in the worker, and a worker that did not stop in time was
  * terminated and replaced.
  *
@@ -137,7 +143,7 @@ export class TaskTimeout extends TaskTimeoutBase {
     return this.phase === "load"
       ? `Task ${this.taskName} did not start within ${this.timeoutMs} ms: its module did not finish loading ` +
         `in the worker (loadTimeout)`
-      : `Task ${this.taskName} did not finish within ${this.timeoutMs} ms (taskTimeout)`
+      : `Task ${this.taskName} did not finish within ${this.timeoutMs} ms (${this.limit ?? "taskTimeout"})`
   }
 }
 
@@ -310,7 +316,8 @@ export class MissingMainGuard extends MissingMainGuardBase {
 }
 
 /**
- * Every error a pool or process adds to a task's own typed error.
+ * Every error a pool or process adds to a task's own typed error (`QueueFull`, the
+ * `QueueFull` of `mp.Queue`, only from a pool with `maxQueue` and `onFull: "fail"`).
  *
  * @example
  * ```ts
@@ -328,6 +335,7 @@ export type PoolError =
   | PoolClosed
   | TaskNotFound
   | MissingMainGuard
+  | QueueFull
 
 /**
  * Registers `Schema.TaggedError` classes so that, failing a task without a

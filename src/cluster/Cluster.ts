@@ -295,10 +295,21 @@ const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.Scope):
   // Events do not cross machines yet: the stream is empty and the result is `apply`'s.
   const applyWithEvents: Pool["applyWithEvents"] = (task, ...payload) =>
     Effect.succeed({ events: Stream.empty, result: apply(task, ...payload) })
+  // Not across machines yet: the runners own their workers.
+  const unsupported = (what: string) =>
+    Effect.fail(
+      new InvalidArgument({
+        argument: what,
+        message: `${what} is not supported by a cluster pool yet (see the README)`,
+      }),
+    )
   return {
     size,
     apply,
     applyWithEvents,
+    ready: Effect.void,
+    resize: () => unsupported("resize"),
+    broadcast: () => unsupported("broadcast"),
     submit,
     map,
     mapExit,

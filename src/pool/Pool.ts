@@ -39,7 +39,15 @@ import * as Queue from "effect/Queue"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { InvalidArgument, type MissingMainGuard, type PoolClosed, poolClosed, type PoolError } from "../errors.ts"
+import {
+  InvalidArgument,
+  type MissingMainGuard,
+  type PoolClosed,
+  poolClosed,
+  type PoolError,
+  type WorkerCrashed,
+} from "../errors.ts"
+import { QueueFull } from "../ipc/errors.ts"
 import { checkBootstrap } from "../internal/bootstrap.ts"
 import { cpuCount } from "../runtime_info.ts"
 import type * as Task from "../task/Task.ts"
@@ -49,10 +57,11 @@ import { ownHosts, resolveHost } from "../worker/parent/isolation.ts"
 import { preparePayload } from "../worker/parent/outcome.ts"
 import type { Transfer } from "../task/transfer.ts"
 import { PoolCore } from "./internal/core.ts"
-import { DEFAULT_LOAD_TIMEOUT_MS, makeJob, type Stats } from "./internal/model.ts"
+import { DEFAULT_LOAD_TIMEOUT_MS, makeJob, type Stats, tune } from "./internal/model.ts"
 import { observed, observedStream, observerHere } from "./internal/observe.ts"
+import { callTuning } from "./internal/call.ts"
 import { imapPull } from "./internal/imap.ts"
-import { durationMs, iterable, optionalString, positiveInt } from "../internal/arguments.ts"
+import { durationMs, intIn, invalid, iterable, optionalString, positiveInt } from "../internal/arguments.ts"
 import { startMap } from "./internal/map.ts"
 
 type AnyTask = Task.Task<unknown, unknown, unknown>
@@ -197,6 +206,69 @@ export interface PoolOptions {
   readonly name?: string | undefined
   /** @internal How workers are hosted. */
   readonly host?: HostFactory | undefined
+  /**
+   * An elastic pool's floor: workers started with the pool and kept when idle ones
+   * shrink away (`idleTimeout`). Default 0 when only `maxSize` is given. Cannot be
+   * given with `size` (`size` is the fixed-size shorthand: `minSize = maxSize = size`);
+   * at most `maxSize`. `pool.ready` waits for these workers.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * // 2 workers always, up to 8 under load; the extra ones end after 30 idle seconds
+   * const options: mp.Pool.PoolOptions = { minSize: 2, maxSize: 8, idleTimeout: "30 seconds" }
+   * ```
+   */
+  readonly minSize?: number | undefined
+  /**
+   * An elastic pool's ceiling: the pool starts workers while work waits, up to
+   * this many (default `max(minSize, cpuCount())`). Cannot be given with `size`.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const options: mp.Pool.PoolOptions = { minSize: 1, maxSize: 16 }
+   * ```
+   */
+  readonly maxSize?: number | undefined
+  /**
+   * The most payloads waiting in the queue (default: no bound). When the queue is
+   * full, `apply`, `submit` and `map` wait for room (`onFull: "wait"`, the default:
+   * backpressure; a map larger than `maxQueue` enters as room frees) or fail at once
+   * with `QueueFull` (`onFull: "fail"`). An interrupted caller leaves nothing queued.
+   * `imap` always waits for room (it pulls its input only as fast as the pool works).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const options: mp.Pool.PoolOptions = { size: 4, maxQueue: 1000, onFull: "fail" }
+   * ```
+   */
+  readonly maxQueue?: number | undefined
+  /**
+   * What `apply`, `submit` and `map` do when the queue holds `maxQueue` payloads:
+   * `"wait"` (default) for room, or `"fail"` at once with `QueueFull` (a map that
+   * does not fit whole fails, with nothing queued; `submit`'s fiber fails). Needs `maxQueue`.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * declare const work: mp.Task.Task<number, number> // a Task exported by your tasks module
+   *
+   * const program = Effect.scoped(Effect.gen(function* () {
+   *   const pool = yield* mp.Pool.make({ size: 2, maxQueue: 100, onFull: "fail" })
+   *   return yield* pool.apply(work, 1).pipe(
+   *     Effect.catchTag("QueueFull", () => Effect.succeed(-1)), // shed load
+   *   )
+   * }))
+   * ```
+   */
+  readonly onFull?: "wait" | "fail" | undefined
 }
 
 /**
@@ -216,6 +288,55 @@ export interface MapOptions {
    * does); `imap` defaults to 1.
    */
   readonly chunkSize?: number | undefined
+  /**
+   * A run-time limit for each payload of this call, as the pool's `taskTimeout`
+   * (which it replaces for this call; `Infinity`: none). A chunk of `n` payloads gets
+   * `n` times it. The failure is `TaskTimeout` whose `limit` is `"timeout"`.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const options: mp.Pool.MapOptions = { timeout: "2 seconds", priority: 10 }
+   * ```
+   */
+  readonly timeout?: Duration.Input | undefined
+  /**
+   * This call's jobs go before queued jobs of a lower priority (default 0; any finite
+   * number; first come, first served within a priority). Jobs already sent to a worker
+   * are not overtaken. With `maxQueue`, callers waiting for room keep their order.
+   */
+  readonly priority?: number | undefined
+}
+
+/**
+ * Per-call options of `apply` and `submit`: `timeout` and `priority` as in
+ * `MapOptions`, and an affinity `key`: calls with the same key run on the same
+ * worker while it lives (for a per-worker cache, a connection, a model loaded
+ * once); when it dies or retires, the key moves to another worker.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * declare const score: mp.Task.Task<string, number> // a Task exported by your tasks module
+ * declare const warm: mp.Task.Task<void, void>
+ *
+ * const program = (pool: mp.Pool.Pool) =>
+ *   Effect.gen(function* () {
+ *     yield* pool.apply(score, "user-1", { timeout: "1 second", priority: 5, key: "tenant-a" })
+ *     yield* pool.apply(warm, undefined, { key: "tenant-a" }) // no payload, with options
+ *   })
+ * ```
+ */
+export interface CallOptions {
+  /** As `MapOptions.timeout`, for this one call. */
+  readonly timeout?: Duration.Input | undefined
+  /** As `MapOptions.priority`, for this one call. */
+  readonly priority?: number | undefined
+  /** Calls with the same key run on the same live worker. */
+  readonly key?: string | undefined
 }
 
 /**
@@ -233,8 +354,10 @@ export interface MapOptions {
 export type PoolStats = Stats
 
 /**
- * The payload argument of `apply` and `submit`: optional when the task takes
- * none (when `undefined` is a valid payload), as for `Process.spawn`.
+ * The payload argument of `apply` and `submit`, then their `CallOptions`: the
+ * payload is optional when the task takes none (when `undefined` is a valid
+ * payload), as for `Process.spawn`; such a task still takes options with
+ * `apply(task, undefined, options)`.
  *
  * @example
  * ```ts
@@ -242,10 +365,11 @@ export type PoolStats = Stats
  *
  * const one: mp.Pool.ApplyArgs<number> = [42]
  * const none: mp.Pool.ApplyArgs<void> = []
+ * const withOptions: mp.Pool.ApplyArgs<void> = [undefined, { priority: 1 }]
  * ```
  */
-export type ApplyArgs<P> = undefined extends P ? [payload?: NoInfer<P> | Transfer<NoInfer<P>>]
-  : [payload: NoInfer<P> | Transfer<NoInfer<P>>]
+export type ApplyArgs<P> = undefined extends P ? [payload?: NoInfer<P> | Transfer<NoInfer<P>>, options?: CallOptions]
+  : [payload: NoInfer<P> | Transfer<NoInfer<P>>, options?: CallOptions]
 
 /**
  * A running pool. Every method accepts any Task.
@@ -265,7 +389,7 @@ export type ApplyArgs<P> = undefined extends P ? [payload?: NoInfer<P> | Transfe
  */
 export interface Pool {
   /**
-   * The most workers the pool runs at once (its `size` option). Up to `cpuCount()` of
+   * The most workers the pool runs at once (its `size` or `maxSize` option; `resize` changes it). Up to `cpuCount()` of
    * them start with the pool; the others start when work waits for them.
    */
   readonly size: number
@@ -365,6 +489,108 @@ export interface Pool {
     task: Task.Task<P, A, E> & Task.Emits<Ev>,
     ...payload: ApplyArgs<P>
   ) => Effect.Effect<TaskWithEvents<A, E | PoolError | InvalidArgument, Ev>>
+  /**
+   * Waits until the workers the pool keeps started are ready (started, and their
+   * initializer ran): `minSize` of an elastic pool, `min(size, cpuCount())` of a fixed
+   * one (none with `idleTimeout` and no `minSize`). Fails with `WorkerCrashed` if the
+   * pool broke (its initializer failed), with `PoolClosed` if it was terminated.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * declare const warmUp: mp.Task.Task<void, void> // a Task exported by your tasks module
+   *
+   * const program = Effect.scoped(Effect.gen(function* () {
+   *   const pool = yield* mp.Pool.make({ minSize: 4, maxSize: 8, initializer: warmUp })
+   *   yield* pool.ready // 4 workers started, warmUp ran in each
+   * }))
+   * ```
+   */
+  readonly ready: Effect.Effect<void, WorkerCrashed | PoolClosed>
+  /**
+   * Changes the most workers to `n` at run time (`size` then reads `n`). Growing
+   * starts workers as work waits (a fixed pool starts `min(n, cpuCount())` at once);
+   * shrinking retires idle workers at once and busy ones as they finish what they
+   * hold (they take nothing new): no task is interrupted. An elastic pool's `minSize`
+   * follows `n` down. `n` must be a positive integer (`InvalidArgument`); a closed
+   * pool fails with `PoolClosed`.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const program = Effect.scoped(Effect.gen(function* () {
+   *   const pool = yield* mp.Pool.make({ size: 2 })
+   *   yield* pool.resize(6) // night batch: more workers
+   *   yield* pool.resize(1) // busy workers finish their tasks, then end
+   * }))
+   * ```
+   */
+  readonly resize: (n: number) => Effect.Effect<void, InvalidArgument | PoolClosed>
+  /**
+   * Runs the task once on every live worker (ready or starting; a worker still
+   * starting runs it after its initializer) and returns one entry per worker, in
+   * the pool's worker order: `{ workerId, exit }`, the worker's id and the task's
+   * `Exit` there. Each worker runs it once it has finished what it holds. A worker
+   * that dies (or retires: `resize`, `maxTasksPerWorker`) before or while it runs it
+   * gives a `WorkerCrashed` exit (its
+   * replacement does not run it: `initializer` covers new workers). No live worker:
+   * an empty array. The payload is cloned to each worker (no `Transfer`); one that
+   * does not fit the task's schema fails the call (`SerializationError`), one that
+   * cannot be cloned gives each entry a `SerializationError` exit; a closed pool fails
+   * with `PoolClosed`.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Exit } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * declare const reloadConfig: mp.Task.Task<string, void> // a Task exported by your tasks module
+   *
+   * const program = (pool: mp.Pool.Pool) =>
+   *   Effect.gen(function* () {
+   *     const results = yield* pool.broadcast(reloadConfig, "./config.json")
+   *     const failed = results.filter((r) => Exit.isFailure(r.exit)).map((r) => r.workerId)
+   *   })
+   * ```
+   */
+  readonly broadcast: <P, A, E>(
+    task: Task.Task<P, A, E>,
+    ...payload: BroadcastArgs<P>
+  ) => Effect.Effect<Array<BroadcastResult<A, E | PoolError>>, InvalidArgument | PoolError>
+}
+
+/**
+ * The payload argument of `broadcast`: optional when the task takes none.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const args: mp.Pool.BroadcastArgs<string> = ["./config.json"]
+ * ```
+ */
+export type BroadcastArgs<P> = undefined extends P ? [payload?: NoInfer<P>] : [payload: NoInfer<P>]
+
+/**
+ * One worker's outcome of `broadcast`.
+ *
+ * @example
+ * ```ts
+ * import { Exit } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const ok = (r: mp.Pool.BroadcastResult<number, mp.PoolError>) => Exit.isSuccess(r.exit)
+ * ```
+ */
+export interface BroadcastResult<A, E> {
+  /** The worker's id (as in its name, `<pool>-Worker-<id>`). */
+  readonly workerId: number
+  /** The task's outcome on that worker. */
+  readonly exit: Exit.Exit<A, E>
 }
 
 /**
@@ -423,7 +649,8 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   "Pool.make",
 )(function* (options: PoolOptions = {}) {
   yield* checkBootstrap("Pool.make") // a worker importing a main module without `if (import.meta.main)`
-  const size = (yield* positiveInt("size", options.size)) ?? cpuCount()
+  const sizes = yield* resolveSizes(options)
+  const size = sizes.max
   const maxTasksPerWorker = yield* positiveInt("maxTasksPerWorker", options.maxTasksPerWorker)
   // Infinity is "no limit": no task timeout, no idle shrinking, no hard stop after an interrupt.
   const taskTimeoutMs = finite(yield* durationMs("taskTimeout", options.taskTimeout, { positive: true }))
@@ -433,6 +660,13 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   const idleTimeoutMs = finite(yield* durationMs("idleTimeout", options.idleTimeout))
   const graceMs = (yield* durationMs("interruptGrace", options.interruptGrace)) ?? 500
   yield* optionalString("name", options.name)
+  const maxQueue = yield* positiveInt("maxQueue", options.maxQueue)
+  if (options.onFull !== undefined && options.onFull !== "wait" && options.onFull !== "fail") {
+    return yield* invalid("onFull", `"wait" or "fail"`, options.onFull)
+  }
+  if (options.onFull !== undefined && maxQueue === undefined) {
+    return yield* invalid("onFull", "left out without maxQueue", options.onFull, "the queue is unbounded")
+  }
   let initializer: { task: AnyTask; payload: unknown } | undefined
   if (options.initializer !== undefined) {
     const task = (yield* validateTask(options.initializer, "initializer")) as AnyTask
@@ -453,7 +687,9 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
       new PoolCore({
         name: options.name ?? `Pool-${nextPoolId++}`,
         size,
-        eager: Math.min(size, cpuCount()),
+        eager: sizes.eager,
+        minSize: sizes.min,
+        maxQueue,
         host: hosts.factory,
         permissions: options.permissions,
         initializer,
@@ -467,7 +703,36 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
     // Child processes are reaped before the Scope counts as closed.
     (core) => Effect.andThen(Effect.sync(() => core.terminate()), hosts.settled),
   )
-  return makePool(core, size, poolScope)
+  return makePool(core, poolScope, sizes.fixed, options.onFull === "fail")
+})
+
+/** `size`, or `minSize` and `maxSize`, checked: the most workers, those kept, and those started at once. */
+const resolveSizes = Effect.fnUntraced(function* (options: PoolOptions) {
+  const size = yield* positiveInt("size", options.size)
+  const maxSize = yield* positiveInt("maxSize", options.maxSize)
+  if (options.minSize !== undefined) {
+    const bad = intIn("minSize", options.minSize, 0, Number.MAX_SAFE_INTEGER)
+    if (bad !== undefined) return yield* bad
+  }
+  const minSize = options.minSize
+  if (size !== undefined && (minSize !== undefined || maxSize !== undefined)) {
+    const argument = minSize !== undefined ? "minSize" : "maxSize"
+    return yield* invalid(
+      argument,
+      "left out when size is given",
+      options[argument],
+      "size is the fixed-size shorthand for minSize = maxSize = size",
+    )
+  }
+  if (minSize === undefined && maxSize === undefined) {
+    const max = size ?? cpuCount()
+    return { max, eager: Math.min(max, cpuCount()), min: 0, fixed: true }
+  }
+  const max = maxSize ?? Math.max(minSize!, cpuCount())
+  if (minSize !== undefined && minSize > max) {
+    return yield* invalid("minSize", `at most maxSize (${max})`, minSize)
+  }
+  return { max, eager: minSize ?? 0, min: minSize ?? 0, fixed: false }
 })
 
 /** `undefined` for "no limit". */
@@ -475,27 +740,43 @@ const finite = (ms: number | undefined): number | undefined => ms === Infinity ?
 
 const closedError = () => poolClosed("closed")
 
-const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool => {
+const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean, failWhenFull: boolean): Pool => {
   const checkOpen = <T>(task: T): Effect.Effect<T, InvalidArgument | PoolClosed> =>
     Effect.flatMap(validateTask(task), (t) => core.closing ? Effect.fail(closedError()) : Effect.succeed(t))
 
-  const applyAs = (call: string, onEvent?: (event: unknown) => void) =>
+  /** With `onFull: "fail"`: `QueueFull` unless `n` more payloads fit now. */
+  const checkRoom = (n: number): Effect.Effect<void, QueueFull> =>
+    failWhenFull && !core.hasRoom(n)
+      ? Effect.fail(new QueueFull({ capacity: core.options.maxQueue!, timeoutMs: 0 }))
+      : Effect.void
+
+  /** With `onFull: "wait"`: waits until the queue has room (interruptible, leaving nothing behind). */
+  const waitRoom: Effect.Effect<void> = Effect.callback<void>((resume) => {
+    const cancel = core.whenRoom(() => resume(Effect.void))
+    return Effect.sync(cancel)
+  })
+
+  const applyAs = (callName: string, onEvent?: (event: unknown) => void) =>
   <P, A, E>(
     task: Task.Task<P, A, E>,
     payload?: P | Transfer<P>,
+    options?: CallOptions,
   ): Effect.Effect<A, E | PoolError | InvalidArgument> =>
     Effect.flatMap(
-      checkOpen(task as unknown as AnyTask),
-      (t) =>
-        observed(core.options.name, call, t, (obs) =>
+      Effect.all([checkOpen(task as unknown as AnyTask), callTuning(options, "apply"), checkRoom(1)]),
+      ([t, call]) =>
+        observed(core.options.name, callName, t, (obs) =>
           Effect.callback<A, E | PoolError>((resume) => {
             const prepared = preparePayload(t, payload)
             if (!prepared.ok) return resume(Effect.fail(prepared.error))
-            const job = makeJob(t, [prepared.value], 0, {
-              onSuccess: (_i, value) => resume(Effect.succeed(value as A)),
-              onFailure: (_i, exit) => resume(exit as Exit.Exit<never, E | PoolError>),
-              onError: (_i, _n, error) => resume(Effect.fail(error)),
-            }, prepared.transfer)
+            const job = tune(
+              makeJob(t, [prepared.value], 0, {
+                onSuccess: (_i, value) => resume(Effect.succeed(value as A)),
+                onFailure: (_i, exit) => resume(exit as Exit.Exit<never, E | PoolError>),
+                onError: (_i, _n, error) => resume(Effect.fail(error)),
+              }, prepared.transfer),
+              call,
+            )
             job.obs = obs
             core.enqueue([job])
             return Effect.sync(() => core.cancel([job]))
@@ -505,24 +786,62 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
   const apply = applyAs("Pool.apply")
   const applyForSubmit = applyAs("Pool.submit")
 
-  const submit = <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>) =>
-    Effect.suspend(() =>
-      // Forked into a closed Scope the fiber would be interrupted; let it fail with PoolClosed instead.
-      poolScope.state._tag === "Closed"
-        ? Effect.forkDetach(applyForSubmit(task, payload), { startImmediately: true })
-        : Effect.forkIn(applyForSubmit(task, payload), poolScope, { startImmediately: true })
+  const submit = <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>, options?: CallOptions) =>
+    Effect.suspend(() => failWhenFull || core.options.maxQueue === undefined ? Effect.void : waitRoom).pipe(
+      Effect.andThen(Effect.suspend(() =>
+        // Forked into a closed Scope the fiber would be interrupted; let it fail with PoolClosed instead.
+        poolScope.state._tag === "Closed"
+          ? Effect.forkDetach(applyForSubmit(task, payload, options), { startImmediately: true })
+          : Effect.forkIn(applyForSubmit(task, payload, options), poolScope, { startImmediately: true })
+      )),
     )
 
-  const applyWithEvents = <P, A, E, Ev>(task: Task.Task<P, A, E> & Task.Emits<Ev>, payload?: P | Transfer<P>) =>
+  const applyWithEvents = <P, A, E, Ev>(
+    task: Task.Task<P, A, E> & Task.Emits<Ev>,
+    payload?: P | Transfer<P>,
+    options?: CallOptions,
+  ) =>
     Effect.gen(function* () {
       const queue = yield* Queue.unbounded<Ev, Cause.Done>()
-      const call = applyAs("Pool.applyWithEvents", (event) => Queue.offerUnsafe(queue, event as Ev))(task, payload)
+      const call = applyAs("Pool.applyWithEvents", (event) => Queue.offerUnsafe(queue, event as Ev))(
+        task,
+        payload,
+        options,
+      )
         .pipe(Effect.ensuring(Queue.end(queue)))
       const fiber = yield* poolScope.state._tag === "Closed"
         ? Effect.forkDetach(call, { startImmediately: true })
         : Effect.forkIn(call, poolScope, { startImmediately: true })
       return { events: Stream.fromQueue(queue), result: Fiber.join(fiber) }
     })
+
+  const broadcast = <P, A, E>(task: Task.Task<P, A, E>, payload?: P) =>
+    Effect.flatMap(
+      checkOpen(task as unknown as AnyTask),
+      (t) =>
+        Effect.callback<Array<BroadcastResult<A, E | PoolError>>, PoolError>((resume) => {
+          const prepared = preparePayload(t, payload)
+          if (!prepared.ok) return resume(Effect.fail(prepared.error))
+          const results: Array<BroadcastResult<A, E | PoolError>> = []
+          let remaining = 0
+          const jobs = core.broadcast((workerId) => {
+            const i = results.length
+            results.push({ workerId, exit: Exit.void as unknown as Exit.Exit<A, E | PoolError> })
+            remaining++
+            const done = (exit: Exit.Exit<A, E | PoolError>) => {
+              results[i] = { workerId, exit }
+              if (--remaining === 0) resume(Effect.succeed(results))
+            }
+            return makeJob(t, [prepared.value], 0, {
+              onSuccess: (_i, value) => done(Exit.succeed(value as A)),
+              onFailure: (_i, exit) => done(exit as Exit.Exit<never, E | PoolError>),
+              onError: (_i, _n, error) => done(Exit.fail(error)),
+            })
+          })
+          if (jobs.length === 0) return resume(Effect.succeed(results))
+          return Effect.sync(() => core.cancel(jobs))
+        }),
+    ) as Effect.Effect<Array<BroadcastResult<A, E | PoolError>>, InvalidArgument | PoolClosed>
 
   const run = <P, A, E>(
     task: Task.Task<P, A, E>,
@@ -536,24 +855,30 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
         checkOpen(task as unknown as AnyTask),
         positiveInt("chunkSize", options?.chunkSize),
         iterable("payloads", payloads),
+        callTuning(options, "map"),
       ]),
-      ([t, chunkSize]) =>
-        observed(core.options.name, failFast ? "Pool.map" : "Pool.mapExit", t, (obs) =>
-          Effect.callback<Array<unknown>, E | PoolError>((resume) => {
-            const items: ReadonlyArray<unknown> = Array.isArray(payloads) ? payloads : Array.from(payloads)
-            return startMap(
-              core,
-              t,
-              items,
-              chunkSize ?? defaultChunk(items.length),
-              failFast,
-              resume as (result: Effect.Effect<Array<unknown>, unknown>) => void,
-              obs,
-            )
-          })),
+      ([t, chunkSize, _, call]) =>
+        observed(core.options.name, failFast ? "Pool.map" : "Pool.mapExit", t, (obs) => {
+          const items: ReadonlyArray<unknown> = Array.isArray(payloads) ? payloads : Array.from(payloads)
+          return Effect.andThen(
+            checkRoom(items.length),
+            Effect.callback<Array<unknown>, E | PoolError>((resume) =>
+              startMap(
+                core,
+                t,
+                items,
+                chunkSize ?? defaultChunk(items.length),
+                failFast,
+                resume as (result: Effect.Effect<Array<unknown>, unknown>) => void,
+                obs,
+                call,
+              )
+            ),
+          )
+        }),
     )
 
-  const defaultMapChunk = (n: number) => Math.max(1, Math.ceil(n / (4 * size)))
+  const defaultMapChunk = (n: number) => Math.max(1, Math.ceil(n / (4 * core.size)))
 
   const map = <P, A, E>(task: Task.Task<P, A, E>, payloads: Iterable<P | Transfer<P>>, options?: MapOptions) =>
     run(task, payloads, options, defaultMapChunk, true) as Effect.Effect<Array<A>, E | PoolError | InvalidArgument>
@@ -579,14 +904,15 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
         checkOpen(task as unknown as AnyTask),
         positiveInt("chunkSize", options?.chunkSize),
         isStream ? Effect.void : iterable("input", input),
+        callTuning(options, "map"),
       ]),
-      ([t, chunkSize]) => {
+      ([t, chunkSize, _, call]) => {
         const source: Stream.Stream<P, E2, R2> = isStream
           ? input as Stream.Stream<P, E2, R2>
           : Stream.fromIterable(input as Iterable<P>)
         const chunk = chunkSize ?? 1
         // Results are emitted in batches, so the stream's fibers suspend once per batch, not per item.
-        const window = Math.max(16, size * 4) * chunk
+        const window = Math.max(16, core.size * 4) * chunk
         return observedStream(
           core.options.name,
           unordered ? "Pool.imapUnordered" : "Pool.imap",
@@ -596,7 +922,7 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
             (pull, scope) =>
               Effect.flatMap(
                 observerHere(core.options.name, t),
-                (obs) => imapPull(core, t, { chunk, window, unordered, obs }, pull, scope),
+                (obs) => imapPull(core, t, { chunk, window, unordered, obs, call }, pull, scope),
               ),
           ),
         ) as Stream.Stream<A, E | E2 | PoolError, R2>
@@ -605,7 +931,9 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
   }
 
   return {
-    size,
+    get size() {
+      return core.size
+    },
     apply,
     submit,
     map,
@@ -620,8 +948,30 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
     }).pipe(Effect.andThen(Effect.sync(() => core.terminate()))),
     terminate: Effect.sync(() => core.terminate()),
     applyWithEvents,
+    ready: Effect.callback<void>((resume) => core.onReady(() => resume(Effect.void))).pipe(
+      Effect.andThen(
+        Effect.suspend((): Effect.Effect<void, WorkerCrashed | PoolClosed> =>
+          core.broken !== undefined
+            ? Effect.fail(core.broken)
+            : core.closed
+            ? Effect.fail(poolClosed("terminated"))
+            : Effect.void
+        ),
+      ),
+    ),
+    broadcast,
+    resize: (n: number) =>
+      Effect.flatMap(
+        positiveIntRequired("n", n),
+        (n) => core.closing ? Effect.fail(closedError()) : Effect.sync(() => core.resize(n, fixed, cpuCount())),
+      ),
   }
 }
+
+const positiveIntRequired = (argument: string, value: unknown): Effect.Effect<number, InvalidArgument> =>
+  value === undefined
+    ? Effect.fail(invalid(argument, "a positive integer", value))
+    : positiveInt(argument, value) as Effect.Effect<number, InvalidArgument>
 
 const /** @internal */ ServiceBase: Context.ServiceClass<Service, "@mp/multiprocessing/Pool", Pool> = Context.Service<
   Service,

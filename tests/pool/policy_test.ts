@@ -10,9 +10,12 @@ import {
   type DispatchInput,
   itemWindow,
   MAX_WINDOW,
+  pickKeyWorker,
   planDispatch,
   queuedDemand,
+  retirePlan,
   type WorkerLoad,
+  workersWanted,
 } from "../../src/pool/internal/policy.ts"
 
 interface FakeJob {
@@ -120,4 +123,35 @@ test("queuedDemand: one worker per unmeasured job, measured jobs by their expect
     // Long work counts as one worker per job, never more.
     assertEquals(queuedDemand(jobs(4, 1000), 0, 64, () => 50), 4)
     assertEquals(queuedDemand([job(1, "t", "cancelled"), job(1)], 0, 64, unmeasured), 1)
+  }))
+
+test("workersWanted: an elastic pool keeps minSize when idle workers shrink, and grows from zero workers", () =>
+  Effect.sync(() => {
+    const base = { size: 8, eager: 2, min: 2, idleShrinks: true, ready: 0, busy: 0, queued: 0 }
+    assertEquals(workersWanted(base), 2)
+    assertEquals(workersWanted({ ...base, min: undefined }), 0)
+    assertEquals(workersWanted({ ...base, eager: 0, min: 0, queued: 3 }), 1)
+    assertEquals(workersWanted({ ...base, ready: 4, busy: 4, queued: 10 }), 8)
+  }))
+
+test("retirePlan: idle workers first, then starting ones (newest first), then busy ones; none when within size", () =>
+  Effect.sync(() => {
+    const w = [
+      { state: "ready" as const, items: 2 },
+      { state: "starting" as const, items: 0 },
+      { state: "ready" as const, items: 0 },
+      { state: "starting" as const, items: 0 },
+    ]
+    assertEquals(retirePlan(w, 4), [])
+    assertEquals(retirePlan(w, 3), [2])
+    assertEquals(retirePlan(w, 2), [2, 3])
+    assertEquals(retirePlan(w, 0), [2, 3, 1, 0])
+  }))
+
+test("pickKeyWorker: a new key goes to the least loaded live worker (ready first), or to a new one while the pool may grow", () =>
+  Effect.sync(() => {
+    assertEquals(pickKeyWorker([], true), -1)
+    assertEquals(pickKeyWorker([{ load: 0, ready: false }, { load: 0, ready: true }], true), 1)
+    assertEquals(pickKeyWorker([{ load: 2, ready: true }, { load: 1, ready: true }], false), 1)
+    assertEquals(pickKeyWorker([{ load: 2, ready: true }, { load: 1, ready: true }], true), -1)
   }))

@@ -31,7 +31,17 @@ import {
 } from "./model.ts"
 import { JobQueue } from "./queue.ts"
 import { PoolMetrics } from "./metrics.ts"
-import { itemWindow, planDispatch, queuedDemand, workersWanted } from "./policy.ts"
+import { Admission } from "./admission.ts"
+import { Affinity } from "./affinity.ts"
+import {
+  itemWindow,
+  mayShrink,
+  pickKeyWorker,
+  planDispatch,
+  queuedDemand,
+  retirePlan,
+  workersWanted,
+} from "./policy.ts"
 
 /** Workers dying before they are ready, in a row, that break the pool. */
 const MAX_START_FAILURES = 2
@@ -56,13 +66,96 @@ export class PoolCore {
   private startFailures = 0
   /** Grace timers of interrupted tasks: `terminate` clears them, so none outlives the pool. */
   private readonly graceTimers = new TimerSet()
+  /** The most live workers (`size`, `maxSize`; `resize` changes it). */
+  size: number
+  /** Workers started at once and kept without work. */
+  eager: number
+  /** Workers kept when idle ones shrink away. */
+  min: number
+  /** Callers of `pool.ready`, told when the eager workers are ready (or the pool broke or closed). */
+  private readyWaiters: Array<() => void> = []
+  /** With `maxQueue`: the jobs and callers waiting for room. */
+  private readonly admission: Admission | undefined
+  /** Affinity keys and the keyed calls waiting for their worker (made at the first keyed call). */
+  private affinity: Affinity | undefined
+
   /** The `mp_*` metrics (see `metrics.ts`). */
   readonly metrics: PoolMetrics
 
   constructor(options: CoreOptions) {
     this.options = options
     this.metrics = new PoolMetrics(options.name)
+    this.size = options.size
+    this.eager = options.eager
+    this.min = options.minSize ?? 0
+    this.admission = options.maxQueue === undefined ? undefined : new Admission(options.maxQueue)
     this.refill()
+  }
+
+  // ---- size and readiness ------------------------------------------------
+
+  /** Workers the pool keeps started without work: what `pool.ready` waits for. */
+  readyTarget(): number {
+    return this.options.idleTimeoutMs === undefined ? this.eager : Math.min(this.min, this.eager)
+  }
+
+  /** Whether `pool.ready` may resume: the kept workers are ready, or the pool broke or closed. */
+  isReady(): boolean {
+    if (this.closed || this.broken !== undefined) return true
+    let ready = 0
+    for (const s of this.slots) if (s.state === "ready") ready++
+    return ready >= this.readyTarget()
+  }
+
+  /** Calls `f` once `isReady()` (at once if so now). */
+  onReady(f: () => void): void {
+    if (this.isReady()) return f()
+    this.readyWaiters.push(f)
+  }
+
+  private notifyReady(): void {
+    if (this.readyWaiters.length === 0 || !this.isReady()) return
+    const waiters = this.readyWaiters
+    this.readyWaiters = []
+    for (const f of waiters) f()
+  }
+
+  /**
+   * Sets the most workers to `n` (`pool.resize`): the floors follow it down; a pool
+   * made with `size` keeps `min(n, cpuCount())` started. Workers over `n` retire
+   * (`retirePlan`): idle ones now, busy ones once they finish what they hold.
+   */
+  resize(n: number, fixed: boolean, cpus: number): void {
+    if (this.closed || this.broken !== undefined) return
+    this.size = n
+    this.eager = fixed ? Math.min(n, cpus) : Math.min(this.eager, n)
+    this.min = fixed ? this.min : Math.min(this.min, n)
+    this.retireExcess()
+    this.refill()
+    this.schedule()
+    this.notifyReady()
+  }
+
+  /** Retires the live workers over `size`, as `retirePlan` picks them. */
+  private retireExcess(): void {
+    const live = this.slots.filter((s) => (s.state === "ready" || s.state === "starting") && !s.retireWhenIdle)
+    const plan = retirePlan(
+      live.map((s) => ({ state: s.state as "starting" | "ready", items: s.client.inflightItems })),
+      this.size,
+    )
+    for (const i of plan) this.retire(live[i], "the pool was resized down")
+  }
+
+  /** Retires a worker: at once if it holds nothing (or is starting), else once it finishes. */
+  private retire(slot: Slot, reason: string): void {
+    if (slot.state === "ready" && slot.client.inflightItems > 0) {
+      slot.retireWhenIdle = true
+      slot.state = "retiring"
+      return
+    }
+    slot.state = "retiring"
+    slot.idleTimer = clearTimer(slot.idleTimer)
+    slot.client.terminate(reason)
   }
 
   // ---- workers ----------------------------------------------------------
@@ -112,6 +205,7 @@ export class PoolCore {
     this.onIdle(slot)
     this.schedule()
     this.notifyDrain()
+    this.notifyReady()
   }
 
   /** Fails the pool for good with `WorkerCrashed` carrying `reason`: every worker would fail the same way. */
@@ -127,6 +221,7 @@ export class PoolCore {
     }
     this.failQueued(this.broken)
     this.notifyDrain()
+    this.notifyReady()
   }
 
   private removeSlot(slot: Slot): void {
@@ -157,7 +252,17 @@ export class PoolCore {
       this.workersReplaced++
       this.metrics.restarted()
     }
+    // Its keys move: the keyed calls that waited for it are bound again.
+    const orphans = this.affinity?.release(slot)
     this.refill()
+    if (orphans !== undefined) {
+      for (const job of orphans) {
+        if (job.state !== "queued") continue
+        // A broadcast's job was for that worker only: it fails with the crash.
+        if (job.key === undefined) this.settle(job, error)
+        else this.pin(job)
+      }
+    }
     this.schedule()
     this.notifyDrain()
   }
@@ -175,17 +280,42 @@ export class PoolCore {
       ready++
       if (s.client.inflightItems > 0) busy++
     }
-    const { size, eager } = this.options
+    const { size, eager, min } = this
     if (live >= size) return
     const queued = queuedDemand(this.queue.jobs, this.queue.head, size, (job) => this.msPerItem.get(taskKey(job.task)))
     const idleShrinks = this.options.idleTimeoutMs !== undefined
-    const wanted = workersWanted({ size, eager, idleShrinks, ready, busy, queued })
+    const wanted = workersWanted({ size, eager, min, idleShrinks, ready, busy, queued })
     for (let i = live; i < wanted; i++) this.spawn()
   }
 
   // ---- queue and dispatch ----------------------------------------------
 
-  /** Adds jobs to the queue. The caller has checked that the pool is open. */
+  /** Whether `n` more items fit in the queue now (always, without `maxQueue`). */
+  hasRoom(n: number): boolean {
+    return this.admission === undefined || this.admission.fits(this.queue.items, n)
+  }
+
+  /** Calls `f` once the queue has room (at once without `maxQueue`); returns the cancel. */
+  whenRoom(f: () => void): () => void {
+    if (this.admission === undefined || this.closed) {
+      f()
+      return () => {}
+    }
+    return this.admission.whenRoom(this.queue.items, f)
+  }
+
+  /** Moves the held jobs that now fit into the queue. */
+  private releaseHeld(): boolean {
+    const released = this.admission!.release(this.queue.items)
+    if (released.length === 0) return false
+    this.queue.push(released)
+    return true
+  }
+
+  /**
+   * Adds jobs to the queue (with `maxQueue`, those that do not fit wait for room,
+   * in order). The caller has checked that the pool is open.
+   */
   enqueue(jobs: ReadonlyArray<Job>): void {
     if (this.broken !== undefined) {
       for (const job of jobs) {
@@ -195,9 +325,56 @@ export class PoolCore {
       return
     }
     for (const job of jobs) this.metrics.submitted(job.task, job.payloads.length)
+    if (jobs.length === 1 && jobs[0].key !== undefined) return this.pin(jobs[0])
+    if (this.admission !== undefined) jobs = this.admission.admit(this.queue.items, jobs)
     this.queue.push(jobs)
     this.refill()
     this.schedule()
+  }
+
+  /** A keyed call waits for the worker its key is bound to (bound now to the least loaded one, or a new one). */
+  private pin(job: Job): void {
+    const affinity = this.affinity ??= new Affinity()
+    let slot = affinity.boundTo(job.key!)
+    if (slot === undefined) {
+      const live = this.slots.filter((s) => s.state === "ready" || s.state === "starting")
+      const i = pickKeyWorker(
+        live.map((s) => ({ load: s.client.inflightItems + affinity.waitingFor(s), ready: s.state === "ready" })),
+        live.length < this.size,
+      )
+      slot = i >= 0 ? live[i] : this.spawn()
+    }
+    affinity.pin(job, slot)
+    this.schedule()
+  }
+
+  /**
+   * A broadcast: one job per live worker (ready or starting; not retiring), made by
+   * `jobFor(workerId)`, each waiting for its worker as keyed calls do. Returns them.
+   */
+  broadcast(jobFor: (workerId: number) => Job): Array<Job> {
+    const affinity = this.affinity ??= new Affinity()
+    const jobs: Array<Job> = []
+    for (const slot of this.slots) {
+      if (slot.state !== "ready" && slot.state !== "starting") continue
+      const job = jobFor(slot.client.id)
+      affinity.pin(job, slot)
+      jobs.push(job)
+    }
+    this.schedule()
+    return jobs
+  }
+
+  /** Sends each idle ready worker with keyed calls waiting the next of them. */
+  private dispatchKeyed(affinity: Affinity): void {
+    for (const slot of Array.from(affinity.workers())) {
+      if (slot.state !== "ready" || slot.client.inflightItems > 0) continue
+      const job = affinity.next(slot)
+      if (job === undefined) continue
+      job.slot = undefined
+      slot.dispatched += job.payloads.length
+      this.send(slot, [job])
+    }
   }
 
   schedule(): void {
@@ -217,8 +394,14 @@ export class PoolCore {
   /** One pass of `planDispatch` over the ready workers (round-robin), carried out. */
   private dispatch(): void {
     this.scheduled = false
+    if (this.admission !== undefined) this.releaseHeld()
+    const affinity = this.affinity
+    if (affinity !== undefined && affinity.count > 0) this.dispatchKeyed(affinity)
     if (!this.queue.waiting) return this.queue.take(this.queue.head, 0)
-    const ready = this.slots.filter((s) => s.state === "ready")
+    // A worker with keyed calls waiting takes nothing from the shared queue until they ran.
+    const ready = affinity === undefined || affinity.count === 0
+      ? this.slots.filter((s) => s.state === "ready")
+      : this.slots.filter((s) => s.state === "ready" && !affinity.holds(s))
     const n = ready.length
     if (n === 0) return
     const order = Array.from({ length: n }, (_, k) => ready[(this.workerIndex + k) % n])
@@ -233,9 +416,11 @@ export class PoolCore {
       })),
       maxTasksPerWorker: this.options.maxTasksPerWorker,
       timeouts: this.options.taskTimeoutMs !== undefined,
-      windowOf: (job) => this.window(job.task),
+      // A call with its own timeout travels alone, as under taskTimeout.
+      windowOf: (job) => job.timeoutMs !== undefined ? 1 : this.window(job.task),
     })
     this.queue.take(plan.head, plan.items)
+    if (this.admission !== undefined && plan.items > 0 && this.releaseHeld()) this.schedule()
     for (let k = 0; k < n; k++) {
       const batch = plan.batches[k]
       if (batch.length === 0) continue
@@ -245,7 +430,7 @@ export class PoolCore {
     this.workerIndex = (this.workerIndex + 1) % n
     this.retireSpent()
     // Work still waits with every ready worker served: maybe start more (past the eager ones).
-    if (this.queue.waiting && this.slots.length < this.options.size) this.refill()
+    if (this.queue.waiting && this.slots.length < this.size) this.refill()
   }
 
   private send(slot: Slot, batch: ReadonlyArray<Job>): void {
@@ -300,15 +485,21 @@ export class PoolCore {
   /** Whether a job sent to `slot` starts with a load phase: its module is new to that worker and has a deadline. */
   private loads(slot: Slot, job: Job): boolean {
     return !slot.loaded.has(job.task.moduleUrl) &&
-      (this.options.loadTimeoutMs !== undefined || this.options.taskTimeoutMs !== undefined)
+      (this.options.loadTimeoutMs !== undefined || this.runTimeout(job) !== undefined)
   }
 
   /**
    * Arms the deadline of a job just sent: `loadTimeout` while its module loads in that worker,
    * then `taskTimeout` (per item) from the moment the worker says it started.
    */
+  /** A job's run deadline per item: the call's own `timeout`, else the pool's `taskTimeout`. */
+  private runTimeout(job: Job): number | undefined {
+    return job.timeoutMs === Infinity ? undefined : job.timeoutMs ?? this.options.taskTimeoutMs
+  }
+
   private armTimer(slot: Slot, job: Job): void {
-    const { loadTimeoutMs, taskTimeoutMs } = this.options
+    const { loadTimeoutMs } = this.options
+    const taskTimeoutMs = this.runTimeout(job)
     if (this.loads(slot, job)) {
       if (loadTimeoutMs !== undefined) job.timer = setTimer(() => this.timeout(job, "load"), loadTimeoutMs)
     } else if (taskTimeoutMs !== undefined) {
@@ -317,7 +508,7 @@ export class PoolCore {
   }
 
   private outgoing(slot: Slot, job: Job): OutgoingChunk {
-    const timeoutMs = this.options.taskTimeoutMs
+    const timeoutMs = this.runTimeout(job)
     return {
       moduleUrl: job.task.moduleUrl,
       taskName: job.task.name,
@@ -376,7 +567,11 @@ export class PoolCore {
   }
 
   private afterResults(slot: Slot): void {
-    if (this.queue.waiting) this.schedule()
+    if (slot.retireWhenIdle && slot.client.inflightItems === 0 && slot.state === "retiring") {
+      slot.retireWhenIdle = false
+      slot.client.terminate("the pool was resized down")
+    }
+    if (this.queue.waiting || (this.affinity !== undefined && this.affinity.count > 0)) this.schedule()
     else if (slot.client.inflightItems === 0) this.onIdle(slot)
     this.retireSpent()
     this.notifyDrain()
@@ -394,12 +589,19 @@ export class PoolCore {
     }
   }
 
+  /** Workers starting or ready (not retiring). */
+  private liveCount(): number {
+    let n = 0
+    for (const s of this.slots) if (s.state === "ready" || s.state === "starting") n++
+    return n
+  }
+
   private onIdle(slot: Slot): void {
     const ms = this.options.idleTimeoutMs
     if (ms === undefined || slot.state !== "ready" || slot.idleTimer !== undefined) return
     slot.idleTimer = setTimer(() => {
       slot.idleTimer = undefined
-      if (slot.state === "ready" && slot.client.inflightItems === 0) {
+      if (slot.state === "ready" && slot.client.inflightItems === 0 && mayShrink(this.liveCount(), this.min)) {
         slot.state = "retiring"
         slot.client.terminate("idle for longer than idleTimeout")
       }
@@ -423,8 +625,9 @@ export class PoolCore {
       count,
       new TaskTimeout({
         taskName: job.task.name,
-        timeoutMs: phase === "load" ? this.options.loadTimeoutMs! : this.options.taskTimeoutMs!,
+        timeoutMs: phase === "load" ? this.options.loadTimeoutMs! : this.runTimeout(job)!,
         phase,
+        ...(phase === "run" && job.timeoutMs !== undefined ? { limit: "timeout" as const } : {}),
       }),
     )
   }
@@ -439,7 +642,8 @@ export class PoolCore {
         this.cancel(job.parts!)
       } else if (job.state === "queued") {
         job.state = "cancelled"
-        this.queue.drop(job)
+        if (job.slot !== undefined && this.affinity?.drop(job) === true) continue
+        if (this.admission?.drop(job) !== true) this.queue.drop(job)
       } else if (job.state === "running") {
         job.state = "cancelled"
         this.stopRemote(job.slot!, job, "the task did not stop within its grace period after it was interrupted")
@@ -470,11 +674,13 @@ export class PoolCore {
 
   private failQueued(error: WorkerCrashed | PoolClosed): void {
     for (const job of this.queue.clear()) this.settle(job, error)
+    if (this.admission !== undefined) { for (const job of this.admission.clear()) this.settle(job, error) }
+    if (this.affinity !== undefined) { for (const job of this.affinity.clear()) this.settle(job, error) }
   }
 
   /** Items queued or in flight. */
   outstanding(): number {
-    let n = this.queue.countItems()
+    let n = this.queue.countItems() + (this.admission?.items ?? 0) + (this.affinity?.count ?? 0)
     // A starting worker holds at most its initializer, which is not a task.
     for (const s of this.slots) if (s.state !== "starting") n += s.client.inflightItems
     return n
@@ -510,6 +716,7 @@ export class PoolCore {
       slot.client.terminate("the pool was terminated")
     }
     this.slots.length = 0
+    this.notifyReady()
     const waiters = this.drainWaiters
     this.drainWaiters = []
     for (const f of waiters) f()
@@ -523,7 +730,7 @@ export class PoolCore {
   stats(): Stats {
     return {
       ...slotStats(this.slots),
-      queued: this.queue.items,
+      queued: this.queue.items + (this.affinity?.count ?? 0),
       completed: this.completed,
       failed: this.failed,
       workersReplaced: this.workersReplaced,

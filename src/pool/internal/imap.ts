@@ -33,7 +33,7 @@ import { poolClosed, type PoolError } from "../../errors.ts"
 import type { Task } from "../../task/Task.ts"
 import { prepareItems, type Receiver } from "../../worker/parent/outcome.ts"
 import type { PoolCore } from "./core.ts"
-import { type Job, makeJob } from "./model.ts"
+import { type CallTuning, type Job, makeJob, tune } from "./model.ts"
 import type { Observer } from "./observe.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
@@ -50,6 +50,8 @@ export interface ImapOptions {
   readonly unordered: boolean
   /** The stream's observer (see `observe.ts`). */
   readonly obs?: Observer | undefined
+  /** The call's `timeout` and `priority`, for each job. */
+  readonly call?: CallTuning | undefined
 }
 
 /**
@@ -221,7 +223,10 @@ export const imapPull = <E>(
         notEncoded = prepared.error
         if (good > 0) {
           const { job, sink } = receiverFor(good)
-          job.current = makeJob(task, prepared.payloads, nextIndex, sink, prepared.transfer, prepared.transfers)
+          job.current = tune(
+            makeJob(task, prepared.payloads, nextIndex, sink, prepared.transfer, prepared.transfers),
+            options.call,
+          )
           nextIndex += good
           inFlight += good
           live.add(job.current)

@@ -13,7 +13,7 @@ import * as Exit from "effect/Exit"
 import type { Task } from "../../task/Task.ts"
 import { prepareItems, type Receiver } from "../../worker/parent/outcome.ts"
 import type { PoolCore } from "./core.ts"
-import { type Job, makeJob } from "./model.ts"
+import { type CallTuning, type Job, makeJob, tune } from "./model.ts"
 import type { Observer } from "./observe.ts"
 
 type AnyTask = Task<unknown, unknown, unknown>
@@ -31,6 +31,7 @@ export const startMap = (
   failFast: boolean,
   resume: (result: Effect.Effect<Array<unknown>, unknown>) => void,
   obs?: Observer,
+  call?: CallTuning,
 ): Effect.Effect<void> | void => {
   const n = items.length
   if (n === 0) return resume(Effect.succeed([]))
@@ -81,7 +82,7 @@ export const startMap = (
       if (prepared.error !== undefined && failFast) return resume(Exit.fail(prepared.error))
       const count = prepared.payloads.length
       if (count > 0) {
-        jobs.push(makeJob(t, prepared.payloads, from, sink, prepared.transfer, prepared.transfers))
+        jobs.push(tune(makeJob(t, prepared.payloads, from, sink, prepared.transfer, prepared.transfers), call))
       }
       if (prepared.error === undefined) break
       const failed = from + count

@@ -44,6 +44,12 @@ export interface Job {
   sentAt: number
   /** The call's observer: its span and where the worker's telemetry goes (see `observe.ts`). */
   obs?: Observer | undefined
+  /** The call's own run timeout (`{ timeout }`), instead of the pool's `taskTimeout`. */
+  timeoutMs: number | undefined
+  /** Higher runs first (`{ priority }`; 0 by default); FIFO within a priority. */
+  priority: number
+  /** The call's affinity key (`{ key }`). */
+  key: string | undefined
 }
 
 /** What the pool needs to know about the task used as initializer. */
@@ -74,6 +80,10 @@ export interface CoreOptions {
   readonly idleTimeoutMs: number | undefined
   /** How long an interrupted task may take to stop before its worker is terminated. */
   readonly graceMs: number
+  /** Workers kept when idle ones shrink away (`minSize`); 0 (or absent) for a pool made with `size`. */
+  readonly minSize?: number | undefined
+  /** The most items the queue holds (`maxQueue`); `undefined` for no bound. */
+  readonly maxQueue?: number | undefined
 }
 
 /** One worker of the pool. */
@@ -87,6 +97,8 @@ export interface Slot {
   initTimer: Timer | undefined
   /** Task modules this worker has loaded (they need no load deadline). */
   readonly loaded: Set<string>
+  /** Retiring after a `resize` down: it takes nothing new and ends once it holds nothing. */
+  retireWhenIdle?: boolean
 }
 
 /** A snapshot of the pool's counters. */
@@ -130,6 +142,9 @@ export const makeJob = (
   chunkId: -1,
   timer: undefined,
   sentAt: 0,
+  timeoutMs: undefined,
+  priority: 0,
+  key: undefined,
 })
 
 /**
@@ -175,4 +190,20 @@ export const slotStats = (
     running += s.client.inflightItems
   }
   return { workersAlive, workersBusy, running }
+}
+
+/** A call's own options as its jobs carry them (`timeout`, `priority`, `key`). */
+export interface CallTuning {
+  readonly timeoutMs?: number | undefined
+  readonly priority?: number | undefined
+  readonly key?: string | undefined
+}
+
+/** Gives a job its call's options. */
+export const tune = (job: Job, call: CallTuning | undefined): Job => {
+  if (call === undefined) return job
+  job.timeoutMs = call.timeoutMs
+  job.priority = call.priority ?? 0
+  job.key = call.key
+  return job
 }

@@ -13,8 +13,10 @@
 export interface Demand {
   /** The pool's size: never more workers. */
   readonly size: number
-  /** Workers kept started without work (`min(size, cpuCount())`). */
+  /** Workers kept started without work (`min(size, cpuCount())`, or `minSize`). */
   readonly eager: number
+  /** Workers kept even when idle workers shrink away (`minSize`; 0 for a pool made with `size`). */
+  readonly min?: number | undefined
   /** Workers that are ready (started, initializer done). */
   readonly ready: number
   /** Whether idle workers are shut down (`idleTimeout`): then none is kept without work. */
@@ -36,9 +38,58 @@ export interface Demand {
  * `size`.
  */
 export const workersWanted = (d: Demand): number => {
-  const floor = d.idleShrinks && d.queued === 0 ? 0 : d.eager
-  const growth = Math.max(d.eager, 2 * d.ready)
+  const floor = d.idleShrinks && d.queued === 0 ? Math.min(d.min ?? 0, d.eager) : d.eager
+  const growth = Math.max(d.eager, 2 * d.ready, 1)
   return Math.min(d.size, Math.max(floor, Math.min(d.busy + d.queued, growth)))
+}
+
+/** A live worker as `retirePlan` sees it. */
+export interface LiveWorker {
+  readonly state: "starting" | "ready"
+  /** Items it holds. */
+  readonly items: number
+}
+
+/**
+ * Which live workers to retire when the pool holds more than `size` (after a
+ * `resize` down): idle ready ones first, then starting ones (newest first),
+ * then busy ones (they finish what they hold, take nothing new, then end).
+ * Returns their indices in `workers`; none when `live <= size`.
+ */
+export const retirePlan = (workers: ReadonlyArray<LiveWorker>, size: number): Array<number> => {
+  const excess = workers.length - size
+  if (excess <= 0) return []
+  const order: Array<number> = []
+  workers.forEach((w, i) => w.state === "ready" && w.items === 0 && order.push(i))
+  for (let i = workers.length - 1; i >= 0; i--) if (workers[i].state === "starting") order.push(i)
+  workers.forEach((w, i) => w.state === "ready" && w.items > 0 && order.push(i))
+  return order.slice(0, excess)
+}
+
+/**
+ * Whether an idle worker may shrink away after `idleTimeout`: only while more
+ * than `min` workers are live (`minSize`; 0 for a pool made with `size`).
+ */
+export const mayShrink = (live: number, min: number): boolean => live > min
+
+/**
+ * Which worker a new affinity key is bound to: the index of the least loaded
+ * live worker (`loads`: items held plus keyed calls waiting; ready ones before
+ * starting ones on a tie), or -1 to start a new worker, when none is live or
+ * every live one is loaded and the pool may grow (`canGrow`).
+ */
+export const pickKeyWorker = (
+  loads: ReadonlyArray<{ readonly load: number; readonly ready: boolean }>,
+  canGrow: boolean,
+): number => {
+  let best = -1
+  for (let i = 0; i < loads.length; i++) {
+    const w = loads[i]
+    const b = loads[best]
+    if (best < 0 || w.load < b.load || (w.load === b.load && w.ready && !b.ready)) best = i
+  }
+  if (best < 0 || (loads[best].load > 0 && canGrow)) return canGrow || best < 0 ? -1 : best
+  return best
 }
 
 /** About how long a worker takes to start: queued work worth this much wants one more worker. */

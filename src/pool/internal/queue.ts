@@ -1,6 +1,6 @@
 /**
  * The pool's job queue: jobs wait from `head` on (taking one moves the head,
- * not the array), cancelled jobs stay until dispatch skips them, and the
+ * not the array), highest priority first and in arrival order within a priority, cancelled jobs stay until dispatch skips them, and the
  * number of waiting items is kept up to date.
  *
  * @internal
@@ -21,9 +21,12 @@ export class JobQueue {
     return this.head < this.jobs.length
   }
 
+  /** Adds jobs behind those of the same or a higher priority (FIFO within a priority). */
   push(jobs: ReadonlyArray<Job>): void {
     for (const job of jobs) {
-      this.jobs.push(job)
+      const last = this.jobs.length - 1
+      if (last < this.head || this.jobs[last].priority >= job.priority) this.jobs.push(job)
+      else this.jobs.splice(insertionPoint(this.jobs, this.head, job.priority), 0, job)
       this.items += job.payloads.length
     }
   }
@@ -63,4 +66,16 @@ export class JobQueue {
     }
     return n
   }
+}
+
+/** The first index from `head` whose job has a lower priority than `priority` (the queue is sorted, highest first). */
+const insertionPoint = (jobs: ReadonlyArray<Job>, head: number, priority: number): number => {
+  let lo = head
+  let hi = jobs.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (jobs[mid].priority >= priority) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
