@@ -35,6 +35,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { InvalidArgument, type MissingMainGuard, type PoolClosed, poolClosed, type PoolError } from "../errors.ts"
@@ -49,7 +50,17 @@ import type { Transfer } from "../task/transfer.ts"
 import { PoolCore } from "./internal/core.ts"
 import { DEFAULT_LOAD_TIMEOUT_MS, makeJob, type Stats } from "./internal/model.ts"
 import { imapPull } from "./internal/imap.ts"
-import { durationMs, iterable, optionalString, positiveInt } from "../internal/arguments.ts"
+import {
+  checkKeys,
+  durationMs,
+  invalid,
+  iterable,
+  optionalBoolean,
+  optionalString,
+  positiveInt,
+} from "../internal/arguments.ts"
+import { throughStream } from "./internal/through.ts"
+export { PoolError } from "./internal/pool_error.ts"
 import { startMap } from "./internal/map.ts"
 
 type AnyTask = Task.Task<unknown, unknown, unknown>
@@ -194,7 +205,54 @@ export interface PoolOptions {
   readonly name?: string | undefined
   /** @internal How workers are hosted. */
   readonly host?: HostFactory | undefined
+  /**
+   * How long `close` waits for the tasks queued and running; then the pool is
+   * terminated (what is left fails with `PoolClosed`), as piscina's `close`
+   * does. Default: no limit (`Duration.infinity`).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const options: mp.Pool.PoolOptions = { size: 2, closeTimeout: "5 seconds" }
+   * ```
+   */
+  readonly closeTimeout?: Duration.Input | undefined
 }
+
+/**
+ * Every key `Pool.make` accepts: any other key is refused with
+ * `InvalidArgument` (a typo such as `maxQeue` fails at once). Some name the
+ * options of the pool-control work merged beside this one (`minSize`,
+ * `maxSize`, `maxQueue`, `onFull`).
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * console.log(mp.Pool.poolOptionKeys.includes("size")) // true
+ * ```
+ */
+export const poolOptionKeys: ReadonlyArray<string> = [
+  "size",
+  "initializer",
+  "initializerPayload",
+  "maxTasksPerWorker",
+  "taskTimeout",
+  "loadTimeout",
+  "idleTimeout",
+  "interruptGrace",
+  "permissions",
+  "isolation",
+  "maxMemoryMb",
+  "name",
+  "host",
+  "closeTimeout",
+  "minSize",
+  "maxSize",
+  "maxQueue",
+  "onFull",
+] satisfies ReadonlyArray<keyof PoolOptions | "minSize" | "maxSize" | "maxQueue" | "onFull">
 
 /**
  * Options of `map`, `mapExit`, `starmap`, `imap` and `imapUnordered`.
@@ -214,6 +272,25 @@ export interface MapOptions {
    */
   readonly chunkSize?: number | undefined
 }
+
+/**
+ * Every key the options of `map`, `mapExit`, `starmap`, `imap`... accept
+ * (with the per-call `timeout`, `priority` and `key` of the pool-control
+ * work); any other key is refused with `InvalidArgument`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * console.log(mp.Pool.mapOptionKeys.includes("chunkSize")) // true
+ * ```
+ */
+export const mapOptionKeys: ReadonlyArray<string> = [
+  "chunkSize",
+  "timeout",
+  "priority",
+  "key",
+] satisfies ReadonlyArray<keyof MapOptions | "timeout" | "priority" | "key">
 
 /**
  * A snapshot of the pool's counters.
@@ -329,6 +406,58 @@ export interface Pool {
   /** Counters: workers alive and busy, tasks queued, running, completed, failed, workers replaced. */
   readonly stats: Effect.Effect<PoolStats>
   /**
+   * Like `imap`, but a task's failure does not end the stream: one `Exit` per
+   * payload, in input order (the streaming `mapExit`). The stream fails only
+   * when its input fails (after the items before it) or the pool closes
+   * (`PoolClosed`).
+   *
+   * @example
+   * ```ts
+   * import { Effect, Exit, Stream } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * declare const parse: mp.Task.Task<string, number, Error> // a Task exported by your tasks module
+   *
+   * const program = (pool: mp.Pool.Pool) =>
+   *   pool.imapExit(parse, ["1", "x", "3"]).pipe(
+   *     Stream.runForEach((exit) => Exit.isSuccess(exit) ? Effect.log(exit.value) : Effect.logWarning(exit.cause)),
+   *   )
+   * ```
+   */
+  readonly imapExit: <P, A, E, E2 = never, R2 = never>(
+    task: Task.Task<P, A, E>,
+    input: Iterable<NoInfer<P>> | Stream.Stream<NoInfer<P>, E2, R2>,
+    options?: MapOptions,
+  ) => Stream.Stream<Exit.Exit<A, E | PoolError>, E2 | PoolClosed | InvalidArgument, R2>
+  /**
+   * `imapExit` in completion order: each `Exit` comes paired with the payload
+   * it belongs to, `[payload, exit]`, since the order no longer tells.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Exit, Stream } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * declare const load: mp.Task.Task<string, number, Error> // a Task exported by your tasks module
+   *
+   * const bad = (pool: mp.Pool.Pool) =>
+   *   pool.imapUnorderedExit(load, ["a.csv", "b.csv"]).pipe(
+   *     Stream.filter(([_file, exit]) => Exit.isFailure(exit)),
+   *     Stream.map(([file]) => file),
+   *     Stream.runCollect,
+   *   )
+   * ```
+   */
+  readonly imapUnorderedExit: <P, A, E, E2 = never, R2 = never>(
+    task: Task.Task<P, A, E>,
+    input: Iterable<NoInfer<P>> | Stream.Stream<NoInfer<P>, E2, R2>,
+    options?: MapOptions,
+  ) => Stream.Stream<
+    readonly [payload: P, exit: Exit.Exit<A, E | PoolError>],
+    E2 | PoolClosed | InvalidArgument,
+    R2
+  >
+  /**
    * Stops taking work and waits until everything queued has run; then the workers end
    * (Python's `close()` then `join()`). An initializer still running with no task
    * behind it is not waited for.
@@ -377,6 +506,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   "Pool.make",
 )(function* (options: PoolOptions = {}) {
   yield* checkBootstrap("Pool.make") // a worker importing a main module without `if (import.meta.main)`
+  yield* checkKeys("options", options, poolOptionKeys)
   const size = (yield* positiveInt("size", options.size)) ?? cpuCount()
   const maxTasksPerWorker = yield* positiveInt("maxTasksPerWorker", options.maxTasksPerWorker)
   // Infinity is "no limit": no task timeout, no idle shrinking, no hard stop after an interrupt.
@@ -386,6 +516,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   )
   const idleTimeoutMs = finite(yield* durationMs("idleTimeout", options.idleTimeout))
   const graceMs = (yield* durationMs("interruptGrace", options.interruptGrace)) ?? 500
+  const closeTimeoutMs = finite(yield* durationMs("closeTimeout", options.closeTimeout))
   yield* optionalString("name", options.name)
   let initializer: { task: AnyTask; payload: unknown } | undefined
   if (options.initializer !== undefined) {
@@ -421,7 +552,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
     // Child processes are reaped before the Scope counts as closed.
     (core) => Effect.andThen(Effect.sync(() => core.terminate()), hosts.settled),
   )
-  return makePool(core, size, poolScope)
+  return makePool(core, size, poolScope, closeTimeoutMs)
 })
 
 /** `undefined` for "no limit". */
@@ -429,7 +560,7 @@ const finite = (ms: number | undefined): number | undefined => ms === Infinity ?
 
 const closedError = () => poolClosed("closed")
 
-const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool => {
+const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope, closeTimeoutMs?: number): Pool => {
   const checkOpen = <T>(task: T): Effect.Effect<T, InvalidArgument | PoolClosed> =>
     Effect.flatMap(validateTask(task), (t) => core.closing ? Effect.fail(closedError()) : Effect.succeed(t))
 
@@ -470,6 +601,7 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
         checkOpen(task as unknown as AnyTask),
         positiveInt("chunkSize", options?.chunkSize),
         iterable("payloads", payloads),
+        checkKeys("options", options, mapOptionKeys),
       ]),
       ([t, chunkSize]) =>
         Effect.callback<Array<unknown>, E | PoolError>((resume) => {
@@ -499,7 +631,7 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
       ),
     ) as Effect.Effect<Array<Exit.Exit<A, E | PoolError>>, InvalidArgument>
 
-  const imapWith = (unordered: boolean) =>
+  const imapWith = (unordered: boolean, exits = false) =>
   <P, A, E, E2 = never, R2 = never>(
     task: Task.Task<P, A, E>,
     input: Iterable<P> | Stream.Stream<P, E2, R2>,
@@ -511,6 +643,7 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
         checkOpen(task as unknown as AnyTask),
         positiveInt("chunkSize", options?.chunkSize),
         isStream ? Effect.void : iterable("input", input),
+        checkKeys("options", options, mapOptionKeys),
       ]),
       ([t, chunkSize]) => {
         const source: Stream.Stream<P, E2, R2> = isStream
@@ -521,7 +654,7 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
         const window = Math.max(16, size * 4) * chunk
         return Stream.transformPull(
           source,
-          (pull, scope) => imapPull(core, t, { chunk, window, unordered }, pull, scope),
+          (pull, scope) => imapPull(core, t, { chunk, window, unordered, exits }, pull, scope),
         ) as Stream.Stream<A, E | E2 | PoolError, R2>
       },
     ))
@@ -536,10 +669,14 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope): Pool =>
     starmap: map,
     imap: imapWith(false),
     imapUnordered: imapWith(true),
+    imapExit: imapWith(false, true) as Pool["imapExit"],
+    imapUnorderedExit: imapWith(true, true) as Pool["imapUnorderedExit"],
     stats: Effect.sync(() => core.stats()),
     close: Effect.suspend(() => {
       core.closing = true
-      return Effect.callback<void>((resume) => core.onDrained(() => resume(Effect.void)))
+      const drained = Effect.callback<void>((resume) => core.onDrained(() => resume(Effect.void)))
+      // With closeTimeout, what still runs then is terminated (it fails with PoolClosed).
+      return closeTimeoutMs === undefined ? drained : Effect.ignore(Effect.timeout(drained, closeTimeoutMs))
     }).pipe(Effect.andThen(Effect.sync(() => core.terminate()))),
     terminate: Effect.sync(() => core.terminate()),
   }
@@ -585,3 +722,131 @@ export class Service extends ServiceBase {}
  * ```
  */
 export const layer = (options?: PoolOptions): Layer.Layer<Service, MakeError> => Layer.effect(Service, make(options))
+
+/**
+ * Options of `Pool.through`.
+ *
+ * @example
+ * ```ts
+ * import { Schedule } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const options: mp.Pool.ThroughOptions = { concurrency: 4, ordered: false, retry: Schedule.recurs(2) }
+ * ```
+ */
+export interface ThroughOptions {
+  /** The most tasks (or, with `chunkSize`, groups of payloads) in flight at once (default: the pool's `size`). */
+  readonly concurrency?: number | undefined
+  /** Emit in input order (default `true`) or as the tasks finish (`false`). */
+  readonly ordered?: boolean | undefined
+  /**
+   * Send payloads in groups of this many (default 1). A group waits until it is
+   * full or the input ends, so use it for fast, plentiful input.
+   */
+  readonly chunkSize?: number | undefined
+  /**
+   * Run a failed item again, as this `Schedule` says (e.g. `Schedule.recurs(2)`:
+   * at most three attempts). An interrupted item is not retried. When the
+   * schedule runs out, the item's last failure counts.
+   */
+  // deno-lint-ignore no-explicit-any
+  readonly retry?: Schedule.Schedule<unknown, any> | undefined
+  /**
+   * `true`: emit one `Exit` per payload, and a failing item does not end the
+   * stream. Default `false`: the first failure (in emitted order) ends the
+   * stream after every result before it.
+   */
+  readonly exits?: boolean | undefined
+}
+
+/**
+ * Every key `Pool.through` accepts; any other key is refused with `InvalidArgument`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * console.log(mp.Pool.throughOptionKeys.includes("retry")) // true
+ * ```
+ */
+export const throughOptionKeys: ReadonlyArray<string> = [
+  "concurrency",
+  "ordered",
+  "chunkSize",
+  "retry",
+  "exits",
+] satisfies ReadonlyArray<keyof ThroughOptions>
+
+/**
+ * A pipeable stream stage that runs each element through `task` on `pool`:
+ * at most `concurrency` tasks in flight, in input order or not (`ordered`),
+ * each failed item retried as `retry` says, failures ending the stream or
+ * (with `exits: true`) emitted as `Exit`s. Interrupting the stream (or
+ * failing it downstream) interrupts the tasks in flight, in their workers too.
+ * Bad options fail the stream at once with `InvalidArgument`. `pool.imap` is
+ * the Python-named form without the options.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule, Stream } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * declare const resize: mp.Task.Task<string, Uint8Array, Error> // a Task exported by your tasks module
+ *
+ * const program = (pool: mp.Pool.Pool, files: Stream.Stream<string>) =>
+ *   files.pipe(
+ *     mp.Pool.through(pool, resize, { concurrency: 4, ordered: false, retry: Schedule.recurs(2) }),
+ *     Stream.runCount,
+ *   )
+ * ```
+ */
+export const through: {
+  <P, A, E>(
+    pool: Pool,
+    task: Task.Task<P, A, E>,
+    options: ThroughOptions & { readonly exits: true },
+  ): <E2, R2>(
+    self: Stream.Stream<P, E2, R2>,
+  ) => Stream.Stream<Exit.Exit<A, E | PoolError | InvalidArgument>, E2 | InvalidArgument, R2>
+  <P, A, E>(
+    pool: Pool,
+    task: Task.Task<P, A, E>,
+    options?: ThroughOptions & { readonly exits?: false | undefined },
+  ): <E2, R2>(self: Stream.Stream<P, E2, R2>) => Stream.Stream<A, E | E2 | PoolError | InvalidArgument, R2>
+  <P, A, E>(
+    pool: Pool,
+    task: Task.Task<P, A, E>,
+    options?: ThroughOptions,
+  ): <E2, R2>(
+    self: Stream.Stream<P, E2, R2>,
+  ) => Stream.Stream<A | Exit.Exit<A, E | PoolError | InvalidArgument>, E | E2 | PoolError | InvalidArgument, R2>
+} = (
+  pool: Pool,
+  // deno-lint-ignore no-explicit-any
+  task: Task.Task<any, any, any>,
+  options?: ThroughOptions,
+  // deno-lint-ignore no-explicit-any
+): <E2, R2>(self: Stream.Stream<any, E2, R2>) => Stream.Stream<any, any, R2> =>
+// deno-lint-ignore no-explicit-any
+<E2, R2>(self: Stream.Stream<unknown, E2, R2>): Stream.Stream<any, any, R2> =>
+  Stream.unwrap(Effect.map(
+    Effect.all([
+      checkKeys("options", options, throughOptionKeys),
+      validateTask(task),
+      positiveInt("concurrency", options?.concurrency),
+      positiveInt("chunkSize", options?.chunkSize),
+      optionalBoolean("ordered", options?.ordered),
+      optionalBoolean("exits", options?.exits),
+      options?.retry === undefined || Schedule.isSchedule(options.retry)
+        ? Effect.void
+        : Effect.fail(invalid("retry", "a Schedule", options.retry)),
+    ]),
+    ([, t, concurrency, chunkSize, ordered, exits]) =>
+      throughStream(pool, t as AnyTask, {
+        concurrency: concurrency ?? pool.size,
+        chunkSize: chunkSize ?? 1,
+        ordered: ordered ?? true,
+        exits: exits ?? false,
+        retry: options?.retry,
+      }, self),
+  ))

@@ -40,7 +40,7 @@ import { validate as validateTask } from "../task/internal/validate.ts"
 import { WorkerClient } from "../worker/parent/client.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/parent/host.ts"
 import { ownHosts, resolveHost } from "../worker/parent/isolation.ts"
-import { optionalString } from "../internal/arguments.ts"
+import { checkKeys, optionalString } from "../internal/arguments.ts"
 import { decodeItems, preparePayload } from "../worker/parent/outcome.ts"
 import type { Transfer } from "../task/transfer.ts"
 
@@ -172,6 +172,25 @@ export interface SpawnOptions {
   readonly host?: HostFactory | undefined
 }
 
+/**
+ * Every key `Process.spawn` accepts in its options; any other key is refused
+ * with `InvalidArgument` naming it.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * console.log(mp.Process.spawnOptionKeys.includes("name")) // true
+ * ```
+ */
+export const spawnOptionKeys: ReadonlyArray<string> = [
+  "name",
+  "permissions",
+  "isolation",
+  "maxMemoryMb",
+  "host",
+] satisfies ReadonlyArray<keyof SpawnOptions>
+
 /** Python's exit code of a terminated process (`-SIGTERM`). */
 export const TERMINATED_EXIT_CODE: -15 = -15
 
@@ -235,6 +254,7 @@ export const spawn: <P, A, E>(
   function* <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>, options: SpawnOptions = {}) {
     yield* checkBootstrap("Process.spawn") // a worker importing a main module without `if (import.meta.main)`
     yield* validateTask(task)
+    yield* checkKeys("options", options, spawnOptionKeys)
     yield* optionalString("name", options.name)
     const hosts = ownHosts(yield* resolveHost(options))
     const anyTask = task as unknown as Task.Task<unknown, unknown, unknown>
