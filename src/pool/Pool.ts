@@ -62,6 +62,7 @@ import {
 import { throughStream } from "./internal/through.ts"
 export { PoolError } from "./internal/pool_error.ts"
 import { startMap } from "./internal/map.ts"
+import { makeProgress } from "./internal/progress.ts"
 
 type AnyTask = Task.Task<unknown, unknown, unknown>
 
@@ -271,6 +272,21 @@ export interface MapOptions {
    * does); `imap` defaults to 1.
    */
   readonly chunkSize?: number | undefined
+  /**
+   * `map`, `mapExit` and `starmap` only: called with `(done, total)` as
+   * payloads settle, and once with `(total, total)` before the call returns
+   * (calls are coalesced when results arrive faster than it runs; never
+   * concurrently). Not called after `map` fails.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const options: mp.Pool.MapOptions = { onProgress: (done, total) => Effect.log(`${done}/${total}`) }
+   * ```
+   */
+  readonly onProgress?: ((done: number, total: number) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -287,6 +303,7 @@ export interface MapOptions {
  */
 export const mapOptionKeys: ReadonlyArray<string> = [
   "chunkSize",
+  "onProgress",
   "timeout",
   "priority",
   "key",
@@ -465,6 +482,20 @@ export interface Pool {
   readonly close: Effect.Effect<void>
   /** Stops now: queued and running tasks fail with `PoolClosed`, workers are terminated. */
   readonly terminate: Effect.Effect<void>
+  /**
+   * `stats` over time: a snapshot at once, then one every `interval` (a
+   * positive duration, else the stream fails with `InvalidArgument`).
+   *
+   * @example
+   * ```ts
+   * import { Effect, Stream } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const watch = (pool: mp.Pool.Pool) =>
+   *   pool.statsStream("1 second").pipe(Stream.take(3), Stream.runForEach((s) => Effect.log(s.running)))
+   * ```
+   */
+  readonly statsStream: (interval: Duration.Input) => Stream.Stream<PoolStats, InvalidArgument>
 }
 
 let nextPoolId = 1
@@ -602,19 +633,26 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope, closeTim
         positiveInt("chunkSize", options?.chunkSize),
         iterable("payloads", payloads),
         checkKeys("options", options, mapOptionKeys),
+        options?.onProgress === undefined || typeof options.onProgress === "function"
+          ? Effect.void
+          : Effect.fail(invalid("onProgress", "a function", options.onProgress)),
       ]),
-      ([t, chunkSize]) =>
-        Effect.callback<Array<unknown>, E | PoolError>((resume) => {
-          const items: ReadonlyArray<unknown> = Array.isArray(payloads) ? payloads : Array.from(payloads)
-          return startMap(
+      ([t, chunkSize]) => {
+        const items: ReadonlyArray<unknown> = Array.isArray(payloads) ? payloads : Array.from(payloads)
+        const progress = options?.onProgress === undefined ? undefined : makeProgress(options.onProgress, items.length)
+        const running = Effect.callback<Array<unknown>, E | PoolError>((resume) =>
+          startMap(
             core,
             t,
             items,
             chunkSize ?? defaultChunk(items.length),
             failFast,
             resume as (result: Effect.Effect<Array<unknown>, unknown>) => void,
+            progress?.settled,
           )
-        }),
+        )
+        return progress === undefined ? running : progress.around(running)
+      },
     )
 
   const defaultMapChunk = (n: number) => Math.max(1, Math.ceil(n / (4 * size)))
@@ -672,6 +710,11 @@ const makePool = (core: PoolCore, size: number, poolScope: Scope.Scope, closeTim
     imapExit: imapWith(false, true) as Pool["imapExit"],
     imapUnorderedExit: imapWith(true, true) as Pool["imapUnorderedExit"],
     stats: Effect.sync(() => core.stats()),
+    statsStream: (interval) =>
+      Stream.unwrap(Effect.map(
+        durationMs("interval", interval, { positive: true }),
+        (ms) => Stream.tick(ms ?? 1000).pipe(Stream.mapEffect(() => Effect.sync(() => core.stats()))),
+      )),
     close: Effect.suspend(() => {
       core.closing = true
       const drained = Effect.callback<void>((resume) => core.onDrained(() => resume(Effect.void)))

@@ -29,6 +29,7 @@ export const startMap = (
   chunk: number,
   failFast: boolean,
   resume: (result: Effect.Effect<Array<unknown>, unknown>) => void,
+  onSettled?: (count: number) => void,
 ): Effect.Effect<void> | void => {
   const n = items.length
   if (n === 0) return resume(Effect.succeed([]))
@@ -43,6 +44,7 @@ export const startMap = (
     resume(exit)
   }
   const settled = (count: number) => {
+    onSettled?.(count)
     remaining -= count
     if (remaining === 0 && !done) {
       done = true
@@ -85,6 +87,7 @@ export const startMap = (
       const failed = from + count
       // mapExit: this payload fails alone; the rest of its chunk is sent around it.
       results[failed] = Exit.fail(prepared.error)
+      onSettled?.(1)
       remaining--
       from = failed + 1
     }
