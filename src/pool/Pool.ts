@@ -63,6 +63,7 @@ import { throughStream } from "./internal/through.ts"
 export { PoolError } from "./internal/pool_error.ts"
 import { startMap } from "./internal/map.ts"
 import { makeProgress } from "./internal/progress.ts"
+import { makeInline } from "./internal/inline.ts"
 
 type AnyTask = Task.Task<unknown, unknown, unknown>
 
@@ -893,3 +894,120 @@ export const through: {
         retry: options?.retry,
       }, self),
   ))
+
+/**
+ * Options of `Pool.layerInline`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const options: mp.Pool.InlineOptions = { size: 2 }
+ * ```
+ */
+export interface InlineOptions {
+  /** How many tasks run at once (default 1). */
+  readonly size?: number | undefined
+}
+
+/** Every key `Pool.layerInline` accepts. */
+const inlineOptionKeys: ReadonlyArray<string> = ["size"] satisfies ReadonlyArray<keyof InlineOptions>
+
+const makeInlinePool = (options?: InlineOptions): Effect.Effect<Pool, InvalidArgument, Scope.Scope> =>
+  Effect.gen(function* () {
+    yield* checkKeys("options", options, inlineOptionKeys)
+    const size = (yield* positiveInt("size", options?.size)) ?? 1
+    return yield* makeInline(size, yield* Effect.scope)
+  })
+
+/**
+ * A Layer that provides `Pool.Service` with a pool whose tasks run in the
+ * calling thread: the same interface and the same typed errors (a payload
+ * that does not fit its schema is `SerializationError`, a thrown exception
+ * `RemoteException`, a closed pool `PoolClosed`), so a test of code that uses
+ * a pool need not start workers. Not isolated: no `taskTimeout`, no crashes,
+ * and a synchronous handler blocks the caller.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * declare const double: mp.Task.Task<number, number> // a Task exported by your tasks module
+ *
+ * const program = Effect.gen(function* () {
+ *   const pool = yield* mp.Pool.Service
+ *   return yield* pool.map(double, [1, 2])
+ * })
+ * Effect.runPromise(program.pipe(Effect.provide(mp.Pool.layerInline())))
+ * ```
+ */
+export const layerInline = (options?: InlineOptions): Layer.Layer<Service, InvalidArgument> =>
+  Layer.effect(Service, makeInlinePool(options))
+
+/**
+ * The identifier of a named pool service made by `Pool.service(name)`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * type Resize = mp.Pool.Named<"Resize">
+ * ```
+ */
+export interface Named<Name extends string> {
+  /** The name given to `Pool.service` (a phantom field: only its type is used). */
+  readonly poolName: Name
+}
+
+/**
+ * A named pool service: its Context key and the Layers that provide it.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const Resize: mp.Pool.NamedService<"Resize"> = mp.Pool.service("Resize")
+ * ```
+ */
+export interface NamedService<Name extends string> {
+  /** The Context key: `yield* Resize.Service` gives the pool. */
+  readonly Service: Context.Service<Named<Name>, Pool>
+  /** Starts a pool with these options (its `name` defaults to the service's). */
+  readonly layer: (options?: PoolOptions) => Layer.Layer<Named<Name>, MakeError>
+  /** The in-thread pool of `Pool.layerInline`, under this name. */
+  readonly layerInline: (options?: InlineOptions) => Layer.Layer<Named<Name>, InvalidArgument>
+}
+
+/**
+ * A pool service under its own name, so that one program can use two pools
+ * (say one for resizing images, one for parsing) and provide each on its own.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * declare const resize: mp.Task.Task<string, string> // Tasks exported by your tasks module
+ * declare const parse: mp.Task.Task<string, number>
+ *
+ * const Resize = mp.Pool.service("Resize")
+ * const Parse = mp.Pool.service("Parse")
+ *
+ * const program = Effect.gen(function* () {
+ *   const images = yield* Resize.Service
+ *   const parser = yield* Parse.Service
+ *   return [yield* images.apply(resize, "a.png"), yield* parser.apply(parse, "42")]
+ * })
+ * const live = Layer.mergeAll(Resize.layer({ size: 4 }), Parse.layer({ size: 1 }))
+ * Effect.runPromise(program.pipe(Effect.provide(live)))
+ * ```
+ */
+export const service = <const Name extends string>(name: Name): NamedService<Name> => {
+  const key = Context.Service<Named<Name>, Pool>(`@mp/multiprocessing/Pool/${name}`)
+  return {
+    Service: key,
+    layer: (options) => Layer.effect(key, make({ ...options, name: options?.name ?? name })),
+    layerInline: (options) => Layer.effect(key, makeInlinePool(options)),
+  }
+}
