@@ -77,6 +77,7 @@ export const makeInline = (size: number, scope: Scope.Scope): Effect.Effect<Pool
     let running = 0
     let completed = 0
     let failed = 0
+    let interrupted = 0
     const stats = (): PoolStats => ({
       workersAlive: 0,
       workersBusy: 0,
@@ -85,6 +86,8 @@ export const makeInline = (size: number, scope: Scope.Scope): Effect.Effect<Pool
       completed,
       failed,
       workersReplaced: 0,
+      interrupted,
+      stuckThreads: 0,
     })
     const checked = (task: unknown) =>
       Effect.flatMap(
@@ -107,6 +110,7 @@ export const makeInline = (size: number, scope: Scope.Scope): Effect.Effect<Pool
               if (!started) queued--
               if (Exit.isSuccess(exit)) completed++
               else if (!Cause.hasInterruptsOnly(exit.cause)) failed++
+              else if (started) interrupted++
             })
           ),
         )
