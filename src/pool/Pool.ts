@@ -222,20 +222,7 @@ export interface PoolOptions {
   readonly closeTimeout?: Duration.Input | undefined
 }
 
-/**
- * Every key `Pool.make` accepts: any other key is refused with
- * `InvalidArgument` (a typo such as `maxQeue` fails at once). Some name the
- * options of the pool-control work merged beside this one (`minSize`,
- * `maxSize`, `maxQueue`, `onFull`).
- *
- * @example
- * ```ts
- * import * as mp from "@mp/multiprocessing"
- *
- * console.log(mp.Pool.poolOptionKeys.includes("size")) // true
- * ```
- */
-export const poolOptionKeys: ReadonlyArray<string> = [
+const _poolOptionKeys = [
   "size",
   "initializer",
   "initializerPayload",
@@ -254,7 +241,26 @@ export const poolOptionKeys: ReadonlyArray<string> = [
   "maxSize",
   "maxQueue",
   "onFull",
-] satisfies ReadonlyArray<keyof PoolOptions | "minSize" | "maxSize" | "maxQueue" | "onFull">
+] as const satisfies ReadonlyArray<keyof PoolOptions | "minSize" | "maxSize" | "maxQueue" | "onFull">
+// Every key of PoolOptions is listed: adding one to the interface without listing it is a compile error.
+const _poolOptionKeysComplete: Exclude<keyof PoolOptions, typeof _poolOptionKeys[number]> extends never ? true : false =
+  true
+void _poolOptionKeysComplete
+
+/**
+ * Every key `Pool.make` accepts: any other key is refused with
+ * `InvalidArgument` (a typo such as `maxQeue` fails at once). Some name the
+ * options of the pool-control work merged beside this one (`minSize`,
+ * `maxSize`, `maxQueue`, `onFull`).
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * console.log(mp.Pool.poolOptionKeys.includes("size")) // true
+ * ```
+ */
+export const poolOptionKeys: ReadonlyArray<string> = _poolOptionKeys
 
 /**
  * Options of `map`, `mapExit`, `starmap`, `imap` and `imapUnordered`.
@@ -290,6 +296,18 @@ export interface MapOptions {
   readonly onProgress?: ((done: number, total: number) => Effect.Effect<void>) | undefined
 }
 
+const _mapOptionKeys = [
+  "chunkSize",
+  "onProgress",
+  "timeout",
+  "priority",
+  "key",
+] as const satisfies ReadonlyArray<keyof MapOptions | "timeout" | "priority" | "key">
+// Every key of MapOptions is listed: adding one to the interface without listing it is a compile error.
+const _mapOptionKeysComplete: Exclude<keyof MapOptions, typeof _mapOptionKeys[number]> extends never ? true : false =
+  true
+void _mapOptionKeysComplete
+
 /**
  * Every key the options of `map`, `mapExit`, `starmap`, `imap`... accept
  * (with the per-call `timeout`, `priority` and `key` of the pool-control
@@ -302,13 +320,7 @@ export interface MapOptions {
  * console.log(mp.Pool.mapOptionKeys.includes("chunkSize")) // true
  * ```
  */
-export const mapOptionKeys: ReadonlyArray<string> = [
-  "chunkSize",
-  "onProgress",
-  "timeout",
-  "priority",
-  "key",
-] satisfies ReadonlyArray<keyof MapOptions | "timeout" | "priority" | "key">
+export const mapOptionKeys: ReadonlyArray<string> = _mapOptionKeys
 
 /**
  * A snapshot of the pool's counters.
@@ -803,6 +815,18 @@ export interface ThroughOptions {
   readonly exits?: boolean | undefined
 }
 
+const _throughOptionKeys = [
+  "concurrency",
+  "ordered",
+  "chunkSize",
+  "retry",
+  "exits",
+] as const satisfies ReadonlyArray<keyof ThroughOptions>
+// Every key of ThroughOptions is listed: adding one to the interface without listing it is a compile error.
+const _throughOptionKeysComplete: Exclude<keyof ThroughOptions, typeof _throughOptionKeys[number]> extends never ? true
+  : false = true
+void _throughOptionKeysComplete
+
 /**
  * Every key `Pool.through` accepts; any other key is refused with `InvalidArgument`.
  *
@@ -813,13 +837,7 @@ export interface ThroughOptions {
  * console.log(mp.Pool.throughOptionKeys.includes("retry")) // true
  * ```
  */
-export const throughOptionKeys: ReadonlyArray<string> = [
-  "concurrency",
-  "ordered",
-  "chunkSize",
-  "retry",
-  "exits",
-] satisfies ReadonlyArray<keyof ThroughOptions>
+export const throughOptionKeys: ReadonlyArray<string> = _throughOptionKeys
 
 /**
  * A pipeable stream stage that runs each element through `task` on `pool`:

@@ -172,6 +172,18 @@ export interface SpawnOptions {
   readonly host?: HostFactory | undefined
 }
 
+const _spawnOptionKeys = [
+  "name",
+  "permissions",
+  "isolation",
+  "maxMemoryMb",
+  "host",
+] as const satisfies ReadonlyArray<keyof SpawnOptions>
+// Every key of SpawnOptions is listed: adding one to the interface without listing it is a compile error.
+const _spawnOptionKeysComplete: Exclude<keyof SpawnOptions, typeof _spawnOptionKeys[number]> extends never ? true
+  : false = true
+void _spawnOptionKeysComplete
+
 /**
  * Every key `Process.spawn` accepts in its options; any other key is refused
  * with `InvalidArgument` naming it.
@@ -183,13 +195,7 @@ export interface SpawnOptions {
  * console.log(mp.Process.spawnOptionKeys.includes("name")) // true
  * ```
  */
-export const spawnOptionKeys: ReadonlyArray<string> = [
-  "name",
-  "permissions",
-  "isolation",
-  "maxMemoryMb",
-  "host",
-] satisfies ReadonlyArray<keyof SpawnOptions>
+export const spawnOptionKeys: ReadonlyArray<string> = _spawnOptionKeys
 
 /** Python's exit code of a terminated process (`-SIGTERM`). */
 export const TERMINATED_EXIT_CODE: -15 = -15
