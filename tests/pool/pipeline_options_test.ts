@@ -52,6 +52,11 @@ test("Pool.make() refuses an unknown option key with InvalidArgument naming it a
     assert(e.message.includes(`"maxQeue"`) && e.message.includes(`did you mean "maxQueue"?`), e.message)
     const far = yield* invalidArgument(mp.Pool.make({ zzzzzzzz: 1 } as mp.Pool.PoolOptions))
     assert(far.message.includes("known keys: size,"), far.message)
+    const negative = yield* invalidArgument(mp.Pool.make({ closeTimeout: -1 }))
+    assertEquals(negative.argument, "closeTimeout")
+    assert(negative.message.includes("got -1"), negative.message)
+    const notObject = yield* invalidArgument(mp.Pool.make(3 as unknown as mp.Pool.PoolOptions))
+    assertEquals(notObject.argument, "options")
   }))
 
 test("map, imap and Process.spawn options refuse unknown keys at once, naming them", () =>
