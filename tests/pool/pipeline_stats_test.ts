@@ -40,8 +40,8 @@ test(
   () =>
     Effect.gen(function* () {
       const pool = yield* mp.Pool.make({ size: 1, taskTimeout: "100 millis", interruptGrace: "50 millis" })
-      // Spins 1.5 s without yielding: the timeout terminates its worker, the thread runs on, then ends.
-      yield* Effect.flip(pool.apply(stubborn, 1_500))
+      // Spins 3 s without yielding: the timeout terminates its worker, the thread runs on, then ends.
+      yield* Effect.flip(pool.apply(stubborn, 3_000))
       assertEquals((yield* until(pool, (s) => s.stuckThreads === 1)).stuckThreads, 1)
       assertEquals((yield* until(pool, (s) => s.stuckThreads === 0)).stuckThreads, 0)
     }),

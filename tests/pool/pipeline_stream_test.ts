@@ -72,12 +72,14 @@ test("Pool.through() runs a stream stage in input order with at most `concurrenc
 
 test("Pool.through() with ordered: false emits as tasks finish", () =>
   Effect.gen(function* () {
-    const pool = yield* mp.Pool.make({ size: 3 })
-    const out = yield* Stream.fromIterable([400, 10, 100]).pipe(
-      mp.Pool.through(pool, sleepOrThrow, { concurrency: 3, ordered: false }),
+    const pool = yield* mp.Pool.make({ size: 2 })
+    // Both workers are up (two tasks ran at the same time), so neither item waits for a worker to start.
+    yield* pool.map(sleepOrThrow, [200, 200], { chunkSize: 1 })
+    const out = yield* Stream.fromIterable([1_500, 10]).pipe(
+      mp.Pool.through(pool, sleepOrThrow, { concurrency: 2, ordered: false }),
       Stream.runCollect,
     )
-    assertEquals(out, [10, 100, 400])
+    assertEquals(out, [10, 1_500])
   }))
 
 test("Pool.through() ends the stream at a task failing mid-stream, after the results before it", () =>
