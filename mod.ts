@@ -33,6 +33,7 @@ export * as Process from "./src/process/Process.ts"
 export * as Pool from "./src/pool/Pool.ts"
 export {
   InvalidArgument,
+  isPoolError,
   MissingMainGuard,
   PoolClosed,
   type PoolError,

@@ -1,13 +1,15 @@
 /**
- * A pipeline of stages connected by queues: the parent feeds raw lines into
- * the first queue; a parse stage (two workers) turns them into records; an
- * aggregate stage (one worker) totals the records per key. Each stage stops
- * when its input is closed and drained, then closes its own output, so the
- * end of the input flows down the pipeline.
+ * A pipeline of pool stages over a Stream: the parent streams raw lines; a
+ * parse stage turns them into records in the workers (`imapExit`: one `Exit`
+ * per line, so a bad line is reported and skipped instead of ending the run);
+ * an aggregate stage (`Pool.through`, at most two batches in flight, in any
+ * order, a failed batch tried once more) totals batches of records per key;
+ * the parent merges the partial totals. The input is pulled only as fast as
+ * the workers go, so memory stays bounded whatever `n` is.
  *
- * Run: `deno task example:pipeline`
+ * Run: `deno task example:pipeline [n]`
  */
-import { Effect } from "effect"
+import { Cause, Effect, Exit, Schedule, Stream } from "effect"
 import * as mp from "@mp/multiprocessing"
 
 interface Record_ {
@@ -15,65 +17,61 @@ interface Record_ {
   readonly amount: number
 }
 
-/** Takes items until the queue is closed and drained. */
-const drain = <A>(queue: mp.Queue.Queue<A>, f: (a: A) => Effect.Effect<void, unknown>) =>
-  Effect.gen(function* () {
-    for (;;) {
-      const batch = yield* queue.takeUpTo(256).pipe(
-        Effect.catchTag("QueueClosed", () => Effect.succeed(undefined)),
-      )
-      if (batch === undefined) return
-      for (const item of batch) yield* f(item)
-    }
-  })
-
+/** "north, 12" → `{ key: "north", amount: 12 }`; anything else fails. */
 export const parse = mp.Task.make(import.meta.url, "parse", {
-  handler: ({ lines, records }: { lines: mp.Queue.Queue<string>; records: mp.Queue.Queue<Record_> }) =>
-    Effect.gen(function* () {
-      let parsed = 0
-      yield* drain(lines, (line) => {
-        const [key, amount] = line.split(",")
-        parsed++
-        return records.put({ key: key.trim(), amount: Number(amount) })
-      })
-      return parsed
-    }),
+  handler: (line: string): Record_ => {
+    const [key, amount] = line.split(",")
+    const n = Number(amount)
+    if (key === undefined || amount === undefined || !Number.isFinite(n)) throw new SyntaxError(`bad line "${line}"`)
+    return { key: key.trim(), amount: n }
+  },
 })
 
+/** Totals a batch of records per key. */
 export const aggregate = mp.Task.make(import.meta.url, "aggregate", {
-  handler: (records: mp.Queue.Queue<Record_>) =>
-    Effect.gen(function* () {
-      const totals: Record<string, number> = {}
-      yield* drain(records, (r) => Effect.sync(() => void (totals[r.key] = (totals[r.key] ?? 0) + r.amount)))
-      return totals
-    }),
+  handler: (records: ReadonlyArray<Record_>): Record<string, number> => {
+    const totals: Record<string, number> = {}
+    for (const r of records) totals[r.key] = (totals[r.key] ?? 0) + r.amount
+    return totals
+  },
 })
 
 const program = Effect.gen(function* () {
   const n = Number(Deno.args[0] ?? 20_000)
   const keys = ["north", "south", "east", "west"]
-  const lines = yield* mp.Queue.make<string>({ capacity: 1024 })
-  const records = yield* mp.Queue.make<Record_>({ capacity: 1024 })
-  const parsers = yield* Effect.forEach(
-    [1, 2],
-    (i) => mp.Process.spawn(parse, { lines, records }, { name: `parse-${i}` }),
-  )
-  const aggregator = yield* mp.Process.spawn(aggregate, records, { name: "aggregate" })
-  const t = performance.now()
   const expected: Record<string, number> = {}
-  for (let i = 0; i < n; i++) {
+  // Every 500th line is garbage: it is reported, not summed.
+  const line = (i: number): string => {
+    if (i % 500 === 499) return `garbage ${i}`
     const key = keys[i % keys.length]
     expected[key] = (expected[key] ?? 0) + i
-    yield* lines.put(`${key}, ${i}`)
+    return `${key}, ${i}`
   }
-  yield* lines.close // end of input: the parsers finish what is queued, then stop
-  const parsed = yield* Effect.forEach(parsers, (p) => p.join)
-  yield* records.close // both parsers are done: the aggregator drains and stops
-  const totals = yield* aggregator.join
-  console.log(`parsed by stage: ${parsed.join(" + ")} = ${parsed.reduce((a, b) => a + b, 0)} lines`)
+  const pool = yield* mp.Pool.make({ size: 3 })
+  const t = performance.now()
+  let good = 0
+  const bad: Array<string> = []
+  const totals = yield* pool.imapExit(parse, Stream.range(0, n - 1).pipe(Stream.map(line)), { chunkSize: 256 }).pipe(
+    Stream.tap((exit) =>
+      Effect.sync(() => {
+        if (Exit.isSuccess(exit)) good++
+        else bad.push(Cause.pretty(exit.cause).split("\n")[0])
+      })
+    ),
+    Stream.filter(Exit.isSuccess),
+    Stream.map((exit) => exit.value),
+    Stream.grouped(1_000),
+    mp.Pool.through(pool, aggregate, { concurrency: 2, ordered: false, retry: Schedule.recurs(1) }),
+    Stream.runFold(() => ({}) as Record<string, number>, (acc, part) => {
+      for (const [k, v] of Object.entries(part)) acc[k] = (acc[k] ?? 0) + v
+      return acc
+    }),
+  )
+  console.log(`parsed by stage: ${good} good + ${bad.length} bad = ${good + bad.length} lines`)
+  if (bad.length > 0) console.log(`first bad line: ${bad[0]}`)
   console.log("totals:", totals)
   const ok = keys.every((k) => totals[k] === expected[k])
-  console.log(`${n} lines through 3 stages in ${(performance.now() - t).toFixed(0)} ms, totals correct: ${ok}`)
+  console.log(`${n} lines through 2 stages in ${(performance.now() - t).toFixed(0)} ms, totals correct: ${ok}`)
 })
 
 // Like Python's `if __name__ == "__main__":` the workers import this file too (for its tasks); the guard keeps them

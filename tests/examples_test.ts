@@ -17,6 +17,14 @@ const examples: ReadonlyArray<{ file: string; args?: ReadonlyArray<string>; expe
       file: "pool_apply_async.ts",
       expect: ["inverse(0) failed: DivisionByZero", "values: [ 10, 5, 2.5, 2 ]", "map failed with: DivisionByZero"],
     },
+    {
+      file: "etl.ts",
+      expect: [
+        /bad files: mar\.json \(SyntaxError: .+\), may\.json \(TypeError: bad row \{"region":"west"\}\)/,
+        `totals of 4 good files: {"east":5,"north":17,"south":8}`,
+        "through, in input order: ok ok bad ok bad ok",
+      ],
+    },
     { file: "pool_imap.ts", expect: ["imap: [ 1, 4, 9, 16 ]", "imapUnordered: [ 16, 9, 4, 1 ]"] },
     { file: "cpu_bound.ts", args: ["20000"], expect: ["primes below 160000: 14683", /speed-up: \d+\.\d\dx/] },
     { file: "monte_carlo_pi.ts", args: ["20000"], expect: [/pi ≈ 3\.1\d*/] },

@@ -22,7 +22,7 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { InvalidArgument, PoolClosed, type PoolError } from "../errors.ts"
-import { invalid, timeoutMs } from "../internal/arguments.ts"
+import { durationMs, invalid, timeoutMs } from "../internal/arguments.ts"
 import { type ApplyArgs, type MapOptions, type Pool, type PoolStats, Service as PoolService } from "../pool/Pool.ts"
 import type * as Task from "../task/Task.ts"
 import { validate as validateTask } from "../task/internal/validate.ts"
@@ -76,6 +76,9 @@ export interface ClusterPoolOptions {
    */
   readonly delivery?: "stored" | "direct" | undefined
 }
+
+const toStream = (input: Iterable<unknown> | Stream.Stream<unknown, unknown, unknown>) =>
+  Stream.isStream(input) ? input : Stream.fromIterable(input)
 
 const closedError = (reason: PoolClosed["reason"] = "closed") =>
   new PoolClosed({ reason, message: `The cluster pool is ${reason}: it takes no more work` })
@@ -286,6 +289,8 @@ const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.Scope):
     completed: counts.completed,
     failed: counts.failed,
     workersReplaced: 0,
+    interrupted: 0,
+    stuckThreads: 0,
   }))
 
   const stop = Effect.suspend(() => {
@@ -308,6 +313,25 @@ const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.Scope):
     apply,
     applyWithEvents,
     ready: Effect.void,
+    // Per-item outcomes: each payload is its own call, `size` of them in flight.
+    imapExit:
+      ((task: AnyTask, input: Iterable<unknown> | Stream.Stream<unknown, unknown, unknown>) =>
+        toStream(input).pipe(
+          Stream.mapEffect((p) => Effect.exit(apply(task, p)), { concurrency: size }),
+        )) as unknown as Pool["imapExit"],
+    imapUnorderedExit:
+      ((task: AnyTask, input: Iterable<unknown> | Stream.Stream<unknown, unknown, unknown>) =>
+        toStream(input).pipe(
+          Stream.mapEffect((p) => Effect.map(Effect.exit(apply(task, p)), (exit) => [p, exit] as const), {
+            concurrency: size,
+            unordered: true,
+          }),
+        )) as unknown as Pool["imapUnorderedExit"],
+    statsStream: (interval) =>
+      Stream.unwrap(Effect.map(
+        durationMs("interval", interval, { positive: true }),
+        (ms) => Stream.tick(ms ?? 1000).pipe(Stream.mapEffect(() => stats)),
+      )) as ReturnType<Pool["statsStream"]>,
     resize: () => unsupported("resize"),
     broadcast: () => unsupported("broadcast"),
     submit,

@@ -125,3 +125,69 @@ export const durationMs = (
       ),
     )
   })
+
+/** The edit distance of `a` and `b` (insertions, deletions, substitutions). */
+const _distance = (a: string, b: string): number => {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    prev = row
+  }
+  return prev[b.length]
+}
+
+/**
+ * The options object of `argument` (`undefined`, or an object whose keys are
+ * all in `known`), or the error: "options must have only known keys, got
+ * "maxQeue" (did you mean "maxQueue"?)". Each options type keeps its list of
+ * known keys in one const array beside its interface.
+ */
+export const knownKeys = (
+  argument: string,
+  value: unknown,
+  known: ReadonlyArray<string>,
+): InvalidArgument | undefined => {
+  if (value === undefined) return undefined
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return invalid(argument, "an options object", value)
+  }
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue
+    let best: string | undefined
+    let bestDistance = Infinity
+    for (const k of known) {
+      const d = _distance(key.toLowerCase(), k.toLowerCase())
+      if (d < bestDistance) [best, bestDistance] = [k, d]
+    }
+    const close = best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 3))
+    return new InvalidArgument({
+      argument: `${argument}.${key}`,
+      message: `${argument} must have only known keys, got ${shown(key)}${
+        close ? ` (did you mean ${shown(best)}?)` : ` (known keys: ${known.join(", ")})`
+      }`,
+    })
+  }
+  return undefined
+}
+
+/** `knownKeys` as an Effect. */
+export const checkKeys = (
+  argument: string,
+  value: unknown,
+  known: ReadonlyArray<string>,
+): Effect.Effect<void, InvalidArgument> => {
+  const error = knownKeys(argument, value, known)
+  return error === undefined ? Effect.void : Effect.fail(error)
+}
+
+/** `undefined`, or a boolean. */
+export const optionalBoolean = (
+  argument: string,
+  value: unknown,
+): Effect.Effect<boolean | undefined, InvalidArgument> =>
+  value === undefined || typeof value === "boolean"
+    ? Effect.succeed(value)
+    : Effect.fail(invalid(argument, "a boolean", value))

@@ -37,6 +37,7 @@ import type * as Cause from "effect/Cause"
 import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import {
@@ -61,8 +62,21 @@ import { DEFAULT_LOAD_TIMEOUT_MS, makeJob, type Stats, tune } from "./internal/m
 import { observed, observedStream, observerHere } from "./internal/observe.ts"
 import { callTuning } from "./internal/call.ts"
 import { imapPull } from "./internal/imap.ts"
-import { durationMs, intIn, invalid, iterable, optionalString, positiveInt } from "../internal/arguments.ts"
+import {
+  checkKeys,
+  durationMs,
+  intIn,
+  invalid,
+  iterable,
+  optionalBoolean,
+  optionalString,
+  positiveInt,
+} from "../internal/arguments.ts"
+import { throughStream } from "./internal/through.ts"
+export { PoolError } from "./internal/pool_error.ts"
 import { startMap } from "./internal/map.ts"
+import { makeProgress } from "./internal/progress.ts"
+import { makeInline } from "./internal/inline.ts"
 
 type AnyTask = Task.Task<unknown, unknown, unknown>
 
@@ -269,7 +283,60 @@ export interface PoolOptions {
    * ```
    */
   readonly onFull?: "wait" | "fail" | undefined
+  /**
+   * How long `close` waits for the tasks queued and running; then the pool is
+   * terminated (what is left fails with `PoolClosed`), as piscina's `close`
+   * does. Default: no limit (`Duration.infinity`).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const options: mp.Pool.PoolOptions = { size: 2, closeTimeout: "5 seconds" }
+   * ```
+   */
+  readonly closeTimeout?: Duration.Input | undefined
 }
+
+const _poolOptionKeys = [
+  "size",
+  "initializer",
+  "initializerPayload",
+  "maxTasksPerWorker",
+  "taskTimeout",
+  "loadTimeout",
+  "idleTimeout",
+  "interruptGrace",
+  "permissions",
+  "isolation",
+  "maxMemoryMb",
+  "name",
+  "host",
+  "closeTimeout",
+  "minSize",
+  "maxSize",
+  "maxQueue",
+  "onFull",
+] as const satisfies ReadonlyArray<keyof PoolOptions | "minSize" | "maxSize" | "maxQueue" | "onFull">
+// Every key of PoolOptions is listed: adding one to the interface without listing it is a compile error.
+const _poolOptionKeysComplete: Exclude<keyof PoolOptions, typeof _poolOptionKeys[number]> extends never ? true : false =
+  true
+void _poolOptionKeysComplete
+
+/**
+ * Every key `Pool.make` accepts: any other key is refused with
+ * `InvalidArgument` (a typo such as `maxQeue` fails at once). Some name the
+ * options of the pool-control work merged beside this one (`minSize`,
+ * `maxSize`, `maxQueue`, `onFull`).
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * console.log(mp.Pool.poolOptionKeys.includes("size")) // true
+ * ```
+ */
+export const poolOptionKeys: ReadonlyArray<string> = _poolOptionKeys
 
 /**
  * Options of `map`, `mapExit`, `starmap`, `imap` and `imapUnordered`.
@@ -288,6 +355,21 @@ export interface MapOptions {
    * does); `imap` defaults to 1.
    */
   readonly chunkSize?: number | undefined
+  /**
+   * `map`, `mapExit` and `starmap` only: called with `(done, total)` as
+   * payloads settle, and once with `(total, total)` before the call returns
+   * (calls are coalesced when results arrive faster than it runs; never
+   * concurrently). Not called after `map` fails.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const options: mp.Pool.MapOptions = { onProgress: (done, total) => Effect.log(`${done}/${total}`) }
+   * ```
+   */
+  readonly onProgress?: ((done: number, total: number) => Effect.Effect<void>) | undefined
   /**
    * A run-time limit for each payload of this call, as the pool's `taskTimeout`
    * (which it replaces for this call; `Infinity`: none). A chunk of `n` payloads gets
@@ -338,6 +420,32 @@ export interface CallOptions {
   /** Calls with the same key run on the same live worker. */
   readonly key?: string | undefined
 }
+
+const _mapOptionKeys = [
+  "chunkSize",
+  "onProgress",
+  "timeout",
+  "priority",
+  "key",
+] as const satisfies ReadonlyArray<keyof MapOptions | "timeout" | "priority" | "key">
+// Every key of MapOptions is listed: adding one to the interface without listing it is a compile error.
+const _mapOptionKeysComplete: Exclude<keyof MapOptions, typeof _mapOptionKeys[number]> extends never ? true : false =
+  true
+void _mapOptionKeysComplete
+
+/**
+ * Every key the options of `map`, `mapExit`, `starmap`, `imap`... accept
+ * (with the per-call `timeout`, `priority` and `key` of the pool-control
+ * work); any other key is refused with `InvalidArgument`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * console.log(mp.Pool.mapOptionKeys.includes("chunkSize")) // true
+ * ```
+ */
+export const mapOptionKeys: ReadonlyArray<string> = _mapOptionKeys
 
 /**
  * A snapshot of the pool's counters.
@@ -456,6 +564,58 @@ export interface Pool {
   /** Counters: workers alive and busy, tasks queued, running, completed, failed, workers replaced. */
   readonly stats: Effect.Effect<PoolStats>
   /**
+   * Like `imap`, but a task's failure does not end the stream: one `Exit` per
+   * payload, in input order (the streaming `mapExit`). The stream fails only
+   * when its input fails (after the items before it) or the pool closes
+   * (`PoolClosed`).
+   *
+   * @example
+   * ```ts
+   * import { Effect, Exit, Stream } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * declare const parse: mp.Task.Task<string, number, Error> // a Task exported by your tasks module
+   *
+   * const program = (pool: mp.Pool.Pool) =>
+   *   pool.imapExit(parse, ["1", "x", "3"]).pipe(
+   *     Stream.runForEach((exit) => Exit.isSuccess(exit) ? Effect.log(exit.value) : Effect.logWarning(exit.cause)),
+   *   )
+   * ```
+   */
+  readonly imapExit: <P, A, E, E2 = never, R2 = never>(
+    task: Task.Task<P, A, E>,
+    input: Iterable<NoInfer<P>> | Stream.Stream<NoInfer<P>, E2, R2>,
+    options?: MapOptions,
+  ) => Stream.Stream<Exit.Exit<A, E | PoolError>, E2 | PoolClosed | InvalidArgument, R2>
+  /**
+   * `imapExit` in completion order: each `Exit` comes paired with the payload
+   * it belongs to, `[payload, exit]`, since the order no longer tells.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Exit, Stream } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * declare const load: mp.Task.Task<string, number, Error> // a Task exported by your tasks module
+   *
+   * const bad = (pool: mp.Pool.Pool) =>
+   *   pool.imapUnorderedExit(load, ["a.csv", "b.csv"]).pipe(
+   *     Stream.filter(([_file, exit]) => Exit.isFailure(exit)),
+   *     Stream.map(([file]) => file),
+   *     Stream.runCollect,
+   *   )
+   * ```
+   */
+  readonly imapUnorderedExit: <P, A, E, E2 = never, R2 = never>(
+    task: Task.Task<P, A, E>,
+    input: Iterable<NoInfer<P>> | Stream.Stream<NoInfer<P>, E2, R2>,
+    options?: MapOptions,
+  ) => Stream.Stream<
+    readonly [payload: P, exit: Exit.Exit<A, E | PoolError>],
+    E2 | PoolClosed | InvalidArgument,
+    R2
+  >
+  /**
    * Stops taking work and waits until everything queued has run; then the workers end
    * (Python's `close()` then `join()`). An initializer still running with no task
    * behind it is not waited for.
@@ -463,6 +623,20 @@ export interface Pool {
   readonly close: Effect.Effect<void>
   /** Stops now: queued and running tasks fail with `PoolClosed`, workers are terminated. */
   readonly terminate: Effect.Effect<void>
+  /**
+   * `stats` over time: a snapshot at once, then one every `interval` (a
+   * positive duration, else the stream fails with `InvalidArgument`).
+   *
+   * @example
+   * ```ts
+   * import { Effect, Stream } from "effect"
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * const watch = (pool: mp.Pool.Pool) =>
+   *   pool.statsStream("1 second").pipe(Stream.take(3), Stream.runForEach((s) => Effect.log(s.running)))
+   * ```
+   */
+  readonly statsStream: (interval: Duration.Input) => Stream.Stream<PoolStats, InvalidArgument>
   /**
    * Starts one task and returns at once its `events` (what the handler sends
    * with `context.emit`, decoded by the task's `events` schema, in order; the
@@ -649,6 +823,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   "Pool.make",
 )(function* (options: PoolOptions = {}) {
   yield* checkBootstrap("Pool.make") // a worker importing a main module without `if (import.meta.main)`
+  yield* checkKeys("options", options, poolOptionKeys)
   const sizes = yield* resolveSizes(options)
   const size = sizes.max
   const maxTasksPerWorker = yield* positiveInt("maxTasksPerWorker", options.maxTasksPerWorker)
@@ -659,6 +834,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   )
   const idleTimeoutMs = finite(yield* durationMs("idleTimeout", options.idleTimeout))
   const graceMs = (yield* durationMs("interruptGrace", options.interruptGrace)) ?? 500
+  const closeTimeoutMs = finite(yield* durationMs("closeTimeout", options.closeTimeout))
   yield* optionalString("name", options.name)
   const maxQueue = yield* positiveInt("maxQueue", options.maxQueue)
   if (options.onFull !== undefined && options.onFull !== "wait" && options.onFull !== "fail") {
@@ -703,7 +879,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
     // Child processes are reaped before the Scope counts as closed.
     (core) => Effect.andThen(Effect.sync(() => core.terminate()), hosts.settled),
   )
-  return makePool(core, poolScope, sizes.fixed, options.onFull === "fail")
+  return makePool(core, poolScope, sizes.fixed, options.onFull === "fail", closeTimeoutMs)
 })
 
 /** `size`, or `minSize` and `maxSize`, checked: the most workers, those kept, and those started at once. */
@@ -740,7 +916,13 @@ const finite = (ms: number | undefined): number | undefined => ms === Infinity ?
 
 const closedError = () => poolClosed("closed")
 
-const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean, failWhenFull: boolean): Pool => {
+const makePool = (
+  core: PoolCore,
+  poolScope: Scope.Scope,
+  fixed: boolean,
+  failWhenFull: boolean,
+  closeTimeoutMs?: number,
+): Pool => {
   const checkOpen = <T>(task: T): Effect.Effect<T, InvalidArgument | PoolClosed> =>
     Effect.flatMap(validateTask(task), (t) => core.closing ? Effect.fail(closedError()) : Effect.succeed(t))
 
@@ -856,11 +1038,18 @@ const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean, failWh
         positiveInt("chunkSize", options?.chunkSize),
         iterable("payloads", payloads),
         callTuning(options, "map"),
+        checkKeys("options", options, mapOptionKeys),
+        options?.onProgress === undefined || typeof options.onProgress === "function"
+          ? Effect.void
+          : Effect.fail(invalid("onProgress", "a function", options.onProgress)),
       ]),
       ([t, chunkSize, _, call]) =>
         observed(core.options.name, failFast ? "Pool.map" : "Pool.mapExit", t, (obs) => {
           const items: ReadonlyArray<unknown> = Array.isArray(payloads) ? payloads : Array.from(payloads)
-          return Effect.andThen(
+          const progress = options?.onProgress === undefined
+            ? undefined
+            : makeProgress(options.onProgress, items.length)
+          const running = Effect.andThen(
             checkRoom(items.length),
             Effect.callback<Array<unknown>, E | PoolError>((resume) =>
               startMap(
@@ -872,9 +1061,11 @@ const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean, failWh
                 resume as (result: Effect.Effect<Array<unknown>, unknown>) => void,
                 obs,
                 call,
+                progress?.settled,
               )
             ),
           )
+          return progress === undefined ? running : progress.around(running)
         }),
     )
 
@@ -892,7 +1083,7 @@ const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean, failWh
       ),
     ) as Effect.Effect<Array<Exit.Exit<A, E | PoolError>>, InvalidArgument>
 
-  const imapWith = (unordered: boolean) =>
+  const imapWith = (unordered: boolean, exits = false) =>
   <P, A, E, E2 = never, R2 = never>(
     task: Task.Task<P, A, E>,
     input: Iterable<P> | Stream.Stream<P, E2, R2>,
@@ -905,6 +1096,7 @@ const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean, failWh
         positiveInt("chunkSize", options?.chunkSize),
         isStream ? Effect.void : iterable("input", input),
         callTuning(options, "map"),
+        checkKeys("options", options, mapOptionKeys),
       ]),
       ([t, chunkSize, _, call]) => {
         const source: Stream.Stream<P, E2, R2> = isStream
@@ -922,7 +1114,7 @@ const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean, failWh
             (pull, scope) =>
               Effect.flatMap(
                 observerHere(core.options.name, t),
-                (obs) => imapPull(core, t, { chunk, window, unordered, obs, call }, pull, scope),
+                (obs) => imapPull(core, t, { chunk, window, unordered, obs, call, exits }, pull, scope),
               ),
           ),
         ) as Stream.Stream<A, E | E2 | PoolError, R2>
@@ -941,10 +1133,19 @@ const makePool = (core: PoolCore, poolScope: Scope.Scope, fixed: boolean, failWh
     starmap: map,
     imap: imapWith(false),
     imapUnordered: imapWith(true),
+    imapExit: imapWith(false, true) as Pool["imapExit"],
+    imapUnorderedExit: imapWith(true, true) as Pool["imapUnorderedExit"],
     stats: Effect.sync(() => core.stats()),
+    statsStream: (interval) =>
+      Stream.unwrap(Effect.map(
+        durationMs("interval", interval, { positive: true }),
+        (ms) => Stream.tick(ms ?? 1000).pipe(Stream.mapEffect(() => Effect.sync(() => core.stats()))),
+      )),
     close: Effect.suspend(() => {
       core.closing = true
-      return Effect.callback<void>((resume) => core.onDrained(() => resume(Effect.void)))
+      const drained = Effect.callback<void>((resume) => core.onDrained(() => resume(Effect.void)))
+      // With closeTimeout, what still runs then is terminated (it fails with PoolClosed).
+      return closeTimeoutMs === undefined ? drained : Effect.ignore(Effect.timeout(drained, closeTimeoutMs))
     }).pipe(Effect.andThen(Effect.sync(() => core.terminate()))),
     terminate: Effect.sync(() => core.terminate()),
     applyWithEvents,
@@ -1013,3 +1214,254 @@ export class Service extends ServiceBase {}
  * ```
  */
 export const layer = (options?: PoolOptions): Layer.Layer<Service, MakeError> => Layer.effect(Service, make(options))
+
+/**
+ * Options of `Pool.through`.
+ *
+ * @example
+ * ```ts
+ * import { Schedule } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const options: mp.Pool.ThroughOptions = { concurrency: 4, ordered: false, retry: Schedule.recurs(2) }
+ * ```
+ */
+export interface ThroughOptions {
+  /** The most tasks (or, with `chunkSize`, groups of payloads) in flight at once (default: the pool's `size`). */
+  readonly concurrency?: number | undefined
+  /** Emit in input order (default `true`) or as the tasks finish (`false`). */
+  readonly ordered?: boolean | undefined
+  /**
+   * Send payloads in groups of this many (default 1). A group waits until it is
+   * full or the input ends, so use it for fast, plentiful input.
+   */
+  readonly chunkSize?: number | undefined
+  /**
+   * Run a failed item again, as this `Schedule` says (e.g. `Schedule.recurs(2)`:
+   * at most three attempts). An interrupted item is not retried. When the
+   * schedule runs out, the item's last failure counts.
+   */
+  // deno-lint-ignore no-explicit-any
+  readonly retry?: Schedule.Schedule<unknown, any> | undefined
+  /**
+   * `true`: emit one `Exit` per payload, and a failing item does not end the
+   * stream. Default `false`: the first failure (in emitted order) ends the
+   * stream after every result before it.
+   */
+  readonly exits?: boolean | undefined
+}
+
+const _throughOptionKeys = [
+  "concurrency",
+  "ordered",
+  "chunkSize",
+  "retry",
+  "exits",
+] as const satisfies ReadonlyArray<keyof ThroughOptions>
+// Every key of ThroughOptions is listed: adding one to the interface without listing it is a compile error.
+const _throughOptionKeysComplete: Exclude<keyof ThroughOptions, typeof _throughOptionKeys[number]> extends never ? true
+  : false = true
+void _throughOptionKeysComplete
+
+/**
+ * Every key `Pool.through` accepts; any other key is refused with `InvalidArgument`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * console.log(mp.Pool.throughOptionKeys.includes("retry")) // true
+ * ```
+ */
+export const throughOptionKeys: ReadonlyArray<string> = _throughOptionKeys
+
+/**
+ * A pipeable stream stage that runs each element through `task` on `pool`:
+ * at most `concurrency` tasks in flight, in input order or not (`ordered`),
+ * each failed item retried as `retry` says, failures ending the stream or
+ * (with `exits: true`) emitted as `Exit`s. Interrupting the stream (or
+ * failing it downstream) interrupts the tasks in flight, in their workers too.
+ * Bad options fail the stream at once with `InvalidArgument`. `pool.imap` is
+ * the Python-named form without the options.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule, Stream } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * declare const resize: mp.Task.Task<string, Uint8Array, Error> // a Task exported by your tasks module
+ *
+ * const program = (pool: mp.Pool.Pool, files: Stream.Stream<string>) =>
+ *   files.pipe(
+ *     mp.Pool.through(pool, resize, { concurrency: 4, ordered: false, retry: Schedule.recurs(2) }),
+ *     Stream.runCount,
+ *   )
+ * ```
+ */
+export const through: {
+  <P, A, E>(
+    pool: Pool,
+    task: Task.Task<P, A, E>,
+    options: ThroughOptions & { readonly exits: true },
+  ): <E2, R2>(
+    self: Stream.Stream<P, E2, R2>,
+  ) => Stream.Stream<Exit.Exit<A, E | PoolError | InvalidArgument>, E2 | InvalidArgument, R2>
+  <P, A, E>(
+    pool: Pool,
+    task: Task.Task<P, A, E>,
+    options?: ThroughOptions & { readonly exits?: false | undefined },
+  ): <E2, R2>(self: Stream.Stream<P, E2, R2>) => Stream.Stream<A, E | E2 | PoolError | InvalidArgument, R2>
+  <P, A, E>(
+    pool: Pool,
+    task: Task.Task<P, A, E>,
+    options?: ThroughOptions,
+  ): <E2, R2>(
+    self: Stream.Stream<P, E2, R2>,
+  ) => Stream.Stream<A | Exit.Exit<A, E | PoolError | InvalidArgument>, E | E2 | PoolError | InvalidArgument, R2>
+} = (
+  pool: Pool,
+  // deno-lint-ignore no-explicit-any
+  task: Task.Task<any, any, any>,
+  options?: ThroughOptions,
+  // deno-lint-ignore no-explicit-any
+): <E2, R2>(self: Stream.Stream<any, E2, R2>) => Stream.Stream<any, any, R2> =>
+// deno-lint-ignore no-explicit-any
+<E2, R2>(self: Stream.Stream<unknown, E2, R2>): Stream.Stream<any, any, R2> =>
+  Stream.unwrap(Effect.map(
+    Effect.all([
+      checkKeys("options", options, throughOptionKeys),
+      validateTask(task),
+      positiveInt("concurrency", options?.concurrency),
+      positiveInt("chunkSize", options?.chunkSize),
+      optionalBoolean("ordered", options?.ordered),
+      optionalBoolean("exits", options?.exits),
+      options?.retry === undefined || Schedule.isSchedule(options.retry)
+        ? Effect.void
+        : Effect.fail(invalid("retry", "a Schedule", options.retry)),
+    ]),
+    ([, t, concurrency, chunkSize, ordered, exits]) =>
+      throughStream(pool, t as AnyTask, {
+        concurrency: concurrency ?? pool.size,
+        chunkSize: chunkSize ?? 1,
+        ordered: ordered ?? true,
+        exits: exits ?? false,
+        retry: options?.retry,
+      }, self),
+  ))
+
+/**
+ * Options of `Pool.layerInline`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const options: mp.Pool.InlineOptions = { size: 2 }
+ * ```
+ */
+export interface InlineOptions {
+  /** How many tasks run at once (default 1). */
+  readonly size?: number | undefined
+}
+
+/** Every key `Pool.layerInline` accepts. */
+const inlineOptionKeys: ReadonlyArray<string> = ["size"] satisfies ReadonlyArray<keyof InlineOptions>
+
+const makeInlinePool = (options?: InlineOptions): Effect.Effect<Pool, InvalidArgument, Scope.Scope> =>
+  Effect.gen(function* () {
+    yield* checkKeys("options", options, inlineOptionKeys)
+    const size = (yield* positiveInt("size", options?.size)) ?? 1
+    return yield* makeInline(size, yield* Effect.scope)
+  })
+
+/**
+ * A Layer that provides `Pool.Service` with a pool whose tasks run in the
+ * calling thread: the same interface and the same typed errors (a payload
+ * that does not fit its schema is `SerializationError`, a thrown exception
+ * `RemoteException`, a closed pool `PoolClosed`), so a test of code that uses
+ * a pool need not start workers. Not isolated: no `taskTimeout`, no crashes,
+ * and a synchronous handler blocks the caller.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * declare const double: mp.Task.Task<number, number> // a Task exported by your tasks module
+ *
+ * const program = Effect.gen(function* () {
+ *   const pool = yield* mp.Pool.Service
+ *   return yield* pool.map(double, [1, 2])
+ * })
+ * Effect.runPromise(program.pipe(Effect.provide(mp.Pool.layerInline())))
+ * ```
+ */
+export const layerInline = (options?: InlineOptions): Layer.Layer<Service, InvalidArgument> =>
+  Layer.effect(Service, makeInlinePool(options))
+
+/**
+ * The identifier of a named pool service made by `Pool.service(name)`.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * type Resize = mp.Pool.Named<"Resize">
+ * ```
+ */
+export interface Named<Name extends string> {
+  /** The name given to `Pool.service` (a phantom field: only its type is used). */
+  readonly poolName: Name
+}
+
+/**
+ * A named pool service: its Context key and the Layers that provide it.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const Resize: mp.Pool.NamedService<"Resize"> = mp.Pool.service("Resize")
+ * ```
+ */
+export interface NamedService<Name extends string> {
+  /** The Context key: `yield* Resize.Service` gives the pool. */
+  readonly Service: Context.Service<Named<Name>, Pool>
+  /** Starts a pool with these options (its `name` defaults to the service's). */
+  readonly layer: (options?: PoolOptions) => Layer.Layer<Named<Name>, MakeError>
+  /** The in-thread pool of `Pool.layerInline`, under this name. */
+  readonly layerInline: (options?: InlineOptions) => Layer.Layer<Named<Name>, InvalidArgument>
+}
+
+/**
+ * A pool service under its own name, so that one program can use two pools
+ * (say one for resizing images, one for parsing) and provide each on its own.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * declare const resize: mp.Task.Task<string, string> // Tasks exported by your tasks module
+ * declare const parse: mp.Task.Task<string, number>
+ *
+ * const Resize = mp.Pool.service("Resize")
+ * const Parse = mp.Pool.service("Parse")
+ *
+ * const program = Effect.gen(function* () {
+ *   const images = yield* Resize.Service
+ *   const parser = yield* Parse.Service
+ *   return [yield* images.apply(resize, "a.png"), yield* parser.apply(parse, "42")]
+ * })
+ * const live = Layer.mergeAll(Resize.layer({ size: 4 }), Parse.layer({ size: 1 }))
+ * Effect.runPromise(program.pipe(Effect.provide(live)))
+ * ```
+ */
+export const service = <const Name extends string>(name: Name): NamedService<Name> => {
+  const key = Context.Service<Named<Name>, Pool>(`@mp/multiprocessing/Pool/${name}`)
+  return {
+    Service: key,
+    layer: (options) => Layer.effect(key, make({ ...options, name: options?.name ?? name })),
+    layerInline: (options) => Layer.effect(key, makeInlinePool(options)),
+  }
+}

@@ -10,6 +10,7 @@
  * @internal
  * @module
  */
+import { StuckThreads } from "../../worker/parent/stuck.ts"
 import { type PoolClosed, poolClosed, TaskTimeout, WorkerCrashed } from "../../errors.ts"
 import { type OutgoingChunk, WorkerClient } from "../../worker/parent/client.ts"
 import { countSuccesses, decodeItems, unclonable } from "../../worker/parent/outcome.ts"
@@ -61,6 +62,10 @@ export class PoolCore {
   completed = 0
   failed = 0
   workersReplaced = 0
+  /** Payloads running when their caller went away. */
+  interrupted = 0
+  /** Threads terminated in task code that still run it. */
+  private readonly stuck = new StuckThreads()
   private drainWaiters: Array<() => void> = []
   /** Workers that died before they were ready, in a row (reset when one gets ready). */
   private startFailures = 0
@@ -174,6 +179,7 @@ export class PoolCore {
       // A host that fails while it is created reports it a microtask later: a death before ready.
       host: guardHost(this.options.host),
       permissions: this.options.permissions,
+      stuck: this.stuck,
       onDeath: (c, error) => this.onWorkerDeath(c, error),
       onReady: () => {
         if (init === undefined) this.markReady(started)
@@ -646,6 +652,7 @@ export class PoolCore {
         if (this.admission?.drop(job) !== true) this.queue.drop(job)
       } else if (job.state === "running") {
         job.state = "cancelled"
+        this.interrupted += job.payloads.length
         this.stopRemote(job.slot!, job, "the task did not stop within its grace period after it was interrupted")
       }
     }
@@ -734,6 +741,8 @@ export class PoolCore {
       completed: this.completed,
       failed: this.failed,
       workersReplaced: this.workersReplaced,
+      interrupted: this.interrupted,
+      stuckThreads: this.stuck.count(),
     }
   }
 }

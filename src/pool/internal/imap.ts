@@ -52,6 +52,12 @@ export interface ImapOptions {
   readonly obs?: Observer | undefined
   /** The call's `timeout` and `priority`, for each job. */
   readonly call?: CallTuning | undefined
+  /**
+   * Emit one `Exit` per payload instead of failing at the first failing item
+   * (`imapExit`); with `unordered`, each paired with its payload (`[payload, exit]`).
+   * The stream then fails only when its input fails or the pool closes.
+   */
+  readonly exits?: boolean | undefined
 }
 
 /**
@@ -73,6 +79,16 @@ export const imapPull = <E>(
     let window = options.window
     let emitted = 0
     let firstEmitAt = 0
+    const exits = options.exits === true
+    /** `imapUnorderedExit`: the payload of each item in flight, to pair with its Exit. */
+    const payloadOf = exits && unordered ? new Map<number, unknown>() : undefined
+    /** What is emitted for item `index` in `exits` mode. */
+    const outcome = (index: number, exit: Exit.Exit<unknown, unknown>): unknown => {
+      if (payloadOf === undefined) return exit
+      const payload = payloadOf.get(index)
+      payloadOf.delete(index)
+      return [payload, exit]
+    }
     const grow = (): void => {
       if (emitted < window) return
       const rate = emitted / Math.max(1, performance.now() - firstEmitAt)
@@ -168,19 +184,26 @@ export const imapPull = <E>(
         sink: {
           onSuccess: (index, value) => {
             if (failure !== undefined) return
-            settle(index, value)
+            settle(index, exits ? outcome(index, Exit.succeed(value)) : value)
             done(1)
             arrived()
           },
           onFailure: (index, exit) => {
             if (failure !== undefined) return
-            failAt(index, (exit as Exit.Failure<never, E | PoolError>).cause)
+            if (exits) settle(index, outcome(index, exit))
+            else failAt(index, (exit as Exit.Failure<never, E | PoolError>).cause)
             if (failure !== undefined) return
             done(1)
             arrived()
           },
           onError: (index, count, error) => {
             if (failure !== undefined) return
+            if (exits) {
+              const exit = Exit.fail(error)
+              for (let i = 0; i < count; i++) settle(index + i, outcome(index + i, exit))
+              done(count)
+              return arrived()
+            }
             done(count)
             failAt(index, Cause.fail(error))
           },
@@ -219,6 +242,9 @@ export const imapPull = <E>(
         const prepared = prepareItems(task, backlog, backlogHead, backlogHead + n)
         // How many items of the chunk are sent: all, or those before one that cannot be encoded.
         const good = prepared.payloads.length
+        if (payloadOf !== undefined) {
+          for (let i = 0; i < good; i++) payloadOf.set(nextIndex + i, backlog[backlogHead + i])
+        }
         backlogHead += prepared.error === undefined ? n : good
         notEncoded = prepared.error
         if (good > 0) {
@@ -231,6 +257,14 @@ export const imapPull = <E>(
           inFlight += good
           live.add(job.current)
           jobs.push(job.current)
+        }
+        if (exits && notEncoded !== undefined) {
+          // This payload fails alone: its Exit is emitted in its place and the rest goes on.
+          if (payloadOf !== undefined) payloadOf.set(nextIndex, backlog[backlogHead])
+          settle(nextIndex, outcome(nextIndex, Exit.fail(notEncoded)))
+          nextIndex++
+          backlogHead++
+          notEncoded = undefined
         }
       }
       if (backlogHead > 0 && backlogHead === backlog.length) {

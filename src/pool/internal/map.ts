@@ -32,6 +32,7 @@ export const startMap = (
   resume: (result: Effect.Effect<Array<unknown>, unknown>) => void,
   obs?: Observer,
   call?: CallTuning,
+  onSettled?: (count: number) => void,
 ): Effect.Effect<void> | void => {
   const n = items.length
   if (n === 0) return resume(Effect.succeed([]))
@@ -46,6 +47,7 @@ export const startMap = (
     resume(exit)
   }
   const settled = (count: number) => {
+    onSettled?.(count)
     remaining -= count
     if (remaining === 0 && !done) {
       done = true
@@ -88,6 +90,7 @@ export const startMap = (
       const failed = from + count
       // mapExit: this payload fails alone; the rest of its chunk is sent around it.
       results[failed] = Exit.fail(prepared.error)
+      onSettled?.(1)
       remaining--
       from = failed + 1
     }

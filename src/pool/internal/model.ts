@@ -110,6 +110,17 @@ export interface Stats {
   readonly completed: number
   readonly failed: number
   readonly workersReplaced: number
+  /**
+   * Tasks (payloads) that were running in a worker when their caller went away
+   * (interrupted, or a `map` that failed fast) and were told to stop.
+   */
+  readonly interrupted: number
+  /**
+   * Worker threads of this pool that were terminated while running task code
+   * and still run it (a synchronous loop cannot be stopped; see `taskTimeout`).
+   * Always 0 with `isolation: "process"`.
+   */
+  readonly stuckThreads: number
 }
 
 /**

@@ -23,7 +23,7 @@ import { collectExtras } from "../../internal/worker_init.ts"
 import { requestInterrupt } from "../wire/checkpoint.ts"
 import type { Host, HostExit, HostFactory, WorkerPermissions } from "./host.ts"
 import * as P from "../wire/protocol.ts"
-import { watchTerminated } from "./stuck.ts"
+import { type StuckThreads, watchTerminated } from "./stuck.ts"
 import { checkMessage, checkRun } from "../wire/validate.ts"
 
 /**
@@ -90,6 +90,8 @@ export interface ClientOptions {
   readonly onDeath?: ((client: WorkerClient, error: WorkerCrashed) => void) | undefined
   /** Called once when the worker reports READY (it started and applied INIT). */
   readonly onReady?: ((client: WorkerClient) => void) | undefined
+  /** Where a Worker thread terminated in task code is counted (the pool's `stuckThreads`). */
+  readonly stuck?: StuckThreads | undefined
 }
 
 let nextChunkId = 1
@@ -135,11 +137,14 @@ export class WorkerClient {
   private readonly onDeath: ((client: WorkerClient, error: WorkerCrashed) => void) | undefined
   private readonly onReady: ((client: WorkerClient) => void) | undefined
 
+  private readonly stuck: StuckThreads | undefined
+
   constructor(options: ClientOptions) {
     this.id = options.id
     this.name = options.name
     this.onDeath = options.onDeath
     this.onReady = options.onReady
+    this.stuck = options.stuck
     const sab = new SharedArrayBuffer(4 * P.SHARED_WORDS)
     this.interrupts = new Int32Array(sab)
     this.interrupts.fill(-1, 1, P.BUSY_WORD)
@@ -242,6 +247,7 @@ export class WorkerClient {
     // A thread in synchronous task code does not stop: warn if it is still there after a grace period.
     if (this.host.isolation === "worker") {
       watchTerminated(this.interrupts, this.name, (c) => this.inflight.get(c)?.chunk.n)
+      this.stuck?.add(this.interrupts)
     }
     this.died({ reason })
   }

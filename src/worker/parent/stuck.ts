@@ -20,6 +20,24 @@
  */
 import { BUSY_WORD } from "../wire/protocol.ts"
 
+/**
+ * The threads of one pool that were terminated while in task code: a thread
+ * counts while its word still names a chunk (it leaves task code, or is gone,
+ * and the word is 0 again).
+ */
+export class StuckThreads {
+  private readonly words = new Set<Int32Array>()
+  /** `words` belong to a thread just terminated: watch it if it was in task code. */
+  add(words: Int32Array): void {
+    if (Atomics.load(words, BUSY_WORD) !== 0) this.words.add(words)
+  }
+  /** How many of them still run task code. */
+  count(): number {
+    for (const w of this.words) if (Atomics.load(w, BUSY_WORD) === 0) this.words.delete(w)
+    return this.words.size
+  }
+}
+
 /** How long a terminated thread may take to leave its task code before the warning. */
 export const STUCK_GRACE_MS = 1_000
 
