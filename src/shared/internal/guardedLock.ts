@@ -11,7 +11,7 @@ import type * as Scope from "effect/Scope"
 import type { LockAbandoned } from "../errors.ts"
 import { acquireScoped, type Guard, withGuard } from "./guard.ts"
 import { runSection, type SyncSection } from "./section.ts"
-import { hidden } from "./types.ts"
+import { hidden } from "../../internal/hidden.ts"
 
 /** The base of `LockImpl` and `RLockImpl`. */
 export abstract class GuardedLock implements SyncSection {

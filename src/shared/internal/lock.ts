@@ -12,7 +12,7 @@ import { GuardedLock } from "./guardedLock.ts"
 import { mutexGuard } from "./guard.ts"
 import * as mutex from "../../internal/mutex.ts"
 import { lockSync } from "./sync.ts"
-import { hidden } from "./types.ts"
+import { hidden } from "../../internal/hidden.ts"
 import type { Lock } from "../Lock.ts"
 
 const BRAND = "Lock"

@@ -13,7 +13,7 @@ import { type Guard, type Held, takeUnscoped } from "./guard.ts"
 import { hasHold, holdsOf, withHold } from "./holds.ts"
 import * as mutex from "../../internal/mutex.ts"
 import { lockSlow, mayBlock, refuseOnMainThread } from "./sync.ts"
-import { hidden } from "./types.ts"
+import { hidden } from "../../internal/hidden.ts"
 import type { RLock } from "../RLock.ts"
 
 const BRAND = "RLock"

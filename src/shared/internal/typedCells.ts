@@ -6,7 +6,8 @@
  * @internal
  * @module
  */
-import { type Canonical, Cells, hidden, specOf } from "./types.ts"
+import { hidden } from "../../internal/hidden.ts"
+import { type Canonical, Cells, specOf } from "./types.ts"
 
 /** The base of the classes behind typed shared values and arrays. */
 export abstract class TypedCells<T extends Canonical> {
