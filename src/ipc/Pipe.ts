@@ -34,6 +34,7 @@ import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import { InvalidArgument } from "../errors.ts"
 import { timeoutMs as checkTimeout } from "../internal/arguments.ts"
+import { hidden } from "../internal/hidden.ts"
 import { registerReviver } from "../internal/revive.ts"
 import { SharedStateCorrupted } from "../shared/errors.ts"
 import { DecodeError, EncodeError, PipeClosed } from "./errors.ts"
@@ -141,10 +142,6 @@ const BRAND = "Connection"
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 const INITIAL_BYTES = 16 * 1024
 
-const hide = (o: object, key: string, value: unknown): void => {
-  Object.defineProperty(o, key, { value, enumerable: false, writable: true, configurable: true })
-}
-
 class ConnectionImpl<A> implements Connection<A> {
   readonly __mp: typeof BRAND = BRAND
   readonly rx: RingBuffers | null
@@ -173,13 +170,13 @@ class ConnectionImpl<A> implements Connection<A> {
     this.users = users
     this.peerUsers = peerUsers
     this.hasSchema = hasSchema
-    hide(this, "rxRing", rx === null ? undefined : new Ring(rx))
-    hide(this, "txRing", tx === null ? undefined : new Ring(tx))
-    hide(this, "codec", codec)
-    hide(this, "registered", false)
+    hidden(this, "rxRing", rx === null ? undefined : new Ring(rx))
+    hidden(this, "txRing", tx === null ? undefined : new Ring(tx))
+    hidden(this, "codec", codec)
+    hidden(this, "registered", false)
     const peer = new Int32Array(peerUsers)
     // Every thread that used the other end is dead: that end is closed, in both directions.
-    hide(this, "peerGone", () => {
+    hidden(this, "peerGone", () => {
       if (!allGone(peer)) return false
       if (this.txRing !== undefined) closeRing(this.txRing, CLOSED_BY_READER)
       if (this.rxRing !== undefined) closeRing(this.rxRing, CLOSED_BY_WRITER)

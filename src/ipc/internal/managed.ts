@@ -8,6 +8,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { hidden } from "../../internal/hidden.ts"
 import { registerReviver } from "../../internal/revive.ts"
 import { IndexOutOfRange, SharedStateCorrupted } from "../../shared/errors.ts"
 import { EncodeError, ManagerShutdown } from "../errors.ts"
@@ -80,8 +81,8 @@ export class ManagedImpl {
     this.ctl = buffers.ctl
     this.log = buffers.log
     this.manager = manager
-    Object.defineProperty(this, "replica", { value: new Replica(buffers, kind === "list"), enumerable: false })
-    Object.defineProperty(this, "managerWord", { value: new Int32Array(manager), enumerable: false })
+    hidden(this, "replica", new Replica(buffers, kind === "list"))
+    hidden(this, "managerWord", new Int32Array(manager))
   }
 
   private isShutdown(): boolean {

@@ -18,6 +18,7 @@ import * as Stream from "effect/Stream"
 import type { InvalidArgument } from "../../errors.ts"
 import { intIn, invalid, timeoutMs as checkTimeout } from "../../internal/arguments.ts"
 import { notifyAll, wait } from "../../internal/futex.ts"
+import { hidden } from "../../internal/hidden.ts"
 import { registerReviver } from "../../internal/revive.ts"
 import { SharedStateCorrupted } from "../../shared/errors.ts"
 import { DecodeError, EncodeError, QueueClosed, QueueEmpty, QueueFull, TaskDoneTooManyTimes } from "../errors.ts"
@@ -57,10 +58,6 @@ const STREAM_CHUNK = 4096
 
 const closed = new QueueClosed({})
 const succeedTrue: Effect.Effect<boolean> = Effect.succeed(true)
-
-const hide = (o: object, key: string, value: unknown): void => {
-  Object.defineProperty(o, key, { value, enumerable: false, writable: true, configurable: true })
-}
 
 const putFailure = (
   r: PutBlocked,
@@ -103,8 +100,8 @@ export class QueueImpl<A> {
     this.ctl = buffers.ctl
     this.data = buffers.data
     this.hasSchema = hasSchema
-    hide(this, "ring", new Ring(buffers))
-    hide(this, "codec", codec)
+    hidden(this, "ring", new Ring(buffers))
+    hidden(this, "codec", codec)
   }
 
   /** The most items the queue holds (`Infinity`: no bound but memory). */

@@ -10,7 +10,8 @@ import { IndexOutOfRange, type LockAbandoned } from "../errors.ts"
 import { withGuard } from "./guard.ts"
 import * as lockedCell from "./lockedCell.ts"
 import { checkIndex, checkValue } from "./storage.ts"
-import { type Canonical, Cells, hidden, specOf, type ValueOf, type ViewOf } from "./types.ts"
+import type { Canonical, ValueOf, ViewOf } from "./types.ts"
+import { TypedCells } from "./typedCells.ts"
 import type { LockImpl } from "./lock.ts"
 import type { RLockImpl } from "./rlock.ts"
 import type { TypedSharedArray } from "../Array.ts"
@@ -18,26 +19,19 @@ import type { TypedSharedArray } from "../Array.ts"
 const BRAND = "Array"
 
 /** The class behind `TypedSharedArray`. */
-export class SharedArrayImpl<T extends Canonical = Canonical> implements TypedSharedArray<T> {
+export class SharedArrayImpl<T extends Canonical = Canonical> extends TypedCells<T> implements TypedSharedArray<T> {
   /** The brand that lets the worker runtime revive a cloned array. */
   readonly __mp: "Array" = BRAND
-  /** The element type, as given to `make`. */
-  readonly type: T
-  /** The memory holding the elements. */
-  readonly buffer: SharedArrayBuffer
   /** The number of elements. */
   readonly length: number
   /** The lock that guards it. */
   readonly lock: LockImpl | RLockImpl
-  declare readonly cells: Cells
 
   /** Use `make`. */
   constructor(type: T, buffer: SharedArrayBuffer, length: number, lock: LockImpl | RLockImpl) {
-    this.type = type
-    this.buffer = buffer
+    super(type, buffer, 0, length)
     this.length = length
     this.lock = lock
-    hidden(this, "cells", new Cells(specOf(type)!, buffer, 0, length))
   }
 
   get(i: number): Effect.Effect<ValueOf<T>, IndexOutOfRange | LockAbandoned> {

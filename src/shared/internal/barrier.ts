@@ -13,7 +13,7 @@ import { isWorkerThread } from "../../internal/worker_init.ts"
 import { registerReviver, revive } from "../../internal/revive.ts"
 import { BrokenBarrier, type BrokenBarrierReason } from "../errors.ts"
 import * as mutex from "../../internal/mutex.ts"
-import { hidden } from "./types.ts"
+import { hidden } from "../../internal/hidden.ts"
 import { isTask, type Task } from "../../task/Task.ts"
 import type { Barrier, BarrierOptions } from "../Barrier.ts"
 

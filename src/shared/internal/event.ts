@@ -6,7 +6,7 @@
 import * as Effect from "effect/Effect"
 import { notifyAll, wait } from "../../internal/futex.ts"
 import { registerReviver } from "../../internal/revive.ts"
-import { hidden } from "./types.ts"
+import { hidden } from "../../internal/hidden.ts"
 import type { Event } from "../Event.ts"
 
 const BRAND = "Event"

@@ -8,31 +8,24 @@ import type * as Scope from "effect/Scope"
 import { currentOwnerId } from "../../internal/owner.ts"
 import { registerReviver } from "../../internal/revive.ts"
 import { LockAbandoned, NotLockOwner } from "../errors.ts"
-import { acquireScoped, type Guard, mutexGuard, withGuard } from "./guard.ts"
+import { GuardedLock } from "./guardedLock.ts"
+import { mutexGuard } from "./guard.ts"
 import * as mutex from "../../internal/mutex.ts"
-import { runSection } from "./section.ts"
 import { lockSync } from "./sync.ts"
-import { hidden } from "./types.ts"
+import { hidden } from "../../internal/hidden.ts"
 import type { Lock } from "../Lock.ts"
 
 const BRAND = "Lock"
 
 /** The class behind `Lock`. */
-export class LockImpl implements Lock {
+export class LockImpl extends GuardedLock implements Lock {
   /** The brand that lets the worker runtime revive a cloned lock. */
   readonly __mp: "Lock" = BRAND
-  /** The memory holding the lock word. */
-  readonly buffer: SharedArrayBuffer
-  /** The Int32 index of the lock word in `buffer`. */
-  readonly index: number
-  declare readonly i32: Int32Array
-  declare readonly guard: Guard
 
   /** Use `make`; the word at `index` must be 0 or a valid lock word. */
   constructor(buffer: SharedArrayBuffer, index: number) {
-    this.buffer = buffer
-    this.index = index
-    const i32 = hidden(this, "i32", new Int32Array(buffer))
+    super(buffer, index)
+    const i32 = this.i32
     hidden(
       this,
       "guard",
@@ -42,18 +35,6 @@ export class LockImpl implements Lock {
         () => mutex.tryLock(i32, index),
       ),
     )
-  }
-
-  get acquire(): Effect.Effect<void, LockAbandoned, Scope.Scope> {
-    return acquireScoped(this.guard)
-  }
-
-  withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | LockAbandoned, R> {
-    return withGuard(this.guard, effect)
-  }
-
-  withLockSync<A>(f: () => A): A {
-    return runSection(this, f)
   }
 
   /**

@@ -9,29 +9,23 @@ import { registerReviver } from "../../internal/revive.ts"
 import type { IndexOutOfRange } from "../errors.ts"
 import * as atomicCell from "./atomicCell.ts"
 import { checkIndex, checkValue } from "./storage.ts"
-import { type Canonical, Cells, hidden, specOf, type ValueOf, type ViewOf } from "./types.ts"
+import type { Canonical, ValueOf, ViewOf } from "./types.ts"
+import { TypedCells } from "./typedCells.ts"
 import type { TypedRawArray } from "../RawArray.ts"
 
 const BRAND = "RawArray"
 
 /** The class behind `TypedRawArray`. */
-export class RawArrayImpl<T extends Canonical = Canonical> implements TypedRawArray<T> {
+export class RawArrayImpl<T extends Canonical = Canonical> extends TypedCells<T> implements TypedRawArray<T> {
   /** The brand that lets the worker runtime revive a cloned array. */
   readonly __mp: "RawArray" = BRAND
-  /** The element type, as given to `make`. */
-  readonly type: T
-  /** The memory holding the elements. */
-  readonly buffer: SharedArrayBuffer
   /** The number of elements. */
   readonly length: number
-  declare readonly cells: Cells
 
   /** Use `make`. */
   constructor(type: T, buffer: SharedArrayBuffer, length: number) {
-    this.type = type
-    this.buffer = buffer
+    super(type, buffer, 0, length)
     this.length = length
-    hidden(this, "cells", new Cells(specOf(type)!, buffer, 0, length))
   }
 
   get(i: number): Effect.Effect<ValueOf<T>, IndexOutOfRange> {

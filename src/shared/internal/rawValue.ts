@@ -8,26 +8,20 @@ import type { InvalidArgument } from "../../errors.ts"
 import { registerReviver } from "../../internal/revive.ts"
 import * as atomicCell from "./atomicCell.ts"
 import { checkValue } from "./storage.ts"
-import { type Canonical, Cells, hidden, specOf, type ValueOf } from "./types.ts"
+import type { Canonical, ValueOf } from "./types.ts"
+import { TypedCells } from "./typedCells.ts"
 import type { TypedRawValue } from "../RawValue.ts"
 
 const BRAND = "RawValue"
 
 /** The class behind `TypedRawValue`. */
-export class RawValueImpl<T extends Canonical = Canonical> implements TypedRawValue<T> {
+export class RawValueImpl<T extends Canonical = Canonical> extends TypedCells<T> implements TypedRawValue<T> {
   /** The brand that lets the worker runtime revive a cloned value. */
   readonly __mp: "RawValue" = BRAND
-  /** The element type, as given to `make`. */
-  readonly type: T
-  /** The memory holding the number. */
-  readonly buffer: SharedArrayBuffer
-  declare readonly cells: Cells
 
   /** Use `make`. */
   constructor(type: T, buffer: SharedArrayBuffer) {
-    this.type = type
-    this.buffer = buffer
-    hidden(this, "cells", new Cells(specOf(type)!, buffer, 0, 1))
+    super(type, buffer, 0, 1)
   }
 
   get get(): Effect.Effect<ValueOf<T>> {

@@ -5,16 +5,15 @@
  */
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import type * as Scope from "effect/Scope"
 import { currentOwnerId } from "../../internal/owner.ts"
 import { registerReviver } from "../../internal/revive.ts"
 import { BlockingRefused, type LockAbandoned, NotLockOwner } from "../errors.ts"
-import { acquireScoped, type Guard, type Held, takeUnscoped, withGuard } from "./guard.ts"
+import { GuardedLock } from "./guardedLock.ts"
+import { type Guard, type Held, takeUnscoped } from "./guard.ts"
 import { hasHold, holdsOf, withHold } from "./holds.ts"
 import * as mutex from "../../internal/mutex.ts"
-import { runSection } from "./section.ts"
 import { lockSlow, mayBlock, refuseOnMainThread } from "./sync.ts"
-import { hidden } from "./types.ts"
+import { hidden } from "../../internal/hidden.ts"
 import type { RLock } from "../RLock.ts"
 
 const BRAND = "RLock"
@@ -41,21 +40,14 @@ interface Saved {
 const syncOwner = (): number => Fiber.getCurrent()?.id ?? NO_FIBER
 
 /** The class behind `RLock`. */
-export class RLockImpl implements RLock {
+export class RLockImpl extends GuardedLock implements RLock {
   /** The brand that lets the worker runtime revive a cloned lock. */
   readonly __mp: "RLock" = BRAND
-  /** The memory holding the lock's three words. */
-  readonly buffer: SharedArrayBuffer
-  /** The Int32 index of the first word in `buffer`. */
-  readonly index: number
-  declare readonly i32: Int32Array
-  declare readonly guard: Guard
 
-  /** Use `make`. */
+  /** Use `make`; the lock's three words start at `index`. */
   constructor(buffer: SharedArrayBuffer, index: number) {
-    this.buffer = buffer
-    this.index = index
-    const i32 = hidden(this, "i32", new Int32Array(buffer))
+    super(buffer, index)
+    const i32 = this.i32
     const heldAs = (fiber: Fiber.Fiber<unknown, unknown>, owner: number, abandoned?: LockAbandoned): Held => ({
       release: Effect.sync(() => this.releaseAs(owner)),
       abandoned,
@@ -217,18 +209,6 @@ export class RLockImpl implements RLock {
       }
       return abandoned
     })
-  }
-
-  get acquire(): Effect.Effect<void, LockAbandoned, Scope.Scope> {
-    return acquireScoped(this.guard)
-  }
-
-  withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | LockAbandoned, R> {
-    return withGuard(this.guard, effect)
-  }
-
-  withLockSync<A>(f: () => A): A {
-    return runSection(this, f)
   }
 
   takeSync(): void {

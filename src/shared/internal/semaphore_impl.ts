@@ -10,7 +10,7 @@ import { registerReviver } from "../../internal/revive.ts"
 import { SemaphoreOverRelease } from "../errors.ts"
 import { acquireScoped, type Guard, type Held, withGuard } from "./guard.ts"
 import * as sem from "./semaphore.ts"
-import { hidden } from "./types.ts"
+import { hidden } from "../../internal/hidden.ts"
 import type { Semaphore } from "../Semaphore.ts"
 import type { BoundedSemaphore } from "../BoundedSemaphore.ts"
 

@@ -8,31 +8,27 @@ import type { InvalidArgument } from "../../errors.ts"
 import { registerReviver } from "../../internal/revive.ts"
 import { checkValue } from "./storage.ts"
 import * as stm from "./stm.ts"
-import { type Canonical, Cells, hidden, specOf, type ValueOf } from "./types.ts"
+import { hidden } from "../../internal/hidden.ts"
+import type { Canonical, ValueOf } from "./types.ts"
+import { TypedCells } from "./typedCells.ts"
 import type { TRef } from "../TRef.ts"
 
 const BRAND = "TRef"
 
 /** The class behind `TRef`. */
-export class TRefImpl<T extends Canonical = Canonical> implements TRef<T> {
+export class TRefImpl<T extends Canonical = Canonical> extends TypedCells<T> implements TRef<T> {
   /** The brand that lets the worker runtime revive a cloned cell. */
   readonly __mp: "TRef" = BRAND
-  /** The element type, as given to `make`. */
-  readonly type: T
-  /** The memory holding the cell: lock, version, and value. */
-  readonly buffer: SharedArrayBuffer
   /** A process-wide unique id (commits lock cells in this order). */
   readonly id: number
+  /** The cell's lock and version words (`buffer` holds them before the value). */
   declare readonly i32: Int32Array
-  declare readonly cells: Cells
 
   /** Use `make`. */
   constructor(type: T, buffer: SharedArrayBuffer, id: number) {
-    this.type = type
-    this.buffer = buffer
+    super(type, buffer, stm.VALUE_OFFSET, 1)
     this.id = id
     hidden(this, "i32", new Int32Array(buffer, 0, 4))
-    hidden(this, "cells", new Cells(specOf(type)!, buffer, stm.VALUE_OFFSET, 1))
   }
 
   get get(): Effect.Effect<ValueOf<T>> {

@@ -131,12 +131,6 @@ export const invalid = (spec: Spec, v: unknown): string | undefined => {
 const show = (v: unknown): string =>
   typeof v === "bigint" ? `${v}n` : typeof v === "string" ? JSON.stringify(v) : String(v)
 
-/** Defines a non-enumerable own property (derived state that must not be structured-cloned). */
-export const hidden = <T>(target: object, key: string, value: T): T => {
-  Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true })
-  return value
-}
-
 /** The zero of a type. */
 export const zero = (spec: Spec): unknown => spec.char ? "\0" : spec.kind === "bigint" ? 0n : 0
 

@@ -10,7 +10,8 @@ import type { LockAbandoned } from "../errors.ts"
 import { withGuard } from "./guard.ts"
 import * as lockedCell from "./lockedCell.ts"
 import { checkValue } from "./storage.ts"
-import { type Canonical, Cells, hidden, specOf, type ValueOf } from "./types.ts"
+import type { Canonical, ValueOf } from "./types.ts"
+import { TypedCells } from "./typedCells.ts"
 import type { LockImpl } from "./lock.ts"
 import type { RLockImpl } from "./rlock.ts"
 import type { TypedValue } from "../Value.ts"
@@ -18,23 +19,16 @@ import type { TypedValue } from "../Value.ts"
 const BRAND = "Value"
 
 /** The class behind `TypedValue`. */
-export class ValueImpl<T extends Canonical = Canonical> implements TypedValue<T> {
+export class ValueImpl<T extends Canonical = Canonical> extends TypedCells<T> implements TypedValue<T> {
   /** The brand that lets the worker runtime revive a cloned value. */
   readonly __mp: "Value" = BRAND
-  /** The element type, as given to `make`. */
-  readonly type: T
-  /** The memory holding the number. */
-  readonly buffer: SharedArrayBuffer
   /** The lock that guards it. */
   readonly lock: LockImpl | RLockImpl
-  declare readonly cells: Cells
 
   /** Use `make`. */
   constructor(type: T, buffer: SharedArrayBuffer, lock: LockImpl | RLockImpl) {
-    this.type = type
-    this.buffer = buffer
+    super(type, buffer, 0, 1)
     this.lock = lock
-    hidden(this, "cells", new Cells(specOf(type)!, buffer, 0, 1))
   }
 
   get get(): Effect.Effect<ValueOf<T>, LockAbandoned> {
