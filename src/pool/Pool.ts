@@ -317,7 +317,7 @@ const _poolOptionKeys = [
   "maxSize",
   "maxQueue",
   "onFull",
-] as const satisfies ReadonlyArray<keyof PoolOptions | "minSize" | "maxSize" | "maxQueue" | "onFull">
+] as const satisfies ReadonlyArray<keyof PoolOptions>
 // Every key of PoolOptions is listed: adding one to the interface without listing it is a compile error.
 const _poolOptionKeysComplete: Exclude<keyof PoolOptions, typeof _poolOptionKeys[number]> extends never ? true : false =
   true
@@ -325,9 +325,7 @@ void _poolOptionKeysComplete
 
 /**
  * Every key `Pool.make` accepts: any other key is refused with
- * `InvalidArgument` (a typo such as `maxQeue` fails at once). Some name the
- * options of the pool-control work merged beside this one (`minSize`,
- * `maxSize`, `maxQueue`, `onFull`).
+ * `InvalidArgument` (a typo such as `maxQeue` fails at once).
  *
  * @example
  * ```ts
@@ -426,17 +424,16 @@ const _mapOptionKeys = [
   "onProgress",
   "timeout",
   "priority",
-  "key",
-] as const satisfies ReadonlyArray<keyof MapOptions | "timeout" | "priority" | "key">
+] as const satisfies ReadonlyArray<keyof MapOptions>
 // Every key of MapOptions is listed: adding one to the interface without listing it is a compile error.
 const _mapOptionKeysComplete: Exclude<keyof MapOptions, typeof _mapOptionKeys[number]> extends never ? true : false =
   true
 void _mapOptionKeysComplete
 
 /**
- * Every key the options of `map`, `mapExit`, `starmap`, `imap`... accept
- * (with the per-call `timeout`, `priority` and `key` of the pool-control
- * work); any other key is refused with `InvalidArgument`.
+ * Every key the options of `map`, `mapExit`, `starmap`, `imap`... accept; any
+ * other key (`key` too: affinity is for `apply` and `submit`) is refused with
+ * `InvalidArgument`.
  *
  * @example
  * ```ts

@@ -9,7 +9,7 @@
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { InvalidArgument } from "../../errors.ts"
-import { durationMs, invalid } from "../../internal/arguments.ts"
+import { durationMs, invalid, knownKeys } from "../../internal/arguments.ts"
 import type { CallTuning } from "./model.ts"
 
 /** The options a call may carry. */
@@ -19,8 +19,8 @@ interface RawCallOptions {
   readonly key?: string | undefined
 }
 
-const mapKeys = new Set(["chunkSize", "timeout", "priority"])
-const applyKeys = new Set(["timeout", "priority", "key"])
+/** The keys of `CallOptions`. */
+const applyKeys: ReadonlyArray<string> = ["timeout", "priority", "key"]
 
 /**
  * The call's options as its jobs carry them (`undefined` when it gives none of
@@ -34,13 +34,10 @@ export const callTuning = (
   Effect.suspend((): Effect.Effect<CallTuning | undefined, InvalidArgument> => {
     if (options === undefined) return Effect.succeed(undefined)
     if (typeof options !== "object" || options === null) return Effect.fail(invalid("options", "an object", options))
-    const allowed = kind === "map" ? mapKeys : applyKeys
-    for (const name of Object.keys(options)) {
-      if (!allowed.has(name)) {
-        return Effect.fail(
-          invalid(`options.${name}`, "a known option", name, `the options are ${Array.from(allowed).join(", ")}`),
-        )
-      }
+    // The keys of map options are checked with the rest of them (`mapOptionKeys` in Pool.ts).
+    if (kind === "apply") {
+      const unknown = knownKeys("options", options, applyKeys)
+      if (unknown !== undefined) return Effect.fail(unknown)
     }
     const o = options as RawCallOptions
     if (o.priority !== undefined && (typeof o.priority !== "number" || !Number.isFinite(o.priority))) {
