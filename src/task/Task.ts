@@ -24,7 +24,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
 import { InvalidArgument } from "../errors.ts"
-import { type Codec, makeCodec } from "./codec.ts"
+import { makeCodec, type TaskCodecs } from "./codec.ts"
 import type { Transfer } from "./transfer.ts"
 import { globalValue } from "../internal/global.ts"
 
@@ -129,24 +129,14 @@ export interface Task<in out P, out A, out E = never> {
   readonly name: string
   /** The code that runs in the worker. */
   readonly handler: (payload: P, context: TaskContext) => unknown
-  /** How payloads, results and failures cross the boundary. */
+  /**
+   * How payloads, results and failures cross the boundary (the library's own machinery).
+   *
+   * @internal
+   */
   readonly codec: TaskCodecs
   /** Phantom types. */
   readonly "~types"?: { readonly A: A; readonly E: E }
-}
-
-/** The four crossings of a task, compiled once from its schemas. */
-export interface TaskCodecs {
-  /** Encodes the payload in the caller, decodes it in the worker. */
-  readonly payload: Codec
-  /** Encodes the handler's value in the worker, decodes it in the caller. */
-  readonly success: Codec
-  /** Encodes the handler's typed failure in the worker, decodes it in the caller. */
-  readonly failure: Codec
-  /** Encodes the handler's events in the worker, decodes them in the caller (absent in tasks built by hand). */
-  readonly events?: Codec | undefined
-  /** Whether the task declared a failure schema. */
-  readonly hasFailureSchema: boolean
 }
 
 /**

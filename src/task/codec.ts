@@ -49,3 +49,21 @@ export const makeCodec = (schema: Schema.Codec<unknown, unknown, never, never> |
     decode: (value) => (decode ??= wrap(Schema.decodeUnknownResult(schema)))(value),
   }
 }
+
+/**
+ * The four crossings of a task, compiled once from its schemas.
+ *
+ * @internal
+ */
+export interface TaskCodecs {
+  /** Encodes the payload in the caller, decodes it in the worker. */
+  readonly payload: Codec
+  /** Encodes the handler's value in the worker, decodes it in the caller. */
+  readonly success: Codec
+  /** Encodes the handler's typed failure in the worker, decodes it in the caller. */
+  readonly failure: Codec
+  /** Encodes the handler's events in the worker, decodes them in the caller (absent in tasks built by hand). */
+  readonly events?: Codec | undefined
+  /** Whether the task declared a failure schema. */
+  readonly hasFailureSchema: boolean
+}
