@@ -191,3 +191,14 @@ export const optionalBoolean = (
   value === undefined || typeof value === "boolean"
     ? Effect.succeed(value)
     : Effect.fail(invalid(argument, "a boolean", value))
+
+/**
+ * The keys of an options interface `T`, as the list `checkKeys` reads:
+ * `optionKeys<PoolOptions>()(["size", …])` does not compile when the list
+ * misses a key of `T` (so a new option cannot be forgotten) or names one `T`
+ * does not have.
+ */
+export const optionKeys = <T>() =>
+<const K extends ReadonlyArray<keyof T & string>>(
+  keys: K & (Exclude<keyof T, K[number]> extends never ? unknown : { readonly missing: Exclude<keyof T, K[number]> }),
+): ReadonlyArray<string> => keys

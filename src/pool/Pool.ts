@@ -70,6 +70,7 @@ import {
   iterable,
   optionalBoolean,
   optionalString,
+  optionKeys,
   positiveInt,
 } from "../internal/arguments.ts"
 import { throughStream } from "./internal/through.ts"
@@ -298,7 +299,19 @@ export interface PoolOptions {
   readonly closeTimeout?: Duration.Input | undefined
 }
 
-const _poolOptionKeys = [
+/**
+ * Every key `Pool.make` accepts: any other key is refused with
+ * `InvalidArgument` (a typo such as `maxQeue` fails at once).
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * console.log(mp.Pool.poolOptionKeys.includes("size")) // true
+ * ```
+ */
+// Every key of PoolOptions is listed: adding one to the interface without listing it is a compile error.
+export const poolOptionKeys: ReadonlyArray<string> = optionKeys<PoolOptions>()([
   "size",
   "initializer",
   "initializerPayload",
@@ -317,24 +330,7 @@ const _poolOptionKeys = [
   "maxSize",
   "maxQueue",
   "onFull",
-] as const satisfies ReadonlyArray<keyof PoolOptions>
-// Every key of PoolOptions is listed: adding one to the interface without listing it is a compile error.
-const _poolOptionKeysComplete: Exclude<keyof PoolOptions, typeof _poolOptionKeys[number]> extends never ? true : false =
-  true
-void _poolOptionKeysComplete
-
-/**
- * Every key `Pool.make` accepts: any other key is refused with
- * `InvalidArgument` (a typo such as `maxQeue` fails at once).
- *
- * @example
- * ```ts
- * import * as mp from "@mp/multiprocessing"
- *
- * console.log(mp.Pool.poolOptionKeys.includes("size")) // true
- * ```
- */
-export const poolOptionKeys: ReadonlyArray<string> = _poolOptionKeys
+])
 
 /**
  * Options of `map`, `mapExit`, `starmap`, `imap` and `imapUnordered`.
@@ -419,17 +415,6 @@ export interface CallOptions {
   readonly key?: string | undefined
 }
 
-const _mapOptionKeys = [
-  "chunkSize",
-  "onProgress",
-  "timeout",
-  "priority",
-] as const satisfies ReadonlyArray<keyof MapOptions>
-// Every key of MapOptions is listed: adding one to the interface without listing it is a compile error.
-const _mapOptionKeysComplete: Exclude<keyof MapOptions, typeof _mapOptionKeys[number]> extends never ? true : false =
-  true
-void _mapOptionKeysComplete
-
 /**
  * Every key the options of `map`, `mapExit`, `starmap`, `imap`... accept; any
  * other key (`key` too: affinity is for `apply` and `submit`) is refused with
@@ -442,7 +427,13 @@ void _mapOptionKeysComplete
  * console.log(mp.Pool.mapOptionKeys.includes("chunkSize")) // true
  * ```
  */
-export const mapOptionKeys: ReadonlyArray<string> = _mapOptionKeys
+// Every key of MapOptions is listed: adding one to the interface without listing it is a compile error.
+export const mapOptionKeys: ReadonlyArray<string> = optionKeys<MapOptions>()([
+  "chunkSize",
+  "onProgress",
+  "timeout",
+  "priority",
+])
 
 /**
  * A snapshot of the pool's counters.
@@ -1248,18 +1239,6 @@ export interface ThroughOptions {
   readonly exits?: boolean | undefined
 }
 
-const _throughOptionKeys = [
-  "concurrency",
-  "ordered",
-  "chunkSize",
-  "retry",
-  "exits",
-] as const satisfies ReadonlyArray<keyof ThroughOptions>
-// Every key of ThroughOptions is listed: adding one to the interface without listing it is a compile error.
-const _throughOptionKeysComplete: Exclude<keyof ThroughOptions, typeof _throughOptionKeys[number]> extends never ? true
-  : false = true
-void _throughOptionKeysComplete
-
 /**
  * Every key `Pool.through` accepts; any other key is refused with `InvalidArgument`.
  *
@@ -1270,7 +1249,14 @@ void _throughOptionKeysComplete
  * console.log(mp.Pool.throughOptionKeys.includes("retry")) // true
  * ```
  */
-export const throughOptionKeys: ReadonlyArray<string> = _throughOptionKeys
+// Every key of ThroughOptions is listed: adding one to the interface without listing it is a compile error.
+export const throughOptionKeys: ReadonlyArray<string> = optionKeys<ThroughOptions>()([
+  "concurrency",
+  "ordered",
+  "chunkSize",
+  "retry",
+  "exits",
+])
 
 /**
  * A pipeable stream stage that runs each element through `task` on `pool`:

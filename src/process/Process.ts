@@ -41,7 +41,7 @@ import { WorkerClient } from "../worker/parent/client.ts"
 import { observedStart } from "../pool/internal/observe.ts"
 import type { HostFactory, WorkerPermissions } from "../worker/parent/host.ts"
 import { ownHosts, resolveHost } from "../worker/parent/isolation.ts"
-import { checkKeys, optionalString } from "../internal/arguments.ts"
+import { checkKeys, optionalString, optionKeys } from "../internal/arguments.ts"
 import { decodeItems, preparePayload } from "../worker/parent/outcome.ts"
 import type { Transfer } from "../task/transfer.ts"
 
@@ -173,18 +173,6 @@ export interface SpawnOptions {
   readonly host?: HostFactory | undefined
 }
 
-const _spawnOptionKeys = [
-  "name",
-  "permissions",
-  "isolation",
-  "maxMemoryMb",
-  "host",
-] as const satisfies ReadonlyArray<keyof SpawnOptions>
-// Every key of SpawnOptions is listed: adding one to the interface without listing it is a compile error.
-const _spawnOptionKeysComplete: Exclude<keyof SpawnOptions, typeof _spawnOptionKeys[number]> extends never ? true
-  : false = true
-void _spawnOptionKeysComplete
-
 /**
  * Every key `Process.spawn` accepts in its options; any other key is refused
  * with `InvalidArgument` naming it.
@@ -196,7 +184,14 @@ void _spawnOptionKeysComplete
  * console.log(mp.Process.spawnOptionKeys.includes("name")) // true
  * ```
  */
-export const spawnOptionKeys: ReadonlyArray<string> = _spawnOptionKeys
+// Every key of SpawnOptions is listed: adding one to the interface without listing it is a compile error.
+export const spawnOptionKeys: ReadonlyArray<string> = optionKeys<SpawnOptions>()([
+  "name",
+  "permissions",
+  "isolation",
+  "maxMemoryMb",
+  "host",
+])
 
 /** Python's exit code of a terminated process (`-SIGTERM`). */
 export const TERMINATED_EXIT_CODE: -15 = -15

@@ -118,35 +118,28 @@ export const makeInline = (size: number, scope: Scope.Scope): Effect.Effect<Pool
     const mapOptions = (options: MapOptions | undefined) =>
       Effect.all([positiveInt("chunkSize", options?.chunkSize), checkKeys("options", options, mapOptionKeys)])
     const apply = (task: AnyTask, payload?: unknown) => Effect.flatMap(checked(task), (t) => one(t, payload))
+    /** Runs `run` on every payload, `size` at a time, reporting progress after each. */
+    const each = <B, E>(
+      task: AnyTask,
+      payloads: Iterable<unknown>,
+      options: MapOptions | undefined,
+      run: (t: AnyTask, p: unknown) => Effect.Effect<B, E>,
+    ) =>
+      Effect.flatMap(
+        Effect.all([checked(task), iterable("payloads", payloads), mapOptions(options)]),
+        ([t]) => {
+          const items = Array.from(payloads)
+          let done = 0
+          return Effect.forEach(
+            items,
+            (p) => run(t, p).pipe(Effect.tap(() => options?.onProgress?.(++done, items.length) ?? Effect.void)),
+            { concurrency: size },
+          )
+        },
+      )
     const mapExit = (task: AnyTask, payloads: Iterable<unknown>, options?: MapOptions) =>
-      Effect.flatMap(
-        Effect.all([checked(task), iterable("payloads", payloads), mapOptions(options)]),
-        ([t]) => {
-          const items = Array.from(payloads)
-          let done = 0
-          return Effect.forEach(
-            items,
-            (p) =>
-              Effect.exit(one(t, p)).pipe(
-                Effect.tap(() => options?.onProgress?.(++done, items.length) ?? Effect.void),
-              ),
-            { concurrency: size },
-          )
-        },
-      )
-    const map = (task: AnyTask, payloads: Iterable<unknown>, options?: MapOptions) =>
-      Effect.flatMap(
-        Effect.all([checked(task), iterable("payloads", payloads), mapOptions(options)]),
-        ([t]) => {
-          const items = Array.from(payloads)
-          let done = 0
-          return Effect.forEach(
-            items,
-            (p) => one(t, p).pipe(Effect.tap(() => options?.onProgress?.(++done, items.length) ?? Effect.void)),
-            { concurrency: size },
-          )
-        },
-      )
+      each(task, payloads, options, (t, p) => Effect.exit(one(t, p)))
+    const map = (task: AnyTask, payloads: Iterable<unknown>, options?: MapOptions) => each(task, payloads, options, one)
     const imapWith = (unordered: boolean, exits: boolean) =>
     (
       task: AnyTask,
