@@ -33,7 +33,6 @@ export * as Process from "./src/process/Process.ts"
 export * as Pool from "./src/pool/Pool.ts"
 export {
   InvalidArgument,
-  isPoolError,
   MissingMainGuard,
   PoolClosed,
   type PoolError,
@@ -45,6 +44,7 @@ export {
   TaskTimeout,
   WorkerCrashed,
 } from "./src/errors.ts"
+export { isPoolError } from "./src/pool/internal/pool_error.ts"
 export { checkpoint } from "./src/worker/wire/checkpoint.ts"
 export { runMain, type RunMainOptions } from "./src/runMain.ts"
 export { currentProcess, parentProcess, type ProcessInfo } from "./src/process/current.ts"

@@ -337,37 +337,6 @@ export type PoolError =
   | MissingMainGuard
   | QueueFull
 
-const poolErrorClasses: ReadonlyArray<abstract new (...args: never) => unknown> = [
-  RemoteException,
-  WorkerCrashed,
-  TaskTimeout,
-  SerializationError,
-  PoolClosed,
-  TaskNotFound,
-  MissingMainGuard,
-]
-
-/**
- * Whether `u` is one of the errors a pool or process adds to a task's own
- * typed error (`PoolError`); `InvalidArgument` (a bad call) is not one. Use it
- * to tell the pool's failures from the task's in `Effect.catchIf` or when
- * reading an `Exit`.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import * as mp from "@mp/multiprocessing"
- *
- * declare const parse: mp.Task.Task<string, number, Error> // a Task exported by your tasks module
- *
- * const program = (pool: mp.Pool.Pool) =>
- *   pool.apply(parse, "42").pipe(
- *     Effect.catchIf(mp.isPoolError, (e) => Effect.succeed(-1)), // the task's own Error still fails
- *   )
- * ```
- */
-export const isPoolError = (u: unknown): u is PoolError => poolErrorClasses.some((c) => u instanceof c)
-
 /**
  * Registers `Schema.TaggedError` classes so that, failing a task without a
  * `failure` schema, they still arrive in the parent as instances of their

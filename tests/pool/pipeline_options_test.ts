@@ -25,6 +25,8 @@ test("mp.isPoolError() is true for the pool's own errors and false for a task's 
     const crashed = yield* Effect.flip(pool.apply(tasks.exitWith, 3))
     assert(mp.isPoolError(crashed), String(crashed))
     assert(mp.isPoolError(new mp.PoolClosed({ reason: "closed", message: "closed" })))
+    // A pool with maxQueue and onFull: "fail" fails with the queue's QueueFull: a PoolError too.
+    assert(mp.isPoolError(new mp.QueueFull({ capacity: 1, timeoutMs: 0 })))
     const own = yield* Effect.flip(pool.apply(tasks.doubleChecked, 0))
     assertEquals(mp.isPoolError(own), false)
     assertEquals(mp.isPoolError(new mp.InvalidArgument({ argument: "size", message: "x" })), false)
@@ -39,6 +41,7 @@ test("mp.Pool.PoolError is a Schema of the union: it recognises each member and 
     const closed = new mp.PoolClosed({ reason: "closed", message: "The pool is closed" })
     assert(Schema.is(mp.Pool.PoolError)(closed))
     assertEquals(Schema.is(mp.Pool.PoolError)(new mp.InvalidArgument({ argument: "a", message: "b" })), false)
+    assert(Schema.is(mp.Pool.PoolError)(new mp.QueueFull({ capacity: 1, timeoutMs: 0 })))
     const json = yield* Schema.encodeEffect(Schema.toCodecJson(mp.Pool.PoolError))(closed)
     const back = yield* Schema.decodeUnknownEffect(Schema.toCodecJson(mp.Pool.PoolError))(json)
     assertInstanceOf(back, mp.PoolClosed)
