@@ -37,7 +37,8 @@ import { TRefImpl } from "./internal/tref.ts"
 export type { SharedType, ValueOf } from "./internal/types.ts"
 
 /**
- * A shared transactional cell of element type `T`.
+ * A shared transactional cell of element type `T`, indexed by the canonical
+ * name (write `TRef<T>`, which also takes Python's typecodes).
  *
  * @example
  * ```ts
@@ -54,7 +55,7 @@ export type { SharedType, ValueOf } from "./internal/types.ts"
  * })
  * ```
  */
-export interface TRef<T extends Canonical = Canonical> {
+export interface TypedTRef<T extends Canonical = Canonical> {
   /** The element type, as given to `make`. */
   readonly type: T
   /**
@@ -95,6 +96,20 @@ export interface TRef<T extends Canonical = Canonical> {
 }
 
 /**
+ * A shared transactional cell of element type `T`: a type name or a Python typecode, in types as
+ * in values (`TRef<"i">` is `TRef<"i32">`, `TRef<"d">` is `TRef<"f64">`).
+ * The interface is `TypedTRef`, indexed by the canonical name.
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const balance = (account: mp.TRef.TRef<"i">) => account.get
+ * ```
+ */
+export type TRef<T extends SharedType = Canonical> = TypedTRef<CanonicalOf<T>>
+
+/**
  * Creates a transactional cell of `type` holding `initial` (zero when
  * omitted). Fails with `InvalidArgument` for an unknown type or a value that
  * does not fit it.
@@ -110,7 +125,7 @@ export interface TRef<T extends Canonical = Canonical> {
 export const make = <T extends SharedType>(
   type: T,
   initial?: ValueOf<T>,
-): Effect.Effect<TRef<CanonicalOf<T>>, InvalidArgument> =>
+): Effect.Effect<TRef<T>, InvalidArgument> =>
   Effect.flatMap(resolve(type), (spec) =>
     Effect.map(
       allocate(spec, 1, initial === undefined ? undefined : [initial], "initial"),

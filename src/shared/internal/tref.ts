@@ -11,12 +11,12 @@ import * as stm from "./stm.ts"
 import { hidden } from "../../internal/hidden.ts"
 import type { Canonical, ValueOf } from "./types.ts"
 import { TypedCells } from "./typedCells.ts"
-import type { TRef } from "../TRef.ts"
+import type { TypedTRef } from "../TRef.ts"
 
 const BRAND = "TRef"
 
 /** The class behind `TRef`. */
-export class TRefImpl<T extends Canonical = Canonical> extends TypedCells<T> implements TRef<T> {
+export class TRefImpl<T extends Canonical = Canonical> extends TypedCells<T> implements TypedTRef<T> {
   /** The brand that lets the worker runtime revive a cloned cell. */
   readonly __mp: "TRef" = BRAND
   /** A process-wide unique id (commits lock cells in this order). */
