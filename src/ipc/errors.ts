@@ -214,6 +214,32 @@ export class ManagerShutdown extends ManagerShutdownBase {
   }
 }
 
+const upstreamFailedFields = {}
+const /** @internal */ UpstreamFailedBase: Schema.Class<
+  UpstreamFailed,
+  Schema.TaggedStruct<"UpstreamFailed", typeof upstreamFailedFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<UpstreamFailed>()("UpstreamFailed", upstreamFailedFields)
+/**
+ * A queue stage (`mp.Queue.stage`) stopped because the stage before it
+ * failed or was interrupted: its input queue was shut down as failed, so the
+ * items still to come will never arrive. The cause is the earlier stage's own
+ * error (join the stages in pipeline order to see it first).
+ *
+ * @example
+ * ```ts
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const explain = (e: mp.UpstreamFailed) => e.message
+ * ```
+ */
+export class UpstreamFailed extends UpstreamFailedBase {
+  /** A readable summary. */
+  override get message(): string {
+    return "An earlier stage of the pipeline failed, so this stage's input ended early"
+  }
+}
+
 registerErrors([
   QueueClosed,
   QueueFull,
@@ -223,4 +249,5 @@ registerErrors([
   PipeClosed,
   TaskDoneTooManyTimes,
   ManagerShutdown,
+  UpstreamFailed,
 ])

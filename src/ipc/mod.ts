@@ -35,6 +35,7 @@ export {
   QueueEmpty,
   QueueFull,
   TaskDoneTooManyTimes,
+  UpstreamFailed,
 } from "./errors.ts"
 // The same class as the shared arrays' error (one export, whichever path it is reached by).
 export { IndexOutOfRange } from "../shared/errors.ts"

@@ -52,6 +52,8 @@ const CTL_WORDS = 16
 export const CLOSED_BY_WRITER = 1
 /** `CLOSED` bit: the reading side closed (nothing more will be taken). */
 export const CLOSED_BY_READER = 2
+/** `CLOSED` bit, set with `CLOSED_BY_WRITER`: the writer failed (a queue stage shut its output down on failure). */
+export const CLOSED_FAILED = 4
 
 /** The two buffers of a ring: what crosses into workers. */
 export interface RingBuffers {
