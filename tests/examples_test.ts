@@ -33,6 +33,13 @@ const examples: ReadonlyArray<{ file: string; args?: ReadonlyArray<string>; expe
     { file: "shared_lock.ts", expect: ["Shared list: [0, 1, 2, 10, 11, 12, 20, 21, 22, 30, 31, 32]", "Length: 12"] },
     { file: "queue_producer_consumer.ts", expect: ["The consumer took every item: sum 45"] },
     {
+      file: "queue_stages.ts",
+      expect: [
+        "1000 results, last 1,000,000; parse: 1000 in, 1000 out, square: 1000 in, 1000 out, format: 1000 in, 1000 out",
+        'with a bad line: 10 results, last 100; parse: BadLine "eleven", square: UpstreamFailed, format: UpstreamFailed',
+      ],
+    },
+    {
       file: "pipe_ping_pong.ts",
       expect: ['[ 42, null, "hello" ]', "parent got: pong 3", "the child answered 3 pings and saw end-of-file"],
     },
