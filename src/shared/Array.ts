@@ -32,6 +32,7 @@ import * as Schema from "effect/Schema"
 import { InvalidArgument } from "../errors.ts"
 import type { IndexOutOfRange, LockAbandoned } from "./errors.ts"
 import { checkLockOption, lockOrDefault } from "./internal/lockOption.ts"
+import { typedSchema } from "./internal/typedSchema.ts"
 import { allocate, lengthAndValues, resolve } from "./internal/storage.ts"
 import {
   type Canonical,
@@ -281,3 +282,23 @@ export const isArray = (u: unknown): u is SharedArray => u instanceof SharedArra
  * ```
  */
 export const schema: Schema.declare<SharedArray> = Schema.declare(isArray, { title: "Array", expected: "Array" })
+
+/**
+ * A Schema for an `Array` of element type `type` (a name or a Python typecode) in a task's payload or result
+ * schema: the handler sees a `SharedArray<type>`, with typed elements and a typed `view()`, no cast. An array of another
+ * element type fails to cross (`SerializationError`). Throws `InvalidArgument` for an unknown type.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * export const work = mp.Task.make(import.meta.url, "work", {
+ *   payload: Schema.Struct({ samples: mp.Array.schemaOf("d") }),
+ *   // p.samples.view() is a Float64Array
+ *   handler: (p) => p.samples.view().reduce((s, x) => s + x, 0),
+ * })
+ * ```
+ */
+export const schemaOf = <T extends SharedType>(type: T): Schema.declare<SharedArray<T>> =>
+  typedSchema<SharedArray<T>>(isArray, "Array", type)

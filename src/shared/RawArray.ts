@@ -23,6 +23,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { InvalidArgument } from "../errors.ts"
 import type { IndexOutOfRange } from "./errors.ts"
+import { typedSchema } from "./internal/typedSchema.ts"
 import { allocate, lengthAndValues, resolve } from "./internal/storage.ts"
 import {
   type Canonical,
@@ -175,3 +176,23 @@ export const isRawArray = (u: unknown): u is RawArray => u instanceof RawArrayIm
  * ```
  */
 export const schema: Schema.declare<RawArray> = Schema.declare(isRawArray, { title: "RawArray", expected: "RawArray" })
+
+/**
+ * A Schema for a `RawArray` of element type `type` (a name or a Python typecode) in a task's payload or result
+ * schema: the handler sees a `RawArray<type>`, with typed elements and a typed `view()`, no cast. An array of another
+ * element type fails to cross (`SerializationError`). Throws `InvalidArgument` for an unknown type.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * export const work = mp.Task.make(import.meta.url, "work", {
+ *   payload: Schema.Struct({ pixels: mp.RawArray.schemaOf("B") }),
+ *   // p.pixels.view() is a Uint8Array
+ *   handler: (p) => p.pixels.view().fill(255).length,
+ * })
+ * ```
+ */
+export const schemaOf = <T extends SharedType>(type: T): Schema.declare<RawArray<T>> =>
+  typedSchema<RawArray<T>>(isRawArray, "RawArray", type)

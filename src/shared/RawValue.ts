@@ -21,6 +21,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { InvalidArgument } from "../errors.ts"
+import { typedSchema } from "./internal/typedSchema.ts"
 import { allocate, resolve } from "./internal/storage.ts"
 import { type Canonical, canonical, type CanonicalOf, type SharedType, type ValueOf } from "./internal/types.ts"
 import { RawValueImpl } from "./internal/rawValue.ts"
@@ -136,3 +137,23 @@ export const isRawValue = (u: unknown): u is RawValue => u instanceof RawValueIm
  * ```
  */
 export const schema: Schema.declare<RawValue> = Schema.declare(isRawValue, { title: "RawValue", expected: "RawValue" })
+
+/**
+ * A Schema for a `RawValue` of element type `type` (a name or a Python typecode) in a task's payload or result
+ * schema: the handler sees a `RawValue<type>`, with typed elements, no cast. A value of another
+ * element type fails to cross (`SerializationError`). Throws `InvalidArgument` for an unknown type.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * export const work = mp.Task.make(import.meta.url, "work", {
+ *   payload: Schema.Struct({ hits: mp.RawValue.schemaOf("u32") }),
+ *   // p.hits is a RawValue<"u32">
+ *   handler: (p) => p.hits.update((n) => n + 1),
+ * })
+ * ```
+ */
+export const schemaOf = <T extends SharedType>(type: T): Schema.declare<RawValue<T>> =>
+  typedSchema<RawValue<T>>(isRawValue, "RawValue", type)

@@ -29,6 +29,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { InvalidArgument } from "../errors.ts"
+import { typedSchema } from "./internal/typedSchema.ts"
 import { allocate, resolve } from "./internal/storage.ts"
 import * as stm from "./internal/stm.ts"
 import { type Canonical, canonical, type CanonicalOf, type SharedType, type ValueOf } from "./internal/types.ts"
@@ -161,3 +162,23 @@ export const isTRef = (u: unknown): u is TRef => u instanceof TRefImpl
  * ```
  */
 export const schema: Schema.declare<TRef> = Schema.declare(isTRef, { title: "TRef", expected: "TRef" })
+
+/**
+ * A Schema for a `TRef` of element type `type` (a name or a Python typecode) in a task's payload or result
+ * schema: the handler sees a `TRef<type>`, with typed elements, no cast. A cell of another
+ * element type fails to cross (`SerializationError`). Throws `InvalidArgument` for an unknown type.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * export const work = mp.Task.make(import.meta.url, "work", {
+ *   payload: Schema.Struct({ balance: mp.TRef.schemaOf("q") }),
+ *   // p.balance is a TRef<"i64">
+ *   handler: (p) => mp.atomically(p.balance.update((n) => n + 1n)),
+ * })
+ * ```
+ */
+export const schemaOf = <T extends SharedType>(type: T): Schema.declare<TRef<T>> =>
+  typedSchema<TRef<T>>(isTRef, "TRef", type)

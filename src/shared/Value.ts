@@ -38,6 +38,7 @@ import * as Schema from "effect/Schema"
 import type { InvalidArgument } from "../errors.ts"
 import type { LockAbandoned } from "./errors.ts"
 import { checkLockOption, lockOrDefault } from "./internal/lockOption.ts"
+import { typedSchema } from "./internal/typedSchema.ts"
 import { allocate, resolve } from "./internal/storage.ts"
 import { type Canonical, canonical, type CanonicalOf, type SharedType, type ValueOf } from "./internal/types.ts"
 import type { Lock } from "./Lock.ts"
@@ -247,3 +248,23 @@ export const isValue = (u: unknown): u is Value => u instanceof ValueImpl
  * ```
  */
 export const schema: Schema.declare<Value> = Schema.declare(isValue, { title: "Value", expected: "Value" })
+
+/**
+ * A Schema for a `Value` of element type `type` (a name or a Python typecode) in a task's payload or result
+ * schema: the handler sees a `Value<type>`, with typed elements, no cast. A value of another
+ * element type fails to cross (`SerializationError`). Throws `InvalidArgument` for an unknown type.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * export const work = mp.Task.make(import.meta.url, "work", {
+ *   payload: Schema.Struct({ counter: mp.Value.schemaOf("i") }),
+ *   // p.counter is a Value<"i32">
+ *   handler: (p) => p.counter.update((n) => n + 1),
+ * })
+ * ```
+ */
+export const schemaOf = <T extends SharedType>(type: T): Schema.declare<Value<T>> =>
+  typedSchema<Value<T>>(isValue, "Value", type)

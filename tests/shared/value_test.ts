@@ -208,6 +208,34 @@ test("every shared object crosses through a payload schema built from their sche
     yield* checkEverything(p, proc.join)
   }), { timeout: 30_000 })
 
+test(
+  "typed schemas (schemaOf) carry every shared object into a handler typed without a cast, and refuse another element type",
+  () =>
+    Effect.gen(function* () {
+      const p = yield* everything()
+      const proc = yield* mp.Process.spawn(tasks.everythingTyped, p)
+      yield* checkEverything(p, proc.join)
+      const floats = { ...(yield* everything()), rawArray: yield* RawArray.make("f32", 2) }
+      const e = yield* Effect.flip(mp.Process.spawn(tasks.everythingTyped, floats as never))
+      assertEquals(e._tag, "SerializationError")
+      assertStringIncludes(e.message, `RawArray<"i16">`)
+    }),
+  { timeout: 30_000 },
+)
+
+test("schemaOf refuses an unknown element type with InvalidArgument naming it", () =>
+  Effect.sync(() => {
+    const e = (() => {
+      try {
+        SArray.schemaOf("x" as "i")
+      } catch (error) {
+        return error
+      }
+    })()
+    assertInstanceOf(e, mp.InvalidArgument)
+    assertStringIncludes(e.message, `unknown shared type "x"`)
+  }))
+
 test("the schemas accept only their own kind", () =>
   Effect.gen(function* () {
     const p = yield* everything()

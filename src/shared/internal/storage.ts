@@ -14,15 +14,17 @@ import { Cells, invalid as whyInvalid, knownTypes, type Spec, specOf } from "./t
 /** The largest shared buffer of values and arrays, in bytes. */
 export const MAX_BYTES = 2 ** 31 - 1
 
+/** The `InvalidArgument` for a `type` that names no element type. */
+export const unknownType = (type: unknown): InvalidArgument =>
+  new InvalidArgument({
+    argument: "type",
+    message: `unknown shared type ${JSON.stringify(type)}; expected one of ${knownTypes}`,
+  })
+
 /** The spec of `type`, or `InvalidArgument`. */
 export const resolve = (type: unknown): Effect.Effect<Spec, InvalidArgument> => {
   const spec = typeof type === "string" ? specOf(type) : undefined
-  return spec !== undefined ? Effect.succeed(spec) : Effect.fail(
-    new InvalidArgument({
-      argument: "type",
-      message: `unknown shared type ${JSON.stringify(type)}; expected one of ${knownTypes}`,
-    }),
-  )
+  return spec !== undefined ? Effect.succeed(spec) : Effect.fail(unknownType(type))
 }
 
 /** `InvalidArgument` for a value rejected by `spec`, or undefined when it is valid. */
