@@ -307,10 +307,15 @@ export interface StageSummary {
 
 /**
  * A long-running pipeline stage between two queues, for a `Process` (or any
- * fiber): takes items from `input`, runs `f` on each in order, puts each
- * result on `output` as soon as it is ready, and closes `output` when `input`
- * is closed and drained, so the next stage ends in turn. Chain processes with
- * queues and every item flows through in order, each stage in its own worker.
+ * fiber): takes items from `input`, runs `f` on each in order, puts the
+ * results on `output` in order, and closes `output` when `input` is closed
+ * and drained, so the next stage ends in turn. Chain processes with queues
+ * and every item flows through in order, each stage in its own worker.
+ *
+ * Results of fast items are put together (one `putAll` per batch, or per
+ * millisecond of work); a result that took a millisecond or more is put at
+ * once. `f` costs an Effect per item: for many tiny items, `stageBatches`
+ * goes faster.
  *
  * How a stage ends:
  * - `input` closed and drained: `output` is closed; succeeds with a

@@ -128,11 +128,42 @@ export const runStage = <A, B, E, R>(
     )
   })
 
-/** `step` of `Queue.stage`: `f` on each item in order, each result put as soon as it is ready. */
+/**
+ * How long results of `Queue.stage` may wait to be put together: results of
+ * fast items are put with one `putAll` (one lock, one wake-up of the next
+ * stage) instead of one put each; a result that took this long or longer is
+ * put at once.
+ */
+const FLUSH_MS = 1
+
+/**
+ * `step` of `Queue.stage`: `f` on each item in order; the results are put as
+ * soon as `FLUSH_MS` has passed since the oldest one not yet put began (so a
+ * slow item's result goes at once), else together at the end of the batch.
+ * When `f` fails, the results before it are put first.
+ */
 export const eachItem =
   <A, B, E, R>(f: (item: A) => Effect.Effect<B, E, R>) =>
   (items: Array<A>, emit: Emit<B>): Effect.Effect<void, E | OutputEnded | EncodeError | SharedStateCorrupted, R> =>
-    Effect.forEach(items, (item) => Effect.flatMap(f(item), (b) => emit([b])), { discard: true })
+    Effect.suspend(() => {
+      let pending: Array<B> = []
+      let since = performance.now()
+      const one = (b: B): Effect.Effect<void, OutputEnded | EncodeError | SharedStateCorrupted> => {
+        pending.push(b)
+        const now = performance.now()
+        if (now - since < FLUSH_MS) return Effect.void
+        const out = pending
+        pending = []
+        since = now
+        return emit(out)
+      }
+      const all = Effect.forEach(items, (item) => Effect.flatMap(f(item), one), { discard: true })
+      return Effect.andThen(
+        // When `f` fails, the results before it are put first (a failure of that put gives way to `f`'s).
+        Effect.catch(all, (e) => Effect.andThen(Effect.ignore(emit(pending)), Effect.fail(e))),
+        Effect.suspend(() => emit(pending)),
+      )
+    })
 
 /** `step` of `Queue.stageBatches`: `f` on the whole batch, its results put together. */
 export const eachBatch =
