@@ -277,7 +277,8 @@ export interface StageOptions {
   /**
    * Close the output when the input ends (default `true`). Give `false` when
    * several stages put on one output (a stage run by several processes), and
-   * close it once they have all ended.
+   * close it once they have all ended. A stage that fails closes its output
+   * in any case (marked failed), which stops the others that share it too.
    */
   readonly closeOutput?: boolean | undefined
 }
@@ -332,7 +333,8 @@ export interface StageSummary {
  *
  * A worker stopped from outside (`terminate`, a crash) runs no code on its
  * way out: then close the queues from the parent (or close the Scope that
- * owns them all).
+ * owns them all). Either end may be a `JoinableQueue`; the stage does not
+ * call `taskDone`.
  *
  * @example
  * ```ts
