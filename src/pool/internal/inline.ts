@@ -20,7 +20,7 @@ import type { Task } from "../../task/Task.ts"
 import { isTransfer } from "../../task/transfer.ts"
 import { validate as validateTask } from "../../task/internal/validate.ts"
 import { preparePayload, serialization } from "../../worker/parent/outcome.ts"
-import { serializeError } from "../../worker/wire/protocol.ts"
+import { serializeError } from "../../worker/parent/reports.ts"
 import { checkKeys, durationMs, iterable, positiveInt } from "../../internal/arguments.ts"
 import { mapOptionKeys, type MapOptions, type Pool, type PoolStats } from "../Pool.ts"
 
