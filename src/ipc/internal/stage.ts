@@ -53,7 +53,7 @@ const check = (
 ): { readonly batchSize: number; readonly closeOutput: boolean } | InvalidArgument => {
   if (!isQueueOf(input, ["queue", "joinable"])) return invalid("input", "a Queue or a JoinableQueue", input)
   if (!isQueueOf(output, ["queue", "joinable"])) return invalid("output", "a Queue or a JoinableQueue", output)
-  if (input === output) return invalid("output", "another queue than input", output)
+  if (input.ctl === output.ctl) return invalid("output", "another queue than input", output)
   const keys = knownKeys("options", options, stageOptionKeys)
   if (keys !== undefined) return keys
   const batchSize = options?.batchSize ?? DEFAULT_BATCH
