@@ -20,7 +20,9 @@
  * Here the producer closes the queue instead of sending a sentinel: the
  * consumer's `take` fails with `QueueClosed` once everything put before the
  * close has been taken. The queue lives in shared memory, so items go from
- * one worker to the other without passing through the parent.
+ * one worker to the other without passing through the parent. For a chain of
+ * such workers, `mp.Queue.stage` writes the take-apply-put-close loop for you
+ * (`examples/queue_stages.ts`).
  *
  * Run: `deno task example:queue_producer_consumer`
  */
