@@ -10,6 +10,10 @@
  * small plain data). A value that cannot be encoded fails that `put`, and
  * nothing already queued is lost.
  *
+ * `stage` and `stageBatches` run a long-lived pipeline stage between two
+ * queues (take, apply, put, close when the input ends, stop the neighbours
+ * when it fails), one per Process.
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
