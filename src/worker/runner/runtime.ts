@@ -27,6 +27,7 @@ import * as P from "../wire/protocol.ts"
 import { isTransfer, type Transfer } from "../../task/transfer.ts"
 import type * as Context from "effect/Context"
 import * as Exit_ from "effect/Exit"
+import { notEmbeddedHint } from "./not_embedded.ts"
 import { chunkContext, type ChunkTrace, makeLogger, now, startChunkTrace, type TelemetrySink } from "./telemetry.ts"
 
 interface ChunkRun {
@@ -190,7 +191,8 @@ export const makeRuntime = (port: Port) => {
         return found
       },
       (e) => {
-        const reason = refusalOf(moduleUrl) ?? `the module could not be imported: ${errorMessage(e)}`
+        const reason = refusalOf(moduleUrl) ??
+          `the module could not be imported: ${errorMessage(e)}${notEmbeddedHint(moduleUrl, e, Deno.build.standalone)}`
         tasks.set(key, reason)
         return reason
       },
