@@ -35,9 +35,10 @@ export const selfWorkerArgs = (parentPid: number): Array<string> => [
  * Tests only: makes this program behave as a compiled binary whose executable
  * is `deno` with `args` (for example `["run", "-A", mainModulePath]`), so the
  * process host's worker mode can be tested where `deno compile` cannot run.
+ * `undefined` ends that.
  */
-export const runAsIfCompiled = (args: ReadonlyArray<string>): void => {
-  simulated = [...args]
+export const runAsIfCompiled = (args: ReadonlyArray<string> | undefined): void => {
+  simulated = args === undefined ? undefined : [...args]
 }
 
 /**
