@@ -28,6 +28,7 @@ interface Report {
   readonly threadSquares: ReadonlyArray<number>
   readonly processSquares: ReadonlyArray<number>
   readonly processWorkers: ReadonlyArray<{ readonly pid: number; readonly workerMode: boolean }>
+  readonly spawnedSquare: number
   readonly threadFailure: { readonly tag: string; readonly value: number }
   readonly processFailure: { readonly tag: string; readonly value: number }
   readonly pluginResult: {
@@ -45,6 +46,7 @@ const assertProgramWorked = (result: ChildResult, standalone: boolean): Report =
   assertEquals(report.standalone, standalone)
   assertEquals(report.threadSquares, [1, 4, 9])
   assertEquals(report.processSquares, [16, 25, 36])
+  assertEquals(report.spawnedSquare, 144)
   assertEquals(report.threadFailure, { tag: "Odd", value: 7 })
   assertEquals(report.processFailure, { tag: "Odd", value: 9 })
   assertEquals(report.processWorkers.length, 2)
@@ -52,7 +54,7 @@ const assertProgramWorked = (result: ChildResult, standalone: boolean): Report =
     assert(worker.pid !== report.pid, "a process worker runs in a process of its own")
     assert(worker.workerMode, "a process worker is the program's executable started in worker mode")
   }
-  // The main module's body ran in the program, and in none of its process workers.
+  // The main module's body ran in the program, and in none of its process workers (Pool's or Process.spawn's).
   assertEquals(result.stdout.split("\n").filter((line) => line === "main body ran").length, 1, result.stdout)
   return report
 }
