@@ -29,6 +29,7 @@ interface Report {
   readonly processSquares: ReadonlyArray<number>
   readonly processWorkers: ReadonlyArray<{ readonly pid: number; readonly workerMode: boolean }>
   readonly spawnedSquare: number
+  readonly processExit: { readonly tag: string; readonly exitCode?: number }
   readonly threadFailure: { readonly tag: string; readonly value: number }
   readonly processFailure: { readonly tag: string; readonly value: number }
   readonly pluginResult: {
@@ -47,6 +48,8 @@ const assertProgramWorked = (result: ChildResult, standalone: boolean): Report =
   assertEquals(report.threadSquares, [1, 4, 9])
   assertEquals(report.processSquares, [16, 25, 36])
   assertEquals(report.spawnedSquare, 144)
+  // Deno.exit in a task ends its process with that code (in a binary, from the worker's thread).
+  assertEquals(report.processExit, { tag: "WorkerCrashed", exitCode: 3 })
   assertEquals(report.threadFailure, { tag: "Odd", value: 7 })
   assertEquals(report.processFailure, { tag: "Odd", value: 9 })
   assertEquals(report.processWorkers.length, 2)
@@ -64,6 +67,22 @@ Deno.test("A compiled program's process workers run its own executable in worker
   const result = await runChild(program, ["--as-if-compiled"], 60_000)
   const report = assertProgramWorked(result, false)
   assertEquals(report.pluginResult, { value: 2 })
+})
+
+Deno.test("A compiled program started in worker mode ends with code 0 and no error when its parent lets it go", async () => {
+  // As the process host starts it (the program's executable, worker mode, this pid); stdin closes at once.
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", program.pathname, WORKER_MODE_ARG, String(Deno.pid)],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(30_000),
+  }).output()
+  const stdout = new TextDecoder().decode(out.stdout)
+  const stderr = new TextDecoder().decode(out.stderr)
+  // The worker thread's exit ends the process: the main thread never reports its held module graph.
+  assertEquals({ code: out.code, stderr }, { code: 0, stderr: "" })
+  assert(!stdout.includes("main body ran"), stdout)
 })
 
 // ---- the real thing, where `deno compile` can get its runtime ----
