@@ -78,6 +78,7 @@ export { PoolError } from "./internal/pool_error.ts"
 import { startMap } from "./internal/map.ts"
 import { makeProgress } from "./internal/progress.ts"
 import { makeInline } from "./internal/inline.ts"
+import { reportThrough, terminateAndFinalize } from "./internal/finalize.ts"
 
 type AnyTask = Task.Task<unknown, unknown, unknown>
 
@@ -297,6 +298,30 @@ export interface PoolOptions {
    * ```
    */
   readonly closeTimeout?: Duration.Input | undefined
+  /**
+   * How long a worker's finalizers (registered with `context.addFinalizer`,
+   * usually by the `initializer`) may run when the pool ends the worker: it is
+   * recycled, idles out, is retired by `resize`, or the pool closes. Past it the
+   * worker is terminated and a warning is logged through the pool's `Logger`
+   * (as is a finalizer that fails); `close` and the Scope go on. Default 5
+   * seconds; `0` terminates workers without running their finalizers;
+   * `Duration.infinity` waits for them however long they take. Workers that
+   * registered no finalizer end at once, as before.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * declare const openDb: mp.Task.Task<string, void> // calls ctx.addFinalizer(() => db.close())
+   *
+   * const options: mp.Pool.PoolOptions = {
+   *   initializer: openDb,
+   *   initializerPayload: "postgres://localhost/app",
+   *   finalizerTimeout: "2 seconds",
+   * }
+   * ```
+   */
+  readonly finalizerTimeout?: Duration.Input | undefined
 }
 
 /**
@@ -330,6 +355,7 @@ export const poolOptionKeys: ReadonlyArray<string> = optionKeys<PoolOptions>()([
   "maxSize",
   "maxQueue",
   "onFull",
+  "finalizerTimeout",
 ])
 
 /**
@@ -823,6 +849,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   const idleTimeoutMs = finite(yield* durationMs("idleTimeout", options.idleTimeout))
   const graceMs = (yield* durationMs("interruptGrace", options.interruptGrace)) ?? 500
   const closeTimeoutMs = finite(yield* durationMs("closeTimeout", options.closeTimeout))
+  const finalizerTimeoutMs = yield* durationMs("finalizerTimeout", options.finalizerTimeout)
   yield* optionalString("name", options.name)
   const maxQueue = yield* positiveInt("maxQueue", options.maxQueue)
   if (options.onFull !== undefined && options.onFull !== "wait" && options.onFull !== "fail") {
@@ -846,10 +873,13 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   const hosts = ownHosts(yield* resolveHost(options))
   const scope = yield* Effect.scope
   const poolScope = yield* Scope.fork(scope)
+  const name = options.name ?? `Pool-${nextPoolId++}`
+  // Finalizers that fail or overrun are logged through the Logger of the pool's maker.
+  const onFinalizerProblem = reportThrough(yield* Effect.context<never>(), name)
   const core = yield* Effect.acquireRelease(
     Effect.sync(() =>
       new PoolCore({
-        name: options.name ?? `Pool-${nextPoolId++}`,
+        name,
         size,
         eager: sizes.eager,
         minSize: sizes.min,
@@ -862,10 +892,12 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
         loadTimeoutMs,
         idleTimeoutMs,
         graceMs,
+        finalizerTimeoutMs,
+        onFinalizerProblem,
       })
     ),
-    // Child processes are reaped before the Scope counts as closed.
-    (core) => Effect.andThen(Effect.sync(() => core.terminate()), hosts.settled),
+    // Idle workers run their finalizers, and child processes are reaped, before the Scope counts as closed.
+    (core) => Effect.andThen(terminateAndFinalize(core), hosts.settled),
   )
   return makePool(core, poolScope, sizes.fixed, options.onFull === "fail", closeTimeoutMs)
 })
@@ -1134,8 +1166,8 @@ const makePool = (
       const drained = Effect.callback<void>((resume) => core.onDrained(() => resume(Effect.void)))
       // With closeTimeout, what still runs then is terminated (it fails with PoolClosed).
       return closeTimeoutMs === undefined ? drained : Effect.ignore(Effect.timeout(drained, closeTimeoutMs))
-    }).pipe(Effect.andThen(Effect.sync(() => core.terminate()))),
-    terminate: Effect.sync(() => core.terminate()),
+    }).pipe(Effect.andThen(terminateAndFinalize(core))),
+    terminate: terminateAndFinalize(core),
     applyWithEvents,
     ready: Effect.callback<void>((resume) => core.onReady(() => resume(Effect.void))).pipe(
       Effect.andThen(

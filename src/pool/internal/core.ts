@@ -19,6 +19,7 @@ import { notCloneable } from "../../internal/messages.ts"
 import { guardHost } from "../../internal/guarded_host.ts"
 import { clearTimer, setTimer, TimerSet } from "../../internal/timer.ts"
 import { runInitializer } from "./initializer.ts"
+import { DEFAULT_FINALIZER_TIMEOUT_MS, WorkerEndings } from "./finalize.ts"
 import {
   type AnyTask,
   type CoreOptions,
@@ -86,6 +87,8 @@ export class PoolCore {
 
   /** The `mp_*` metrics (see `metrics.ts`). */
   readonly metrics: PoolMetrics
+  /** Workers ending in an orderly way: their finalizers run first (see `finalize.ts`). */
+  readonly endings: WorkerEndings
 
   constructor(options: CoreOptions) {
     this.options = options
@@ -94,6 +97,10 @@ export class PoolCore {
     this.eager = options.eager
     this.min = options.minSize ?? 0
     this.admission = options.maxQueue === undefined ? undefined : new Admission(options.maxQueue)
+    this.endings = new WorkerEndings(
+      options.finalizerTimeoutMs ?? DEFAULT_FINALIZER_TIMEOUT_MS,
+      options.onFinalizerProblem ?? ((message) => console.warn(message)),
+    )
     this.refill()
   }
 
@@ -160,7 +167,13 @@ export class PoolCore {
     }
     slot.state = "retiring"
     slot.idleTimer = clearTimer(slot.idleTimer)
-    slot.client.terminate(reason)
+    this.end(slot, reason)
+  }
+
+  /** Ends a retiring worker, its finalizers first (a replacement may start meanwhile). */
+  private end(slot: Slot, reason: string): void {
+    this.endings.end(slot.client, reason)
+    if (slot.client.alive) this.refill()
   }
 
   // ---- workers ----------------------------------------------------------
@@ -575,7 +588,7 @@ export class PoolCore {
   private afterResults(slot: Slot): void {
     if (slot.retireWhenIdle && slot.client.inflightItems === 0 && slot.state === "retiring") {
       slot.retireWhenIdle = false
-      slot.client.terminate("the pool was resized down")
+      this.end(slot, "the pool was resized down")
     }
     if (this.queue.waiting || (this.affinity !== undefined && this.affinity.count > 0)) this.schedule()
     else if (slot.client.inflightItems === 0) this.onIdle(slot)
@@ -590,7 +603,7 @@ export class PoolCore {
     for (const slot of this.slots.slice()) {
       if (slot.state === "ready" && slot.dispatched >= limit && slot.client.inflightItems === 0) {
         slot.state = "retiring"
-        slot.client.terminate("recycled after maxTasksPerWorker tasks")
+        this.end(slot, "recycled after maxTasksPerWorker tasks")
       }
     }
   }
@@ -609,7 +622,7 @@ export class PoolCore {
       slot.idleTimer = undefined
       if (slot.state === "ready" && slot.client.inflightItems === 0 && mayShrink(this.liveCount(), this.min)) {
         slot.state = "retiring"
-        slot.client.terminate("idle for longer than idleTimeout")
+        this.end(slot, "idle for longer than idleTimeout")
       }
     }, ms)
   }
@@ -719,8 +732,11 @@ export class PoolCore {
     for (const slot of this.slots.slice()) {
       slot.idleTimer = clearTimer(slot.idleTimer)
       slot.initTimer = clearTimer(slot.initTimer)
+      // An idle worker (or one already ending) runs its finalizers first: `endings.done` waits for them.
+      const orderly = (slot.state === "ready" && slot.client.inflightItems === 0) || this.endings.has(slot.client)
       slot.state = "dead"
-      slot.client.terminate("the pool was terminated")
+      if (orderly) this.endings.end(slot.client, "the pool was terminated")
+      else slot.client.terminate("the pool was terminated")
     }
     this.slots.length = 0
     this.notifyReady()

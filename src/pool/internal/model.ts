@@ -84,6 +84,10 @@ export interface CoreOptions {
   readonly minSize?: number | undefined
   /** The most items the queue holds (`maxQueue`); `undefined` for no bound. */
   readonly maxQueue?: number | undefined
+  /** How long a worker's finalizers may run when it is ended (`finalizerTimeout`; see `finalize.ts`). */
+  readonly finalizerTimeoutMs?: number | undefined
+  /** Where a finalizer that failed or overran its deadline is reported (the pool logs it). */
+  readonly onFinalizerProblem?: ((message: string) => void) | undefined
 }
 
 /** One worker of the pool. */

@@ -25,6 +25,7 @@ import type { Host, HostExit, HostFactory, WorkerPermissions } from "./host.ts"
 import * as P from "../wire/protocol.ts"
 import { type StuckThreads, watchTerminated } from "./stuck.ts"
 import { checkMessage, checkRun } from "../wire/validate.ts"
+import { WorkerFinalizers } from "./finalize.ts"
 
 /**
  * Receives the outcomes of one chunk, by absolute index (the chunk's `offset`
@@ -138,6 +139,8 @@ export class WorkerClient {
   private readonly onReady: ((client: WorkerClient) => void) | undefined
 
   private readonly stuck: StuckThreads | undefined
+  /** The worker's finalizers: whether it registered any, and its orderly end (see `finalize.ts`). */
+  readonly finalizers: WorkerFinalizers = new WorkerFinalizers()
 
   constructor(options: ClientOptions) {
     this.id = options.id
@@ -246,10 +249,22 @@ export class WorkerClient {
     this.host.terminate()
     // A thread in synchronous task code does not stop: warn if it is still there after a grace period.
     if (this.host.isolation === "worker") {
-      watchTerminated(this.interrupts, this.name, (c) => this.inflight.get(c)?.chunk.n)
+      watchTerminated(
+        this.interrupts,
+        this.name,
+        (c) => c === P.FINALIZER_BUSY ? "(a finalizer)" : this.inflight.get(c)?.chunk.n,
+      )
       this.stuck?.add(this.interrupts)
     }
     this.died({ reason })
+  }
+
+  /**
+   * Ends the worker in an orderly way: one that registered finalizers runs them first
+   * (terminated once they ran, or after `ms`); `ended` is called once it is gone.
+   */
+  close(reason: string, ms: number, report: (message: string) => void, ended: () => void): void {
+    this.finalizers.close(this, reason, ms, report, ended, () => this.post({ t: P.CLOSE }, []))
   }
 
   private onMessage(message: unknown): void {
@@ -299,6 +314,9 @@ export class WorkerClient {
         return undefined
       case P.LOST:
         return this.lost(message)
+      case P.FINALIZERS:
+      case P.CLOSED:
+        return this.finalizers.accept(this, message)
       case P.EXIT:
         this.exitCode = message.code
         this.host.terminate()
@@ -424,5 +442,6 @@ export class WorkerClient {
       this.call(() => entry.handler.onLost(error, entry.offset + entry.reported, entry.size - entry.reported))
     }
     this.onDeath?.(this, error)
+    this.finalizers.ended()
   }
 }

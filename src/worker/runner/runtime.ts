@@ -28,6 +28,7 @@ import { isTransfer, type Transfer } from "../../task/transfer.ts"
 import type * as Context from "effect/Context"
 import * as Exit_ from "effect/Exit"
 import { chunkContext, type ChunkTrace, makeLogger, now, startChunkTrace, type TelemetrySink } from "./telemetry.ts"
+import { makeFinalizers } from "./finalizers.ts"
 
 interface ChunkRun {
   readonly id: number
@@ -110,6 +111,8 @@ export const makeRuntime = (port: Port) => {
       for (const run of runs) sendItems(run)
     }
   }
+
+  const finalizers = makeFinalizers(port, flush)
 
   const plain = (run: P.ResultRun): P.ResultRun => ({ c: run.c, i: run.i, k: run.k, v: run.v })
 
@@ -361,7 +364,12 @@ export const makeRuntime = (port: Port) => {
 
   const context = (run: ChunkRun) => {
     if (run.abort === undefined) run.abort = new AbortController()
-    return { signal: run.abort.signal, taskName: run.task.name, emit: (event: unknown) => emit(run, event) }
+    return {
+      signal: run.abort.signal,
+      taskName: run.task.name,
+      emit: (event: unknown) => emit(run, event),
+      addFinalizer: finalizers.add,
+    }
   }
 
   const emit = (run: ChunkRun, event: unknown): void => {
@@ -483,6 +491,8 @@ export const makeRuntime = (port: Port) => {
           return
         case P.INTERRUPT:
           return interrupt(message.c)
+        case P.CLOSE:
+          return void finalizers.close()
       }
     },
     flush,

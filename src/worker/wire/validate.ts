@@ -62,7 +62,12 @@ export const checkMessage = (message: unknown): string | undefined => {
     case P.FATAL:
       return isSerializedError(message.error) ? undefined : "a FATAL message without an error"
     case P.READY:
+    case P.FINALIZERS:
       return undefined
+    case P.CLOSED:
+      return Array.isArray(message.f) && message.f.every(isSerializedError)
+        ? undefined
+        : "a CLOSED message with malformed errors"
     case P.TELEMETRY:
       return isIndex(message.c) && Array.isArray(message.s) && Array.isArray(message.l) && Array.isArray(message.e) &&
           message.s.every(isSpanRecord) && message.l.every(isLogRecord)
