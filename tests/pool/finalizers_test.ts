@@ -13,6 +13,7 @@ import * as mp from "../../mod.ts"
 import { badFinalizer, crash, echo, lazyOpen, type Mode, openMarker } from "../fixtures/finalizer_tasks.ts"
 import type { Isolation } from "../support/isolation.ts"
 import { errorOf, eventually, test } from "../support/mod.ts"
+import { lastJson, runChild } from "../support/child.ts"
 
 /** A fresh directory, removed with the test's Scope. */
 const tempDir = Effect.acquireRelease(
@@ -90,6 +91,18 @@ for (const isolation of ["worker", "process"] as ReadonlyArray<Isolation>) {
       assertEquals(yield* pool.apply(echo, 7), 7)
       yield* eventually(pool.stats.pipe(Effect.map((s) => s.workersAlive === 0)), 15_000)
       assertEquals(yield* written(dir), ["ba"])
+    }), { timeout: 30_000 })
+
+  test(`Pool: a worker retired by resize runs its finalizers [${isolation}]`, () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const pool = yield* marker(dir, "ok", isolation)
+      yield* pool.ready
+      yield* pool.resize(1)
+      yield* eventually(pool.stats.pipe(Effect.map((s) => s.workersAlive === 1)), 15_000)
+      assertEquals(yield* written(dir), ["ba"])
+      yield* pool.close
+      assertEquals(yield* written(dir), ["ba", "ba"])
     }), { timeout: 30_000 })
 
   test(
@@ -187,6 +200,26 @@ test(
       assertEquals(log.messages.length, 1, JSON.stringify(log.messages))
     }),
   { timeout: 30_000 },
+)
+
+test(
+  "Pool: a finalizer stuck in a synchronous loop on a Worker thread: close returns at finalizerTimeout, the thread is warned about [worker]",
+  () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const child = yield* Effect.promise(() =>
+        runChild(new URL("../fixtures/finalizer_spin_child.ts", import.meta.url), [dir], 30_000)
+      )
+      assert(!child.timedOut, child.stderr)
+      const result = lastJson<{ closeMs: number; stuckThreads: number; children: number }>(child)
+      assert(result.closeMs < 10_000, `close took ${result.closeMs} ms`)
+      assertEquals(result.children, 0)
+      assert(child.stderr.includes("still running task (a finalizer)"), child.stderr)
+      assertEquals(result.stuckThreads, 1)
+      // Logged through the default Logger.
+      assert(child.stdout.includes("did not finish within finalizerTimeout (300 ms)"), child.stdout)
+    }),
+  { timeout: 40_000 },
 )
 
 test("Pool.make: finalizerTimeout must be a non-negative duration (InvalidArgument)", () =>
