@@ -880,8 +880,8 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   const scope = yield* Effect.scope
   const poolScope = yield* Scope.fork(scope)
   const name = options.name ?? `Pool-${nextPoolId++}`
-  // Finalizers that fail or overrun are logged through the Logger of the pool's maker.
-  const onFinalizerProblem = reportThrough(yield* Effect.context<never>(), name)
+  // Finalizers that fail or overrun, and what they log, go through the Logger of the pool's maker.
+  const finalizerReport = reportThrough(yield* Effect.context<never>(), name)
   const core = yield* Effect.acquireRelease(
     Effect.sync(() =>
       new PoolCore({
@@ -899,7 +899,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
         idleTimeoutMs,
         graceMs,
         finalizerTimeoutMs,
-        onFinalizerProblem,
+        finalizerReport,
       })
     ),
     // Idle workers run their finalizers, and child processes are reaped, before the Scope counts as closed.

@@ -8,6 +8,7 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
+import * as References from "effect/References"
 import { assert, assertEquals, assertInstanceOf } from "@std/assert"
 import * as mp from "../../mod.ts"
 import { badFinalizer, crash, echo, lazyOpen, type Mode, openMarker } from "../fixtures/finalizer_tasks.ts"
@@ -25,14 +26,18 @@ const tempDir = Effect.acquireRelease(
 const written = (dir: string): Effect.Effect<Array<string>> =>
   Effect.sync(() => Array.from(Deno.readDirSync(dir), (e) => Deno.readTextFileSync(`${dir}/${e.name}`)).sort())
 
-/** A Logger that keeps the warnings it receives. */
-const warnings = () => {
+/** A Logger that keeps the messages it receives at `level` (with their worker id annotation). */
+const logged = (level: "Warn" | "Info" = "Warn") => {
   const messages: Array<string> = []
+  const workers: Array<unknown> = []
   const logger = Logger.make((o) => {
-    if (o.logLevel === "Warn") messages.push((o.message as Array<unknown>).map(String).join(" "))
+    if (o.logLevel !== level) return
+    messages.push((o.message as Array<unknown>).map(String).join(" "))
+    workers.push(o.fiber.getRef(References.CurrentLogAnnotations)["mp.worker.id"])
   })
-  return { messages, layer: Logger.layer([logger]) }
+  return { messages, workers, layer: Logger.layer([logger]) }
 }
+const warnings = () => logged("Warn")
 
 const marker = (dir: string, mode: Mode, isolation: Isolation, more: mp.Pool.PoolOptions = {}) =>
   mp.Pool.make({ size: 2, isolation, initializer: openMarker, initializerPayload: { dir, mode }, ...more })
@@ -43,13 +48,18 @@ for (const isolation of ["worker", "process"] as ReadonlyArray<Isolation>) {
     () =>
       Effect.gen(function* () {
         const dir = yield* tempDir
-        const pool = yield* marker(dir, "ok", isolation)
+        const log = logged("Info")
+        const pool = yield* marker(dir, "ok", isolation).pipe(Effect.provide(log.layer))
         yield* pool.ready
         assertEquals(yield* pool.map(echo, [1, 2, 3]), [1, 2, 3])
         assertEquals(yield* written(dir), [])
         yield* pool.close
         // Two workers; in each the Effect finalizer (registered second) ran before the function.
         assertEquals(yield* written(dir), ["ba", "ba"])
+        // What the Effect finalizers logged went through the Logger of the pool's maker, annotated with the worker.
+        assertEquals(log.messages, ["finalized", "finalized"])
+        assertEquals(new Set(log.workers).size, 2)
+        for (const id of log.workers) assertEquals(typeof id, "number")
       }),
     { timeout: 30_000 },
   )

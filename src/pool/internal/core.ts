@@ -99,7 +99,7 @@ export class PoolCore {
     this.admission = options.maxQueue === undefined ? undefined : new Admission(options.maxQueue)
     this.endings = new WorkerEndings(
       options.finalizerTimeoutMs ?? DEFAULT_FINALIZER_TIMEOUT_MS,
-      options.onFinalizerProblem ?? ((message) => console.warn(message)),
+      options.finalizerReport ?? (() => ({ problem: (message) => console.warn(message), logs: () => {} })),
     )
     this.refill()
   }

@@ -14,6 +14,8 @@ import * as Effect from "effect/Effect"
 import { checkFinalizer, type Finalizer } from "../../task/internal/finalizer.ts"
 import type * as Context from "effect/Context"
 import type { WorkerClient } from "../../worker/parent/client.ts"
+import type { FinalizerReport } from "../../worker/parent/finalize.ts"
+import { replayLogs } from "./observe.ts"
 import type { PoolCore } from "./core.ts"
 
 export type { Finalizer }
@@ -28,15 +30,15 @@ export class WorkerEndings {
 
   /**
    * @param ms the deadline of each worker's finalizers (`finalizerTimeout`)
-   * @param report where a finalizer that failed or overran is told (the pool's `Logger`)
+   * @param report where a finalizer that failed or overran is told, and what finalizers logged (the pool's `Logger`)
    */
-  constructor(private readonly ms: number, private readonly report: (message: string) => void) {}
+  constructor(private readonly ms: number, private readonly report: (client: WorkerClient) => FinalizerReport) {}
 
   /** Ends `client`: its finalizers first, if it registered any (at once otherwise). */
   end(client: WorkerClient, reason: string): void {
     if (this.ending.has(client)) return
     this.ending.add(client)
-    client.close(reason, this.ms, this.report, () => {
+    client.close(reason, this.ms, this.report(client), () => {
       this.ending.delete(client)
       if (this.ending.size > 0 || this.waiters.length === 0) return
       const waiters = this.waiters
@@ -69,11 +71,25 @@ export class WorkerEndings {
 export const terminateAndFinalize = (core: PoolCore): Effect.Effect<void> =>
   Effect.andThen(Effect.sync(() => core.terminate()), core.endings.done)
 
-/** Reports a finalizer's problem as a warning through the loggers of `context` (the pool maker's). */
-export const reportThrough = (context: Context.Context<never>, pool: string): (message: string) => void => {
+/**
+ * Reports the finalizers of a worker through the loggers of `context` (the pool maker's): a problem as a
+ * warning, and what they logged, annotated with the pool and the worker as a task's logs are.
+ */
+export const reportThrough = (
+  context: Context.Context<never>,
+  pool: string,
+): (worker: { readonly id: number }) => FinalizerReport => {
   const run = Effect.runForkWith(context)
-  return (message) => {
-    run(Effect.logWarning(message).pipe(Effect.annotateLogs({ "mp.pool": pool })))
+  return (worker) => {
+    const annotations = { "mp.pool": pool, "mp.worker.id": worker.id }
+    return {
+      problem: (message) => {
+        run(Effect.logWarning(message).pipe(Effect.annotateLogs(annotations)))
+      },
+      logs: (records) => {
+        run(replayLogs(records, annotations))
+      },
+    }
   }
 }
 

@@ -13,6 +13,7 @@
 import type { WorkerCrashed } from "../../errors.ts"
 import type { Task } from "../../task/Task.ts"
 import type { WorkerClient } from "../../worker/parent/client.ts"
+import type { FinalizerReport } from "../../worker/parent/finalize.ts"
 import type { HostFactory, WorkerPermissions } from "../../worker/parent/host.ts"
 import type { Receiver } from "../../worker/parent/outcome.ts"
 import type { Timer } from "../../internal/timer.ts"
@@ -86,8 +87,8 @@ export interface CoreOptions {
   readonly maxQueue?: number | undefined
   /** How long a worker's finalizers may run when it is ended (`finalizerTimeout`; see `finalize.ts`). */
   readonly finalizerTimeoutMs?: number | undefined
-  /** Where a finalizer that failed or overran its deadline is reported (the pool logs it). */
-  readonly onFinalizerProblem?: ((message: string) => void) | undefined
+  /** Where a worker's finalizer that failed or overran its deadline is reported, and what they logged (the pool's Logger). */
+  readonly finalizerReport?: ((worker: WorkerClient) => FinalizerReport) | undefined
 }
 
 /** One worker of the pool. */

@@ -25,7 +25,7 @@ import type { Host, HostExit, HostFactory, WorkerPermissions } from "./host.ts"
 import * as P from "../wire/protocol.ts"
 import { type StuckThreads, watchTerminated } from "./stuck.ts"
 import { checkMessage, checkRun } from "../wire/validate.ts"
-import { WorkerFinalizers } from "./finalize.ts"
+import { type FinalizerReport, WorkerFinalizers } from "./finalize.ts"
 
 /**
  * Receives the outcomes of one chunk, by absolute index (the chunk's `offset`
@@ -263,7 +263,7 @@ export class WorkerClient {
    * Ends the worker in an orderly way: one that registered finalizers runs them first
    * (terminated once they ran, or after `ms`); `ended` is called once it is gone.
    */
-  close(reason: string, ms: number, report: (message: string) => void, ended: () => void): void {
+  close(reason: string, ms: number, report: FinalizerReport, ended: () => void): void {
     this.finalizers.close(this, reason, ms, report, ended, () => this.post({ t: P.CLOSE }, []))
   }
 

@@ -24,9 +24,17 @@ export interface Closable {
   readonly terminate: (reason: string) => void
 }
 
+/** Where what a worker's finalizers did wrong, or logged, goes (the pool's `Logger`). */
+export interface FinalizerReport {
+  /** A finalizer failed, or the deadline passed: a warning. */
+  readonly problem: (message: string) => void
+  /** What its Effect finalizers logged. */
+  readonly logs: (records: ReadonlyArray<P.LogRecord>) => void
+}
+
 interface Pending {
   readonly reason: string
-  readonly report: (message: string) => void
+  readonly report: FinalizerReport
   readonly ended: Array<() => void>
 }
 
@@ -46,7 +54,7 @@ export class WorkerFinalizers {
     worker: Closable,
     reason: string,
     ms: number,
-    report: (message: string) => void,
+    report: FinalizerReport,
     ended: () => void,
     send: () => void,
   ): void {
@@ -61,7 +69,7 @@ export class WorkerFinalizers {
         this.pending = { reason, report, ended: [ended] }
         this.timer = setTimer(() => {
           this.timer = undefined
-          report(
+          report.problem(
             `the finalizers of worker ${worker.name} did not finish within finalizerTimeout (${ms} ms): ` +
               `the worker was terminated`,
           )
@@ -85,8 +93,9 @@ export class WorkerFinalizers {
     const pending = this.pending
     if (pending === undefined) return "CLOSED without a CLOSE"
     this.timer = clearTimer(this.timer)
+    if (message.l.length > 0) pending.report.logs(message.l)
     for (const e of message.f) {
-      pending.report(`a finalizer of worker ${worker.name} failed: ${e.name}: ${e.message}`)
+      pending.report.problem(`a finalizer of worker ${worker.name} failed: ${e.name}: ${e.message}`)
     }
     worker.terminate(pending.reason)
     return undefined

@@ -10,6 +10,8 @@
  *   `Scope` runs its finalizers), each awaited (a Promise, an Effect); one
  *   that fails does not stop the others. Then the worker answers CLOSED with
  *   those that failed, and the parent terminates it.
+ * - What an Effect finalizer logs (`Effect.log*`) is sent with CLOSED, for
+ *   the pool's `Logger`, as a task's logs are.
  * - The deadline is the parent's (`finalizerTimeout`): it terminates the worker
  *   when CLOSED does not come in time. While a finalizer's synchronous code
  *   runs, the shared busy word says so, so that a thread terminated in a busy
@@ -19,11 +21,13 @@
  * @module
  */
 import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { checkFinalizer, type Finalizer } from "../../task/internal/finalizer.ts"
 import { state as checkpointState } from "../wire/checkpoint.ts"
 import * as P from "../wire/protocol.ts"
 import type { Port } from "./runtime.ts"
+import { chunkContext, makeLogger } from "./telemetry.ts"
 
 /** The finalizers of this worker. */
 export interface Finalizers {
@@ -50,26 +54,40 @@ export const makeFinalizers = (port: Port, flush: () => void): Finalizers => {
       if (closing) return
       closing = true
       const failures: Array<P.SerializedError> = []
+      const logs: Array<P.LogRecord> = []
+      const services = chunkContext(
+        makeLogger({ span: () => {}, log: (_c, r) => logs.push(r), event: () => {} }),
+        0,
+        undefined,
+      )
       // One registered while the others run (by a finalizer) runs too.
       while (list.length > 0) {
-        const failure = await runOne(list.pop()!)
+        const failure = await runOne(list.pop()!, services)
         if (failure !== undefined) failures.push(failure)
       }
       flush()
-      port.post({ t: P.CLOSED, f: failures }, [])
+      try {
+        port.post({ t: P.CLOSED, f: failures, l: logs }, [])
+      } catch {
+        // A log record that cannot cross: the outcome still goes.
+        port.post({ t: P.CLOSED, f: failures, l: [] }, [])
+      }
     },
   }
 }
 
 /** Runs one finalizer; returns how it failed, if it did. */
-const runOne = async (finalizer: Finalizer): Promise<P.SerializedError | undefined> => {
+const runOne = async (
+  finalizer: Finalizer,
+  services: Context.Context<never>,
+): Promise<P.SerializedError | undefined> => {
   try {
     let pending: Promise<unknown> | undefined
     busy(P.FINALIZER_BUSY)
     try {
       const r = Effect.isEffect(finalizer) ? finalizer : (finalizer as () => unknown)()
       if (Effect.isEffect(r)) {
-        pending = Effect.runPromiseExit(r as Effect.Effect<unknown, unknown>).then((exit) => {
+        pending = Effect.runPromiseExitWith(services)(r as Effect.Effect<unknown, unknown>).then((exit) => {
           if (exit._tag === "Failure") throw Cause.squash(exit.cause)
         })
       } else if (isThenable(r)) pending = Promise.resolve(r)

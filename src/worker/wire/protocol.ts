@@ -208,6 +208,8 @@ export interface ClosedMessage {
   readonly t: typeof CLOSED
   /** The finalizers that failed (threw, rejected, or failed as Effects), in the order they ran. */
   readonly f: ReadonlyArray<SerializedError>
+  /** What Effect finalizers logged (`Effect.log*`), for the pool's Logger. */
+  readonly l: ReadonlyArray<LogRecord>
 }
 
 /** Messages from a worker. */

@@ -65,9 +65,10 @@ export const checkMessage = (message: unknown): string | undefined => {
     case P.FINALIZERS:
       return undefined
     case P.CLOSED:
-      return Array.isArray(message.f) && message.f.every(isSerializedError)
+      return Array.isArray(message.f) && message.f.every(isSerializedError) && Array.isArray(message.l) &&
+          message.l.every(isLogRecord)
         ? undefined
-        : "a CLOSED message with malformed errors"
+        : "a CLOSED message with malformed errors or logs"
     case P.TELEMETRY:
       return isIndex(message.c) && Array.isArray(message.s) && Array.isArray(message.l) && Array.isArray(message.e) &&
           message.s.every(isSpanRecord) && message.l.every(isLogRecord)
