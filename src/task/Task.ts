@@ -63,8 +63,8 @@ export interface TaskContext<Ev = unknown> {
    * pool's Scope. Typically called by the pool's `initializer`, to close what
    * it opened for its worker. Finalizers run last registered first, each
    * awaited (a Promise or an Effect), within the pool's `finalizerTimeout`;
-   * one that fails is logged through the pool's `Logger` and the others still
-   * run. They do not run in a worker that dies (it crashed, called
+   * one that fails is logged through the pool's `Logger` (as is what an
+   * Effect finalizer logs) and the others still run. They do not run in a worker that dies (it crashed, called
    * `Deno.exit`, ran out of memory), nor in one terminated while it runs a
    * task (a `taskTimeout`, an interrupt that did not stop, the pool ending
    * under it), nor outside a pool's worker (`Process.spawn` ends its worker
