@@ -69,7 +69,7 @@ export class WorkerEndings {
  * ones run their finalizers, waited for here (each within `finalizerTimeout`).
  */
 export const terminateAndFinalize = (core: PoolCore): Effect.Effect<void> =>
-  Effect.andThen(Effect.sync(() => core.terminate()), core.endings.done)
+  Effect.andThen(Effect.sync(() => core.terminate()), core.workers.endings.done)
 
 /**
  * Reports the finalizers of a worker through the loggers of `context` (the pool maker's): a problem as a

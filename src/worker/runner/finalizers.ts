@@ -26,7 +26,7 @@ import * as Effect from "effect/Effect"
 import { checkFinalizer, type Finalizer } from "../../task/internal/finalizer.ts"
 import { state as checkpointState } from "../wire/checkpoint.ts"
 import * as P from "../wire/protocol.ts"
-import type { Port } from "./runtime.ts"
+import type { Port } from "./outbox.ts"
 import { chunkContext, makeLogger } from "./telemetry.ts"
 
 /** The finalizers of this worker. */
