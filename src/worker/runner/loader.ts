@@ -8,6 +8,7 @@
 import { guardedImport, refusalOf } from "../../internal/bootstrap.ts"
 import { errorMessage } from "../../internal/error_message.ts"
 import { type AnyTask, isTask } from "../../task/Task.ts"
+import { notEmbeddedHint } from "./not_embedded.ts"
 
 /** A task, or why it cannot run (its module could not be imported, or does not export it). */
 export type Found = AnyTask | string
@@ -40,7 +41,8 @@ export const makeLoader = (): Loader => {
         return found
       },
       (e) => {
-        const reason = refusalOf(moduleUrl) ?? `the module could not be imported: ${errorMessage(e)}`
+        const reason = refusalOf(moduleUrl) ??
+          `the module could not be imported: ${errorMessage(e)}${notEmbeddedHint(moduleUrl, e, Deno.build.standalone)}`
         tasks.set(key, reason)
         return reason
       },
