@@ -10,7 +10,7 @@
 import * as Effect from "effect/Effect"
 import type { InvalidArgument } from "../../errors.ts"
 import type { LockAbandoned } from "../errors.ts"
-import { type Guard, withGuard } from "./guard.ts"
+import { type Guard, withGuardNow } from "./guard.ts"
 import type { SyncSection } from "./section.ts"
 import { checkValue } from "./storage.ts"
 import type { Cells } from "./types.ts"
@@ -25,16 +25,13 @@ export const update = <A>(
   i: number,
   f: (current: A) => A,
 ): Effect.Effect<A, InvalidArgument | LockAbandoned> =>
-  withGuard(
-    guard,
-    Effect.suspend((): Effect.Effect<A, InvalidArgument> => {
-      const next = f(cells.load(i) as A)
-      const e = checkValue(cells.spec, next, "value")
-      if (e !== undefined) return Effect.fail(e)
-      cells.store(i, next)
-      return Effect.succeed(next)
-    }),
-  )
+  withGuardNow(guard, (): Effect.Effect<A, InvalidArgument> => {
+    const next = f(cells.load(i) as A)
+    const e = checkValue(cells.spec, next, "value")
+    if (e !== undefined) return Effect.fail(e)
+    cells.store(i, next)
+    return Effect.succeed(next)
+  })
 
 /**
  * Replaces element `i` with `f(current)` in a synchronous section of `lock`
