@@ -10,7 +10,7 @@ import type { SharedStateCorrupted } from "../../shared/errors.ts"
 import { shrink } from "./value_bytes.ts"
 import { LIVENESS_MS } from "./liveness.ts"
 import { locked, tryLockSpin, unlock } from "./lock.ts"
-import { encodeRecords, type ItemCodec, scratch } from "./records.ts"
+import { encodeRecord, encodeRecords, type ItemCodec, scratch } from "./records.ts"
 import {
   CLOSED,
   CLOSED_BY_READER,
@@ -79,13 +79,36 @@ const putNowFrom = (
   const e = encodeRecords(values, codec, ring.maxBytes)
   if (!e.ok) return { encode: e.message }
   if (e.end === 0) return undefined
+  return putEncoded(ring, e.u8, e.dv, e.end)
+}
+
+/**
+ * `putNow` for one value: encodes it into the thread-local scratch and tries
+ * to put it now (one lock, one copy, no iteration or array of its own).
+ */
+export const putOneNow = (
+  ring: Ring,
+  value: unknown,
+  codec: ItemCodec | undefined,
+): PutBlocked | undefined | PendingPut => {
+  try {
+    const message = encodeRecord(value, codec, ring.maxBytes)
+    if (message !== undefined) return { encode: message }
+    return putEncoded(ring, scratch.u8, scratch.dv, scratch.pos)
+  } finally {
+    shrink(scratch)
+  }
+}
+
+/** Tries to write the records `u8[0, end)` (in the thread-local scratch) now; see `putNow`. */
+const putEncoded = (ring: Ring, u8: Uint8Array, dv: DataView, end: number): PutBlocked | undefined | PendingPut => {
   const c = ring.ctl
   const seq = Atomics.load(c, TAKE_SEQ)
   // The first attempt runs now, while the thread-local scratch is ours.
-  if (!tryLockSpin(c, LOCK)) return new PendingPut(e.u8.slice(0, e.end), undefined)
+  if (!tryLockSpin(c, LOCK)) return new PendingPut(u8.slice(0, end), undefined)
   let next: number | SharedStateCorrupted
   try {
-    next = writeSection(ring, e.u8, e.dv, 0, e.end)
+    next = writeSection(ring, u8, dv, 0, end)
   } finally {
     unlock(c, LOCK)
   }
@@ -93,8 +116,8 @@ const putNowFrom = (
   if (next > 0) wake(ring, PUT_SEQ, WAIT_TAKERS)
   if (next === -1) return "closed"
   if (next === -2) return "broken"
-  if (next === e.end) return undefined
-  return new PendingPut(e.u8.slice(next, e.end), seq)
+  if (next === end) return undefined
+  return new PendingPut(u8.slice(next, end), seq)
 }
 
 /**
