@@ -15,6 +15,8 @@ import {
   CLOSED,
   CLOSED_BY_READER,
   CLOSED_BY_WRITER,
+  LAST_READER,
+  LAST_WRITER,
   LOCK,
   PUT_SEQ,
   type Ring,
@@ -22,7 +24,8 @@ import {
   WAIT_PUTTERS,
   WAIT_TAKERS,
 } from "./ring.ts"
-import { closeRing, guarded, waitOn, wake } from "./ring_signal.ts"
+import { closeRing, guarded, spinFor, waitOn, wake } from "./ring_signal.ts"
+import { currentOwnerId } from "../../internal/owner.ts"
 
 /**
  * Why a put could not finish: the ring is closed, the timeout passed, a value
@@ -43,7 +46,9 @@ const writeSection = (
 ): number | SharedStateCorrupted => {
   const closed = ring.ctl[CLOSED]
   if (closed !== 0) return (closed & CLOSED_BY_WRITER) !== 0 ? -1 : -2
-  return guarded(() => ring.write(src, srcDv, pos, end))
+  const next = guarded(() => ring.write(src, srcDv, pos, end))
+  if (typeof next === "number" && next > pos) ring.ctl[LAST_WRITER] = currentOwnerId()
+  return next
 }
 
 /** What is left of a put that must wait: an owned copy of the records not yet written. */
@@ -157,6 +162,7 @@ export const putPending = (
   const block = (seq: number): Effect.Effect<PutBlocked | undefined> => {
     const left = deadline - performance.now()
     if (left <= 0) return Effect.succeed("timeout")
+    if (spinFor(c, TAKE_SEQ, seq, LAST_READER)) return loop()
     if (readerGone === undefined) return waitOn(c, TAKE_SEQ, seq, WAIT_PUTTERS, left, loop)
     if (readerGone()) {
       closeRing(ring, CLOSED_BY_READER)

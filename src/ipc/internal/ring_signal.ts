@@ -7,6 +7,7 @@
  */
 import * as Effect from "effect/Effect"
 import { notifyAll, wait } from "../../internal/futex.ts"
+import { currentOwnerId } from "../../internal/owner.ts"
 import { SharedStateCorrupted } from "../../shared/errors.ts"
 import { locked } from "./lock.ts"
 import { CLOSED, type CLOSED_BY_READER, CLOSED_BY_WRITER, LOCK, PUT_SEQ, type Ring, TAKE_SEQ } from "./ring.ts"
@@ -42,6 +43,27 @@ export const waitOn = <A>(
     Effect.ensuring(Effect.sync(() => Atomics.sub(c, waiters, 1))),
     Effect.flatMap(then),
   )
+}
+
+/** How long a waiter polls before it sleeps (ms), when the other side last acted from another thread. */
+export const SPIN_MS = 0.05
+
+/**
+ * Polls `c[index]` for up to `SPIN_MS` while it is still `seq`; returns
+ * whether it changed. A waiter that sleeps costs the other side a notify per
+ * item until it runs again, and itself an event-loop turn to wake (tens of
+ * microseconds, milliseconds under load), while the other side, on another
+ * thread, usually acts within microseconds. No poll when the thread recorded
+ * in `c[last]` (the last writer, or reader) is this one: it cannot act while
+ * this thread polls.
+ */
+export const spinFor = (c: Int32Array, index: number, seq: number, last: number): boolean => {
+  if (Atomics.load(c, last) === currentOwnerId()) return false
+  const end = performance.now() + SPIN_MS
+  for (;;) {
+    for (let i = 0; i < 64; i++) if (Atomics.load(c, index) !== seq) return true
+    if (performance.now() >= end) return false
+  }
 }
 
 /** Marks the ring closed from one side and wakes every waiter. */
