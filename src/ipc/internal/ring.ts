@@ -18,9 +18,9 @@
  * `SharedStateCorrupted` instead of a `RangeError` or an endless loop.
  *
  * Waiting: takers wait on `PUT_SEQ` (bumped after every write), putters on
- * `TAKE_SEQ` (bumped after every read), each through `futex.wait`, counting
- * themselves in `WAIT_TAKERS`/`WAIT_PUTTERS` so that a writer notifies only
- * when someone waits.
+ * `TAKE_SEQ` (bumped after every read), each through `futex.wait`, raising
+ * the flag `WAIT_TAKERS`/`WAIT_PUTTERS` first, so that the other side
+ * notifies only when someone sleeps, once per sleep (`ring_signal.wake`).
  *
  * @internal
  * @module

@@ -6,7 +6,7 @@
  * @module
  */
 import * as Effect from "effect/Effect"
-import { notifyAll, wait } from "../../internal/futex.ts"
+import { notifyAll, spinWhile, wait } from "../../internal/futex.ts"
 import { currentOwnerId } from "../../internal/owner.ts"
 import { SharedStateCorrupted } from "../../shared/errors.ts"
 import { locked } from "./lock.ts"
@@ -22,14 +22,24 @@ export const guarded = <A>(section: () => A): A | SharedStateCorrupted => {
   }
 }
 
-/** Counts a change on `seq` and wakes whoever waits for it. */
+/**
+ * Counts a change on `seq` and wakes whoever waits for it. `c[waiters]` is a
+ * flag that a waiter raises before it sleeps and the first waker after that
+ * lowers (and notifies every waiter): one notify per sleep, however many
+ * items are put before the sleeper runs again.
+ */
 export const wake = (ring: Ring, seq: number, waiters: number): void => {
   const c = ring.ctl
   Atomics.add(c, seq, 1)
-  if (Atomics.load(c, waiters) > 0) notifyAll(c, seq)
+  if (Atomics.load(c, waiters) !== 0 && Atomics.exchange(c, waiters, 0) !== 0) notifyAll(c, seq)
 }
 
-/** Waits (at most `ms`) while `c[index]` is still `seq`, counted in `c[waiters]`; then runs `then`. */
+/**
+ * Waits (at most `ms`) while `c[index]` is still `seq`, with the flag
+ * `c[waiters]` raised (see `wake`); then runs `then`. No wake-up is lost: a
+ * change made before the flag was seen makes the wait return at once (its
+ * value is no longer `seq`), one made after it notifies.
+ */
 export const waitOn = <A>(
   c: Int32Array,
   index: number,
@@ -38,33 +48,19 @@ export const waitOn = <A>(
   ms: number,
   then: () => Effect.Effect<A>,
 ): Effect.Effect<A> => {
-  Atomics.add(c, waiters, 1)
-  return wait(c, index, seq, ms).pipe(
-    Effect.ensuring(Effect.sync(() => Atomics.sub(c, waiters, 1))),
-    Effect.flatMap(then),
-  )
+  Atomics.store(c, waiters, 1)
+  return Effect.flatMap(wait(c, index, seq, ms), then)
 }
-
-/** How long a waiter polls before it sleeps (ms), when the other side last acted from another thread. */
-export const SPIN_MS = 0.05
 
 /**
- * Polls `c[index]` for up to `SPIN_MS` while it is still `seq`; returns
- * whether it changed. A waiter that sleeps costs the other side a notify per
- * item until it runs again, and itself an event-loop turn to wake (tens of
- * microseconds, milliseconds under load), while the other side, on another
- * thread, usually acts within microseconds. No poll when the thread recorded
- * in `c[last]` (the last writer, or reader) is this one: it cannot act while
- * this thread polls.
+ * Polls `c[index]` briefly (`futex.spinWhile`) while it is still `seq`;
+ * returns whether it changed. A waiter that sleeps costs the other side a
+ * notify per item until it runs again, and itself an event-loop turn to
+ * wake. No poll when the thread recorded in `c[last]` (the last writer, or
+ * reader) is this one: it cannot act while this thread polls.
  */
-export const spinFor = (c: Int32Array, index: number, seq: number, last: number): boolean => {
-  if (Atomics.load(c, last) === currentOwnerId()) return false
-  const end = performance.now() + SPIN_MS
-  for (;;) {
-    for (let i = 0; i < 64; i++) if (Atomics.load(c, index) !== seq) return true
-    if (performance.now() >= end) return false
-  }
-}
+export const spinFor = (c: Int32Array, index: number, seq: number, last: number): boolean =>
+  Atomics.load(c, last) !== currentOwnerId() && spinWhile(c, index, seq)
 
 /** Marks the ring closed from one side and wakes every waiter. */
 export const closeRing = (ring: Ring, side: typeof CLOSED_BY_WRITER | typeof CLOSED_BY_READER): void => {
