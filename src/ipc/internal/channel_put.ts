@@ -24,7 +24,7 @@ import {
   WAIT_PUTTERS,
   WAIT_TAKERS,
 } from "./ring.ts"
-import { closeRing, guarded, spinFor, waitOn, wake } from "./ring_signal.ts"
+import { closeRing, corruptedOrThrow, spinFor, waitOn, wake } from "./ring_signal.ts"
 import { currentOwnerId } from "../../internal/owner.ts"
 
 /**
@@ -46,8 +46,13 @@ const writeSection = (
 ): number | SharedStateCorrupted => {
   const closed = ring.ctl[CLOSED]
   if (closed !== 0) return (closed & CLOSED_BY_WRITER) !== 0 ? -1 : -2
-  const next = guarded(() => ring.write(src, srcDv, pos, end))
-  if (typeof next === "number" && next > pos) ring.ctl[LAST_WRITER] = currentOwnerId()
+  let next: number
+  try {
+    next = ring.write(src, srcDv, pos, end)
+  } catch (e) {
+    return corruptedOrThrow(e)
+  }
+  if (next > pos) ring.ctl[LAST_WRITER] = currentOwnerId()
   return next
 }
 

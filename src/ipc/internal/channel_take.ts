@@ -26,7 +26,7 @@ import {
   WAIT_PUTTERS,
   WAIT_TAKERS,
 } from "./ring.ts"
-import { closeRing, guarded, spinFor, waitOn, wake } from "./ring_signal.ts"
+import { closeRing, corruptedOrThrow, spinFor, waitOn, wake } from "./ring_signal.ts"
 
 /** Why a take found nothing. */
 export type TakeBlocked = "closed" | "eof" | "timeout" | "empty"
@@ -43,9 +43,14 @@ const readSection = (ring: Ring, max: number): number | SharedStateCorrupted => 
   const closed = ring.ctl[CLOSED]
   if ((closed & CLOSED_BY_READER) !== 0) return -1
   inbox.pos = 0
-  const n = guarded(() => ring.read(max, inbox))
+  let n: number
+  try {
+    n = ring.read(max, inbox)
+  } catch (e) {
+    return corruptedOrThrow(e)
+  }
   if (n === 0 && (closed & CLOSED_BY_WRITER) !== 0) return -2
-  if (typeof n === "number" && n > 0) ring.ctl[LAST_READER] = currentOwnerId()
+  if (n > 0) ring.ctl[LAST_READER] = currentOwnerId()
   return n
 }
 

@@ -17,9 +17,14 @@ export const guarded = <A>(section: () => A): A | SharedStateCorrupted => {
   try {
     return section()
   } catch (e) {
-    if (e instanceof SharedStateCorrupted) return e
-    throw e
+    return corruptedOrThrow(e)
   }
+}
+
+/** `e` when it is the `SharedStateCorrupted` of a ring's checks; rethrows anything else (`guarded`, inlined). */
+export const corruptedOrThrow = (e: unknown): SharedStateCorrupted => {
+  if (e instanceof SharedStateCorrupted) return e
+  throw e
 }
 
 /**
