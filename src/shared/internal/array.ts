@@ -35,33 +35,25 @@ export class SharedArrayImpl<T extends Canonical = Canonical> extends TypedCells
   }
 
   get(i: number): Effect.Effect<ValueOf<T>, IndexOutOfRange | LockAbandoned> {
-    return Effect.suspend((): Effect.Effect<ValueOf<T>, IndexOutOfRange | LockAbandoned> => {
-      const e = checkIndex(i, this.length)
-      if (e !== undefined) return Effect.fail(e)
-      return withGuardNow(this.lock.guard, () => Effect.succeed(this.cells.load(i) as ValueOf<T>))
-    })
+    return withGuardNow(
+      this.lock.guard,
+      () => Effect.succeed(this.cells.load(i) as ValueOf<T>),
+      () => checkIndex(i, this.length),
+    )
   }
 
   set(i: number, v: ValueOf<T>): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned> {
-    return Effect.suspend((): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned> => {
-      const e = checkIndex(i, this.length) ?? checkValue(this.cells.spec, v, "value")
-      if (e !== undefined) return Effect.fail(e)
-      return withGuardNow(this.lock.guard, () => {
-        this.cells.store(i, v)
-        return Effect.void
-      })
-    })
+    return withGuardNow(this.lock.guard, () => {
+      this.cells.store(i, v)
+      return Effect.void
+    }, () => checkIndex(i, this.length) ?? checkValue(this.cells.spec, v, "value"))
   }
 
   update(
     i: number,
     f: (current: ValueOf<T>) => ValueOf<T>,
   ): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument | LockAbandoned> {
-    return Effect.suspend((): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument | LockAbandoned> => {
-      const e = checkIndex(i, this.length)
-      if (e !== undefined) return Effect.fail(e)
-      return lockedCell.update(this.lock.guard, this.cells, i, f)
-    })
+    return lockedCell.update(this.lock.guard, this.cells, i, f, () => checkIndex(i, this.length))
   }
 
   updateSync(i: number, f: (current: ValueOf<T>) => ValueOf<T>): ValueOf<T> {

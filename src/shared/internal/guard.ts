@@ -121,15 +121,28 @@ const waitThenRun = <A, E, R>(
  *
  * `section` must not wait for anything: it reads or writes shared memory and
  * returns its outcome as an `Exit` (`Effect.succeed`/`Effect.fail`). A
- * `section` that throws is a defect; the lock is released first.
+ * `section` that throws is a defect; the lock is released first. `check`
+ * runs first, without the lock: an error it returns fails at once (bad input
+ * never takes the lock).
  */
-export const withGuardNow = <A, E>(
+export const withGuardNow = <A, E, E2 = never>(
   guard: Guard,
   section: () => Effect.Effect<A, E>,
-): Effect.Effect<A, E | LockAbandoned> => {
+  check?: () => E2 | undefined,
+): Effect.Effect<A, E | E2 | LockAbandoned> => {
   const enter = guard.enter
-  if (enter === undefined) return withGuard(guard, Effect.suspend(section))
-  return Effect.withFiber((fiber) => {
+  if (enter === undefined) {
+    if (check === undefined) return withGuard(guard, Effect.suspend(section))
+    return Effect.suspend((): Effect.Effect<A, E | E2 | LockAbandoned> => {
+      const bad = check()
+      return bad !== undefined ? Effect.fail(bad) : withGuard(guard, Effect.suspend(section))
+    })
+  }
+  return Effect.withFiber((fiber): Effect.Effect<A, E | E2 | LockAbandoned> => {
+    if (check !== undefined) {
+      const bad = check()
+      if (bad !== undefined) return Effect.fail(bad)
+    }
     const entered = enter(fiber)
     if (entered === BUSY) return withGuard(guard, Effect.suspend(section))
     try {

@@ -36,13 +36,10 @@ export class ValueImpl<T extends Canonical = Canonical> extends TypedCells<T> im
   }
 
   set(v: ValueOf<T>): Effect.Effect<void, InvalidArgument | LockAbandoned> {
-    return Effect.suspend((): Effect.Effect<void, InvalidArgument | LockAbandoned> => {
-      const e = checkValue(this.cells.spec, v, "value")
-      return e !== undefined ? Effect.fail(e) : withGuardNow(this.lock.guard, () => {
-        this.cells.store(0, v)
-        return Effect.void
-      })
-    })
+    return withGuardNow(this.lock.guard, () => {
+      this.cells.store(0, v)
+      return Effect.void
+    }, () => checkValue(this.cells.spec, v, "value"))
   }
 
   update(f: (current: ValueOf<T>) => ValueOf<T>): Effect.Effect<ValueOf<T>, InvalidArgument | LockAbandoned> {
