@@ -52,7 +52,8 @@ const writeSection = (
   } catch (e) {
     return corruptedOrThrow(e)
   }
-  if (next > pos) ring.ctl[LAST_WRITER] = currentOwnerId()
+  // Written only when it changes: the control words share a cache line with the other side's.
+  if (next > pos && ring.ctl[LAST_WRITER] !== currentOwnerId()) ring.ctl[LAST_WRITER] = currentOwnerId()
   return next
 }
 

@@ -50,7 +50,7 @@ const readSection = (ring: Ring, max: number): number | SharedStateCorrupted => 
     return corruptedOrThrow(e)
   }
   if (n === 0 && (closed & CLOSED_BY_WRITER) !== 0) return -2
-  if (n > 0) ring.ctl[LAST_READER] = currentOwnerId()
+  if (n > 0 && ring.ctl[LAST_READER] !== currentOwnerId()) ring.ctl[LAST_READER] = currentOwnerId()
   return n
 }
 
