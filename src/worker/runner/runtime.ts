@@ -25,6 +25,7 @@ import { type Found, makeLoader } from "./loader.ts"
 import { makeOutbox, type Port } from "./outbox.ts"
 import { makeResults } from "./results.ts"
 import { chunkContext, type ChunkTrace, makeLogger, now, startChunkTrace } from "./telemetry.ts"
+import { makeFinalizers } from "./finalizers.ts"
 
 interface ChunkRun {
   readonly id: number
@@ -66,6 +67,7 @@ export const makeRuntime = (port: Port) => {
     run.trace = undefined
   }
   const { push, flush, sink, lastFlush } = makeOutbox(port, traceOutcome)
+  const finalizers = makeFinalizers(port, flush)
   const { succeed, onExit, cannotSend } = makeResults(push)
   const loadTask = makeLoader()
   const logger = makeLogger(sink)
@@ -165,7 +167,12 @@ export const makeRuntime = (port: Port) => {
 
   const context = (run: ChunkRun) => {
     if (run.abort === undefined) run.abort = new AbortController()
-    return { signal: run.abort.signal, taskName: run.task.name, emit: (event: unknown) => emit(run, event) }
+    return {
+      signal: run.abort.signal,
+      taskName: run.task.name,
+      emit: (event: unknown) => emit(run, event),
+      addFinalizer: finalizers.add,
+    }
   }
 
   const emit = (run: ChunkRun, event: unknown): void => {
@@ -287,6 +294,8 @@ export const makeRuntime = (port: Port) => {
           return
         case P.INTERRUPT:
           return interrupt(message.c)
+        case P.CLOSE:
+          return void finalizers.close()
       }
     },
     flush,
