@@ -9,6 +9,7 @@
  *
  * @module
  */
+import * as RunnerAddress from "effect/cluster/RunnerAddress"
 import * as Sharding from "effect/cluster/Sharding"
 import * as ShardingConfig from "effect/cluster/ShardingConfig"
 import * as ShardId from "effect/cluster/ShardId"
@@ -18,6 +19,7 @@ import type { SocketServerError } from "effect/socket/SocketServer"
 import * as Pool from "../pool/Pool.ts"
 import { TaskEntity } from "./internal/entity.ts"
 import { runChunk } from "./internal/handler.ts"
+import { watch } from "./internal/health.ts"
 import * as Layers from "./internal/layers.ts"
 
 /**
@@ -85,6 +87,8 @@ export const layer = (options: RunnerOptions): Layer.Layer<never, Pool.MakeError
         for (let i = 1; i <= config.shardsPerGroup; i++) if (sharding.hasShardId(ShardId.make("default", i))) n++
         return n
       }
+      // Watches the next runner in address order, so a dead runner is marked whichever runner dies.
+      yield* watch(RunnerAddress.make(options.host, options.port))
       // Waits in the background: the layer is built (and serving) at once.
       yield* Effect.forkScoped(Effect.gen(function* () {
         while (owned() === 0) yield* Effect.sleep(100)
