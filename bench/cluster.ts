@@ -29,7 +29,7 @@ import * as mp from "../mod.ts"
 import { Cluster } from "../src/cluster/mod.ts"
 import type { Pool } from "../src/pool/Pool.ts"
 import { postgres, postgresMissing } from "../tests/support/postgres.ts"
-import { type RunnerProcess, startRunner } from "../tests/support/runners.ts"
+import { healthCheckerPid, type RunnerProcess, startRunner } from "../tests/support/runners.ts"
 import { countPrimes } from "./common.ts"
 import { double } from "./lib/tasks.ts"
 import { napWhere, primes, whereAmI } from "./lib/cluster_tasks.ts"
@@ -114,33 +114,6 @@ const recoveryRound = (
     yield* Effect.promise(() => victim!.exited)
     return last - killedAt
   })
-
-/**
- * The pid of the runner that holds the shard of effect/cluster's health check
- * singleton: its advisory lock in `pg_locks`, the session's client port in
- * `pg_stat_activity`, the process that owns that port from `ss`.
- */
-const healthCheckerPid = (pgPort: number): number | undefined => {
-  // effect/cluster's hashString (internal/hash.ts) over the singleton's name, 300 shards per group.
-  const name = "effect/cluster/Sharding/RunnerHealth"
-  let h = 5381, i = name.length
-  while (i) h = (h * 33) ^ name.charCodeAt(--i)
-  h = (h & 0xbfffffff) | ((h >>> 1) & 0x40000000)
-  const lockNumber = 1_000_000 + Math.abs(h % 300) + 1
-  const run = (cmd: string, args: Array<string>) =>
-    new TextDecoder().decode(new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).outputSync().stdout)
-  const psql = [...Deno.readDirSync("/usr/lib/postgresql")].map((e) => `/usr/lib/postgresql/${e.name}/bin/psql`)[0]
-  const clientPort = run(psql, [
-    ..."-h 127.0.0.1 -U postgres -At -p".split(" "),
-    String(pgPort),
-    "-c",
-    `SELECT a.client_port FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid ` +
-    `WHERE l.locktype = 'advisory' AND l.granted AND l.objid = ${lockNumber}`,
-  ]).trim()
-  if (clientPort === "") return undefined
-  const owner = /pid=(\d+)/.exec(run("ss", ["-tnpH", `sport = :${clientPort}`]))
-  return owner === null ? undefined : Number(owner[1])
-}
 
 const program = Effect.gen(function* () {
   const load = Deno.loadavg().map((x) => x.toFixed(2)).join(" ")

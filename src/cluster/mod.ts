@@ -25,4 +25,4 @@
  */
 export * as Cluster from "./Cluster.ts"
 export * as Runner from "./Runner.ts"
-export { ClusterUnavailable } from "./errors.ts"
+export { ClusterUnavailable, NoRunners } from "./errors.ts"

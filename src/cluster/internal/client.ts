@@ -8,6 +8,7 @@
  * @module
  */
 import type * as MessageStorage from "effect/cluster/MessageStorage"
+import * as Runners from "effect/cluster/Runners"
 import * as RunnerStorage from "effect/cluster/RunnerStorage"
 import type * as Sharding from "effect/cluster/Sharding"
 import * as Cause from "effect/Cause"
@@ -24,11 +25,26 @@ import type { AnyTask } from "../../task/Task.ts"
 import { isTransfer } from "../../task/transfer.ts"
 import { fromWire, MAX_TEXT, TaskEntity, toWire, type WireOutcome } from "./entity.ts"
 import * as Layers from "./layers.ts"
+import { makeLiveness } from "./liveness.ts"
+
+/** What one call asks of its chunks (all optional). */
+export interface CallSettings {
+  /** The chunk's deadline, instead of `taskTimeout` (`TaskTimeout` with `limit: "timeout"`). */
+  readonly timeoutMs?: number | undefined
+  /** Passed to the runner's local pool: its queue runs higher priorities first. */
+  readonly priority?: number | undefined
+  /** Affinity: chunks with the same key go to one runner, and to one worker there. */
+  readonly key?: string | undefined
+}
 
 /** Sends chunks to the cluster. */
 export interface Dispatcher {
   /** Runs a chunk: one `Exit` per payload, in order; never fails. */
-  readonly run: (task: AnyTask, payloads: ReadonlyArray<unknown>) => Effect.Effect<Array<Exit.Exit<unknown, unknown>>>
+  readonly run: (
+    task: AnyTask,
+    payloads: ReadonlyArray<unknown>,
+    call?: CallSettings,
+  ) => Effect.Effect<Array<Exit.Exit<unknown, unknown>>>
   /** How many runners are registered and healthy. */
   readonly runnersAlive: Effect.Effect<number>
 }
@@ -61,7 +77,7 @@ export const makeDispatcher = (options: {
 }): Effect.Effect<Dispatcher, ClusterUnavailable, Scope.Scope> =>
   Effect.gen(function* () {
     const context: Context.Context<
-      Sharding.Sharding | RunnerStorage.RunnerStorage | MessageStorage.MessageStorage
+      Sharding.Sharding | Runners.Runners | RunnerStorage.RunnerStorage | MessageStorage.MessageStorage
     > = yield* Layer.build(Layers.client(options.url)).pipe(
       // The storage's migrations turn a connection failure into a defect: both are "unreachable".
       Effect.catchCause((cause) => {
@@ -77,6 +93,11 @@ export const makeDispatcher = (options: {
     )
     const clientFor = yield* Effect.provideContext(TaskEntity.client, context)
     const storage = Context.get(context, RunnerStorage.RunnerStorage)
+    const liveness = yield* makeLiveness({
+      runners: Context.get(context, Runners.Runners),
+      storage,
+      runnerTimeoutMs: options.runnerTimeoutMs,
+    })
 
     const runnersAlive = storage.getRunners.pipe(
       Effect.map((runners) => runners.filter(([, healthy]) => healthy).length),
@@ -88,34 +109,11 @@ export const makeDispatcher = (options: {
     const entityIds = Array.from({ length: ENTITY_IDS }, () => crypto.randomUUID())
     let nextEntity = 0
 
-    let aliveSeenAt = -Infinity
-    /** Waits (up to `runnerTimeout`) until a runner is registered and healthy. */
-    const awaitRunner: Effect.Effect<void, WorkerCrashed> = Effect.suspend(() => {
-      if (performance.now() - aliveSeenAt < 1_000) return Effect.void
-      const deadline = performance.now() + options.runnerTimeoutMs
-      const poll: Effect.Effect<void, WorkerCrashed> = Effect.flatMap(runnersAlive, (n) => {
-        if (n > 0) {
-          aliveSeenAt = performance.now()
-          return Effect.void
-        }
-        if (performance.now() >= deadline) {
-          return Effect.fail(
-            new WorkerCrashed({
-              workerId: CLUSTER,
-              reason: `no runner of the cluster was alive within ${options.runnerTimeoutMs} ms (runnerTimeout): ` +
-                "start one with `deno task runner --url <the same PostgreSQL URL>`",
-            }),
-          )
-        }
-        return Effect.andThen(Effect.sleep(200), poll)
-      })
-      return poll
-    })
-
     /** Sends the payloads that encode; `exits` holds the others' failures already. */
     const send = (
       task: AnyTask,
       encoded: ReadonlyArray<unknown>,
+      call: CallSettings,
     ): Effect.Effect<Array<Exit.Exit<unknown, unknown>>, PoolError> =>
       Effect.gen(function* () {
         let text: string
@@ -136,10 +134,20 @@ export const makeDispatcher = (options: {
               `limit of ${MAX_TEXT}: use a smaller chunkSize, or pass large data by reference (a URL, a path)`,
           })
         }
-        yield* awaitRunner
-        const entity = clientFor(entityIds[nextEntity++ % entityIds.length])
-        const request = { moduleUrl: task.moduleUrl, taskName: task.name, payloads: text }
-        const reply = yield* (options.delivery === "direct" ? entity.RunDirect(request) : entity.Run(request)).pipe(
+        // Calls with a key go to the key's own entity, so to one runner (while it lives) and one worker there.
+        const entity = clientFor(
+          call.key === undefined ? entityIds[nextEntity++ % entityIds.length] : `key:${call.key}`,
+        )
+        const request = {
+          moduleUrl: task.moduleUrl,
+          taskName: task.name,
+          payloads: text,
+          priority: call.priority,
+          key: call.key,
+        }
+        const timeoutMs = call.timeoutMs ?? options.taskTimeoutMs
+        const sent = options.delivery === "direct" ? entity.RunDirect(request) : entity.Run(request)
+        const reply = yield* sent.pipe(
           Effect.catchCause((cause): Effect.Effect<never, PoolError> =>
             Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.fail(
               new WorkerCrashed({
@@ -148,9 +156,17 @@ export const makeDispatcher = (options: {
               }),
             )
           ),
+          (delivered) => Effect.raceFirst(delivered, liveness.watch),
           Effect.timeoutOrElse({
-            duration: options.taskTimeoutMs,
-            orElse: () => Effect.fail(new TaskTimeout({ taskName: task.name, timeoutMs: options.taskTimeoutMs })),
+            duration: timeoutMs,
+            orElse: () =>
+              Effect.fail(
+                new TaskTimeout({
+                  taskName: task.name,
+                  timeoutMs,
+                  limit: call.timeoutMs === undefined ? "taskTimeout" : "timeout",
+                }),
+              ),
           }),
         )
         let outcomes: Array<WireOutcome>
@@ -168,7 +184,11 @@ export const makeDispatcher = (options: {
         return outcomes.length === encoded.length ? outcomes.map(toExit) : encoded.map(() => toExit(outcomes[0]))
       })
 
-    const run = (task: AnyTask, payloads: ReadonlyArray<unknown>): Effect.Effect<Array<Exit.Exit<unknown, unknown>>> =>
+    const run = (
+      task: AnyTask,
+      payloads: ReadonlyArray<unknown>,
+      call: CallSettings = {},
+    ): Effect.Effect<Array<Exit.Exit<unknown, unknown>>> =>
       Effect.suspend(() => {
         const exits: Array<Exit.Exit<unknown, unknown>> = new Array(payloads.length)
         const sent: Array<number> = []
@@ -185,7 +205,7 @@ export const makeDispatcher = (options: {
           }
         })
         if (encoded.length === 0) return Effect.succeed(exits)
-        return send(task, encoded).pipe(
+        return send(task, encoded, call).pipe(
           Effect.catch((error) => Effect.succeed(encoded.map(() => Exit.fail(error)))),
           Effect.map((results) => {
             sent.forEach((at, j) => exits[at] = results[j])

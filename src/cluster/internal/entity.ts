@@ -22,6 +22,10 @@ const runFields = {
   taskName: Schema.String,
   /** base64 of `v8.serialize(payloads)` */
   payloads: Schema.String,
+  /** The call's `priority`, for the runner's local pool. */
+  priority: Schema.optional(Schema.Number),
+  /** The call's affinity `key`: the runner's local pool runs its payloads on one worker. */
+  key: Schema.optional(Schema.String),
 }
 
 /** The `Run` request: a chunk of payloads of one task, stored first (at least once). */

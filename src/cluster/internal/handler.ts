@@ -98,7 +98,13 @@ const encodeOutcomes = (taskName: string, outcomes: ReadonlyArray<WireOutcome>):
 /** Runs one `Run` request on the local pool; always succeeds with the encoded outcomes. */
 export const runChunk = (
   pool: Pool,
-  request: { readonly moduleUrl: string; readonly taskName: string; readonly payloads: string },
+  request: {
+    readonly moduleUrl: string
+    readonly taskName: string
+    readonly payloads: string
+    readonly priority?: number | undefined
+    readonly key?: string | undefined
+  },
 ): Effect.Effect<string> =>
   Effect.gen(function* () {
     const { moduleUrl, taskName } = request
@@ -130,9 +136,14 @@ export const runChunk = (
       }
     })
     if (values.length > 0) {
-      const ran = yield* pool.mapExit(task, values).pipe(
-        Effect.catch((e) => Effect.succeed(values.map(() => Exit.fail(e)))),
-      )
+      const { priority, key } = request
+      const ran = yield* (key === undefined
+        ? pool.mapExit(task, values, priority === undefined ? undefined : { priority })
+        : Effect.forEach(values, (value) => Effect.exit(pool.apply(task, value, { key, priority })), {
+          concurrency: "unbounded",
+        })).pipe(
+          Effect.catch((e) => Effect.succeed(values.map(() => Exit.fail(e)))),
+        )
       runnable.forEach((at, j) => exits[at] = ran[j])
     }
     return encodeOutcomes(taskName, exits.map(outcomeOf(task)))
