@@ -20,7 +20,16 @@ import { fromWire, MAX_TEXT, toWire, type WireOutcome } from "./entity.ts"
 const modules = new Map<string, Promise<Record<string, unknown>>>()
 
 /** The exported Task named `taskName` of the module at `moduleUrl`. */
-export const loadTask = (moduleUrl: string, taskName: string): Effect.Effect<Task.AnyTask, TaskNotFound> =>
+export const loadTask = (moduleUrl: string, taskName: string): Effect.Effect<Task.AnyTask, TaskNotFound> => {
+  // Found before: no promise to wait for (the hot path of a sequential caller).
+  const known = found.get(`${taskName}@${moduleUrl}`)
+  return known !== undefined ? Effect.succeed(known) : findTask(moduleUrl, taskName)
+}
+
+/** Tasks found so far, by `name@moduleUrl`. */
+const found = new Map<string, Task.AnyTask>()
+
+const findTask = (moduleUrl: string, taskName: string): Effect.Effect<Task.AnyTask, TaskNotFound> =>
   Effect.tryPromise({
     try: () => {
       let loading = modules.get(moduleUrl)
@@ -39,7 +48,10 @@ export const loadTask = (moduleUrl: string, taskName: string): Effect.Effect<Tas
       }),
   }).pipe(Effect.flatMap((exports) => {
     for (const value of Object.values(exports)) {
-      if (Task.isTask(value) && value.name === taskName && value.moduleUrl === moduleUrl) return Effect.succeed(value)
+      if (Task.isTask(value) && value.name === taskName && value.moduleUrl === moduleUrl) {
+        found.set(`${taskName}@${moduleUrl}`, value)
+        return Effect.succeed(value)
+      }
     }
     return Effect.fail(new TaskNotFound({ moduleUrl, taskName, reason: "the module does not export that task" }))
   }))
@@ -137,14 +149,26 @@ export const runChunk = (
     })
     if (values.length > 0) {
       const { priority, key } = request
-      const ran = yield* (key === undefined
+      // One payload (an `apply`) takes the pool's lighter `apply` path; a key needs it (map has no affinity).
+      const ran = yield* (key === undefined && values.length > 1
         ? pool.mapExit(task, values, priority === undefined ? undefined : { priority })
-        : Effect.forEach(values, (value) => Effect.exit(pool.apply(task, value, { key, priority })), {
-          concurrency: "unbounded",
-        })).pipe(
+        : Effect.forEach(
+          values,
+          (value) =>
+            Effect.exit(
+              pool.apply(
+                task,
+                value,
+                key === undefined && priority === undefined ? undefined : { key, priority },
+              ),
+            ),
+          { concurrency: "unbounded" },
+        )).pipe(
           Effect.catch((e) => Effect.succeed(values.map(() => Exit.fail(e)))),
         )
-      runnable.forEach((at, j) => exits[at] = ran[j])
+      runnable.forEach((at, j) =>
+        exits[at] = ran[j]
+      )
     }
     return encodeOutcomes(taskName, exits.map(outcomeOf(task)))
   }).pipe(
