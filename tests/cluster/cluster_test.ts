@@ -279,6 +279,27 @@ Deno.test({
         )
 
         yield* step(
+          "a runner joining mid-batch takes shards without interrupting or losing the calls running (direct delivery)",
+          Effect.gen(function* () {
+            const batch = yield* pool.imapUnordered(nap, Array.from({ length: 80 }, () => 250)).pipe(
+              Stream.runCollect,
+              Effect.forkChild,
+            )
+            const joined = yield* startRunner(pg.url)
+            runners.push(joined)
+            assertEquals((yield* Fiber.join(batch)).length, 80)
+            // The newcomer gets work once it owns shards.
+            const deadline = performance.now() + 30_000
+            let ran = false
+            while (!ran) {
+              assert(performance.now() < deadline, "the runner that joined never ran a chunk")
+              const out = yield* pool.map(squareWhere, Array.from({ length: 20 }, (_, i) => i), { chunkSize: 1 })
+              ran = out.some((r) => r.pid === joined.pid)
+            }
+          }),
+        )
+
+        yield* step(
           "with delivery direct (never stored), a runner SIGKILLed mid-batch loses nothing either",
           Effect.gen(function* () {
             const direct = yield* Cluster.pool({ url: pg.url, taskTimeout: "60 seconds", delivery: "direct" })

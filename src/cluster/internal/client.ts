@@ -16,6 +16,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as SqlError from "effect/sql/SqlError"
 import { type PoolError, SerializationError, TaskTimeout, WorkerCrashed } from "../../errors.ts"
@@ -64,6 +65,12 @@ const messageOf = (e: unknown): string => e instanceof Error ? e.message : Strin
 
 /** How many entity ids a client spreads its chunks over (each entity runs its messages concurrently). */
 const ENTITY_IDS = 256
+
+/** A chunk that its runner interrupted (not its caller) is sent again after this pause. */
+const REDELIVER_MS = 100
+
+/** The runner interrupted the chunk: send it again. */
+const Redeliver = { _tag: "Redeliver" } as const
 
 /** `workerId` of the errors that concern the cluster rather than one worker. */
 const CLUSTER = -1
@@ -147,15 +154,19 @@ export const makeDispatcher = (options: {
         }
         const timeoutMs = call.timeoutMs ?? options.taskTimeoutMs
         const sent = options.delivery === "direct" ? entity.RunDirect(request) : entity.Run(request)
+        // An interruption that is not the caller's own comes from the runner: its shard moved (a runner joined or
+        // stopped) and it interrupted the chunk; send it again, to the shard's next owner (at least once).
         const reply = yield* sent.pipe(
-          Effect.catchCause((cause): Effect.Effect<never, PoolError> =>
-            Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.fail(
+          Effect.catchCause((cause): Effect.Effect<never, PoolError | typeof Redeliver> =>
+            Cause.hasInterruptsOnly(cause) ? Effect.fail(Redeliver) : Effect.fail(
               new WorkerCrashed({
                 workerId: CLUSTER,
                 reason: `the cluster could not deliver the task, or its runner died: ${messageOf(Cause.squash(cause))}`,
               }),
             )
           ),
+          Effect.retry({ while: (e) => e === Redeliver, schedule: Schedule.spaced(REDELIVER_MS) }),
+          Effect.catchIf((e): e is typeof Redeliver => e === Redeliver, () => Effect.interrupt),
           (delivered) => Effect.raceFirst(delivered, liveness.watch),
           Effect.timeoutOrElse({
             duration: timeoutMs,
