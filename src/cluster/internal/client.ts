@@ -24,7 +24,7 @@ import { decodeFailure } from "../../internal/known_errors.ts"
 import { ClusterUnavailable } from "../errors.ts"
 import type { AnyTask } from "../../task/Task.ts"
 import { isTransfer } from "../../task/transfer.ts"
-import { fromWire, MAX_TEXT, TaskEntity, toWire, type WireOutcome } from "./entity.ts"
+import { fromWire, MAX_TEXT, outcomesOf, TaskEntity, toWire, type WireOutcome } from "./entity.ts"
 import * as Layers from "./layers.ts"
 import { makeLiveness } from "./liveness.ts"
 
@@ -180,9 +180,9 @@ export const makeDispatcher = (options: {
               ),
           }),
         )
-        let outcomes: Array<WireOutcome>
+        let outcomes: ReadonlyArray<WireOutcome>
         try {
-          outcomes = fromWire(reply) as Array<WireOutcome>
+          outcomes = outcomesOf(fromWire(reply))
         } catch (e) {
           return yield* new SerializationError({
             taskName: task.name,

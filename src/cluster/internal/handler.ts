@@ -15,7 +15,7 @@ import { RemoteException, SerializationError, TaskNotFound } from "../../errors.
 import { encodeFailure } from "../../internal/known_errors.ts"
 import type { Pool } from "../../pool/Pool.ts"
 import * as Task from "../../task/Task.ts"
-import { fromWire, MAX_TEXT, toWire, type WireOutcome } from "./entity.ts"
+import { type AllSucceeded, fromWire, MAX_TEXT, toWire, type WireOutcome } from "./entity.ts"
 
 const modules = new Map<string, Promise<Record<string, unknown>>>()
 
@@ -78,7 +78,11 @@ const outcomeOf = (task: Task.AnyTask) => (exit: Exit.Exit<unknown, unknown>): W
 /** Serializes the outcomes; one that cannot be serialized becomes a `SerializationError` of its own. */
 const encodeOutcomes = (taskName: string, outcomes: ReadonlyArray<WireOutcome>): string => {
   try {
-    const text = toWire(outcomes)
+    const text = toWire(
+      outcomes.every((o) => o.ok)
+        ? { values: outcomes.map((o) => (o as { readonly value: unknown }).value) } satisfies AllSucceeded
+        : outcomes,
+    )
     if (text.length <= MAX_TEXT) return text
     const tooLarge = failed(
       new SerializationError({
