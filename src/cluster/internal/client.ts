@@ -111,10 +111,19 @@ export const makeDispatcher = (options: {
       Effect.orElseSucceed(() => 0),
     )
 
-    // Chunks go to a fixed set of random entity ids, in turn: random ids spread evenly over the shards (similar
-    // ids would not), and a bounded set keeps the runners' resident entities bounded however many chunks are sent.
+    // Chunks go to a fixed set of random entity ids: random ids spread evenly over the shards (similar ids would
+    // not), and a bounded set keeps the runners' resident entities bounded however many chunks are sent. A chunk
+    // takes the lowest id no other chunk of this caller is using, so a sequential caller keeps to one entity (one
+    // runner, whose worker is warm: under load, waking an idle runner per call doubled the round trip), and
+    // concurrent chunks use different ids.
     const entityIds = Array.from({ length: ENTITY_IDS }, () => crypto.randomUUID())
+    const slots = new Uint8Array(ENTITY_IDS)
     let nextEntity = 0
+    const takeSlot = (): number => {
+      const free = slots.indexOf(0)
+      if (free >= 0) slots[free] = 1
+      return free
+    }
 
     /** Sends the payloads that encode; `exits` holds the others' failures already. */
     const send = (
@@ -142,8 +151,9 @@ export const makeDispatcher = (options: {
           })
         }
         // Calls with a key go to the key's own entity, so to one runner (while it lives) and one worker there.
+        const slot = call.key === undefined ? takeSlot() : -1
         const entity = clientFor(
-          call.key === undefined ? entityIds[nextEntity++ % entityIds.length] : `key:${call.key}`,
+          call.key !== undefined ? `key:${call.key}` : entityIds[slot >= 0 ? slot : nextEntity++ % entityIds.length],
         )
         const request = {
           moduleUrl: task.moduleUrl,
@@ -179,6 +189,9 @@ export const makeDispatcher = (options: {
                 }),
               ),
           }),
+          Effect.ensuring(Effect.sync(() => {
+            if (slot >= 0) slots[slot] = 0
+          })),
         )
         let outcomes: ReadonlyArray<WireOutcome>
         try {
