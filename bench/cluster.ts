@@ -31,6 +31,7 @@ import type { Pool } from "../src/pool/Pool.ts"
 import { postgres, postgresMissing } from "../tests/support/postgres.ts"
 import { healthCheckerPid, type RunnerProcess, startRunner } from "../tests/support/runners.ts"
 import { countPrimes } from "./common.ts"
+import { keptNotes } from "./report.ts"
 import { double } from "./lib/tasks.ts"
 import { napWhere, primes, whereAmI } from "./lib/cluster_tasks.ts"
 
@@ -263,14 +264,16 @@ if (import.meta.main) {
   } else {
     await Effect.runPromise(Effect.scoped(program as Effect.Effect<void, unknown, Scope.Scope>))
     if (!flags["no-write"]) {
+      const file = new URL("./CLUSTER.md", import.meta.url)
+      const previous = await Deno.readTextFile(file).catch(() => undefined)
       const text =
         `# Cluster bench (issue 18)\n\nWritten by \`deno run -A bench/cluster.ts\` (one run; runners are processes ` +
         `on this machine with one worker each, PostgreSQL 15 on 127.0.0.1).\n\n| row | result |\n| --- | --- |\n` +
         rows.filter((r) => r.startsWith("|")).join("\n") + "\n\n" + rows.filter((r) =>
           !r.startsWith("|")
         ).join("\n\n") +
-        "\n"
-      await Deno.writeTextFile(new URL("./CLUSTER.md", import.meta.url), text)
+        "\n\n## Notes\n\n" + keptNotes(previous) + "\n"
+      await Deno.writeTextFile(file, text)
     }
   }
 }
