@@ -17,6 +17,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { SocketServerError } from "effect/socket/SocketServer"
 import * as Pool from "../pool/Pool.ts"
+import { cpuCount } from "../runtime_info.ts"
 import { TaskEntity } from "./internal/entity.ts"
 import { runChunk } from "./internal/handler.ts"
 import { watch } from "./internal/health.ts"
@@ -41,7 +42,10 @@ export interface RunnerOptions {
   readonly listen?: string | undefined
   /** The TCP port this runner listens on. */
   readonly port: number
-  /** Workers of the local pool (default: the machine's cores). */
+  /**
+   * Workers of the local pool (default: the machine's cores). The runner's
+   * share of the cluster's shards, so of its chunks, is proportional to it.
+   */
   readonly workers?: number | undefined
   /**
    * Called once the runner owns shards, so tasks reach it (with how many it
@@ -95,7 +99,7 @@ export const layer = (options: RunnerOptions): Layer.Layer<never, Pool.MakeError
         options.onReady?.(owned())
       }))
     }))),
-    Layer.provide(Layers.runner(options)),
+    Layer.provide(Layers.runner({ ...options, workers: options.workers ?? cpuCount() })),
     Layer.provide(ShardingConfig.layer(Layers.tuned)),
     Layer.provide(Pool.layer({ size: options.workers, name: `runner-${options.port}` })),
   )

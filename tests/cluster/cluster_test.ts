@@ -29,7 +29,7 @@ import {
 } from "../fixtures/cluster_tasks.ts"
 import { errorOf } from "../support/mod.ts"
 import { freePort, postgres, postgresMissing } from "../support/postgres.ts"
-import { healthCheckerPid, type RunnerProcess, startRunner, stopRunner } from "../support/runners.ts"
+import { healthCheckerPid, psql, type RunnerProcess, startRunner, stopRunner } from "../support/runners.ts"
 
 if (postgresMissing !== undefined) console.warn(`tests/cluster skipped: ${postgresMissing}`)
 const ignore = postgresMissing !== undefined
@@ -121,7 +121,7 @@ Deno.test({
       Effect.gen(function* () {
         const pg = yield* postgres
         const runners: Array<RunnerProcess> = yield* Effect.all(
-          [startRunner(pg.url), startRunner(pg.url), startRunner(pg.url), startRunner(pg.url)],
+          [startRunner(pg.url), startRunner(pg.url), startRunner(pg.url), startRunner(pg.url, { workers: 2 })],
           { concurrency: "unbounded" },
         )
         const pool: Pool = yield* Cluster.pool({ url: pg.url, taskTimeout: "60 seconds" })
@@ -137,6 +137,16 @@ Deno.test({
             const pids = new Set(out.map((r) => r.pid))
             assert(pids.size >= 2, `only runner(s) ${[...pids]} ran chunks`)
             for (const pid of pids) assert(runners.some((r) => r.pid === pid), `pid ${pid} is not a runner`)
+          }),
+        )
+
+        yield* step(
+          "a runner's share of the shards is weighted by its workers (it registers its worker count as its weight)",
+          Effect.sync(() => {
+            const weightOf = (r: RunnerProcess) =>
+              JSON.parse(psql(pg.port, `SELECT runner FROM cluster_runners WHERE address = '127.0.0.1:${r.port}'`))
+                .weight
+            assertEquals(runners.map(weightOf), [1, 1, 1, 2])
           }),
         )
 

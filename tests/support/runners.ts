@@ -125,17 +125,21 @@ export const healthCheckerPid = (pgPort: number): number | undefined => {
   while (i) h = (h * 33) ^ name.charCodeAt(--i)
   h = (h & 0xbfffffff) | ((h >>> 1) & 0x40000000)
   const lockNumber = 1_000_000 + Math.abs(h % 300) + 1
-  const run = (cmd: string, args: Array<string>) =>
-    new TextDecoder().decode(new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).outputSync().stdout)
-  const psql = [...Deno.readDirSync("/usr/lib/postgresql")].map((e) => `/usr/lib/postgresql/${e.name}/bin/psql`)[0]
-  const clientPort = run(psql, [
-    ..."-h 127.0.0.1 -U postgres -At -p".split(" "),
-    String(pgPort),
-    "-c",
+  const clientPort = psql(
+    pgPort,
     `SELECT a.client_port FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid ` +
-    `WHERE l.locktype = 'advisory' AND l.granted AND l.objid = ${lockNumber}`,
-  ]).trim()
+      `WHERE l.locktype = 'advisory' AND l.granted AND l.objid = ${lockNumber}`,
+  )
   if (clientPort === "") return undefined
   const owner = /pid=(\d+)/.exec(run("ss", ["-tnpH", `sport = :${clientPort}`]))
   return owner === null ? undefined : Number(owner[1])
+}
+
+const run = (cmd: string, args: Array<string>) =>
+  new TextDecoder().decode(new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).outputSync().stdout)
+
+/** One query through `psql` on the test database (unaligned, tuples only), trimmed. */
+export const psql = (pgPort: number, query: string): string => {
+  const bin = [...Deno.readDirSync("/usr/lib/postgresql")].map((e) => `/usr/lib/postgresql/${e.name}/bin/psql`)[0]
+  return run(bin, ["-h", "127.0.0.1", "-U", "postgres", "-At", "-p", String(pgPort), "-c", query]).trim()
 }

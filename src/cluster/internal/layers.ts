@@ -45,7 +45,14 @@ export const storage = (url: string) => {
 
 /** A runner: listens on host:port, takes shards, runs entities registered on top of it. */
 export const runner = (
-  options: { readonly url: string; readonly host: string; readonly port: number; readonly listen?: string | undefined },
+  options: {
+    readonly url: string
+    readonly host: string
+    readonly port: number
+    readonly listen?: string | undefined
+    /** Its local pool's workers: its share of the shards is proportional to them. */
+    readonly workers: number
+  },
 ): Layer.Layer<Sharding.Sharding | Runners.Runners | RunnerStorage.RunnerStorage, SocketServer.SocketServerError> =>
   SocketRunner.layer.pipe(
     Layer.provide(layerHealth.pipe(
@@ -58,6 +65,8 @@ export const runner = (
     Layer.provide(ShardingConfig.layer({
       ...tuned,
       runnerAddress: Option.some(RunnerAddress.make(options.host, options.port)),
+      // A runner of 8 workers gets about 8 times the shards (so the chunks) of a runner of 1.
+      runnerShardWeight: options.workers,
       runnerListenAddress: options.listen === undefined
         ? Option.none()
         : Option.some(RunnerAddress.make(options.listen, options.port)),
