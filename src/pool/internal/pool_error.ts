@@ -16,6 +16,7 @@ import {
   WorkerCrashed,
 } from "../../errors.ts"
 import { QueueFull } from "../../ipc/errors.ts"
+import { NoRunners } from "../../cluster/errors.ts"
 
 /** Every member of `PoolError`, as classes (the type is the union in `errors.ts`). */
 const poolErrorClasses = [
@@ -27,6 +28,7 @@ const poolErrorClasses = [
   TaskNotFound,
   MissingMainGuard,
   QueueFull,
+  NoRunners,
 ] as const
 
 /**
