@@ -61,9 +61,9 @@ export const WORKLOADS: ReadonlyArray<WorkloadSpec> = [
     id: "W1",
     title: "tiny tasks",
     description: "`x * 2` over 100,000 integers with `map` (default chunking); 10,000 separate tasks all in flight " +
-      "(`submit` each); 10,000 sequential `apply` calls. The library's last rows run the map and the applies again " +
-      "with tracing on (Effect's `OtlpTracer` exporting to an OTLP/HTTP receiver in another process) and give what " +
-      "tracing added, against the untraced run of the same repetition; the last two with spans made but not exported.",
+      "(`submit` each); 10,000 sequential `apply` calls. The library's last rows run two maps and 5,000 applies " +
+      "with tracing on (Effect's `OtlpTracer` exporting to an OTLP/HTTP receiver in another process), in turns with " +
+      "the same untraced, and give what tracing added per call; the last two with spans made but not exported.",
     metrics: [
       { key: "map100k_ms", label: "map 100k items", unit: "ms" },
       { key: "tasks10k_ms", label: "10k separate tasks in flight (`submit` each)", unit: "ms" },
