@@ -79,7 +79,8 @@ export const observed = <A, E>(
         return body(makeObserver(pool, task, inner.context, span?._tag === "Span" ? span : undefined, onEvent))
       }),
       `${call} ${task.name}`,
-      { attributes: { "mp.pool": pool, "mp.task": task.name, "mp.call": call } },
+      // No stack trace per call: it costs a `new Error()` each time, and would point here, not at the caller.
+      { attributes: { "mp.pool": pool, "mp.task": task.name, "mp.call": call }, captureStackTrace: false },
     )
   })
 
