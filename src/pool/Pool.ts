@@ -43,6 +43,7 @@ import { ownHosts, resolveHost } from "../worker/parent/isolation.ts"
 import { preparePayload } from "../worker/parent/outcome.ts"
 import { PoolCore } from "./internal/core.ts"
 import { makeInline } from "./internal/inline.ts"
+import { reportThrough, terminateAndFinalize } from "./internal/finalize.ts"
 import { makePool } from "./internal/make_pool.ts"
 import { DEFAULT_LOAD_TIMEOUT_MS } from "./internal/model.ts"
 import type { Pool } from "./interface.ts"
@@ -73,7 +74,8 @@ export type MakeError = InvalidArgument | MissingMainGuard
 /**
  * Starts a pool in the current Scope. When the Scope closes the pool is
  * terminated (as Python's `with Pool() as p:` does): tasks still running are
- * interrupted and every worker is gone. Bad options fail at once with
+ * interrupted, idle workers run their finalizers (`context.addFinalizer`), and
+ * every worker is gone. Bad options fail at once with
  * `InvalidArgument`.
  *
  * @example
@@ -106,6 +108,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   const idleTimeoutMs = finite(yield* durationMs("idleTimeout", options.idleTimeout))
   const graceMs = (yield* durationMs("interruptGrace", options.interruptGrace)) ?? 500
   const closeTimeoutMs = finite(yield* durationMs("closeTimeout", options.closeTimeout))
+  const finalizerTimeoutMs = yield* durationMs("finalizerTimeout", options.finalizerTimeout)
   yield* optionalString("name", options.name)
   const maxQueue = yield* positiveInt("maxQueue", options.maxQueue)
   if (options.onFull !== undefined && options.onFull !== "wait" && options.onFull !== "fail") {
@@ -129,10 +132,13 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   const hosts = ownHosts(yield* resolveHost(options))
   const scope = yield* Effect.scope
   const poolScope = yield* Scope.fork(scope)
+  const name = options.name ?? `Pool-${nextPoolId++}`
+  // Finalizers that fail or overrun, and what they log, go through the Logger of the pool's maker.
+  const finalizerReport = reportThrough(yield* Effect.context<never>(), name)
   const core = yield* Effect.acquireRelease(
     Effect.sync(() =>
       new PoolCore({
-        name: options.name ?? `Pool-${nextPoolId++}`,
+        name,
         size,
         eager: sizes.eager,
         minSize: sizes.min,
@@ -145,10 +151,12 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
         loadTimeoutMs,
         idleTimeoutMs,
         graceMs,
+        finalizerTimeoutMs,
+        finalizerReport,
       })
     ),
-    // Child processes are reaped before the Scope counts as closed.
-    (core) => Effect.andThen(Effect.sync(() => core.terminate()), hosts.settled),
+    // Idle workers run their finalizers, and child processes are reaped, before the Scope counts as closed.
+    (core) => Effect.andThen(terminateAndFinalize(core), hosts.settled),
   )
   return makePool(core, poolScope, sizes.fixed, options.onFull === "fail", closeTimeoutMs)
 })
