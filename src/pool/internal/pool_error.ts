@@ -52,18 +52,5 @@ const poolErrorClasses = [
  */
 export const isPoolError = (u: unknown): u is PoolErrorType => poolErrorClasses.some((c) => u instanceof c)
 
-/**
- * `mp.PoolError` as a Schema value: decode or encode any of its members, e.g. to send
- * a task's outcome onwards or to store it. The type of the same name is the
- * union of the classes.
- *
- * @example
- * ```ts
- * import { Schema } from "effect"
- * import * as mp from "@mp/multiprocessing"
- *
- * const isOne = Schema.is(mp.Pool.PoolError)
- * console.log(isOne(new mp.PoolClosed({ reason: "closed", message: "the pool is closed" }))) // true
- * ```
- */
+/** `PoolError` as a Schema value: documented where `Pool.ts` exports it, as `Pool.PoolError`. */
 export const PoolError: Schema.Codec<PoolErrorType, unknown> = Schema.Union(poolErrorClasses)
