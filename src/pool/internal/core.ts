@@ -269,6 +269,7 @@ export class PoolCore {
     const transfer: Array<Transferable> = []
     for (const job of batch) for (const t of job.transfer) transfer.push(t)
     let ids: Array<number>
+    let held = slot.client.inflightItems
     try {
       ids = slot.client.runMany(batch.map((job) => chunkOf(this, slot, job)), transfer)
     } catch (e) {
@@ -283,6 +284,8 @@ export class PoolCore {
       job.slot = slot
       job.chunkId = ids[i]
       job.sentAt = now
+      held += job.payloads.length
+      job.heldAtSend = held
       this.deadlines.arm(slot, job)
     }
   }
@@ -380,7 +383,14 @@ export class PoolCore {
 
   /** Sets the `mp_*` gauges from the counters. */
   updateGauges(): void {
-    this.metrics.gauges(this.stats())
+    let alive = 0
+    let busy = 0
+    for (const s of this.slots) {
+      if (s.state === "dead") continue
+      alive++
+      if (s.state !== "starting" && s.client.inflightItems > 0) busy++
+    }
+    this.metrics.gauges(this.queue.items + (this.affinity?.count ?? 0), busy, alive)
   }
 
   stats(): Stats {

@@ -17,7 +17,14 @@ import type { Deadlines } from "./deadlines.ts"
 import type { PoolMetrics } from "./metrics.ts"
 import { type AnyTask, type Job, lostTransfer, type Slot, splitJob, taskKey } from "./model.ts"
 
-/** Per task: an average of the milliseconds one item takes, measured on round trips. */
+/**
+ * Per task: an average of the milliseconds one item takes, measured on round
+ * trips. A job waits in its worker for the items sent before it, so its round
+ * trip is divided by every item its worker held when it was sent, its own
+ * included: jobs of one item each, sent many at a time, then measure what one
+ * item takes, not what a whole message takes (which would shrink the window
+ * to a few items and leave the workers waiting for round trips).
+ */
 export class TaskTimes {
   private readonly msPerItem = new Map<string, number>()
 
@@ -55,7 +62,7 @@ const finish = (host: DeliveryHost, job: Job): void => {
   if (job.state === "running" && job.sentAt > 0) {
     const ms = performance.now() - job.sentAt
     host.metrics.runTime(job.task, ms)
-    host.times.record(job.task, ms, job.payloads.length)
+    host.times.record(job.task, ms, Math.max(job.payloads.length, job.heldAtSend))
   }
   job.state = "done"
 }

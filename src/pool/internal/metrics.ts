@@ -24,7 +24,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Metric from "effect/Metric"
 import * as P from "../../worker/parent/reports.ts"
-import type { AnyTask, Stats } from "./model.ts"
+import type { AnyTask } from "./model.ts"
 
 const none = Context.empty()
 
@@ -139,10 +139,14 @@ export class PoolMetrics {
     this.restarts.updateUnsafe(1, none)
   }
 
+  /** The values last set, so that a gauge is set only when its value changes (it is read at every result). */
+  private last = { queued: -1, busy: -1, live: -1 }
+
   /** Sets the gauges from the pool's counters. */
-  gauges(stats: Pick<Stats, "queued" | "workersBusy" | "workersAlive">): void {
-    this.queueDepth.updateUnsafe(stats.queued, none)
-    this.busy.updateUnsafe(stats.workersBusy, none)
-    this.live.updateUnsafe(stats.workersAlive, none)
+  gauges(queued: number, workersBusy: number, workersAlive: number): void {
+    const last = this.last
+    if (queued !== last.queued) this.queueDepth.updateUnsafe(last.queued = queued, none)
+    if (workersBusy !== last.busy) this.busy.updateUnsafe(last.busy = workersBusy, none)
+    if (workersAlive !== last.live) this.live.updateUnsafe(last.live = workersAlive, none)
   }
 }

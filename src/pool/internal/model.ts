@@ -42,6 +42,11 @@ export interface Job {
   chunkId: number
   timer: Timer | undefined
   sentAt: number
+  /**
+   * Items its worker held when it was sent, its own included: it waits for them, so its round
+   * trip measures that many items' work (see `TaskTimes`).
+   */
+  heldAtSend: number
   /** The call's observer: its span and where the worker's telemetry goes (see `observe.ts`). */
   obs?: Observer | undefined
   /** The call's own run timeout (`{ timeout }`), instead of the pool's `taskTimeout`. */
@@ -153,6 +158,7 @@ export const makeJob = (
   chunkId: -1,
   timer: undefined,
   sentAt: 0,
+  heldAtSend: 0,
   timeoutMs: undefined,
   priority: 0,
   key: undefined,

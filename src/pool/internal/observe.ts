@@ -33,14 +33,18 @@ const makeObserver = (
   span: Tracer.Span | undefined,
   onEvent: ((event: unknown) => void) | undefined,
 ): Observer => {
-  const run = Effect.runForkWith(context)
-  const waiting = new Map<string, Array<P.SpanRecord>>()
+  // Made at the first telemetry of the call: most calls get none.
+  let run: ((effect: Effect.Effect<void>) => unknown) | undefined
+  let waiting: Map<string, Array<P.SpanRecord>> | undefined
   return {
     trace: span === undefined ? undefined : { t: span.traceId, s: span.spanId, p: pool },
     onTelemetry: (message, workerId) => {
+      run ??= Effect.runForkWith(context)
       if (span !== undefined) {
         span.attribute("mp.worker.id", workerId)
-        if (message.s.length > 0) replaySpans(Context.get(context, Tracer.Tracer), span, message.s, waiting)
+        if (message.s.length > 0) {
+          replaySpans(Context.get(context, Tracer.Tracer), span, message.s, waiting ??= new Map())
+        }
       }
       if (message.l.length > 0) {
         run(replayLogs(message.l, { "mp.task": task.name, "mp.worker.id": workerId, "mp.pool": pool }))
@@ -49,6 +53,14 @@ const makeObserver = (
     },
   }
 }
+
+/** The observer of a call whose caller is not traced (Effect's default tracer): logs and events only. */
+export const untracedObserver = (
+  pool: string,
+  task: AnyTask,
+  context: Context.Context<never>,
+  onEvent: ((event: unknown) => void) | undefined,
+): Observer => makeObserver(pool, task, context, undefined, onEvent)
 
 /**
  * Runs `body` with an observer for its jobs; in a span `call task.name` when
