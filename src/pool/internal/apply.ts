@@ -14,6 +14,7 @@
  * @internal
  * @module
  */
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as Tracer from "effect/Tracer"
@@ -44,6 +45,16 @@ export const makeApply = (
   onEvent?: (event: unknown) => void,
 ) => {
   const pool = core.options.name
+  // An untraced observer without events holds no state of its call: calls of one task from one
+  // context (the fibers of one `forEach`) share it.
+  let last: { task: AnyTask; context: unknown; obs: Observer } | undefined
+  const untraced = (task: AnyTask, context: Context.Context<never>): Observer => {
+    if (onEvent !== undefined) return untracedObserver(pool, task, context, onEvent)
+    if (last === undefined || last.task !== task || last.context !== context) {
+      last = { task, context, obs: untracedObserver(pool, task, context, undefined) }
+    }
+    return last.obs
+  }
 
   /** Starts the job and waits for its outcome; interrupting the caller cancels that job only. */
   const run = (task: AnyTask, payload: unknown, call: CallTuning | undefined, obs: Observer) =>
@@ -71,7 +82,7 @@ export const makeApply = (
       }
       // Untraced (Effect's default tracer): no span to open, the observer is made here.
       if (fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer) {
-        return run(task, payload, call, untracedObserver(pool, task, fiber.context, onEvent))
+        return run(task, payload, call, untraced(task, fiber.context))
       }
       return observed(pool, callName, task, (obs) => run(task, payload, call, obs), onEvent)
     })
