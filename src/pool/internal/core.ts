@@ -269,7 +269,6 @@ export class PoolCore {
     const transfer: Array<Transferable> = []
     for (const job of batch) for (const t of job.transfer) transfer.push(t)
     let ids: Array<number>
-    let held = slot.client.inflightItems
     try {
       ids = slot.client.runMany(batch.map((job) => chunkOf(this, slot, job)), transfer)
     } catch (e) {
@@ -284,7 +283,8 @@ export class PoolCore {
       job.slot = slot
       job.chunkId = ids[i]
       job.sentAt = now
-      held += job.payloads.length
+      const held = (slot.held.get(job.task) ?? 0) + job.payloads.length
+      slot.held.set(job.task, held)
       job.heldAtSend = held
       this.deadlines.arm(slot, job)
     }

@@ -20,11 +20,13 @@ import { type AnyTask, type Job, lostTransfer, type Slot, splitJob, taskKey } fr
 
 /**
  * Per task: an average of the milliseconds one item takes, measured on round
- * trips. A job waits in its worker for the items sent before it, so its round
- * trip is divided by every item its worker held when it was sent, its own
- * included: jobs of one item each, sent many at a time, then measure what one
- * item takes, not what a whole message takes (which would shrink the window
- * to a few items and leave the workers waiting for round trips).
+ * trips. A job waits in its worker for the items of its task sent before it,
+ * so its round trip is divided by the items of its task its worker held when
+ * it was sent, its own included (`Job.heldAtSend`): jobs of one item each,
+ * sent many at a time, then measure what one item takes, not what a whole
+ * message takes (which would shrink the window to a few items and leave the
+ * workers waiting for round trips). Items of other tasks are not counted, so
+ * a slow task queued behind many quick items is not taken for a quick one.
  */
 export class TaskTimes {
   private readonly msPerItem = new Map<string, number>()
@@ -66,12 +68,18 @@ export interface DeliveryHost {
 }
 
 /** Ends a job that ran (or was settled while it ran): clears its deadline, measures its round trip. */
-const finish = (host: DeliveryHost, job: Job): void => {
+const finish = (host: DeliveryHost, slot: Slot, job: Job): void => {
   job.timer = clearTimer(job.timer)
   if (job.state === "running" && job.sentAt > 0) {
     const ms = performance.now() - job.sentAt
     host.metrics.runTime(job.task, ms)
     host.times.record(job.task, ms, Math.max(job.payloads.length, job.heldAtSend))
+  }
+  if (job.heldAtSend > 0) {
+    job.heldAtSend = 0
+    const held = (slot.held.get(job.task) ?? 0) - job.payloads.length
+    if (held > 0) slot.held.set(job.task, held)
+    else slot.held.delete(job.task)
   }
   job.state = "done"
 }
@@ -116,9 +124,9 @@ class JobChunk implements OutgoingChunk, ChunkHandler {
       host.failed += kinds.length - succeeded
       host.metrics.results(job.task, kinds, values, succeeded)
       host.updateGauges()
-      if (done) finish(host, job)
+      if (done) finish(host, this.slot, job)
       decodeItems(job.task, index, kinds, values, job.sink)
-    } else if (done) finish(host, job)
+    } else if (done) finish(host, this.slot, job)
     host.afterResults(this.slot)
   }
 
@@ -128,9 +136,9 @@ class JobChunk implements OutgoingChunk, ChunkHandler {
     if (job.state === "running") {
       host.failed += count
       host.metrics.failed(job.task, error._tag, count)
-      finish(host, job)
+      finish(host, this.slot, job)
       job.sink.onError(index, count, error)
-    } else finish(host, job)
+    } else finish(host, this.slot, job)
   }
 }
 

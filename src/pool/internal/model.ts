@@ -43,8 +43,8 @@ export interface Job {
   timer: Timer | undefined
   sentAt: number
   /**
-   * Items its worker held when it was sent, its own included: it waits for them, so its round
-   * trip measures that many items' work (see `TaskTimes`).
+   * Items of its task its worker held when it was sent, its own included: it waits for them, so
+   * its round trip measures that many items' work (see `TaskTimes`); 0 once it finished.
    */
   heldAtSend: number
   /** The call's observer: its span and where the worker's telemetry goes (see `observe.ts`). */
@@ -102,6 +102,8 @@ export interface Slot {
   initTimer: Timer | undefined
   /** Task modules this worker has loaded (they need no load deadline). */
   readonly loaded: Set<string>
+  /** Per task, the items of it sent to this worker and not finished (see `Job.heldAtSend`). */
+  readonly held: Map<AnyTask, number>
   /** Retiring after a `resize` down: it takes nothing new and ends once it holds nothing. */
   retireWhenIdle?: boolean
 }
