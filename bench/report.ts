@@ -48,6 +48,8 @@ export interface WorkloadSpec {
   readonly description: string
   /** Rows. */
   readonly metrics: ReadonlyArray<MetricSpec>
+  /** Run on this library only (its rows compare the library's own configurations): the peers show `n/a`. */
+  readonly libraryOnly?: boolean
 }
 
 const perSecond = (count: number, scale: number) => (ms: number) => count / (ms / 1000) / scale
@@ -171,6 +173,19 @@ export const WORKLOADS: ReadonlyArray<WorkloadSpec> = [
     metrics: [
       { key: "bigdata_copy_ms", label: "64 × 1 MiB, copied", unit: "ms" },
       { key: "bigdata_transfer_ms", label: "64 × 1 MiB, transferred", unit: "ms" },
+    ],
+  },
+  {
+    id: "W7",
+    title: "bursty load (library only)",
+    description: "10,000 tasks (`x * 2`, `submit` each) in 10 bursts of 1,000 with 250 ms idle gaps; time spent " +
+      "in bursts (first submit to last result, summed). A fixed pool against elastic ones that shrink in the gaps " +
+      "(`idleTimeout: 100 ms`) and grow back under load (issue 16).",
+    libraryOnly: true,
+    metrics: [
+      { key: "burst_fixed_ms", label: "fixed pool (`size: 2`)", unit: "ms" },
+      { key: "burst_elastic0_ms", label: "elastic, `minSize: 0, maxSize: 2`", unit: "ms" },
+      { key: "burst_elastic1_ms", label: "elastic, `minSize: 1, maxSize: 2`", unit: "ms" },
     ],
   },
 ]

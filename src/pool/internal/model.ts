@@ -11,8 +11,9 @@
  * @module
  */
 import type { WorkerCrashed } from "../../errors.ts"
-import type { Task } from "../../task/Task.ts"
+import type { AnyTask } from "../../task/Task.ts"
 import type { WorkerClient } from "../../worker/parent/client.ts"
+import type { FinalizerReport } from "../../worker/parent/finalize.ts"
 import type { HostFactory, WorkerPermissions } from "../../worker/parent/host.ts"
 import type { Receiver } from "../../worker/parent/outcome.ts"
 import type { Timer } from "../../internal/timer.ts"
@@ -20,7 +21,7 @@ import type { Timer } from "../../internal/timer.ts"
 import type { Observer } from "./observe.ts"
 
 /** Any task, as the pool holds it. */
-export type AnyTask = Task<unknown, unknown, unknown>
+export type { AnyTask } from "../../task/Task.ts"
 
 /** A chunk of work. */
 export interface Job {
@@ -89,6 +90,10 @@ export interface CoreOptions {
   readonly minSize?: number | undefined
   /** The most items the queue holds (`maxQueue`); `undefined` for no bound. */
   readonly maxQueue?: number | undefined
+  /** How long a worker's finalizers may run when it is ended (`finalizerTimeout`; see `finalize.ts`). */
+  readonly finalizerTimeoutMs?: number | undefined
+  /** Where a worker's finalizer that failed or overran its deadline is reported, and what they logged (the pool's Logger). */
+  readonly finalizerReport?: ((worker: WorkerClient) => FinalizerReport) | undefined
 }
 
 /** One worker of the pool. */

@@ -194,7 +194,7 @@ const replaySpan = (tracer: Tracer.Tracer, parent: Tracer.Span, r: P.SpanRecord)
   return span
 }
 
-const replayLogs = (
+export const replayLogs = (
   records: ReadonlyArray<P.LogRecord>,
   annotations: Record<string, unknown>,
 ): Effect.Effect<void> =>

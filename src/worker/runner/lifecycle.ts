@@ -10,7 +10,7 @@
  */
 import { isRefusal } from "../../internal/bootstrap.ts"
 import * as P from "../wire/protocol.ts"
-import type { Port } from "./runtime.ts"
+import type { Port } from "./outbox.ts"
 
 /** How an entry ends its worker for real. */
 export interface Lifecycle {

@@ -10,24 +10,22 @@
  * @internal
  * @module
  */
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
-import { guardedImport, markTaskFiber, refusalOf } from "../../internal/bootstrap.ts"
-import { encodeFailure } from "../../internal/known_errors.ts"
-import { errorMessage } from "../../internal/error_message.ts"
-import { InvalidArgument } from "../../errors.ts"
-import { notCloneable } from "../../internal/messages.ts"
-import { revive } from "../../internal/revive.ts"
-import { type AnyTask, isTask } from "../../task/Task.ts"
-import { interruptRequested, isInterrupted, state as checkpointState } from "../wire/checkpoint.ts"
-import { nestsDeeperThan } from "../wire/depth.ts"
-import * as P from "../wire/protocol.ts"
-import { isTransfer, type Transfer } from "../../task/transfer.ts"
 import type * as Context from "effect/Context"
 import * as Exit_ from "effect/Exit"
-import { chunkContext, type ChunkTrace, makeLogger, now, startChunkTrace, type TelemetrySink } from "./telemetry.ts"
+import type * as Fiber from "effect/Fiber"
+import { markTaskFiber } from "../../internal/bootstrap.ts"
+import { errorMessage } from "../../internal/error_message.ts"
+import { InvalidArgument } from "../../errors.ts"
+import { revive } from "../../internal/revive.ts"
+import type { AnyTask } from "../../task/Task.ts"
+import { interruptRequested, isInterrupted, state as checkpointState } from "../wire/checkpoint.ts"
+import * as P from "../wire/protocol.ts"
+import { type Found, makeLoader } from "./loader.ts"
+import { makeOutbox, type Port } from "./outbox.ts"
+import { makeResults } from "./results.ts"
+import { chunkContext, type ChunkTrace, makeLogger, now, startChunkTrace } from "./telemetry.ts"
+import { makeFinalizers } from "./finalizers.ts"
 
 interface ChunkRun {
   readonly id: number
@@ -46,97 +44,17 @@ interface ChunkRun {
   failed: boolean
 }
 
-/** How the runtime talks to its parent. */
-export interface Port {
-  readonly post: (message: P.FromWorker, transfer: Array<Transferable>) => void
-}
-
 const FLUSH_MS = 4
 
+export type { Port } from "./outbox.ts"
+
 export const makeRuntime = (port: Port) => {
-  const modules = new Map<string, Promise<Record<string, unknown>>>()
-  const tasks = new Map<string, AnyTask | string>()
   const chunks = new Map<number, ChunkRun>()
-  // Outbox: one contiguous run per chunk.
-  const outbox = new Map<number, P.ResultRun & { transfer: Array<Transferable> }>()
-  let flushScheduled = false
-  let lastFlush = performance.now()
-  // Spans and logs per chunk, posted before the outcomes in the same flush.
-  const telemetry = new Map<number, P.TelemetryMessage>()
-  const telemetryOf = (chunk: number): P.TelemetryMessage => {
-    let t = telemetry.get(chunk)
-    if (t === undefined) {
-      t = { t: P.TELEMETRY, c: chunk, s: [], l: [], e: [] }
-      telemetry.set(chunk, t)
-    }
-    if (!flushScheduled) {
-      flushScheduled = true
-      queueMicrotask(flush)
-    }
-    return t
-  }
-  const sink: TelemetrySink = {
-    span: (chunk, record) => telemetryOf(chunk).s.push(record),
-    log: (chunk, record) => telemetryOf(chunk).l.push(record),
-    event: (chunk, event) => telemetryOf(chunk).e.push(event),
-  }
-  const logger = makeLogger(sink)
-
-  const flushTelemetry = (): void => {
-    const messages = Array.from(telemetry.values())
-    telemetry.clear()
-    for (const message of messages) {
-      try {
-        port.post(message, [])
-      } catch {
-        // A record that cannot cross is dropped with its batch; the outcomes still go.
-      }
-    }
-  }
-
-  const flush = (): void => {
-    flushScheduled = false
-    lastFlush = performance.now()
-    if (telemetry.size > 0) flushTelemetry()
-    if (outbox.size === 0) return
-    const runs = Array.from(outbox.values())
-    outbox.clear()
-    last = undefined
-    const transfer: Array<Transferable> = []
-    for (const run of runs) for (const t of run.transfer) transfer.push(t)
-    try {
-      port.post({ t: P.RESULTS, r: runs.map(plain) }, transfer)
-    } catch {
-      for (const run of runs) sendItems(run)
-    }
-  }
-
-  const plain = (run: P.ResultRun): P.ResultRun => ({ c: run.c, i: run.i, k: run.k, v: run.v })
-
-  // One value of the batch cannot be cloned: resend item by item so only that task fails.
-  const sendItems = (run: P.ResultRun & { transfer: Array<Transferable> }): void => {
-    for (let j = 0; j < run.k.length; j++) {
-      try {
-        port.post({ t: P.RESULTS, r: [{ c: run.c, i: run.i + j, k: [run.k[j]], v: [run.v[j]] }] }, run.transfer)
-      } catch (e) {
-        port.post({
-          t: P.RESULTS,
-          r: [{
-            c: run.c,
-            i: run.i + j,
-            k: [P.SERIALIZATION],
-            v: [{ stage: "encode-result", message: notCloneable("result", e) }],
-          }],
-        }, [])
-      }
-    }
-  }
-
-  let last: (P.ResultRun & { transfer: Array<Transferable> }) | undefined
   // Chunks whose span is open: a traced chunk's span ends before its last outcome is queued, so
   // that the spans reach the parent before the outcome that settles the caller.
   let tracedChunks = 0
   const traceOutcome = (chunk: number, index: number, kind: number): void => {
+    if (tracedChunks === 0) return
     const run = chunks.get(chunk)
     if (run?.trace === undefined) return
     if (kind !== P.SUCCESS) run.failed = true
@@ -148,54 +66,11 @@ export const makeRuntime = (port: Port) => {
     run.trace.span.end(now(), run.failed || run.interrupted ? Exit_.fail("failed") : Exit_.void)
     run.trace = undefined
   }
-  const push = (chunk: number, index: number, kind: number, value: unknown, transfer?: Array<Transferable>): void => {
-    let run = last !== undefined && last.c === chunk ? last : outbox.get(chunk)
-    if (run !== undefined && run.i + run.k.length !== index) {
-      flush()
-      run = undefined
-    }
-    if (run === undefined) {
-      run = { c: chunk, i: index, k: [], v: [], transfer: [] }
-      outbox.set(chunk, run)
-    }
-    last = run
-    if (tracedChunks > 0) traceOutcome(chunk, index, kind)
-    run.k.push(kind)
-    run.v.push(value)
-    if (transfer !== undefined) { for (const t of transfer) run.transfer.push(t) }
-    if (!flushScheduled) {
-      flushScheduled = true
-      queueMicrotask(flush)
-    }
-  }
-
-  const loadTask = (moduleUrl: string, name: string): AnyTask | string | Promise<AnyTask | string> => {
-    const key = `${moduleUrl}#${name}`
-    const cached = tasks.get(key)
-    if (cached !== undefined) return cached
-    let mod = modules.get(moduleUrl)
-    if (mod === undefined) {
-      mod = guardedImport(moduleUrl) // remembers the import: its top-level code may not start pools
-      modules.set(moduleUrl, mod)
-    }
-    return mod.then(
-      (ns) => {
-        let found: AnyTask | string = `the module does not export a Task named "${name}"`
-        for (const k in ns) {
-          const v = ns[k]
-          if (isTask(v) && v.name === name && v.moduleUrl === moduleUrl) found = v
-        }
-        found = refusalOf(moduleUrl) ?? found
-        tasks.set(key, found)
-        return found
-      },
-      (e) => {
-        const reason = refusalOf(moduleUrl) ?? `the module could not be imported: ${errorMessage(e)}`
-        tasks.set(key, reason)
-        return reason
-      },
-    )
-  }
+  const { push, flush, sink, lastFlush } = makeOutbox(port, traceOutcome)
+  const finalizers = makeFinalizers(port, flush)
+  const { succeed, onExit, cannotSend } = makeResults(push)
+  const loadTask = makeLoader()
+  const logger = makeLogger(sink)
 
   const settleRemaining = (run: ChunkRun, kind: number, value: unknown): void => {
     while (run.next < run.payloads.length) push(run.id, run.next++, kind, value)
@@ -206,75 +81,6 @@ export const makeRuntime = (port: Port) => {
   const finish = (run: ChunkRun): void => {
     chunks.delete(run.id)
     endTrace(run)
-  }
-
-  // A result that throws while it is read (a getter, a Proxy) or nests too deep to be read on the
-  // other side fails only its own task: it never reaches `flush`, which would lose the batch.
-  const cannotSend = (run: ChunkRun, index: number, e: unknown): void =>
-    push(run.id, index, P.SERIALIZATION, {
-      stage: "encode-result",
-      message: `the result cannot be sent: ${errorMessage(e)}`,
-    })
-
-  const pushChecked = (
-    run: ChunkRun,
-    index: number,
-    kind: number,
-    value: unknown,
-    transfer?: Array<Transferable>,
-  ): void => {
-    if (typeof value === "object" && value !== null && nestsDeeperThan(value, P.MAX_DEPTH)) {
-      return push(run.id, index, P.SERIALIZATION, {
-        stage: "encode-result",
-        message: `the result nests more than ${P.MAX_DEPTH} levels deep: it could not be read on the other side`,
-      })
-    }
-    push(run.id, index, kind, value, transfer)
-  }
-
-  const succeed = (run: ChunkRun, index: number, value: unknown): void => {
-    try {
-      let transfer: Array<Transferable> | undefined
-      if (isTransfer(value)) {
-        transfer = (value as Transfer<unknown>).transfer as Array<Transferable>
-        value = (value as Transfer<unknown>).value
-      }
-      const codec = run.task.codec.success
-      if (codec.identity) return pushChecked(run, index, P.SUCCESS, value, transfer)
-      const r = codec.encode(value)
-      if (r.ok) pushChecked(run, index, P.SUCCESS, r.value, transfer)
-      else push(run.id, index, P.SERIALIZATION, { stage: "encode-result", message: r.message })
-    } catch (e) {
-      cannotSend(run, index, e)
-    }
-  }
-
-  const fail = (run: ChunkRun, index: number, error: unknown): void => {
-    try {
-      const codec = run.task.codec.failure
-      if (codec.identity) return pushChecked(run, index, P.FAILURE, encodeFailure(error))
-      const r = codec.encode(error)
-      if (r.ok) pushChecked(run, index, P.FAILURE, r.value)
-      else {
-        push(run.id, index, P.SERIALIZATION, {
-          stage: "encode-result",
-          message: `the task's failure does not fit its failure schema: ${r.message}`,
-        })
-      }
-    } catch (e) {
-      cannotSend(run, index, e)
-    }
-  }
-
-  const onExit = (run: ChunkRun, index: number, exit: Exit.Exit<unknown, unknown>): void => {
-    if (exit._tag === "Success") return succeed(run, index, exit.value)
-    const cause = exit.cause
-    const error = Cause.findErrorOption(cause)
-    if (error._tag === "Some") return fail(run, index, error.value)
-    if (Cause.hasInterruptsOnly(cause)) return push(run.id, index, P.INTERRUPTED, undefined)
-    const defect = Cause.squash(cause)
-    if (isInterrupted(defect)) return push(run.id, index, P.INTERRUPTED, undefined)
-    push(run.id, index, P.EXCEPTION, P.serializeError(defect))
   }
 
   /** Runs one item; returns a Promise when the item completes asynchronously. */
@@ -361,7 +167,12 @@ export const makeRuntime = (port: Port) => {
 
   const context = (run: ChunkRun) => {
     if (run.abort === undefined) run.abort = new AbortController()
-    return { signal: run.abort.signal, taskName: run.task.name, emit: (event: unknown) => emit(run, event) }
+    return {
+      signal: run.abort.signal,
+      taskName: run.task.name,
+      emit: (event: unknown) => emit(run, event),
+      addFinalizer: finalizers.add,
+    }
   }
 
   const emit = (run: ChunkRun, event: unknown): void => {
@@ -404,7 +215,7 @@ export const makeRuntime = (port: Port) => {
         // (also written by a terminate, which cannot stop this thread before it returns).
         if (interruptRequested()) run.interrupted = true
         // Let the parent see progress in long synchronous chunks.
-        if (performance.now() - lastFlush > FLUSH_MS) flush()
+        if (performance.now() - lastFlush() > FLUSH_MS) flush()
       }
     }
     finish(run)
@@ -412,7 +223,7 @@ export const makeRuntime = (port: Port) => {
 
   const start = (message: P.Chunk): void => {
     const found = loadTask(message.m, message.n)
-    const go = (task: AnyTask | string): void => {
+    const go = (task: Found): void => {
       // The parent terminated this worker while the module loaded: Deno may still run this continuation.
       if (terminated()) return
       if (typeof task === "string") {
@@ -483,6 +294,8 @@ export const makeRuntime = (port: Port) => {
           return
         case P.INTERRUPT:
           return interrupt(message.c)
+        case P.CLOSE:
+          return void finalizers.close()
       }
     },
     flush,
