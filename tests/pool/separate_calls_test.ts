@@ -8,7 +8,9 @@
  * @module
  */
 import * as Effect from "effect/Effect"
-import { assert, assertEquals } from "@std/assert"
+import * as Exit from "effect/Exit"
+import { assert, assertEquals, assertInstanceOf } from "@std/assert"
+import { TaskTimeout } from "../../src/errors.ts"
 import * as mp from "../../mod.ts"
 import * as tasks from "../fixtures/tasks.ts"
 import type { HostFactory } from "../../src/worker/parent/host.ts"
@@ -64,4 +66,28 @@ test(
         assert(counts.runs <= 100, `round ${round}: ${counts.runs} messages for 4,000 calls`)
       }
     }),
+)
+
+test(
+  "among separate apply calls in flight together, each keeps its own outcome: interrupting one cancels only it, a call's own timeout fails only it, a typed error stays its own",
+  () =>
+    Effect.gen(function* () {
+      const pool = yield* mp.Pool.make({ size: 2 })
+      yield* pool.ready
+      const xs = Array.from({ length: 200 }, (_, i) => i + 1)
+      const quick = Effect.forEach(xs, (x) => pool.apply(tasks.double, x), { concurrency: "unbounded" })
+      const [ys, interrupted, timedOut, typed] = yield* Effect.all([
+        quick,
+        Effect.exit(Effect.timeout(pool.apply(tasks.sleep, 5_000), "150 millis")),
+        Effect.flip(pool.apply(tasks.sleep, 5_000, { timeout: "150 millis" })),
+        Effect.flip(pool.apply(tasks.doubleChecked, 0)),
+      ], { concurrency: "unbounded" })
+      assertEquals(ys, xs.map((x) => 2 * x))
+      assert(Exit.isFailure(interrupted), "the call that gave up failed")
+      assertInstanceOf(timedOut, TaskTimeout)
+      assertInstanceOf(typed, tasks.ZeroInput)
+      // The pool goes on: nothing else was cancelled or lost.
+      assertEquals(yield* Effect.forEach(xs, (x) => pool.apply(tasks.double, x), { concurrency: "unbounded" }), ys)
+    }),
+  { timeout: 30_000 },
 )
