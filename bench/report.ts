@@ -71,7 +71,10 @@ export const WORKLOADS: ReadonlyArray<WorkloadSpec> = [
     title: "tiny tasks",
     description: "`x * 2` over 100,000 integers with `map` (default chunking); 10,000 separate tasks all in flight " +
       "(`submit` each, and the Effect idiom `Effect.forEach(xs, (x) => pool.apply(t, x), " +
-      '{ concurrency: "unbounded" })`); 10,000 sequential `apply` calls.',
+      '{ concurrency: "unbounded" })`); 10,000 sequential `apply` calls. ' +
+      "The library's last rows run two maps and 5,000 applies " +
+      "with tracing on (Effect's `OtlpTracer` exporting to an OTLP/HTTP receiver in another process), in turns with " +
+      "the same untraced, and give what tracing added per call; the last two with spans made but not exported.",
     metrics: [
       { key: "map100k_ms", label: "map 100k items", unit: "ms" },
       { key: "tasks10k_ms", label: "10k separate tasks in flight (`submit` each)", unit: "ms" },
@@ -84,6 +87,16 @@ export const WORKLOADS: ReadonlyArray<WorkloadSpec> = [
       },
       { key: "tasks10k_chunk1_ms", label: "10k separate tasks, `map` with chunk size 1", unit: "ms" },
       { key: "apply_us", label: "sequential apply, per call", unit: "µs" },
+      { key: "map100k_traced_ms", label: "library traced: map 100k items", unit: "ms" },
+      { key: "map100k_trace_cost_ms", label: "library: tracing's cost per map 100k (traced − untraced)", unit: "ms" },
+      { key: "apply_traced_us", label: "library traced: sequential apply, per call", unit: "µs" },
+      { key: "apply_trace_cost_us", label: "library: tracing's cost per apply call (traced − untraced)", unit: "µs" },
+      {
+        key: "map100k_spans_cost_ms",
+        label: "library: cost per map 100k of spans made but not exported",
+        unit: "ms",
+      },
+      { key: "apply_spans_cost_us", label: "library: cost per apply call of spans made but not exported", unit: "µs" },
     ],
   },
   {

@@ -13,6 +13,7 @@ import type * as Cause from "effect/Cause"
 import * as Schema from "effect/Schema"
 import { addKnownErrors } from "./internal/known_errors.ts"
 import type { QueueFull } from "./ipc/errors.ts"
+import type { NoRunners } from "./cluster/errors.ts"
 
 const remoteExceptionFields = {
   taskName: Schema.String,
@@ -320,7 +321,8 @@ export class MissingMainGuard extends MissingMainGuardBase {
 
 /**
  * Every error a pool or process adds to a task's own typed error (`QueueFull`, the
- * `QueueFull` of `mp.Queue`, only from a pool with `maxQueue` and `onFull: "fail"`).
+ * `QueueFull` of `mp.Queue`, only from a pool with `maxQueue` and `onFull: "fail"`;
+ * `NoRunners` only from a cluster pool, `@mp/multiprocessing/cluster`).
  *
  * @example
  * ```ts
@@ -339,6 +341,7 @@ export type PoolError =
   | TaskNotFound
   | MissingMainGuard
   | QueueFull
+  | NoRunners
 
 /**
  * Registers `Schema.TaggedError` classes so that, failing a task without a

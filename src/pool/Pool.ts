@@ -33,7 +33,8 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
-import { InvalidArgument, type MissingMainGuard } from "../errors.ts"
+import type * as Schema from "effect/Schema"
+import { InvalidArgument, type MissingMainGuard, type PoolError as PoolErrorType } from "../errors.ts"
 import { checkBootstrap } from "../internal/bootstrap.ts"
 import { checkKeys, durationMs, intIn, invalid, optionalString, positiveInt } from "../internal/arguments.ts"
 import { cpuCount } from "../runtime_info.ts"
@@ -45,16 +46,33 @@ import { PoolCore } from "./internal/core.ts"
 import { makeInline } from "./internal/inline.ts"
 import { reportThrough, terminateAndFinalize } from "./internal/finalize.ts"
 import { makePool } from "./internal/make_pool.ts"
+import { PoolError as poolErrorSchema } from "./internal/pool_error.ts"
 import { DEFAULT_LOAD_TIMEOUT_MS } from "./internal/model.ts"
 import type { Pool } from "./interface.ts"
 import { poolOptionKeys, type PoolOptions } from "./options.ts"
-export { PoolError } from "./internal/pool_error.ts"
 // `export *`, not a list of names: `deno doc` shows a namespace's re-exported names only when they come this way.
 // The Pool module is spread over files by concern: options, per-call types, the interface, `through`.
 export * from "./options.ts"
 export * from "./calls.ts"
 export * from "./interface.ts"
 export * from "./through.ts"
+
+// Declared here, not re-exported: `deno doc` would leave a namespace's named re-export out.
+/**
+ * `mp.PoolError` as a Schema value: decode or encode any of its members, e.g. to send
+ * a task's outcome onwards or to store it. The type of the same name is the
+ * union of the classes.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const isOne = Schema.is(mp.Pool.PoolError)
+ * console.log(isOne(new mp.PoolClosed({ reason: "closed", message: "the pool is closed" }))) // true
+ * ```
+ */
+export const PoolError: Schema.Codec<PoolErrorType, unknown> = poolErrorSchema
 
 let nextPoolId = 1
 

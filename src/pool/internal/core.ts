@@ -390,7 +390,11 @@ export class PoolCore {
       alive++
       if (s.state !== "starting" && s.client.inflightItems > 0) busy++
     }
-    this.metrics.gauges(this.queue.items + (this.affinity?.count ?? 0), busy, alive)
+    this.metrics.gauges({
+      queued: this.queue.items + (this.affinity?.count ?? 0),
+      workersBusy: busy,
+      workersAlive: alive,
+    })
   }
 
   stats(): Stats {

@@ -33,13 +33,12 @@ const makeObserver = (
   span: Tracer.Span | undefined,
   onEvent: ((event: unknown) => void) | undefined,
 ): Observer => {
-  // Made at the first telemetry of the call: most calls get none.
+  // Made when first needed: most calls get no telemetry at all (no span, no log, no event).
   let run: ((effect: Effect.Effect<void>) => unknown) | undefined
   let waiting: Map<string, Array<P.SpanRecord>> | undefined
   return {
     trace: span === undefined ? undefined : { t: span.traceId, s: span.spanId, p: pool },
     onTelemetry: (message, workerId) => {
-      run ??= Effect.runForkWith(context)
       if (span !== undefined) {
         span.attribute("mp.worker.id", workerId)
         if (message.s.length > 0) {
@@ -47,9 +46,13 @@ const makeObserver = (
         }
       }
       if (message.l.length > 0) {
-        run(replayLogs(message.l, { "mp.task": task.name, "mp.worker.id": workerId, "mp.pool": pool }))
+        ;(run ??= Effect.runForkWith(context))(
+          replayLogs(message.l, { "mp.task": task.name, "mp.worker.id": workerId, "mp.pool": pool }),
+        )
       }
-      if (onEvent !== undefined) { for (const e of message.e) deliverEvent(task, e, onEvent, run) }
+      if (onEvent !== undefined) {
+        for (const e of message.e) deliverEvent(task, e, onEvent, run ??= Effect.runForkWith(context))
+      }
     },
   }
 }
@@ -84,7 +87,8 @@ export const observed = <A, E>(
         return body(makeObserver(pool, task, inner.context, span?._tag === "Span" ? span : undefined, onEvent))
       }),
       `${call} ${task.name}`,
-      { attributes: { "mp.pool": pool, "mp.task": task.name, "mp.call": call } },
+      // No stack trace per call: it costs a `new Error()` each time, and would point here, not at the caller.
+      { attributes: { "mp.pool": pool, "mp.task": task.name, "mp.call": call }, captureStackTrace: false },
     )
   })
 
