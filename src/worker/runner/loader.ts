@@ -1,16 +1,22 @@
 /**
  * Finds a task in its worker: imports the module that defines it (once per
- * module, behind the main-module guard) and looks the task up by name.
+ * module, behind the main-module guard) and looks the task up by name. A task
+ * with schemas is returned once `effect/Schema` is loaded (with the library's
+ * errors, `errors.ts`); a worker whose tasks have none never loads it.
  *
  * @internal
  * @module
  */
-import { guardedImport, refusalOf } from "../../internal/bootstrap.ts"
+import { guardedImport, refusalOf } from "../../internal/import_guard.ts"
 import { errorMessage } from "../../internal/error_message.ts"
-import { type AnyTask, isTask } from "../../task/Task.ts"
+import { hasTaskBrand, type TaskShape } from "../../task/brand.ts"
+import { hasSchemaCompiler, hasSchemas } from "../../task/codec.ts"
+
+// By URL, not a literal specifier: see `effects.ts` (`worker/parent/host.ts` names it).
+const ERRORS = new URL("../../errors.ts", import.meta.url).href
 
 /** A task, or why it cannot run (its module could not be imported, or does not export it). */
-export type Found = AnyTask | string
+export type Found = TaskShape | string
 
 /** A loader with its own caches: the task at once when known, else a Promise of it. */
 export type Loader = (moduleUrl: string, name: string) => Found | Promise<Found>
@@ -32,10 +38,20 @@ export const makeLoader = (): Loader => {
       (ns) => {
         let found: Found = `the module does not export a Task named "${name}"`
         for (const k in ns) {
-          const v = ns[k]
-          if (isTask(v) && v.name === name && v.moduleUrl === moduleUrl) found = v
+          const v = ns[k] as TaskShape
+          if (hasTaskBrand(v) && v.name === name && v.moduleUrl === moduleUrl) found = v
         }
         found = refusalOf(moduleUrl) ?? found
+        if (typeof found !== "string" && hasSchemas(found.codec) && !hasSchemaCompiler()) {
+          const task = found
+          return import(ERRORS).then(
+            () => {
+              tasks.set(key, task)
+              return task
+            },
+            (e) => `the worker could not load effect/Schema for the task's schemas: ${errorMessage(e)}`,
+          )
+        }
         tasks.set(key, found)
         return found
       },
