@@ -28,6 +28,9 @@
 // module doc as that namespace's description instead of the namespace's own module doc.
 export {}
 
+// First: in a compiled program started as a process worker, this holds the main module's body (compiled_child.ts).
+import "./src/worker/runner/compiled_child.ts"
+
 export * as Task from "./src/task/Task.ts"
 export * as Process from "./src/process/Process.ts"
 export * as Pool from "./src/pool/Pool.ts"

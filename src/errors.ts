@@ -226,8 +226,9 @@ const /** @internal */ TaskNotFoundBase: Schema.Class<
 > = Schema.TaggedError<TaskNotFound>()("TaskNotFound", taskNotFoundFields)
 /**
  * The worker could not find the task: its module failed to import (it does
- * not exist, or threw while loading), or the module does not export a Task of
- * that name.
+ * not exist, or threw while loading, or a program compiled with `deno compile`
+ * does not contain it: then the reason names the `--include` flag to add), or
+ * the module does not export a Task of that name.
  *
  * @example
  * ```ts
@@ -245,6 +246,8 @@ export class TaskNotFound extends TaskNotFoundBase {
       } = mp.Task.make(import.meta.url, "${this.taskName}", { handler })\`)`
     const fix = this.reason.includes("does not export")
       ? `To fix it, ${exportIt}.`
+      : this.reason.includes("deno compile --include")
+      ? `To fix it, add the module to the compiled program with that --include flag.`
       : `To fix it, make sure that module imports without error in a worker (its imports resolve, it does not throw ` +
         `at the top level, the worker may read it), and ${exportIt}.`
     return `Task "${this.taskName}" could not be loaded from ${this.moduleUrl}: ${this.reason}. ${fix}`

@@ -7,7 +7,7 @@
  * @module
  */
 
-// By URL, not literal specifiers: see `worker/runner/effects.ts` (`worker/parent/host.ts` names them).
+// By URL, not literal specifiers, like `worker/runner/effects.ts`; the program imports them statically anyway.
 const MODULES = [new URL("../shared/mod.ts", import.meta.url).href, new URL("../ipc/mod.ts", import.meta.url).href]
 
 let loading: Promise<void> | undefined

@@ -44,7 +44,9 @@ test("Pool.imapExit() over an input stream fails only when the input fails, afte
 
 test("Pool.imapUnorderedExit() pairs each Exit with its payload, in completion order", () =>
   Effect.gen(function* () {
-    const pool = yield* mp.Pool.make({ size: 3 })
+    // Three workers ready before the call (a fixed pool starts only cpuCount() at once): each item runs at once.
+    const pool = yield* mp.Pool.make({ minSize: 3, maxSize: 3 })
+    yield* pool.ready
     const pairs = yield* Stream.runCollect(pool.imapUnorderedExit(sleepOrThrow, [300, -10, 50]))
     assertEquals(pairs.map(([p]) => p), [-10, 50, 300])
     const [payload, exit] = pairs[0]

@@ -30,13 +30,11 @@ import * as Exit from "effect/Exit"
 import * as Pull from "effect/Pull"
 import * as Scope from "effect/Scope"
 import { poolClosed, type PoolError } from "../../errors.ts"
-import type { Task } from "../../task/Task.ts"
+import type { AnyTask } from "../../task/Task.ts"
 import { prepareItems, type Receiver } from "../../worker/parent/outcome.ts"
 import type { PoolCore } from "./core.ts"
 import { type CallTuning, type Job, makeJob, tune } from "./model.ts"
 import type { Observer } from "./observe.ts"
-
-type AnyTask = Task<unknown, unknown, unknown>
 
 /** The most items one imap stream keeps sent and not yet emitted. */
 const MAX_WINDOW = 4096

@@ -16,15 +16,14 @@ import * as Scope from "effect/Scope"
 import * as Semaphore from "effect/Semaphore"
 import * as Stream from "effect/Stream"
 import { poolClosed, RemoteException } from "../../errors.ts"
-import type { Task } from "../../task/Task.ts"
+import type { AnyTask } from "../../task/Task.ts"
 import { isTransfer } from "../../task/transfer.ts"
 import { validate as validateTask } from "../../task/internal/validate.ts"
 import { preparePayload, serialization } from "../../worker/parent/outcome.ts"
-import { serializeError } from "../../worker/wire/protocol.ts"
+import { serializeError } from "../../worker/parent/reports.ts"
 import { checkKeys, durationMs, iterable, positiveInt } from "../../internal/arguments.ts"
-import { mapOptionKeys, type MapOptions, type Pool, type PoolStats } from "../Pool.ts"
-
-type AnyTask = Task<unknown, unknown, unknown>
+import { mapOptionKeys, type MapOptions, type PoolStats } from "../calls.ts"
+import type { Pool } from "../interface.ts"
 
 const remote = (task: AnyTask, e: unknown): RemoteException => {
   const s = serializeError(e)

@@ -10,13 +10,11 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type { Task } from "../../task/Task.ts"
+import type { AnyTask } from "../../task/Task.ts"
 import { prepareItems, type Receiver } from "../../worker/parent/outcome.ts"
 import type { PoolCore } from "./core.ts"
 import { type CallTuning, type Job, makeJob, tune } from "./model.ts"
 import type { Observer } from "./observe.ts"
-
-type AnyTask = Task<unknown, unknown, unknown>
 
 /**
  * Starts `items` through `t` in chunks of `chunk`; calls `resume` once with the

@@ -23,7 +23,7 @@
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Metric from "effect/Metric"
-import * as P from "../../worker/wire/protocol.ts"
+import * as P from "../../worker/parent/reports.ts"
 import type { AnyTask, Stats } from "./model.ts"
 
 const none = Context.empty()

@@ -11,7 +11,7 @@
  * @module
  */
 import type { WorkerCrashed } from "../../errors.ts"
-import type { Task } from "../../task/Task.ts"
+import type { AnyTask } from "../../task/Task.ts"
 import type { WorkerClient } from "../../worker/parent/client.ts"
 import type { HostFactory, WorkerPermissions } from "../../worker/parent/host.ts"
 import type { Receiver } from "../../worker/parent/outcome.ts"
@@ -20,7 +20,7 @@ import type { Timer } from "../../internal/timer.ts"
 import type { Observer } from "./observe.ts"
 
 /** Any task, as the pool holds it. */
-export type AnyTask = Task<unknown, unknown, unknown>
+export type { AnyTask } from "../../task/Task.ts"
 
 /** A chunk of work. */
 export interface Job {

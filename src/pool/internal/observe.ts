@@ -16,7 +16,7 @@ import type * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
-import type * as P from "../../worker/wire/protocol.ts"
+import type * as P from "../../worker/parent/reports.ts"
 import type { AnyTask } from "./model.ts"
 
 /** What a job of an observed call carries to the worker and back. */

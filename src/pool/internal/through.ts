@@ -15,10 +15,9 @@ import * as Exit from "effect/Exit"
 import type * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type { PoolError } from "../../errors.ts"
-import type { Task } from "../../task/Task.ts"
-import type { Pool } from "../Pool.ts"
+import type { AnyTask } from "../../task/Task.ts"
+import type { Pool } from "../interface.ts"
 
-type AnyTask = Task<unknown, unknown, unknown>
 type AnyExit = Exit.Exit<unknown, unknown>
 
 /** The checked options of one stage. */

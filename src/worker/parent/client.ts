@@ -25,60 +25,9 @@ import type { Host, HostExit, HostFactory, WorkerPermissions } from "./host.ts"
 import * as P from "../wire/protocol.ts"
 import { type StuckThreads, watchTerminated } from "./stuck.ts"
 import { checkMessage, checkRun } from "../wire/validate.ts"
+import { type ChunkHandler, type Inflight, itemOf, makeEntry, type OutgoingChunk, wireChunk } from "./inflight.ts"
 
-/**
- * Receives the outcomes of one chunk, by absolute index (the chunk's `offset`
- * plus the item's place in it). The client counts what was reported: the
- * handler is told when the chunk is complete, and what was lost.
- */
-export interface ChunkHandler {
-  /** Outcomes of items `index .. index + kinds.length - 1`; `done`: every item of the chunk is now reported. */
-  readonly onResults: (
-    index: number,
-    kinds: ReadonlyArray<number>,
-    values: ReadonlyArray<unknown>,
-    done: boolean,
-  ) => void
-  /** The worker died before every item was reported: items `index .. index + count - 1` were not. */
-  readonly onLost: (error: WorkerCrashed, index: number, count: number) => void
-  /** The chunk started running in the worker (only for chunks sent with `reportStart`). */
-  readonly onStarted?: (() => void) | undefined
-  /** Spans and log records of the chunk, before the outcomes they precede. */
-  readonly onTelemetry?: ((message: P.TelemetryMessage, workerId: number) => void) | undefined
-}
-
-/** A chunk to send. */
-export interface OutgoingChunk {
-  readonly moduleUrl: string
-  readonly taskName: string
-  readonly payloads: ReadonlyArray<unknown>
-  /** The index of its first item, in the job it belongs to (0 by default). */
-  readonly offset?: number | undefined
-  readonly handler: ChunkHandler
-  /** Ask the worker to report when the chunk starts. */
-  readonly reportStart?: boolean | undefined
-  /** The caller's span (trace id, span id, pool name): the worker traces the chunk under it. */
-  readonly trace?: Omit<P.TraceContext, "w"> | undefined
-}
-
-interface Inflight {
-  readonly id: number
-  readonly handler: ChunkHandler
-  readonly size: number
-  reported: number
-  /** The number of the message that carried it (see `P.LOST`). */
-  readonly seq: number
-  readonly chunk: P.Chunk
-  /** Set on a chunk whose message was lost and that was sent again item by item: the items' chunk ids. */
-  parts: Array<number> | undefined
-  /** Set on one item sent again: the chunk it belongs to. */
-  readonly whole: Inflight | undefined
-  /** The absolute index of its first item (see `OutgoingChunk.offset`). */
-  readonly offset: number
-  started: boolean
-  /** An interrupt was asked for before the worker reported anything (a lost chunk is then not sent again). */
-  interrupted: boolean
-}
+export type { ChunkHandler, OutgoingChunk }
 
 /** Options of a worker client. */
 export interface ClientOptions {
@@ -93,28 +42,6 @@ export interface ClientOptions {
   /** Where a Worker thread terminated in task code is counted (the pool's `stuckThreads`). */
   readonly stuck?: StuckThreads | undefined
 }
-
-let nextChunkId = 1
-
-const makeEntry = (
-  chunk: P.Chunk,
-  handler: ChunkHandler,
-  seq: number,
-  whole: Inflight | undefined,
-  offset: number,
-): Inflight => ({
-  id: chunk.c,
-  handler,
-  size: chunk.p.length,
-  reported: 0,
-  seq,
-  chunk,
-  parts: undefined,
-  whole,
-  offset,
-  started: false,
-  interrupted: false,
-})
 
 /** One worker, seen from the parent. */
 export class WorkerClient {
@@ -202,11 +129,7 @@ export class WorkerClient {
   runMany(chunks: ReadonlyArray<OutgoingChunk>, transfer: Array<Transferable> = []): Array<number> {
     const j: Array<P.Chunk> = []
     for (const chunk of chunks) {
-      const c = nextChunkId++
-      const wire: P.Chunk = chunk.reportStart
-        ? { c, m: chunk.moduleUrl, n: chunk.taskName, p: chunk.payloads, s: 1 }
-        : { c, m: chunk.moduleUrl, n: chunk.taskName, p: chunk.payloads }
-      j.push(chunk.trace === undefined ? wire : { ...wire, x: { ...chunk.trace, w: this.id } })
+      j.push(wireChunk(chunk, this.id))
     }
     const seq = this.post({ t: P.RUN, j }, transfer)
     const ids: Array<number> = []
@@ -367,10 +290,8 @@ export class WorkerClient {
       const parts: Array<number> = []
       entry.parts = parts
       for (let i = 0; i < entry.size; i++) {
-        const c = nextChunkId++
-        const chunk: P.Chunk = entry.chunk.s === 1
-          ? { c, m: entry.chunk.m, n: entry.chunk.n, p: [entry.chunk.p[i]], s: 1 }
-          : { c, m: entry.chunk.m, n: entry.chunk.n, p: [entry.chunk.p[i]] }
+        const chunk = itemOf(entry.chunk, i)
+        const c = chunk.c
         const part = entry.whole ?? entry
         const offset = entry.offset + i
         let seq: number

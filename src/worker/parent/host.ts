@@ -54,21 +54,6 @@ export type HostFactory = (options: HostOptions) => Host
 
 const entryUrl = new URL("../runner/entry.ts", import.meta.url)
 
-/**
- * The modules a worker loads on demand (its Effect side, the Schema-backed
- * errors and codecs, the shared classes). The worker imports them by URL, so
- * that the graph a new worker type-checks under `deno test` is only its small
- * entry; these literal imports, never run, keep them in the program's own
- * graph: type-checked once with it, and embedded by `deno compile`.
- */
-export const workerModulesOnDemand = (): Promise<ReadonlyArray<unknown>> =>
-  Promise.all([
-    import("../runner/effects.ts"),
-    import("../../errors.ts"),
-    import("../../shared/mod.ts"),
-    import("../../ipc/mod.ts"),
-  ])
-
 /** A Deno Worker thread running `entry.ts`. */
 export const threadHost: HostFactory = (options) => {
   const workerOptions: WorkerOptions & { deno?: { permissions: unknown } } = { type: "module", name: options.name }

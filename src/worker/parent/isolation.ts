@@ -11,6 +11,7 @@ import { InvalidArgument } from "../../errors.ts"
 import { type HostFactory, threadHost, type WorkerPermissions } from "./host.ts"
 import { checkPermissions, findEscalation } from "./permissions.ts"
 import { processHost } from "./process_host.ts"
+import { isCompiled } from "./compiled.ts"
 
 /** What runs each worker: a Deno Worker thread, or a child `deno` process. */
 export type Isolation = "worker" | "process"
@@ -58,6 +59,7 @@ export const resolveHost = (options: IsolationOptions): Effect.Effect<HostFactor
       }
       return Effect.succeed(threadHost)
     }
+    if (isCompiled()) return compiledProcessHost(options)
     if (mb !== undefined && mb < MIN_MEMORY_MB) {
       return invalid(
         "maxMemoryMb",
@@ -72,6 +74,39 @@ export const resolveHost = (options: IsolationOptions): Effect.Effect<HostFactor
     }
     return Effect.succeed(processHost({ maxMemoryMb: mb }))
   })
+
+/**
+ * The process host of a compiled program (`deno compile`): each child is the
+ * program's own binary, which takes its permissions and V8 flags from
+ * `deno compile` only, so options that would need other flags are refused.
+ */
+const compiledProcessHost = (options: IsolationOptions): Effect.Effect<HostFactory, InvalidArgument> => {
+  if (options.maxMemoryMb !== undefined) {
+    return invalid(
+      "maxMemoryMb",
+      `maxMemoryMb cannot be applied in a compiled program: its child processes take their V8 flags from deno compile ` +
+        `only (compile with --v8-flags=--max-old-space-size=${options.maxMemoryMb}, which caps every process of the ` +
+        `program, this one included), got ${options.maxMemoryMb}`,
+    )
+  }
+  const permissions = options.permissions
+  if (permissions !== undefined && permissions !== "inherit") {
+    return invalid(
+      "permissions",
+      `permissions cannot be narrowed for isolation: "process" in a compiled program: its child processes have the ` +
+        `permissions given to deno compile; use isolation: "worker" (compile with --unstable-worker-options) or ` +
+        `compile with fewer permissions, got ${JSON.stringify(permissions)}`,
+    )
+  }
+  if (Deno.permissions.querySync({ name: "run", command: Deno.execPath() }).state !== "granted") {
+    return invalid(
+      "isolation",
+      `isolation: "process" in a compiled program starts the program's own binary (${Deno.execPath()}): ` +
+        `compile it with --allow-run`,
+    )
+  }
+  return Effect.succeed(processHost({}))
+}
 
 /** The hosts one owner (a pool, a Process) started, so that it can await exactly those. */
 export interface OwnedHosts {

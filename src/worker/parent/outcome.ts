@@ -20,11 +20,9 @@ import {
 import { decodeRefusal } from "../../internal/bootstrap.ts"
 import { decodeFailure } from "../../internal/known_errors.ts"
 import { revive } from "../../internal/revive.ts"
-import type { Task } from "../../task/Task.ts"
+import type { AnyTask } from "../../task/Task.ts"
 import * as P from "../wire/protocol.ts"
 import { isTransfer } from "../../task/transfer.ts"
-
-type AnyTask = Task<unknown, unknown, unknown>
 
 /**
  * The Exit of one item. Never throws: an outcome that cannot be read (a

@@ -13,6 +13,8 @@
  * - Exit: the child's status is watched from the start, so a death is seen at
  *   once, with its exit code or signal. Messages the child wrote before it
  *   died are read first (the pipes are drained, for at most `DRAIN_MS`).
+ * - In a compiled program (`deno compile`), the child is the program's own
+ *   binary started in worker mode (`compiled.ts`), not `deno run`.
  * - No orphans: `terminate` sends SIGKILL at once; the child also exits when
  *   its stdin closes and has a watchdog for a parent that was killed (see
  *   `process_entry.ts`); an `unload` listener kills every child when this
@@ -25,7 +27,8 @@ import { deserialize } from "node:v8"
 import { addChild, removeChild } from "../../internal/children.ts"
 import { errorMessage } from "../../internal/error_message.ts"
 import { encodeFrame, FrameReader, serializeMessage, writeAll } from "../wire/frames.ts"
-import type { Host, HostExit, HostFactory } from "./host.ts"
+import { isCompiled, selfWorkerArgs } from "./compiled.ts"
+import type { Host, HostExit, HostFactory, HostOptions } from "./host.ts"
 import { permissionFlags } from "./permissions.ts"
 import type * as P from "../wire/protocol.ts"
 
@@ -74,10 +77,9 @@ const passThrough = (file: { writeSync(p: Uint8Array): number }, bytes: Uint8Arr
 
 /** A host that starts a child `deno` process. */
 export const processHost = (config: ProcessHostConfig = {}): HostFactory => (options) => {
-  const args = ["run", "--no-prompt", ...permissionFlags(options.permissions, entry)]
-  if (config.maxMemoryMb !== undefined) args.push(`--v8-flags=--max-old-space-size=${config.maxMemoryMb}`)
   // The child watches this pid from its first instant: it must not outlive us (see process_entry.ts).
-  args.push(entrySpecifier, String(Deno.pid))
+  // A compiled program starts itself in worker mode: its flags are fixed by `deno compile` (see compiled.ts).
+  const args = isCompiled() ? selfWorkerArgs(Deno.pid) : denoArgs(config, options.permissions)
   let child: Deno.ChildProcess
   try {
     child = new Deno.Command(Deno.execPath(), {
@@ -184,6 +186,14 @@ export const processHost = (config: ProcessHostConfig = {}): HostFactory => (opt
     },
   }
   return host
+}
+
+/** `deno run` arguments that start `process_entry.ts` as a child of this process. */
+const denoArgs = (config: ProcessHostConfig, permissions: HostOptions["permissions"]): Array<string> => {
+  const args = ["run", "--no-prompt", ...permissionFlags(permissions, entry)]
+  if (config.maxMemoryMb !== undefined) args.push(`--v8-flags=--max-old-space-size=${config.maxMemoryMb}`)
+  args.push(entrySpecifier, String(Deno.pid))
+  return args
 }
 
 /** A host whose process could not be started: it reports its exit on the next turn. */

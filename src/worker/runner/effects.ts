@@ -3,7 +3,7 @@
  * an Effect or a traced chunk arrives: a worker whose tasks are plain
  * functions never loads `effect`. The runtime imports it by a URL (not a
  * literal specifier) so that it is not part of the graph a new worker
- * type-checks under `deno test`; `worker/parent/host.ts` names it with a
+ * type-checks under `deno test`; `worker/parent/compiled.ts` names it with a
  * literal import, so it is checked with the program and embedded by
  * `deno compile`. Each Effect runs in a fiber of its own (so
  * that it can be interrupted) with the services of its chunk: the batching

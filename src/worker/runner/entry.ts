@@ -8,16 +8,30 @@
  * @internal
  * @module
  */
-/// <reference lib="deno.worker" />
 import { applyExtras } from "../../internal/worker_init.ts"
 import { state as checkpointState } from "../wire/checkpoint.ts"
 import * as P from "../wire/protocol.ts"
 import { installLifecycle } from "./lifecycle.ts"
 import { makeRuntime } from "./runtime.ts"
 
-const post = (message: P.FromWorker, transfer: Array<Transferable>): void => self.postMessage(message, transfer)
+/**
+ * The parts of the worker's global scope used here. Typed locally rather than
+ * with `/// <reference lib="deno.worker" />`: `deno compile` embeds this
+ * module through a dynamic import in the program's own graph
+ * (`parent/compiled.ts`), where a lib reference would change the program's
+ * global types.
+ */
+interface WorkerScope {
+  postMessage(message: unknown, transfer: Array<Transferable>): void
+  close(): void
+  onmessage: ((event: MessageEvent<P.ToWorker>) => void) | null
+  addEventListener(type: "messageerror", listener: (event: Event) => void): void
+}
+const scope = globalThis as unknown as WorkerScope
 
-const close = self.close.bind(self)
+const post = (message: P.FromWorker, transfer: Array<Transferable>): void => scope.postMessage(message, transfer)
+
+const close = scope.close.bind(scope)
 const exit = Deno.exit.bind(Deno)
 installLifecycle({ post }, { flush: () => runtime.flush(), close, exit })
 
@@ -28,7 +42,7 @@ let received = 0
 
 // A message this thread cannot deserialize (a payload nested too deep for its stack) is dropped
 // silently unless `messageerror` is handled; `self.onmessageerror` is not called, the listener is.
-self.addEventListener("messageerror", (event) => {
+scope.addEventListener("messageerror", (event) => {
   received++
   post({
     t: P.LOST,
@@ -37,7 +51,7 @@ self.addEventListener("messageerror", (event) => {
   }, [])
 })
 
-self.onmessage = (event: MessageEvent<P.ToWorker>) => {
+scope.onmessage = (event: MessageEvent<P.ToWorker>) => {
   received++
   const message = event.data
   if (message.t === P.INIT) {

@@ -11,8 +11,9 @@ import { guardedImport, refusalOf } from "../../internal/import_guard.ts"
 import { errorMessage } from "../../internal/error_message.ts"
 import { hasTaskBrand, type TaskShape } from "../../task/brand.ts"
 import { hasSchemaCompiler, hasSchemas } from "../../task/codec.ts"
+import { notEmbeddedHint } from "./not_embedded.ts"
 
-// By URL, not a literal specifier: see `effects.ts` (`worker/parent/host.ts` names it).
+// By URL, not a literal specifier, like `effects.ts`; the program imports it statically anyway.
 const ERRORS = new URL("../../errors.ts", import.meta.url).href
 
 /** A task, or why it cannot run (its module could not be imported, or does not export it). */
@@ -56,7 +57,8 @@ export const makeLoader = (): Loader => {
         return found
       },
       (e) => {
-        const reason = refusalOf(moduleUrl) ?? `the module could not be imported: ${errorMessage(e)}`
+        const reason = refusalOf(moduleUrl) ??
+          `the module could not be imported: ${errorMessage(e)}${notEmbeddedHint(moduleUrl, e, Deno.build.standalone)}`
         tasks.set(key, reason)
         return reason
       },

@@ -20,8 +20,10 @@ import { encodeFrame, FrameReader, serializeMessage, writeAll } from "../wire/fr
 import * as P from "../wire/protocol.ts"
 import { installLifecycle } from "./lifecycle.ts"
 import { makeRuntime } from "./runtime.ts"
+import { exitProcess } from "./process_exit.ts"
 
-const realExit = Deno.exit.bind(Deno)
+// Ends the process (also when this runs on a thread of a compiled program: see process_exit.ts).
+const realExit = exitProcess
 const stdout = Deno.stdout
 
 // Transfer lists mean nothing across a process boundary: values are copied.

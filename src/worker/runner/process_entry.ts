@@ -1,6 +1,8 @@
 /**
  * The main module of a `"process"` worker: a child `deno` process started by
- * `process_host.ts` as `process_entry.ts <parent pid>`.
+ * `process_host.ts` as `process_entry.ts <parent pid>`. In a compiled program
+ * it runs on a thread of a copy of the program started in worker mode
+ * (`compiled_child.ts`), where the parent's pid follows `WORKER_MODE_ARG`.
  *
  * The child never outlives its parent. Before anything else is loaded, it
  * checks that its parent is the process that started it (a parent killed
@@ -14,15 +16,16 @@
  * the watchdog is loaded from a Blob URL, so it needs no read permission
  * either. The child also exits when its stdin closes.
  *
- * This module imports nothing statically, so none of that waits for the
- * runtime to load.
+ * This module imports nothing statically but one tiny module, so none of that
+ * waits for the runtime to load.
  *
  * @internal
  * @module
  */
+import { workerModeParent } from "../wire/compiled.ts"
 
 const WATCHDOG_MS = 100
-const given = Number(Deno.args[0])
+const given = workerModeParent(Deno.args) ?? Number(Deno.args[0])
 const parent = Number.isInteger(given) && given > 0 ? given : Deno.ppid
 if (Deno.ppid !== parent) Deno.kill(Deno.pid, "SIGKILL")
 

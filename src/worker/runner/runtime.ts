@@ -31,7 +31,7 @@ import { makeResults, type Results } from "./results.ts"
 const FLUSH_MS = 4
 
 // Imported by URL: a literal specifier would make `effects.ts` (and all of `effect`) part of the graph
-// that every new worker type-checks under `deno test` (see `worker/parent/host.ts`, which names it).
+// that every new worker type-checks under `deno test` (see `worker/parent/compiled.ts`, which names it).
 const EFFECTS = new URL("./effects.ts", import.meta.url).href
 
 interface EffectsModule {
