@@ -324,7 +324,11 @@ export class PoolCore {
       } else if (job.state === "running") {
         job.state = "cancelled"
         this.interrupted += job.payloads.length
-        this.deadlines.stop(job.slot!, job, "the task did not stop within its grace period after it was interrupted")
+        this.deadlines.interrupt(
+          job.slot!,
+          job,
+          "the task did not stop within its grace period after it was interrupted",
+        )
       }
     }
     this.schedule()

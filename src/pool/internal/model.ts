@@ -41,6 +41,11 @@ export interface Job {
   slot: Slot | undefined
   chunkId: number
   timer: Timer | undefined
+  /**
+   * Interrupted while its module was still loading in its worker: the reason to give if it does
+   * not stop within the grace period, which starts once the load is over (see `Deadlines.interrupt`).
+   */
+  graceReason?: string | undefined
   sentAt: number
   /** The call's observer: its span and where the worker's telemetry goes (see `observe.ts`). */
   obs?: Observer | undefined
