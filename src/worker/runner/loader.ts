@@ -22,8 +22,12 @@ export type Found = TaskShape | string
 /** A loader with its own caches: the task at once when known, else a Promise of it. */
 export type Loader = (moduleUrl: string, name: string) => Found | Promise<Found>
 
-/** Makes a loader (one per runtime). */
-export const makeLoader = (): Loader => {
+/**
+ * Makes a loader (one per runtime). `afterLoad` runs once a task module is
+ * imported and may return what to wait for before its tasks count as loaded
+ * (the runtime loads its Effect side there when the module brought `effect`).
+ */
+export const makeLoader = (afterLoad: () => Promise<unknown> | undefined = () => undefined): Loader => {
   const modules = new Map<string, Promise<Record<string, unknown>>>()
   const tasks = new Map<string, Found>()
   return (moduleUrl, name) => {
@@ -43,18 +47,25 @@ export const makeLoader = (): Loader => {
           if (hasTaskBrand(v) && v.name === name && v.moduleUrl === moduleUrl) found = v
         }
         found = refusalOf(moduleUrl) ?? found
-        if (typeof found !== "string" && hasSchemas(found.codec) && !hasSchemaCompiler()) {
-          const task = found
-          return import(ERRORS).then(
-            () => {
-              tasks.set(key, task)
-              return task
-            },
-            (e) => `the worker could not load effect/Schema for the task's schemas: ${errorMessage(e)}`,
-          )
+        if (typeof found === "string") {
+          tasks.set(key, found)
+          return found
         }
-        tasks.set(key, found)
-        return found
+        const task = found
+        const schemas = hasSchemas(task.codec) && !hasSchemaCompiler() ? import(ERRORS) : undefined
+        const ready = schemas === undefined ? afterLoad() : schemas.then(afterLoad)
+        if (ready === undefined) {
+          tasks.set(key, task)
+          return task
+        }
+        return ready.then(
+          () => {
+            tasks.set(key, task)
+            return task
+          },
+          (e) =>
+            `the worker could not load what the task needs (effect/Schema, the Effect runtime): ${errorMessage(e)}`,
+        )
       },
       (e) => {
         const reason = refusalOf(moduleUrl) ??

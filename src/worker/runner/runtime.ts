@@ -27,12 +27,16 @@ import { type ChunkRun, type EffectSupport, isEffect, isThenable } from "./chunk
 import { type Found, makeLoader } from "./loader.ts"
 import { makeOutbox, type Outbox, type Port } from "./outbox.ts"
 import { makeResults, type Results } from "./results.ts"
+import { hasSchemaCompiler } from "../../task/codec.ts"
 
 const FLUSH_MS = 4
 
 // Imported by URL: a literal specifier would make `effects.ts` (and all of `effect`) part of the graph
 // that every new worker type-checks under `deno test` (see `worker/parent/compiled.ts`, which names it).
 const EFFECTS = new URL("./effects.ts", import.meta.url).href
+
+// What `preload` loads for tasks with schemas (the loader's own import of it is by the same URL).
+const ERRORS_URL = new URL("../../errors.ts", import.meta.url).href
 
 interface EffectsModule {
   readonly makeEffectSupport: (outbox: Outbox, results: Results) => EffectSupport
@@ -62,13 +66,16 @@ export const makeRuntime = (port: Port) => {
   const { push, flush, sink, lastFlush } = outbox
   const results = makeResults(push)
   const { succeed, cannotSend } = results
-  const loadTask = makeLoader()
 
   // The Effect side, loaded on first need.
   let effects: EffectSupport | undefined
   let effectsLoading: Promise<EffectSupport> | undefined
   const loadEffects = (): Promise<EffectSupport> =>
     effectsLoading ??= import(EFFECTS).then((m: EffectsModule) => effects = m.makeEffectSupport(outbox, results))
+  // A task module that brought `effect` with it (it loaded the library's Schema-backed errors, as any module
+  // importing the whole library does) most likely has Effect handlers: load the Effect side with the module,
+  // in its load phase, rather than in its first task's run time.
+  const loadTask = makeLoader(() => effects === undefined && hasSchemaCompiler() ? loadEffects() : undefined)
 
   /**
    * Runs `f` for item `index` once `load` is done (an item that waits for a module): reported
@@ -304,6 +311,11 @@ export const makeRuntime = (port: Port) => {
       }
     },
     flush,
+    /**
+     * Loads everything a task may need (the Effect side, effect/Schema, the shared classes) now rather
+     * than with the first task that needs it: a child process warms up before it reports READY.
+     */
+    preload: (): Promise<unknown> => Promise.all([loadEffects(), import(ERRORS_URL), loadRevivers()]),
   }
 }
 
