@@ -1,5 +1,5 @@
 /**
- * Side-by-side benchmarks: runs workloads W1–W6 on this library, on Python's
+ * Side-by-side benchmarks: runs workloads W1–W6 on this library (and the library-only W7), on Python's
  * `multiprocessing`, on piscina (Node) and on hand-written Deno workers (the
  * floor), one workload and one peer at a time, each peer as its own process;
  * prints a table of medians (min–max) with the library's ratio to each peer,
@@ -56,6 +56,7 @@ const LIB_PROGRAMS: Readonly<Record<string, string>> = {
   W4: "bench/lib/w4_queue.ts",
   W5: "bench/lib/w5_startup.ts",
   W6: "bench/lib/w6_bigdata.ts",
+  W7: "bench/lib/w7_bursty.ts",
 }
 
 /** A command line. */
@@ -199,7 +200,9 @@ const main = async () => {
   const peers = (args.flags.peers?.split(",").map((s) => s.trim()) ?? PEERS) as ReadonlyArray<Peer>
   for (const p of peers) if (!PEERS.includes(p)) throw new Error(`unknown peer ${p}; peers are ${PEERS.join(", ")}`)
   const workloads = WORKLOADS.filter((w) => only === undefined || only.includes(w.id))
-  if (workloads.length === 0) throw new Error(`--only matched no workload; workloads are W1–W6`)
+  if (workloads.length === 0) {
+    throw new Error(`--only matched no workload; workloads are ${WORKLOADS.map((w) => w.id).join(", ")}`)
+  }
 
   const versions = {
     deno: Deno.version.deno,
@@ -235,7 +238,8 @@ const main = async () => {
         const done = perPeer[peer] ??= []
         if (share === 0 || done.some((r) => r.status !== "ok")) continue
         const t = performance.now()
-        const why = unavailable[peer]
+        const why = unavailable[peer] ??
+          (w.libraryOnly && peer !== "lib" ? "a library-only workload (it compares pool configurations)" : undefined)
         done.push(
           why !== undefined
             ? { status: "n/a", reason: why }

@@ -48,6 +48,8 @@ export interface WorkloadSpec {
   readonly description: string
   /** Rows. */
   readonly metrics: ReadonlyArray<MetricSpec>
+  /** Run on this library only (its rows compare the library's own configurations): the peers show `n/a`. */
+  readonly libraryOnly?: boolean
 }
 
 const perSecond = (count: number, scale: number) => (ms: number) => count / (ms / 1000) / scale
@@ -61,12 +63,24 @@ export const WORKLOADS: ReadonlyArray<WorkloadSpec> = [
     id: "W1",
     title: "tiny tasks",
     description: "`x * 2` over 100,000 integers with `map` (default chunking); 10,000 separate tasks all in flight " +
-      "(`submit` each); 10,000 sequential `apply` calls.",
+      "(`submit` each); 10,000 sequential `apply` calls. The library's last rows run two maps and 5,000 applies " +
+      "with tracing on (Effect's `OtlpTracer` exporting to an OTLP/HTTP receiver in another process), in turns with " +
+      "the same untraced, and give what tracing added per call; the last two with spans made but not exported.",
     metrics: [
       { key: "map100k_ms", label: "map 100k items", unit: "ms" },
       { key: "tasks10k_ms", label: "10k separate tasks in flight (`submit` each)", unit: "ms" },
       { key: "tasks10k_chunk1_ms", label: "10k separate tasks, `map` with chunk size 1", unit: "ms" },
       { key: "apply_us", label: "sequential apply, per call", unit: "µs" },
+      { key: "map100k_traced_ms", label: "library traced: map 100k items", unit: "ms" },
+      { key: "map100k_trace_cost_ms", label: "library: tracing's cost per map 100k (traced − untraced)", unit: "ms" },
+      { key: "apply_traced_us", label: "library traced: sequential apply, per call", unit: "µs" },
+      { key: "apply_trace_cost_us", label: "library: tracing's cost per apply call (traced − untraced)", unit: "µs" },
+      {
+        key: "map100k_spans_cost_ms",
+        label: "library: cost per map 100k of spans made but not exported",
+        unit: "ms",
+      },
+      { key: "apply_spans_cost_us", label: "library: cost per apply call of spans made but not exported", unit: "µs" },
     ],
   },
   {
@@ -156,6 +170,19 @@ export const WORKLOADS: ReadonlyArray<WorkloadSpec> = [
     metrics: [
       { key: "bigdata_copy_ms", label: "64 × 1 MiB, copied", unit: "ms" },
       { key: "bigdata_transfer_ms", label: "64 × 1 MiB, transferred", unit: "ms" },
+    ],
+  },
+  {
+    id: "W7",
+    title: "bursty load (library only)",
+    description: "10,000 tasks (`x * 2`, `submit` each) in 10 bursts of 1,000 with 250 ms idle gaps; time spent " +
+      "in bursts (first submit to last result, summed). A fixed pool against elastic ones that shrink in the gaps " +
+      "(`idleTimeout: 100 ms`) and grow back under load (issue 16).",
+    libraryOnly: true,
+    metrics: [
+      { key: "burst_fixed_ms", label: "fixed pool (`size: 2`)", unit: "ms" },
+      { key: "burst_elastic0_ms", label: "elastic, `minSize: 0, maxSize: 2`", unit: "ms" },
+      { key: "burst_elastic1_ms", label: "elastic, `minSize: 1, maxSize: 2`", unit: "ms" },
     ],
   },
 ]

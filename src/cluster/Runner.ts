@@ -9,6 +9,7 @@
  *
  * @module
  */
+import * as RunnerAddress from "effect/cluster/RunnerAddress"
 import * as Sharding from "effect/cluster/Sharding"
 import * as ShardingConfig from "effect/cluster/ShardingConfig"
 import * as ShardId from "effect/cluster/ShardId"
@@ -16,8 +17,10 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { SocketServerError } from "effect/socket/SocketServer"
 import * as Pool from "../pool/Pool.ts"
+import { cpuCount } from "../runtime_info.ts"
 import { TaskEntity } from "./internal/entity.ts"
 import { runChunk } from "./internal/handler.ts"
+import { watch } from "./internal/health.ts"
 import * as Layers from "./internal/layers.ts"
 
 /**
@@ -39,7 +42,10 @@ export interface RunnerOptions {
   readonly listen?: string | undefined
   /** The TCP port this runner listens on. */
   readonly port: number
-  /** Workers of the local pool (default: the machine's cores). */
+  /**
+   * Workers of the local pool (default: the machine's cores). The runner's
+   * share of the cluster's shards, so of its chunks, is proportional to it.
+   */
   readonly workers?: number | undefined
   /**
    * Called once the runner owns shards, so tasks reach it (with how many it
@@ -85,13 +91,15 @@ export const layer = (options: RunnerOptions): Layer.Layer<never, Pool.MakeError
         for (let i = 1; i <= config.shardsPerGroup; i++) if (sharding.hasShardId(ShardId.make("default", i))) n++
         return n
       }
+      // Watches the next runner in address order, so a dead runner is marked whichever runner dies.
+      yield* watch(RunnerAddress.make(options.host, options.port))
       // Waits in the background: the layer is built (and serving) at once.
       yield* Effect.forkScoped(Effect.gen(function* () {
         while (owned() === 0) yield* Effect.sleep(100)
         options.onReady?.(owned())
       }))
     }))),
-    Layer.provide(Layers.runner(options)),
+    Layer.provide(Layers.runner({ ...options, workers: options.workers ?? cpuCount() })),
     Layer.provide(ShardingConfig.layer(Layers.tuned)),
     Layer.provide(Pool.layer({ size: options.workers, name: `runner-${options.port}` })),
   )

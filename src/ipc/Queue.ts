@@ -185,7 +185,13 @@ export interface MakeOptions<A> {
   readonly capacity?: number | undefined
   /** Encodes and decodes every item (on both sides: declare the payload with `schema(item)`). */
   readonly schema?: Schema.Codec<A, unknown, never, never> | undefined
-  /** The most bytes the buffer grows to (default 64 MiB); a put waits when it is full. */
+  /**
+   * The most bytes the buffer grows to (default 64 MiB); a put waits when it is full. The buffer starts
+   * at 64 KiB and grows (doubling) only as items need room, in every worker that uses it: the default
+   * reserves address space, not memory (measured on Deno 2.9.6: three fresh queues add 192 MiB of virtual
+   * size and nothing to the resident set). Memory that a burst made the buffer grow to stays with the
+   * queue until it is collected (a `SharedArrayBuffer` cannot shrink): lower `maxBytes` to bound it.
+   */
   readonly maxBytes?: number | undefined
 }
 

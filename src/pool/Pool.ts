@@ -33,7 +33,8 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
-import { InvalidArgument, type MissingMainGuard } from "../errors.ts"
+import type * as Schema from "effect/Schema"
+import { InvalidArgument, type MissingMainGuard, type PoolError as PoolErrorType } from "../errors.ts"
 import { checkBootstrap } from "../internal/bootstrap.ts"
 import { checkKeys, durationMs, intIn, invalid, optionalString, positiveInt } from "../internal/arguments.ts"
 import { cpuCount } from "../runtime_info.ts"
@@ -43,17 +44,35 @@ import { ownHosts, resolveHost } from "../worker/parent/isolation.ts"
 import { preparePayload } from "../worker/parent/outcome.ts"
 import { PoolCore } from "./internal/core.ts"
 import { makeInline } from "./internal/inline.ts"
+import { reportThrough, terminateAndFinalize } from "./internal/finalize.ts"
 import { makePool } from "./internal/make_pool.ts"
+import { PoolError as poolErrorSchema } from "./internal/pool_error.ts"
 import { DEFAULT_LOAD_TIMEOUT_MS } from "./internal/model.ts"
 import type { Pool } from "./interface.ts"
 import { poolOptionKeys, type PoolOptions } from "./options.ts"
-export { PoolError } from "./internal/pool_error.ts"
 // `export *`, not a list of names: `deno doc` shows a namespace's re-exported names only when they come this way.
 // The Pool module is spread over files by concern: options, per-call types, the interface, `through`.
 export * from "./options.ts"
 export * from "./calls.ts"
 export * from "./interface.ts"
 export * from "./through.ts"
+
+// Declared here, not re-exported: `deno doc` would leave a namespace's named re-export out.
+/**
+ * `mp.PoolError` as a Schema value: decode or encode any of its members, e.g. to send
+ * a task's outcome onwards or to store it. The type of the same name is the
+ * union of the classes.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * const isOne = Schema.is(mp.Pool.PoolError)
+ * console.log(isOne(new mp.PoolClosed({ reason: "closed", message: "the pool is closed" }))) // true
+ * ```
+ */
+export const PoolError: Schema.Codec<PoolErrorType, unknown> = poolErrorSchema
 
 let nextPoolId = 1
 
@@ -73,7 +92,8 @@ export type MakeError = InvalidArgument | MissingMainGuard
 /**
  * Starts a pool in the current Scope. When the Scope closes the pool is
  * terminated (as Python's `with Pool() as p:` does): tasks still running are
- * interrupted and every worker is gone. Bad options fail at once with
+ * interrupted, idle workers run their finalizers (`context.addFinalizer`), and
+ * every worker is gone. Bad options fail at once with
  * `InvalidArgument`.
  *
  * @example
@@ -106,6 +126,7 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   const idleTimeoutMs = finite(yield* durationMs("idleTimeout", options.idleTimeout))
   const graceMs = (yield* durationMs("interruptGrace", options.interruptGrace)) ?? 500
   const closeTimeoutMs = finite(yield* durationMs("closeTimeout", options.closeTimeout))
+  const finalizerTimeoutMs = yield* durationMs("finalizerTimeout", options.finalizerTimeout)
   yield* optionalString("name", options.name)
   const maxQueue = yield* positiveInt("maxQueue", options.maxQueue)
   if (options.onFull !== undefined && options.onFull !== "wait" && options.onFull !== "fail") {
@@ -129,10 +150,13 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
   const hosts = ownHosts(yield* resolveHost(options))
   const scope = yield* Effect.scope
   const poolScope = yield* Scope.fork(scope)
+  const name = options.name ?? `Pool-${nextPoolId++}`
+  // Finalizers that fail or overrun, and what they log, go through the Logger of the pool's maker.
+  const finalizerReport = reportThrough(yield* Effect.context<never>(), name)
   const core = yield* Effect.acquireRelease(
     Effect.sync(() =>
       new PoolCore({
-        name: options.name ?? `Pool-${nextPoolId++}`,
+        name,
         size,
         eager: sizes.eager,
         minSize: sizes.min,
@@ -145,10 +169,12 @@ export const make: (options?: PoolOptions) => Effect.Effect<Pool, MakeError, Sco
         loadTimeoutMs,
         idleTimeoutMs,
         graceMs,
+        finalizerTimeoutMs,
+        finalizerReport,
       })
     ),
-    // Child processes are reaped before the Scope counts as closed.
-    (core) => Effect.andThen(Effect.sync(() => core.terminate()), hosts.settled),
+    // Idle workers run their finalizers, and child processes are reaped, before the Scope counts as closed.
+    (core) => Effect.andThen(terminateAndFinalize(core), hosts.settled),
   )
   return makePool(core, poolScope, sizes.fixed, options.onFull === "fail", closeTimeoutMs)
 })

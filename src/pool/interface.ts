@@ -153,10 +153,15 @@ export interface Pool {
   /**
    * Stops taking work and waits until everything queued has run; then the workers end
    * (Python's `close()` then `join()`). An initializer still running with no task
-   * behind it is not waited for.
+   * behind it is not waited for. Workers that registered finalizers
+   * (`context.addFinalizer`) run them before they end, within `finalizerTimeout`.
    */
   readonly close: Effect.Effect<void>
-  /** Stops now: queued and running tasks fail with `PoolClosed`, workers are terminated. */
+  /**
+   * Stops now: queued and running tasks fail with `PoolClosed`, busy workers are
+   * terminated; idle workers run their finalizers first (`context.addFinalizer`,
+   * within `finalizerTimeout`), and `terminate` returns once every worker is gone.
+   */
   readonly terminate: Effect.Effect<void>
   /**
    * `stats` over time: a snapshot at once, then one every `interval` (a

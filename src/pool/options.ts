@@ -225,6 +225,30 @@ export interface PoolOptions {
    * ```
    */
   readonly closeTimeout?: Duration.Input | undefined
+  /**
+   * How long a worker's finalizers (registered with `context.addFinalizer`,
+   * usually by the `initializer`) may run when the pool ends the worker: it is
+   * recycled, idles out, is retired by `resize`, or the pool closes. Past it the
+   * worker is terminated and a warning is logged through the pool's `Logger`
+   * (as is a finalizer that fails); `close` and the Scope go on. Default 5
+   * seconds; `0` terminates workers without running their finalizers;
+   * `Duration.infinity` waits for them however long they take. Workers that
+   * registered no finalizer end at once, as before.
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * declare const openDb: mp.Task.Task<string, void> // calls ctx.addFinalizer(() => db.close())
+   *
+   * const options: mp.Pool.PoolOptions = {
+   *   initializer: openDb,
+   *   initializerPayload: "postgres://localhost/app",
+   *   finalizerTimeout: "2 seconds",
+   * }
+   * ```
+   */
+  readonly finalizerTimeout?: Duration.Input | undefined
 }
 
 /**
@@ -258,4 +282,5 @@ export const poolOptionKeys: ReadonlyArray<string> = optionKeys<PoolOptions>()([
   "maxSize",
   "maxQueue",
   "onFull",
+  "finalizerTimeout",
 ])

@@ -23,8 +23,11 @@
  * lock; when that thread releases it, the lock works as before.
  *
  * ## The synchronous fast path, for hot loops inside workers
- * Every Effect operation costs about a microsecond, far more than the lock
- * itself. In a worker's synchronous code, `withLockSync(f)` runs a plain
+ * An uncontended Effect-path operation is cheap (`value.update` is one
+ * Effect step: the lock is taken and left inside it; `withLock` registers
+ * its release, takes the lock without waiting and runs the effect), yet
+ * each Effect step still costs more than the lock itself. In a worker's
+ * synchronous code, `withLockSync(f)` runs a plain
  * function under the lock instead, like Python's `with lock:` (one
  * compare-and-swap when the lock is free; released in a `finally`). It blocks
  * the worker thread (`Atomics.wait`) while another worker holds the lock,

@@ -60,6 +60,37 @@ export interface TaskContext<Ev = unknown> {
    * events are dropped in the parent.
    */
   readonly emit: (event: Ev) => void
+  /**
+   * Registers a cleanup that runs in this worker when the pool ends it in an
+   * orderly way: recycled (`maxTasksPerWorker`), idle (`idleTimeout`), retired
+   * by `resize` or `minSize`, or at `close`, `terminate` or the end of the
+   * pool's Scope. Typically called by the pool's `initializer`, to close what
+   * it opened for its worker. Finalizers run last registered first, each
+   * awaited (a Promise or an Effect), within the pool's `finalizerTimeout`;
+   * one that fails is logged through the pool's `Logger` (as is what an
+   * Effect finalizer logs) and the others still run. They do not run in a worker that dies (it crashed, called
+   * `Deno.exit`, ran out of memory), nor in one terminated while it runs a
+   * task (a `taskTimeout`, an interrupt that did not stop, the pool ending
+   * under it), nor outside a pool's worker (`Process.spawn` ends its worker
+   * with its task; `Pool.layerInline` runs them when the pool ends).
+   *
+   * @example
+   * ```ts
+   * import * as mp from "@mp/multiprocessing"
+   *
+   * declare const connect: (url: string) => Promise<{ close(): Promise<void> }>
+   * let db: { close(): Promise<void> } | undefined // one connection per worker
+   *
+   * export const openDb = mp.Task.make(import.meta.url, "openDb", {
+   *   handler: async (url: string, ctx) => {
+   *     db = await connect(url)
+   *     ctx.addFinalizer(() => db?.close()) // runs when this worker ends
+   *   },
+   * })
+   * // mp.Pool.make({ initializer: openDb, initializerPayload: "postgres://…" })
+   * ```
+   */
+  readonly addFinalizer: (finalizer: Effect.Effect<unknown, unknown> | (() => unknown)) => void
 }
 
 /** A schema whose decoding and encoding need no services. */

@@ -300,6 +300,23 @@ test("Queue: items larger than the initial buffer grow it; an item larger than m
     assertStringIncludes(error.message, "does not fit")
   }))
 
+test(
+  "Queue: a buffer grown by a worker is read whole by the parent, whose views were made before it grew",
+  () =>
+    Effect.gen(function* () {
+      const queue = yield* mp.Queue.make<string>({ maxBytes: 4 << 20 })
+      yield* queue.put("before")
+      assertEquals(yield* queue.take(), "before") // the parent has used the ring at its first size
+      const items = ["a".repeat(300_000), "small", "b".repeat(900_000), "c".repeat(1_500_000)]
+      const producer = yield* mp.Process.spawn(tasks.putEach, { queue, items })
+      assertEquals(yield* producer.join, items.length)
+      const taken: Array<string> = []
+      for (const _ of items) taken.push(yield* queue.take())
+      assertEquals(taken, items)
+    }),
+  { timeout: 30_000 },
+)
+
 test("Queue: a put waits for room in bytes when the buffer cannot grow further", () =>
   Effect.gen(function* () {
     const queue = yield* mp.Queue.make<string>({ maxBytes: 4096 })

@@ -31,3 +31,22 @@ test("mp_* metrics count submitted, completed and failed tasks (by error tag), r
     assertEquals(series(snapshot, "mp_queue_depth", p)?.value, 0)
     assertEquals(series(snapshot, "mp_worker_restarts", p)?.count ?? 0, 0)
   }))
+
+test("mp_* series are one per pool name: two pools of one name add up, and a snapshot reads the latest values", () =>
+  Effect.gen(function* () {
+    const name = "metrics-shared-name"
+    const p = { pool: name, task: "plainIncrement" }
+    const a = yield* Pool.make({ size: 1, name })
+    const b = yield* Pool.make({ size: 1, name })
+    yield* a.map(plainIncrement, [1, 2, 3])
+    const first = yield* Metric.snapshot
+    assertEquals(series(first, "mp_tasks_completed", p)?.count, 3)
+    yield* b.apply(plainIncrement, 4)
+    yield* a.apply(plainIncrement, 5)
+    const later = yield* Metric.snapshot
+    assertEquals(series(later, "mp_tasks_submitted", p)?.count, 5)
+    assertEquals(series(later, "mp_tasks_completed", p)?.count, 5)
+    assertEquals(later.filter((s) => s.id === "mp_tasks_completed" && s.attributes?.pool === name).length, 1)
+    assertEquals(series(later, "mp_workers_busy", { pool: name })?.value, 0)
+    assertEquals(series(first, "mp_tasks_completed", p)?.count, 3) // a snapshot keeps the values it read
+  }))

@@ -53,13 +53,14 @@ for (const isolation of ["worker", "process"] as ReadonlyArray<Isolation>) {
       Effect.gen(function* () {
         const pool = yield* mp.Pool.make({ size: 3, isolation })
         yield* pool.ready
+        // Long enough that all three are running at once even when the machine is busy and one starts late.
         const running = yield* Effect.forkChild(
-          Effect.all([500, 500, 500].map((ms) => pool.apply(tasks.sleep, ms)), { concurrency: "unbounded" }),
+          Effect.all([3000, 3000, 3000].map((ms) => pool.apply(tasks.sleep, ms)), { concurrency: "unbounded" }),
         )
         yield* eventually(pool.stats.pipe(Effect.map((s) => s.workersBusy === 3)), 10_000)
         yield* pool.resize(1)
         assertEquals(pool.size, 1)
-        assertEquals(yield* Fiber.join(running), [500, 500, 500])
+        assertEquals(yield* Fiber.join(running), [3000, 3000, 3000])
         yield* eventually(alive(pool, 1), 10_000)
         assertEquals((yield* pool.stats).workersReplaced, 0)
         assertEquals(yield* pool.map(tasks.double, [1, 2, 3]), [2, 4, 6])

@@ -1,5 +1,7 @@
 import { assert, assertEquals, assertInstanceOf, assertStringIncludes } from "@std/assert"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as mp from "../../mod.ts"
 import {
   Array as SArray,
@@ -118,6 +120,33 @@ test("Value: get/set inside getLock().withLock() re-enter the default RLock (Pyt
     assert(a.getLock() === shared && b.getLock() === shared)
     yield* Effect.all([a.set(1), b.set(2)])
     assertEquals([yield* a.get, yield* b.get], [1, 2])
+  }))
+
+const waitForHolder = (lock: mp.Lock.Lock | mp.RLock.RLock, withLock: WithLock) =>
+  Effect.gen(function* () {
+    const v = yield* Value.make("i", 0, { lock })
+    const inside = yield* Deferred.make<void>()
+    const leave = yield* Deferred.make<void>()
+    const holder = yield* Effect.forkChild(
+      withLock(Effect.andThen(Deferred.succeed(inside, undefined), Deferred.await(leave))),
+    )
+    yield* Deferred.await(inside)
+    const others = yield* Effect.forkChild(Effect.all([v.update((n) => n + 1), v.set(5), v.get]))
+    yield* Effect.sleep(50)
+    assertEquals(others.pollUnsafe(), undefined) // all three wait for the holder
+    yield* Deferred.succeed(leave, undefined)
+    yield* Fiber.join(holder)
+    assertEquals(yield* Fiber.join(others), [1, undefined, 5])
+  })
+
+type WithLock = (effect: Effect.Effect<void>) => Effect.Effect<void, unknown>
+
+test("Value: update, get and set from a fiber that does not own the lock wait while another fiber of the thread holds it", () =>
+  Effect.gen(function* () {
+    const rlock = yield* RLock.make()
+    yield* waitForHolder(rlock, (e) => rlock.withLock(e))
+    const lock = yield* Lock.make()
+    yield* waitForHolder(lock, (e) => lock.withLock(e))
   }))
 
 test("Array: length or values, indexes checked, setAll in one step, view over the same memory", () =>

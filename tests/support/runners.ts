@@ -112,3 +112,34 @@ export const stopRunner = async (
   if (late) runner.kill("SIGKILL")
   return { status: await runner.exited, killed: late }
 }
+
+/**
+ * The pid of the runner that holds the shard of effect/cluster's health check
+ * singleton: its advisory lock in `pg_locks`, the session's client port in
+ * `pg_stat_activity`, the process that owns that port from `ss`.
+ */
+export const healthCheckerPid = (pgPort: number): number | undefined => {
+  // effect/cluster's hashString (internal/hash.ts) over the singleton's name, 300 shards per group.
+  const name = "effect/cluster/Sharding/RunnerHealth"
+  let h = 5381, i = name.length
+  while (i) h = (h * 33) ^ name.charCodeAt(--i)
+  h = (h & 0xbfffffff) | ((h >>> 1) & 0x40000000)
+  const lockNumber = 1_000_000 + Math.abs(h % 300) + 1
+  const clientPort = psql(
+    pgPort,
+    `SELECT a.client_port FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid ` +
+      `WHERE l.locktype = 'advisory' AND l.granted AND l.objid = ${lockNumber}`,
+  )
+  if (clientPort === "") return undefined
+  const owner = /pid=(\d+)/.exec(run("ss", ["-tnpH", `sport = :${clientPort}`]))
+  return owner === null ? undefined : Number(owner[1])
+}
+
+const run = (cmd: string, args: Array<string>) =>
+  new TextDecoder().decode(new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).outputSync().stdout)
+
+/** One query through `psql` on the test database (unaligned, tuples only), trimmed. */
+export const psql = (pgPort: number, query: string): string => {
+  const bin = [...Deno.readDirSync("/usr/lib/postgresql")].map((e) => `/usr/lib/postgresql/${e.name}/bin/psql`)[0]
+  return run(bin, ["-h", "127.0.0.1", "-U", "postgres", "-At", "-p", String(pgPort), "-c", query]).trim()
+}

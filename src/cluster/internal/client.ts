@@ -8,6 +8,7 @@
  * @module
  */
 import type * as MessageStorage from "effect/cluster/MessageStorage"
+import * as Runners from "effect/cluster/Runners"
 import * as RunnerStorage from "effect/cluster/RunnerStorage"
 import type * as Sharding from "effect/cluster/Sharding"
 import * as Cause from "effect/Cause"
@@ -15,6 +16,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as SqlError from "effect/sql/SqlError"
 import { type PoolError, SerializationError, TaskTimeout, WorkerCrashed } from "../../errors.ts"
@@ -22,13 +24,28 @@ import { decodeFailure } from "../../internal/known_errors.ts"
 import { ClusterUnavailable } from "../errors.ts"
 import type { AnyTask } from "../../task/Task.ts"
 import { isTransfer } from "../../task/transfer.ts"
-import { fromWire, MAX_TEXT, TaskEntity, toWire, type WireOutcome } from "./entity.ts"
+import { fromWire, MAX_TEXT, outcomesOf, TaskEntity, toWire, type WireOutcome } from "./entity.ts"
 import * as Layers from "./layers.ts"
+import { makeLiveness } from "./liveness.ts"
+
+/** What one call asks of its chunks (all optional). */
+export interface CallSettings {
+  /** The chunk's deadline, instead of `taskTimeout` (`TaskTimeout` with `limit: "timeout"`). */
+  readonly timeoutMs?: number | undefined
+  /** Passed to the runner's local pool: its queue runs higher priorities first. */
+  readonly priority?: number | undefined
+  /** Affinity: chunks with the same key go to one runner, and to one worker there. */
+  readonly key?: string | undefined
+}
 
 /** Sends chunks to the cluster. */
 export interface Dispatcher {
   /** Runs a chunk: one `Exit` per payload, in order; never fails. */
-  readonly run: (task: AnyTask, payloads: ReadonlyArray<unknown>) => Effect.Effect<Array<Exit.Exit<unknown, unknown>>>
+  readonly run: (
+    task: AnyTask,
+    payloads: ReadonlyArray<unknown>,
+    call?: CallSettings,
+  ) => Effect.Effect<Array<Exit.Exit<unknown, unknown>>>
   /** How many runners are registered and healthy. */
   readonly runnersAlive: Effect.Effect<number>
 }
@@ -49,6 +66,12 @@ const messageOf = (e: unknown): string => e instanceof Error ? e.message : Strin
 /** How many entity ids a client spreads its chunks over (each entity runs its messages concurrently). */
 const ENTITY_IDS = 256
 
+/** A chunk that its runner interrupted (not its caller) is sent again after this pause. */
+const REDELIVER_MS = 100
+
+/** The runner interrupted the chunk: send it again. */
+const Redeliver = { _tag: "Redeliver" } as const
+
 /** `workerId` of the errors that concern the cluster rather than one worker. */
 const CLUSTER = -1
 
@@ -61,7 +84,7 @@ export const makeDispatcher = (options: {
 }): Effect.Effect<Dispatcher, ClusterUnavailable, Scope.Scope> =>
   Effect.gen(function* () {
     const context: Context.Context<
-      Sharding.Sharding | RunnerStorage.RunnerStorage | MessageStorage.MessageStorage
+      Sharding.Sharding | Runners.Runners | RunnerStorage.RunnerStorage | MessageStorage.MessageStorage
     > = yield* Layer.build(Layers.client(options.url)).pipe(
       // The storage's migrations turn a connection failure into a defect: both are "unreachable".
       Effect.catchCause((cause) => {
@@ -77,45 +100,36 @@ export const makeDispatcher = (options: {
     )
     const clientFor = yield* Effect.provideContext(TaskEntity.client, context)
     const storage = Context.get(context, RunnerStorage.RunnerStorage)
+    const liveness = yield* makeLiveness({
+      runners: Context.get(context, Runners.Runners),
+      storage,
+      runnerTimeoutMs: options.runnerTimeoutMs,
+    })
 
     const runnersAlive = storage.getRunners.pipe(
       Effect.map((runners) => runners.filter(([, healthy]) => healthy).length),
       Effect.orElseSucceed(() => 0),
     )
 
-    // Chunks go to a fixed set of random entity ids, in turn: random ids spread evenly over the shards (similar
-    // ids would not), and a bounded set keeps the runners' resident entities bounded however many chunks are sent.
+    // Chunks go to a fixed set of random entity ids: random ids spread evenly over the shards (similar ids would
+    // not), and a bounded set keeps the runners' resident entities bounded however many chunks are sent. A chunk
+    // takes the lowest id no other chunk of this caller is using, so a sequential caller keeps to one entity (one
+    // runner, whose worker is warm: under load, waking an idle runner per call doubled the round trip), and
+    // concurrent chunks use different ids.
     const entityIds = Array.from({ length: ENTITY_IDS }, () => crypto.randomUUID())
+    const slots = new Uint8Array(ENTITY_IDS)
     let nextEntity = 0
-
-    let aliveSeenAt = -Infinity
-    /** Waits (up to `runnerTimeout`) until a runner is registered and healthy. */
-    const awaitRunner: Effect.Effect<void, WorkerCrashed> = Effect.suspend(() => {
-      if (performance.now() - aliveSeenAt < 1_000) return Effect.void
-      const deadline = performance.now() + options.runnerTimeoutMs
-      const poll: Effect.Effect<void, WorkerCrashed> = Effect.flatMap(runnersAlive, (n) => {
-        if (n > 0) {
-          aliveSeenAt = performance.now()
-          return Effect.void
-        }
-        if (performance.now() >= deadline) {
-          return Effect.fail(
-            new WorkerCrashed({
-              workerId: CLUSTER,
-              reason: `no runner of the cluster was alive within ${options.runnerTimeoutMs} ms (runnerTimeout): ` +
-                "start one with `deno task runner --url <the same PostgreSQL URL>`",
-            }),
-          )
-        }
-        return Effect.andThen(Effect.sleep(200), poll)
-      })
-      return poll
-    })
+    const takeSlot = (): number => {
+      const free = slots.indexOf(0)
+      if (free >= 0) slots[free] = 1
+      return free
+    }
 
     /** Sends the payloads that encode; `exits` holds the others' failures already. */
     const send = (
       task: AnyTask,
       encoded: ReadonlyArray<unknown>,
+      call: CallSettings,
     ): Effect.Effect<Array<Exit.Exit<unknown, unknown>>, PoolError> =>
       Effect.gen(function* () {
         let text: string
@@ -136,26 +150,52 @@ export const makeDispatcher = (options: {
               `limit of ${MAX_TEXT}: use a smaller chunkSize, or pass large data by reference (a URL, a path)`,
           })
         }
-        yield* awaitRunner
-        const entity = clientFor(entityIds[nextEntity++ % entityIds.length])
-        const request = { moduleUrl: task.moduleUrl, taskName: task.name, payloads: text }
-        const reply = yield* (options.delivery === "direct" ? entity.RunDirect(request) : entity.Run(request)).pipe(
-          Effect.catchCause((cause): Effect.Effect<never, PoolError> =>
-            Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.fail(
+        // Calls with a key go to the key's own entity, so to one runner (while it lives) and one worker there.
+        const slot = call.key === undefined ? takeSlot() : -1
+        const entity = clientFor(
+          call.key !== undefined ? `key:${call.key}` : entityIds[slot >= 0 ? slot : nextEntity++ % entityIds.length],
+        )
+        const request = {
+          moduleUrl: task.moduleUrl,
+          taskName: task.name,
+          payloads: text,
+          priority: call.priority,
+          key: call.key,
+        }
+        const timeoutMs = call.timeoutMs ?? options.taskTimeoutMs
+        const sent = options.delivery === "direct" ? entity.RunDirect(request) : entity.Run(request)
+        // An interruption that is not the caller's own comes from the runner: its shard moved (a runner joined or
+        // stopped) and it interrupted the chunk; send it again, to the shard's next owner (at least once).
+        const reply = yield* sent.pipe(
+          Effect.catchCause((cause): Effect.Effect<never, PoolError | typeof Redeliver> =>
+            Cause.hasInterruptsOnly(cause) ? Effect.fail(Redeliver) : Effect.fail(
               new WorkerCrashed({
                 workerId: CLUSTER,
                 reason: `the cluster could not deliver the task, or its runner died: ${messageOf(Cause.squash(cause))}`,
               }),
             )
           ),
+          Effect.retry({ while: (e) => e === Redeliver, schedule: Schedule.spaced(REDELIVER_MS) }),
+          Effect.catchIf((e): e is typeof Redeliver => e === Redeliver, () => Effect.interrupt),
+          (delivered) => Effect.raceFirst(delivered, liveness.watch),
           Effect.timeoutOrElse({
-            duration: options.taskTimeoutMs,
-            orElse: () => Effect.fail(new TaskTimeout({ taskName: task.name, timeoutMs: options.taskTimeoutMs })),
+            duration: timeoutMs,
+            orElse: () =>
+              Effect.fail(
+                new TaskTimeout({
+                  taskName: task.name,
+                  timeoutMs,
+                  limit: call.timeoutMs === undefined ? "taskTimeout" : "timeout",
+                }),
+              ),
           }),
+          Effect.ensuring(Effect.sync(() => {
+            if (slot >= 0) slots[slot] = 0
+          })),
         )
-        let outcomes: Array<WireOutcome>
+        let outcomes: ReadonlyArray<WireOutcome>
         try {
-          outcomes = fromWire(reply) as Array<WireOutcome>
+          outcomes = outcomesOf(fromWire(reply))
         } catch (e) {
           return yield* new SerializationError({
             taskName: task.name,
@@ -168,7 +208,11 @@ export const makeDispatcher = (options: {
         return outcomes.length === encoded.length ? outcomes.map(toExit) : encoded.map(() => toExit(outcomes[0]))
       })
 
-    const run = (task: AnyTask, payloads: ReadonlyArray<unknown>): Effect.Effect<Array<Exit.Exit<unknown, unknown>>> =>
+    const run = (
+      task: AnyTask,
+      payloads: ReadonlyArray<unknown>,
+      call: CallSettings = {},
+    ): Effect.Effect<Array<Exit.Exit<unknown, unknown>>> =>
       Effect.suspend(() => {
         const exits: Array<Exit.Exit<unknown, unknown>> = new Array(payloads.length)
         const sent: Array<number> = []
@@ -185,7 +229,7 @@ export const makeDispatcher = (options: {
           }
         })
         if (encoded.length === 0) return Effect.succeed(exits)
-        return send(task, encoded).pipe(
+        return send(task, encoded, call).pipe(
           Effect.catch((error) => Effect.succeed(encoded.map(() => Exit.fail(error)))),
           Effect.map((results) => {
             sent.forEach((at, j) => exits[at] = results[j])

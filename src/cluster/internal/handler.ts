@@ -15,12 +15,21 @@ import { RemoteException, SerializationError, TaskNotFound } from "../../errors.
 import { encodeFailure } from "../../internal/known_errors.ts"
 import type { Pool } from "../../pool/Pool.ts"
 import * as Task from "../../task/Task.ts"
-import { fromWire, MAX_TEXT, toWire, type WireOutcome } from "./entity.ts"
+import { type AllSucceeded, fromWire, MAX_TEXT, toWire, type WireOutcome } from "./entity.ts"
 
 const modules = new Map<string, Promise<Record<string, unknown>>>()
 
 /** The exported Task named `taskName` of the module at `moduleUrl`. */
-export const loadTask = (moduleUrl: string, taskName: string): Effect.Effect<Task.AnyTask, TaskNotFound> =>
+export const loadTask = (moduleUrl: string, taskName: string): Effect.Effect<Task.AnyTask, TaskNotFound> => {
+  // Found before: no promise to wait for (the hot path of a sequential caller).
+  const known = found.get(`${taskName}@${moduleUrl}`)
+  return known !== undefined ? Effect.succeed(known) : findTask(moduleUrl, taskName)
+}
+
+/** Tasks found so far, by `name@moduleUrl`. */
+const found = new Map<string, Task.AnyTask>()
+
+const findTask = (moduleUrl: string, taskName: string): Effect.Effect<Task.AnyTask, TaskNotFound> =>
   Effect.tryPromise({
     try: () => {
       let loading = modules.get(moduleUrl)
@@ -39,7 +48,10 @@ export const loadTask = (moduleUrl: string, taskName: string): Effect.Effect<Tas
       }),
   }).pipe(Effect.flatMap((exports) => {
     for (const value of Object.values(exports)) {
-      if (Task.isTask(value) && value.name === taskName && value.moduleUrl === moduleUrl) return Effect.succeed(value)
+      if (Task.isTask(value) && value.name === taskName && value.moduleUrl === moduleUrl) {
+        found.set(`${taskName}@${moduleUrl}`, value)
+        return Effect.succeed(value)
+      }
     }
     return Effect.fail(new TaskNotFound({ moduleUrl, taskName, reason: "the module does not export that task" }))
   }))
@@ -66,7 +78,11 @@ const outcomeOf = (task: Task.AnyTask) => (exit: Exit.Exit<unknown, unknown>): W
 /** Serializes the outcomes; one that cannot be serialized becomes a `SerializationError` of its own. */
 const encodeOutcomes = (taskName: string, outcomes: ReadonlyArray<WireOutcome>): string => {
   try {
-    const text = toWire(outcomes)
+    const text = toWire(
+      outcomes.every((o) => o.ok)
+        ? { values: outcomes.map((o) => (o as { readonly value: unknown }).value) } satisfies AllSucceeded
+        : outcomes,
+    )
     if (text.length <= MAX_TEXT) return text
     const tooLarge = failed(
       new SerializationError({
@@ -98,7 +114,13 @@ const encodeOutcomes = (taskName: string, outcomes: ReadonlyArray<WireOutcome>):
 /** Runs one `Run` request on the local pool; always succeeds with the encoded outcomes. */
 export const runChunk = (
   pool: Pool,
-  request: { readonly moduleUrl: string; readonly taskName: string; readonly payloads: string },
+  request: {
+    readonly moduleUrl: string
+    readonly taskName: string
+    readonly payloads: string
+    readonly priority?: number | undefined
+    readonly key?: string | undefined
+  },
 ): Effect.Effect<string> =>
   Effect.gen(function* () {
     const { moduleUrl, taskName } = request
@@ -130,10 +152,27 @@ export const runChunk = (
       }
     })
     if (values.length > 0) {
-      const ran = yield* pool.mapExit(task, values).pipe(
-        Effect.catch((e) => Effect.succeed(values.map(() => Exit.fail(e)))),
+      const { priority, key } = request
+      // One payload (an `apply`) takes the pool's lighter `apply` path; a key needs it (map has no affinity).
+      const ran = yield* (key === undefined && values.length > 1
+        ? pool.mapExit(task, values, priority === undefined ? undefined : { priority })
+        : Effect.forEach(
+          values,
+          (value) =>
+            Effect.exit(
+              pool.apply(
+                task,
+                value,
+                key === undefined && priority === undefined ? undefined : { key, priority },
+              ),
+            ),
+          { concurrency: "unbounded" },
+        )).pipe(
+          Effect.catch((e) => Effect.succeed(values.map(() => Exit.fail(e)))),
+        )
+      runnable.forEach((at, j) =>
+        exits[at] = ran[j]
       )
-      runnable.forEach((at, j) => exits[at] = ran[j])
     }
     return encodeOutcomes(taskName, exits.map(outcomeOf(task)))
   }).pipe(

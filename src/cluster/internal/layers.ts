@@ -11,7 +11,6 @@ import * as PgClient from "@effect/sql-pg/PgClient"
 import * as RunnerAddress from "effect/cluster/RunnerAddress"
 import type * as MessageStorage from "effect/cluster/MessageStorage"
 import type * as RunnerStorage from "effect/cluster/RunnerStorage"
-import * as RunnerHealth from "effect/cluster/RunnerHealth"
 import * as Runners from "effect/cluster/Runners"
 import type * as Sharding from "effect/cluster/Sharding"
 import * as ShardingConfig from "effect/cluster/ShardingConfig"
@@ -25,6 +24,7 @@ import type * as SqlError from "effect/sql/SqlError"
 import type * as SocketServer from "effect/socket/SocketServer"
 import * as RpcSerialization from "effect/rpc/RpcSerialization"
 import { MAX_FRAME } from "./entity.ts"
+import { layerHealth } from "./health.ts"
 
 /** Sharding settings: health checks every second, a dead runner's shard locks expire after 10 s. */
 export const tuned = {
@@ -45,19 +45,28 @@ export const storage = (url: string) => {
 
 /** A runner: listens on host:port, takes shards, runs entities registered on top of it. */
 export const runner = (
-  options: { readonly url: string; readonly host: string; readonly port: number; readonly listen?: string | undefined },
-): Layer.Layer<Sharding.Sharding | Runners.Runners, SocketServer.SocketServerError> =>
+  options: {
+    readonly url: string
+    readonly host: string
+    readonly port: number
+    readonly listen?: string | undefined
+    /** Its local pool's workers: its share of the shards is proportional to them. */
+    readonly workers: number
+  },
+): Layer.Layer<Sharding.Sharding | Runners.Runners | RunnerStorage.RunnerStorage, SocketServer.SocketServerError> =>
   SocketRunner.layer.pipe(
-    Layer.provide(RunnerHealth.layerPing.pipe(
+    Layer.provide(layerHealth.pipe(
       Layer.provide(Runners.layerRpc),
       Layer.provide(NodeClusterSocket.layerClientProtocol),
     )),
     Layer.provide(NodeClusterSocket.layerSocketServer),
     Layer.provide(NodeClusterSocket.layerClientProtocol),
-    Layer.provide(Layer.orDie(storage(options.url))),
+    Layer.provideMerge(Layer.orDie(storage(options.url))),
     Layer.provide(ShardingConfig.layer({
       ...tuned,
       runnerAddress: Option.some(RunnerAddress.make(options.host, options.port)),
+      // A runner of 8 workers gets about 8 times the shards (so the chunks) of a runner of 1.
+      runnerShardWeight: options.workers,
       runnerListenAddress: options.listen === undefined
         ? Option.none()
         : Option.some(RunnerAddress.make(options.listen, options.port)),

@@ -7,6 +7,6 @@
  * @module
  */
 export { type AnySchema, type Encoded, encodeRecords, type ItemCodec, itemCodec, SchemaFailure } from "./records.ts"
-export { PendingPut, type PutBlocked, putNow, putPending, putValues } from "./channel_put.ts"
+export { PendingPut, type PutBlocked, putNow, putOneNow, putPending, putValues } from "./channel_put.ts"
 export { pollRing, type TakeBlocked, takeItems, type Taken, takeNow } from "./channel_take.ts"
 export { closeRing, deadlineOf, shutdownNow } from "./ring_signal.ts"

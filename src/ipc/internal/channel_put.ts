@@ -10,11 +10,13 @@ import type { SharedStateCorrupted } from "../../shared/errors.ts"
 import { shrink } from "./value_bytes.ts"
 import { LIVENESS_MS } from "./liveness.ts"
 import { locked, tryLockSpin, unlock } from "./lock.ts"
-import { encodeRecords, type ItemCodec, scratch } from "./records.ts"
+import { encodeRecord, encodeRecords, type ItemCodec, scratch } from "./records.ts"
 import {
   CLOSED,
   CLOSED_BY_READER,
   CLOSED_BY_WRITER,
+  LAST_READER,
+  LAST_WRITER,
   LOCK,
   PUT_SEQ,
   type Ring,
@@ -22,7 +24,8 @@ import {
   WAIT_PUTTERS,
   WAIT_TAKERS,
 } from "./ring.ts"
-import { closeRing, guarded, waitOn, wake } from "./ring_signal.ts"
+import { closeRing, corruptedOrThrow, spinFor, waitOn, wake } from "./ring_signal.ts"
+import { currentOwnerId } from "../../internal/owner.ts"
 
 /**
  * Why a put could not finish: the ring is closed, the timeout passed, a value
@@ -43,7 +46,15 @@ const writeSection = (
 ): number | SharedStateCorrupted => {
   const closed = ring.ctl[CLOSED]
   if (closed !== 0) return (closed & CLOSED_BY_WRITER) !== 0 ? -1 : -2
-  return guarded(() => ring.write(src, srcDv, pos, end))
+  let next: number
+  try {
+    next = ring.write(src, srcDv, pos, end)
+  } catch (e) {
+    return corruptedOrThrow(e)
+  }
+  // Written only when it changes: the control words share a cache line with the other side's.
+  if (next > pos && ring.ctl[LAST_WRITER] !== currentOwnerId()) ring.ctl[LAST_WRITER] = currentOwnerId()
+  return next
 }
 
 /** What is left of a put that must wait: an owned copy of the records not yet written. */
@@ -79,13 +90,36 @@ const putNowFrom = (
   const e = encodeRecords(values, codec, ring.maxBytes)
   if (!e.ok) return { encode: e.message }
   if (e.end === 0) return undefined
+  return putEncoded(ring, e.u8, e.dv, e.end)
+}
+
+/**
+ * `putNow` for one value: encodes it into the thread-local scratch and tries
+ * to put it now (one lock, one copy, no iteration or array of its own).
+ */
+export const putOneNow = (
+  ring: Ring,
+  value: unknown,
+  codec: ItemCodec | undefined,
+): PutBlocked | undefined | PendingPut => {
+  try {
+    const message = encodeRecord(value, codec, ring.maxBytes)
+    if (message !== undefined) return { encode: message }
+    return putEncoded(ring, scratch.u8, scratch.dv, scratch.pos)
+  } finally {
+    shrink(scratch)
+  }
+}
+
+/** Tries to write the records `u8[0, end)` (in the thread-local scratch) now; see `putNow`. */
+const putEncoded = (ring: Ring, u8: Uint8Array, dv: DataView, end: number): PutBlocked | undefined | PendingPut => {
   const c = ring.ctl
   const seq = Atomics.load(c, TAKE_SEQ)
   // The first attempt runs now, while the thread-local scratch is ours.
-  if (!tryLockSpin(c, LOCK)) return new PendingPut(e.u8.slice(0, e.end), undefined)
+  if (!tryLockSpin(c, LOCK)) return new PendingPut(u8.slice(0, end), undefined)
   let next: number | SharedStateCorrupted
   try {
-    next = writeSection(ring, e.u8, e.dv, 0, e.end)
+    next = writeSection(ring, u8, dv, 0, end)
   } finally {
     unlock(c, LOCK)
   }
@@ -93,8 +127,8 @@ const putNowFrom = (
   if (next > 0) wake(ring, PUT_SEQ, WAIT_TAKERS)
   if (next === -1) return "closed"
   if (next === -2) return "broken"
-  if (next === e.end) return undefined
-  return new PendingPut(e.u8.slice(next, e.end), seq)
+  if (next === end) return undefined
+  return new PendingPut(u8.slice(next, end), seq)
 }
 
 /**
@@ -134,6 +168,7 @@ export const putPending = (
   const block = (seq: number): Effect.Effect<PutBlocked | undefined> => {
     const left = deadline - performance.now()
     if (left <= 0) return Effect.succeed("timeout")
+    if (spinFor(c, TAKE_SEQ, seq, LAST_READER)) return loop()
     if (readerGone === undefined) return waitOn(c, TAKE_SEQ, seq, WAIT_PUTTERS, left, loop)
     if (readerGone()) {
       closeRing(ring, CLOSED_BY_READER)

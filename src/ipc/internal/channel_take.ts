@@ -6,6 +6,7 @@
  * @module
  */
 import * as Effect from "effect/Effect"
+import { currentOwnerId } from "../../internal/owner.ts"
 import { SharedStateCorrupted } from "../../shared/errors.ts"
 import { shrink } from "./value_bytes.ts"
 import { LIVENESS_MS } from "./liveness.ts"
@@ -16,6 +17,8 @@ import {
   CLOSED_BY_READER,
   CLOSED_BY_WRITER,
   COUNT,
+  LAST_READER,
+  LAST_WRITER,
   LOCK,
   PUT_SEQ,
   type Ring,
@@ -23,7 +26,7 @@ import {
   WAIT_PUTTERS,
   WAIT_TAKERS,
 } from "./ring.ts"
-import { closeRing, guarded, waitOn, wake } from "./ring_signal.ts"
+import { closeRing, corruptedOrThrow, spinFor, waitOn, wake } from "./ring_signal.ts"
 
 /** Why a take found nothing. */
 export type TakeBlocked = "closed" | "eof" | "timeout" | "empty"
@@ -40,8 +43,14 @@ const readSection = (ring: Ring, max: number): number | SharedStateCorrupted => 
   const closed = ring.ctl[CLOSED]
   if ((closed & CLOSED_BY_READER) !== 0) return -1
   inbox.pos = 0
-  const n = guarded(() => ring.read(max, inbox))
+  let n: number
+  try {
+    n = ring.read(max, inbox)
+  } catch (e) {
+    return corruptedOrThrow(e)
+  }
   if (n === 0 && (closed & CLOSED_BY_WRITER) !== 0) return -2
+  if (n > 0 && ring.ctl[LAST_READER] !== currentOwnerId()) ring.ctl[LAST_READER] = currentOwnerId()
   return n
 }
 
@@ -107,6 +116,7 @@ export const takeItems = (
   const block = (seq: number): Effect.Effect<Taken> => {
     const left = deadline - performance.now()
     if (left <= 0) return Effect.succeed({ ok: false, blocked: deadline === -Infinity ? "empty" : "timeout" })
+    if (spinFor(c, PUT_SEQ, seq, LAST_WRITER)) return loop()
     if (writerGone === undefined) return waitOn(c, PUT_SEQ, seq, WAIT_TAKERS, left, loop)
     if (writerGone()) {
       // Everyone who could write is dead: the same as the writer closing (then loop reports "eof").

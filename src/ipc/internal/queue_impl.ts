@@ -31,6 +31,7 @@ import {
   PendingPut,
   type PutBlocked,
   putNow,
+  putOneNow,
   putPending,
   shutdownNow,
   takeItems,
@@ -143,10 +144,26 @@ export class QueueImpl<A> {
     void,
     QueueClosed | QueueFull | EncodeError | SharedStateCorrupted | InvalidArgument
   > {
+    if (options === undefined) return this.putOne(value)
     return withTimeout(options?.timeout, (timeoutMs) =>
       Effect.asVoid(
         this.putWith([value], deadlineOf(timeoutMs), (r) => putFailure(r, this.capacity, timeoutMs ?? Infinity)),
       ))
+  }
+
+  /** `put` without a timeout: one Effect step when there is room (no array, no iteration of its own). */
+  private putOne(value: A): Effect.Effect<void, QueueClosed | QueueFull | EncodeError | SharedStateCorrupted> {
+    return Effect.suspend(() => {
+      const bad = this.notReady()
+      if (bad !== undefined) return bad
+      const r = putOneNow(this.ring, value, this.codec)
+      if (r === undefined) return Effect.void
+      if (!(r instanceof PendingPut)) return putFailure(r, this.capacity, Infinity)
+      return Effect.flatMap(
+        putPending(this.ring, r, Infinity),
+        (r2) => r2 === undefined ? Effect.void : putFailure(r2, this.capacity, Infinity),
+      )
+    })
   }
 
   putAll(values: Iterable<A>): Effect.Effect<void, QueueClosed | EncodeError | SharedStateCorrupted> {
@@ -191,6 +208,8 @@ export class QueueImpl<A> {
     A,
     QueueClosed | QueueEmpty | DecodeError | SharedStateCorrupted | InvalidArgument
   > {
+    // Without a timeout: one Effect step when an item is there.
+    if (options === undefined) return this.takeWith(1, Infinity, takeFirst) as Effect.Effect<A, TakeError>
     return withTimeout(options?.timeout, (timeoutMs) =>
       this.takeWith(
         1,
@@ -318,6 +337,13 @@ export class QueueImpl<A> {
     return Effect.sync(() => Atomics.load(this.ring.ctl, UNFINISHED))
   }
 }
+
+/** What `take` without a timeout fails with. */
+type TakeError = QueueClosed | QueueEmpty | DecodeError | SharedStateCorrupted
+
+/** `take`'s continuation without a timeout (one function for every call). */
+const takeFirst = (t: Taken): Effect.Effect<unknown, TakeError> =>
+  t.ok ? Effect.succeed(t.values[0]) : takeFailure(t, Infinity)
 
 const takeFailure = (
   t: Exclude<Taken, { ok: true }>,

@@ -48,6 +48,15 @@ export const scratch = new Writer()
 /** Thread-local scratch for records copied out of a ring. */
 export const inbox = new Writer()
 
+let reader = new Reader(inbox.u8)
+
+/** A reader at the start of the inbox (one per inbox buffer: a take allocates no view of its own). */
+const inboxReader = (): Reader => {
+  if (reader.u8 !== inbox.u8) reader = new Reader(inbox.u8)
+  reader.pos = 0
+  return reader
+}
+
 /** What encoding a batch returned: the records, or why the n-th value failed. */
 export type Encoded = { readonly ok: true; readonly u8: Uint8Array; readonly dv: DataView; readonly end: number } | {
   readonly ok: false
@@ -66,22 +75,42 @@ export const encodeRecords = (
   const w = scratch
   w.pos = 0
   for (const value of values) {
-    const start = w.pos
-    w.ensure(4)
-    w.pos += 4
-    try {
-      encode(w, codec === undefined ? value : codec.encode(value))
-    } catch (e) {
-      if (e instanceof EncodeFailure || e instanceof SchemaFailure) return { ok: false, message: e.message }
-      throw e
-    }
-    const len = w.pos - start - 4
-    if (len + 4 > maxBytes) {
-      return { ok: false, message: `an item of ${len} bytes does not fit a buffer of at most ${maxBytes} bytes` }
-    }
-    w.dv.setUint32(start, len, true)
+    const message = appendRecord(w, value, codec, maxBytes)
+    if (message !== undefined) return { ok: false, message }
   }
   return { ok: true, u8: w.u8, dv: w.dv, end: w.pos }
+}
+
+/**
+ * Encodes one value as a record at the start of the thread-local scratch
+ * (`scratch.u8[0, scratch.pos)`); returns why it failed, if it did. The
+ * single-item form of `encodeRecords`, without its iteration and result.
+ */
+export const encodeRecord = (value: unknown, codec: ItemCodec | undefined, maxBytes: number): string | undefined => {
+  scratch.pos = 0
+  return appendRecord(scratch, value, codec, maxBytes)
+}
+
+/** Appends one record (`[u32 length][bytes]`) to `w`; returns why it failed, if it did. */
+const appendRecord = (
+  w: Writer,
+  value: unknown,
+  codec: ItemCodec | undefined,
+  maxBytes: number,
+): string | undefined => {
+  const start = w.pos
+  w.ensure(4)
+  w.pos += 4
+  try {
+    encode(w, codec === undefined ? value : codec.encode(value))
+  } catch (e) {
+    if (e instanceof EncodeFailure || e instanceof SchemaFailure) return e.message
+    throw e
+  }
+  const len = w.pos - start - 4
+  if (len + 4 > maxBytes) return `an item of ${len} bytes does not fit a buffer of at most ${maxBytes} bytes`
+  w.dv.setUint32(start, len, true)
+  return undefined
 }
 
 /** What decoding the records returned: the items, or the first decode failure. */
@@ -92,7 +121,7 @@ export type Decoded = { readonly ok: true; readonly values: Array<unknown> } | {
 
 /** Decodes the first `n` records in the thread-local inbox. */
 export const decodeRecords = (n: number, codec: ItemCodec | undefined): Decoded => {
-  const r = new Reader(inbox.u8)
+  const r = inboxReader()
   const values = new Array<unknown>(n)
   let error: string | undefined
   for (let i = 0; i < n; i++) {

@@ -6,7 +6,8 @@
  * @module
  */
 import * as Effect from "effect/Effect"
-import { notifyAll, wait } from "../../internal/futex.ts"
+import { notifyAll, spinWhile, wait } from "../../internal/futex.ts"
+import { currentOwnerId } from "../../internal/owner.ts"
 import { SharedStateCorrupted } from "../../shared/errors.ts"
 import { locked } from "./lock.ts"
 import { CLOSED, type CLOSED_BY_READER, CLOSED_BY_WRITER, LOCK, PUT_SEQ, type Ring, TAKE_SEQ } from "./ring.ts"
@@ -16,19 +17,34 @@ export const guarded = <A>(section: () => A): A | SharedStateCorrupted => {
   try {
     return section()
   } catch (e) {
-    if (e instanceof SharedStateCorrupted) return e
-    throw e
+    return corruptedOrThrow(e)
   }
 }
 
-/** Counts a change on `seq` and wakes whoever waits for it. */
+/** `e` when it is the `SharedStateCorrupted` of a ring's checks; rethrows anything else (`guarded`, inlined). */
+export const corruptedOrThrow = (e: unknown): SharedStateCorrupted => {
+  if (e instanceof SharedStateCorrupted) return e
+  throw e
+}
+
+/**
+ * Counts a change on `seq` and wakes whoever waits for it. `c[waiters]` is a
+ * flag that a waiter raises before it sleeps and the first waker after that
+ * lowers (and notifies every waiter): one notify per sleep, however many
+ * items are put before the sleeper runs again.
+ */
 export const wake = (ring: Ring, seq: number, waiters: number): void => {
   const c = ring.ctl
   Atomics.add(c, seq, 1)
-  if (Atomics.load(c, waiters) > 0) notifyAll(c, seq)
+  if (Atomics.load(c, waiters) !== 0 && Atomics.exchange(c, waiters, 0) !== 0) notifyAll(c, seq)
 }
 
-/** Waits (at most `ms`) while `c[index]` is still `seq`, counted in `c[waiters]`; then runs `then`. */
+/**
+ * Waits (at most `ms`) while `c[index]` is still `seq`, with the flag
+ * `c[waiters]` raised (see `wake`); then runs `then`. No wake-up is lost: a
+ * change made before the flag was seen makes the wait return at once (its
+ * value is no longer `seq`), one made after it notifies.
+ */
 export const waitOn = <A>(
   c: Int32Array,
   index: number,
@@ -37,12 +53,19 @@ export const waitOn = <A>(
   ms: number,
   then: () => Effect.Effect<A>,
 ): Effect.Effect<A> => {
-  Atomics.add(c, waiters, 1)
-  return wait(c, index, seq, ms).pipe(
-    Effect.ensuring(Effect.sync(() => Atomics.sub(c, waiters, 1))),
-    Effect.flatMap(then),
-  )
+  Atomics.store(c, waiters, 1)
+  return Effect.flatMap(wait(c, index, seq, ms), then)
 }
+
+/**
+ * Polls `c[index]` briefly (`futex.spinWhile`) while it is still `seq`;
+ * returns whether it changed. A waiter that sleeps costs the other side a
+ * notify per item until it runs again, and itself an event-loop turn to
+ * wake. No poll when the thread recorded in `c[last]` (the last writer, or
+ * reader) is this one: it cannot act while this thread polls.
+ */
+export const spinFor = (c: Int32Array, index: number, seq: number, last: number): boolean =>
+  Atomics.load(c, last) !== currentOwnerId() && spinWhile(c, index, seq)
 
 /** Marks the ring closed from one side and wakes every waiter. */
 export const closeRing = (ring: Ring, side: typeof CLOSED_BY_WRITER | typeof CLOSED_BY_READER): void => {

@@ -22,6 +22,9 @@ interface RawCallOptions {
 /** The keys of `CallOptions`. */
 const applyKeys: ReadonlyArray<string> = ["timeout", "priority", "key"]
 
+/** A call without options: one Effect for all of them (this runs on every call). */
+const noTuning: Effect.Effect<CallTuning | undefined> = Effect.succeed(undefined)
+
 /**
  * The call's options as its jobs carry them (`undefined` when it gives none of
  * them); `kind` says which are allowed (`"map"`: `chunkSize`, `timeout`,
@@ -31,10 +34,9 @@ export const callTuning = (
   options: unknown,
   kind: "map" | "apply",
 ): Effect.Effect<CallTuning | undefined, InvalidArgument> =>
-  Effect.suspend((): Effect.Effect<CallTuning | undefined, InvalidArgument> => {
-    if (options === undefined) return Effect.succeed(undefined)
+  options === undefined ? noTuning : Effect.suspend((): Effect.Effect<CallTuning | undefined, InvalidArgument> => {
     if (typeof options !== "object" || options === null) return Effect.fail(invalid("options", "an object", options))
-    // The keys of map options are checked with the rest of them (`mapOptionKeys` in Pool.ts).
+    // The keys of map options are checked with the rest of them (`mapOptionKeys` in calls.ts).
     if (kind === "apply") {
       const unknown = knownKeys("options", options, applyKeys)
       if (unknown !== undefined) return Effect.fail(unknown)

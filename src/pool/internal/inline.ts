@@ -24,6 +24,7 @@ import { serializeError } from "../../worker/parent/reports.ts"
 import { checkKeys, durationMs, iterable, positiveInt } from "../../internal/arguments.ts"
 import { mapOptionKeys, type MapOptions, type PoolStats } from "../calls.ts"
 import type { Pool } from "../interface.ts"
+import { type Finalizer, inlineFinalizers } from "./finalize.ts"
 
 const remote = (task: AnyTask, e: unknown): RemoteException => {
   const s = serializeError(e)
@@ -38,8 +39,12 @@ const remote = (task: AnyTask, e: unknown): RemoteException => {
 const isThenable = (u: unknown): u is PromiseLike<unknown> =>
   typeof u === "object" && u !== null && typeof (u as PromiseLike<unknown>).then === "function"
 
-/** Runs one task in this thread, with the pool's errors. */
-const invoke = (task: AnyTask, payload: unknown): Effect.Effect<unknown, unknown> =>
+/** Runs one task in this thread, with the pool's errors; `addFinalizer` is the pool's. */
+const invoke = (
+  task: AnyTask,
+  payload: unknown,
+  addFinalizer: (finalizer: Finalizer) => void,
+): Effect.Effect<unknown, unknown> =>
   Effect.suspend(() => {
     const prepared = preparePayload(task, payload)
     if (!prepared.ok) return Effect.fail(prepared.error)
@@ -52,7 +57,7 @@ const invoke = (task: AnyTask, payload: unknown): Effect.Effect<unknown, unknown
     const abort = new AbortController()
     let result: unknown
     try {
-      result = task.handler(value, { signal: abort.signal, taskName: task.name, emit: () => {} })
+      result = task.handler(value, { signal: abort.signal, taskName: task.name, emit: () => {}, addFinalizer })
     } catch (e) {
       return Effect.fail(remote(task, e))
     }
@@ -71,6 +76,7 @@ const invoke = (task: AnyTask, payload: unknown): Effect.Effect<unknown, unknown
 export const makeInline = (size: number, scope: Scope.Scope): Effect.Effect<Pool> =>
   Effect.gen(function* () {
     const semaphore = yield* Semaphore.make(size)
+    const finalizers = inlineFinalizers()
     let closed = false
     let queued = 0
     let running = 0
@@ -102,7 +108,7 @@ export const makeInline = (size: number, scope: Scope.Scope): Effect.Effect<Pool
           queued--
           running++
           started = true
-          return Effect.ensuring(invoke(task, payload), Effect.sync(() => running--))
+          return Effect.ensuring(invoke(task, payload, finalizers.add), Effect.sync(() => running--))
         })).pipe(
           Effect.onExit((exit) =>
             Effect.sync(() => {
@@ -161,9 +167,12 @@ export const makeInline = (size: number, scope: Scope.Scope): Effect.Effect<Pool
           )
         },
       ))
-    const terminate = Effect.sync(() => {
-      closed = true
-    })
+    const terminate = Effect.andThen(
+      Effect.sync(() => {
+        closed = true
+      }),
+      finalizers.run,
+    )
     const pool = {
       size,
       apply,
@@ -185,7 +194,7 @@ export const makeInline = (size: number, scope: Scope.Scope): Effect.Effect<Pool
       // Taking every permit waits for what runs; then nothing new starts.
       close: Effect.suspend(() => {
         closed = true
-        return semaphore.withPermits(size)(Effect.void)
+        return semaphore.withPermits(size)(finalizers.run)
       }),
       terminate,
     }

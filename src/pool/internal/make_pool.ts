@@ -30,6 +30,8 @@ import { startMap } from "./map.ts"
 import { makeJob, tune } from "./model.ts"
 import { observed, observedStream, observerHere } from "./observe.ts"
 import { makeProgress } from "./progress.ts"
+import { terminateAndFinalize } from "./finalize.ts"
+
 const closedError = () => poolClosed("closed")
 
 /** The `Pool` over `core`; `poolScope` owns the fibers of `submit` and `applyWithEvents`. */
@@ -263,8 +265,8 @@ export const makePool = (
       const drained = Effect.callback<void>((resume) => core.onDrained(() => resume(Effect.void)))
       // With closeTimeout, what still runs then is terminated (it fails with PoolClosed).
       return closeTimeoutMs === undefined ? drained : Effect.ignore(Effect.timeout(drained, closeTimeoutMs))
-    }).pipe(Effect.andThen(Effect.sync(() => core.terminate()))),
-    terminate: Effect.sync(() => core.terminate()),
+    }).pipe(Effect.andThen(terminateAndFinalize(core))),
+    terminate: terminateAndFinalize(core),
     applyWithEvents,
     ready: Effect.callback<void>((resume) => core.onReady(() => resume(Effect.void))).pipe(
       Effect.andThen(

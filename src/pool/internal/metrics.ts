@@ -14,25 +14,96 @@
  * | `mp_workers_live` | gauge | pool |
  * | `mp_worker_restarts` | counter | pool: workers replaced after a crash |
  *
- * Updated synchronously (`updateUnsafe`) against the default registry: they
- * are read with `Metric.snapshot`.
+ * They live in the default registry and are read with `Metric.snapshot` (or
+ * an exporter). Every call updates them, traced or not, so an update must cost
+ * next to nothing: the counters and gauges are plain numbers here, registered
+ * once per series with `Metric.registerUnsafe` and read when the registry is
+ * (Effect's way for values that change more often than they are read); the
+ * run-time histogram is Effect's, fed milliseconds without a `Duration` in
+ * between. Pools of the same name share their series, as they would through
+ * the registry.
  *
  * @internal
  * @module
  */
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
 import * as Metric from "effect/Metric"
 import * as P from "../../worker/parent/reports.ts"
 import type { AnyTask, Stats } from "./model.ts"
 
 const none = Context.empty()
+const noop = (): void => {}
+
+/**
+ * A counter series, counted here and read by the registry. It is registered at
+ * its first update, as Effect's own series are created then.
+ */
+class Count {
+  private n = 0
+  private registered = false
+  constructor(private readonly metric: Metric.Counter<number>) {}
+
+  add(n: number): void {
+    this.n += n
+    if (this.registered) return
+    this.registered = true
+    Metric.registerUnsafe(this.metric, none, {
+      get: () => ({ count: this.n, incremental: true }),
+      update: noop,
+      modify: noop,
+    })
+  }
+}
+
+/** A gauge series reads the pool's latest counters. */
+interface Latest {
+  stats: Pick<Stats, "queued" | "workersBusy" | "workersAlive"> | undefined
+}
+
+/** The series of this thread, by id and attributes: shared by the pools of one name. */
+const counts = new Map<string, Count>()
+const latests = new Map<string, Latest>()
+
+/** The counter series `id` with these attributes. */
+const counter = (id: string, description: string, attributes: Record<string, string>): Count => {
+  const key = `${id}${JSON.stringify(attributes)}`
+  let count = counts.get(key)
+  if (count === undefined) {
+    count = new Count(Metric.counter(id, { description, attributes, incremental: true }))
+    counts.set(key, count)
+  }
+  return count
+}
+
+/** The latest counters a pool's gauges read, registered on first use. */
+const gaugesOf = (pool: string): Latest => {
+  let latest = latests.get(pool)
+  if (latest === undefined) {
+    const l: Latest = { stats: undefined }
+    const attributes = { pool }
+    const gauge = (id: string, description: string, read: (s: NonNullable<Latest["stats"]>) => number) =>
+      Metric.registerUnsafe(Metric.gauge(id, { description, attributes }), none, {
+        get: () => ({ value: l.stats === undefined ? 0 : read(l.stats) }),
+        update: noop,
+        modify: noop,
+      })
+    gauge("mp_queue_depth", "items waiting for a worker", (s) => s.queued)
+    gauge("mp_workers_busy", "workers running tasks", (s) => s.workersBusy)
+    gauge("mp_workers_live", "live workers", (s) => s.workersAlive)
+    latests.set(pool, l)
+    latest = l
+  }
+  return latest
+}
+
+/** The boundaries of `Metric.timer` (ms), so that `mp_task_run_time` is the series a timer would make. */
+const TIMER_BOUNDARIES = Metric.exponentialBoundaries({ start: 0.5, factor: 2, count: 35 })
 
 interface TaskMetrics {
-  readonly submitted: Metric.Counter<number>
-  readonly completed: Metric.Counter<number>
-  readonly runTime: Metric.Histogram<Duration.Duration>
-  readonly failed: Map<string, Metric.Counter<number>>
+  readonly submitted: Count
+  readonly completed: Count
+  readonly runTime: Metric.Histogram<number>
+  readonly failed: Map<string, Count>
 }
 
 /** The tag a failed outcome of kind `kind` is counted under. */
@@ -56,39 +127,23 @@ const tagOf = (kind: number, value: unknown): string => {
 /** The metrics of one pool. */
 export class PoolMetrics {
   private readonly tasks = new Map<string, TaskMetrics>()
-  private readonly queueDepth: Metric.Gauge<number>
-  private readonly busy: Metric.Gauge<number>
-  private readonly live: Metric.Gauge<number>
-  private readonly restarts: Metric.Counter<number>
+  private gaugeSeries: Latest | undefined
+  private restarts: Count | undefined
 
-  constructor(private readonly pool: string) {
-    const attributes = { pool }
-    this.queueDepth = Metric.gauge("mp_queue_depth", { description: "items waiting for a worker", attributes })
-    this.busy = Metric.gauge("mp_workers_busy", { description: "workers running tasks", attributes })
-    this.live = Metric.gauge("mp_workers_live", { description: "live workers", attributes })
-    this.restarts = Metric.counter("mp_worker_restarts", {
-      description: "workers replaced after they died",
-      attributes,
-      incremental: true,
-    })
-  }
+  constructor(private readonly pool: string) {}
 
   private of(task: AnyTask): TaskMetrics {
     let m = this.tasks.get(task.name)
     if (m === undefined) {
       const attributes = { pool: this.pool, task: task.name }
       m = {
-        submitted: Metric.counter("mp_tasks_submitted", {
-          description: "tasks submitted",
-          attributes,
-          incremental: true,
+        submitted: counter("mp_tasks_submitted", "tasks submitted", attributes),
+        completed: counter("mp_tasks_completed", "tasks that succeeded", attributes),
+        runTime: Metric.histogram("mp_task_run_time", {
+          description: "dispatch to last outcome, per chunk",
+          attributes: { ...attributes, time_unit: "milliseconds" },
+          boundaries: TIMER_BOUNDARIES,
         }),
-        completed: Metric.counter("mp_tasks_completed", {
-          description: "tasks that succeeded",
-          attributes,
-          incremental: true,
-        }),
-        runTime: Metric.timer("mp_task_run_time", { description: "dispatch to last outcome, per chunk", attributes }),
         failed: new Map(),
       }
       this.tasks.set(task.name, m)
@@ -98,13 +153,13 @@ export class PoolMetrics {
 
   /** `count` items of `task` were submitted. */
   submitted(task: AnyTask, count: number): void {
-    this.of(task).submitted.updateUnsafe(count, none)
+    this.of(task).submitted.add(count)
   }
 
   /** Outcomes reported by a worker. */
   results(task: AnyTask, kinds: ReadonlyArray<number>, values: ReadonlyArray<unknown>, succeeded: number): void {
     const m = this.of(task)
-    if (succeeded > 0) m.completed.updateUnsafe(succeeded, none)
+    if (succeeded > 0) m.completed.add(succeeded)
     if (succeeded === kinds.length) return
     for (let i = 0; i < kinds.length; i++) {
       if (kinds[i] !== P.SUCCESS) this.failedWith(m, task, tagOf(kinds[i], values[i]), 1)
@@ -119,30 +174,29 @@ export class PoolMetrics {
   private failedWith(m: TaskMetrics, task: AnyTask, tag: string, count: number): void {
     let c = m.failed.get(tag)
     if (c === undefined) {
-      c = Metric.counter("mp_tasks_failed", {
-        description: "tasks that failed, by error tag",
-        attributes: { pool: this.pool, task: task.name, error: tag },
-        incremental: true,
+      c = counter("mp_tasks_failed", "tasks that failed, by error tag", {
+        pool: this.pool,
+        task: task.name,
+        error: tag,
       })
       m.failed.set(tag, c)
     }
-    c.updateUnsafe(count, none)
+    c.add(count)
   }
 
   /** A chunk of `task` took `ms` from dispatch to its last outcome. */
   runTime(task: AnyTask, ms: number): void {
-    this.of(task).runTime.updateUnsafe(Duration.millis(ms), none)
+    this.of(task).runTime.updateUnsafe(ms, none)
   }
 
   /** A worker was replaced. */
   restarted(): void {
-    this.restarts.updateUnsafe(1, none)
+    this.restarts ??= counter("mp_worker_restarts", "workers replaced after they died", { pool: this.pool })
+    this.restarts.add(1)
   }
 
-  /** Sets the gauges from the pool's counters. */
+  /** Sets the gauges from the pool's counters (read when the registry is). */
   gauges(stats: Pick<Stats, "queued" | "workersBusy" | "workersAlive">): void {
-    this.queueDepth.updateUnsafe(stats.queued, none)
-    this.busy.updateUnsafe(stats.workersBusy, none)
-    this.live.updateUnsafe(stats.workersAlive, none)
+    ;(this.gaugeSeries ??= gaugesOf(this.pool)).stats = stats
   }
 }

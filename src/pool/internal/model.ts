@@ -13,6 +13,7 @@
 import type { WorkerCrashed } from "../../errors.ts"
 import type { AnyTask } from "../../task/Task.ts"
 import type { WorkerClient } from "../../worker/parent/client.ts"
+import type { FinalizerReport } from "../../worker/parent/finalize.ts"
 import type { HostFactory, WorkerPermissions } from "../../worker/parent/host.ts"
 import type { Receiver } from "../../worker/parent/outcome.ts"
 import type { Timer } from "../../internal/timer.ts"
@@ -89,6 +90,10 @@ export interface CoreOptions {
   readonly minSize?: number | undefined
   /** The most items the queue holds (`maxQueue`); `undefined` for no bound. */
   readonly maxQueue?: number | undefined
+  /** How long a worker's finalizers may run when it is ended (`finalizerTimeout`; see `finalize.ts`). */
+  readonly finalizerTimeoutMs?: number | undefined
+  /** Where a worker's finalizer that failed or overran its deadline is reported, and what they logged (the pool's Logger). */
+  readonly finalizerReport?: ((worker: WorkerClient) => FinalizerReport) | undefined
 }
 
 /** One worker of the pool. */

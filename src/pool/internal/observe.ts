@@ -33,19 +33,26 @@ const makeObserver = (
   span: Tracer.Span | undefined,
   onEvent: ((event: unknown) => void) | undefined,
 ): Observer => {
-  const run = Effect.runForkWith(context)
-  const waiting = new Map<string, Array<P.SpanRecord>>()
+  // Made when first needed: most calls get no telemetry at all (no span, no log, no event).
+  let run: ((effect: Effect.Effect<void>) => unknown) | undefined
+  let waiting: Map<string, Array<P.SpanRecord>> | undefined
   return {
     trace: span === undefined ? undefined : { t: span.traceId, s: span.spanId, p: pool },
     onTelemetry: (message, workerId) => {
       if (span !== undefined) {
         span.attribute("mp.worker.id", workerId)
-        if (message.s.length > 0) replaySpans(Context.get(context, Tracer.Tracer), span, message.s, waiting)
+        if (message.s.length > 0) {
+          replaySpans(Context.get(context, Tracer.Tracer), span, message.s, waiting ??= new Map())
+        }
       }
       if (message.l.length > 0) {
-        run(replayLogs(message.l, { "mp.task": task.name, "mp.worker.id": workerId, "mp.pool": pool }))
+        ;(run ??= Effect.runForkWith(context))(
+          replayLogs(message.l, { "mp.task": task.name, "mp.worker.id": workerId, "mp.pool": pool }),
+        )
       }
-      if (onEvent !== undefined) { for (const e of message.e) deliverEvent(task, e, onEvent, run) }
+      if (onEvent !== undefined) {
+        for (const e of message.e) deliverEvent(task, e, onEvent, run ??= Effect.runForkWith(context))
+      }
     },
   }
 }
@@ -72,7 +79,8 @@ export const observed = <A, E>(
         return body(makeObserver(pool, task, inner.context, span?._tag === "Span" ? span : undefined, onEvent))
       }),
       `${call} ${task.name}`,
-      { attributes: { "mp.pool": pool, "mp.task": task.name, "mp.call": call } },
+      // No stack trace per call: it costs a `new Error()` each time, and would point here, not at the caller.
+      { attributes: { "mp.pool": pool, "mp.task": task.name, "mp.call": call }, captureStackTrace: false },
     )
   })
 
@@ -182,7 +190,7 @@ const replaySpan = (tracer: Tracer.Tracer, parent: Tracer.Span, r: P.SpanRecord)
   return span
 }
 
-const replayLogs = (
+export const replayLogs = (
   records: ReadonlyArray<P.LogRecord>,
   annotations: Record<string, unknown>,
 ): Effect.Effect<void> =>

@@ -16,6 +16,7 @@ import {
   WorkerCrashed,
 } from "../../errors.ts"
 import { QueueFull } from "../../ipc/errors.ts"
+import { NoRunners } from "../../cluster/errors.ts"
 
 /** Every member of `PoolError`, as classes (the type is the union in `errors.ts`). */
 const poolErrorClasses = [
@@ -27,6 +28,7 @@ const poolErrorClasses = [
   TaskNotFound,
   MissingMainGuard,
   QueueFull,
+  NoRunners,
 ] as const
 
 /**
@@ -50,18 +52,5 @@ const poolErrorClasses = [
  */
 export const isPoolError = (u: unknown): u is PoolErrorType => poolErrorClasses.some((c) => u instanceof c)
 
-/**
- * `mp.PoolError` as a Schema value: decode or encode any of its members, e.g. to send
- * a task's outcome onwards or to store it. The type of the same name is the
- * union of the classes.
- *
- * @example
- * ```ts
- * import { Schema } from "effect"
- * import * as mp from "@mp/multiprocessing"
- *
- * const isOne = Schema.is(mp.Pool.PoolError)
- * console.log(isOne(new mp.PoolClosed({ reason: "closed", message: "the pool is closed" }))) // true
- * ```
- */
+/** `PoolError` as a Schema value: documented where `Pool.ts` exports it, as `Pool.PoolError`. */
 export const PoolError: Schema.Codec<PoolErrorType, unknown> = Schema.Union(poolErrorClasses)

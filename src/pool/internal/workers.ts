@@ -16,6 +16,7 @@ import { nextChildId } from "../../internal/children.ts"
 import { guardHost } from "../../internal/guarded_host.ts"
 import { clearTimer, setTimer } from "../../internal/timer.ts"
 import { runInitializer } from "./initializer.ts"
+import { DEFAULT_FINALIZER_TIMEOUT_MS, WorkerEndings } from "./finalize.ts"
 import type { CoreOptions, Slot } from "./model.ts"
 import { mayShrink, retirePlan, workersWanted } from "./policy.ts"
 
@@ -55,11 +56,23 @@ export class Workers {
   private startFailures = 0
   /** Callers of `pool.ready`, told when the eager workers are ready (or the pool broke or closed). */
   private readyWaiters: Array<() => void> = []
+  /** Workers ending in an orderly way: their finalizers run first (see `finalize.ts`). */
+  readonly endings: WorkerEndings
 
   constructor(private readonly options: CoreOptions, private readonly on: WorkerEvents) {
     this.size = options.size
     this.eager = options.eager
     this.min = options.minSize ?? 0
+    this.endings = new WorkerEndings(
+      options.finalizerTimeoutMs ?? DEFAULT_FINALIZER_TIMEOUT_MS,
+      options.finalizerReport ?? (() => ({ problem: (message) => console.warn(message), logs: () => {} })),
+    )
+  }
+
+  /** Ends a retiring worker, its finalizers first (a replacement may start meanwhile). */
+  private end(slot: Slot, reason: string): void {
+    this.endings.end(slot.client, reason)
+    if (slot.client.alive) this.refill()
   }
 
   /** Whether nothing may start any more: the pool closed or broke. */
@@ -128,7 +141,7 @@ export class Workers {
     }
     slot.state = "retiring"
     slot.idleTimer = clearTimer(slot.idleTimer)
-    slot.client.terminate("the pool was resized down")
+    this.end(slot, "the pool was resized down")
   }
 
   /** Spawns the workers `workersWanted` asks for. */
@@ -255,7 +268,7 @@ export class Workers {
   finishRetiring(slot: Slot): void {
     if (slot.retireWhenIdle && slot.client.inflightItems === 0 && slot.state === "retiring") {
       slot.retireWhenIdle = false
-      slot.client.terminate("the pool was resized down")
+      this.end(slot, "the pool was resized down")
     }
   }
 
@@ -266,7 +279,7 @@ export class Workers {
     for (const slot of this.slots.slice()) {
       if (slot.state === "ready" && slot.dispatched >= limit && slot.client.inflightItems === 0) {
         slot.state = "retiring"
-        slot.client.terminate("recycled after maxTasksPerWorker tasks")
+        this.end(slot, "recycled after maxTasksPerWorker tasks")
       }
     }
   }
@@ -286,18 +299,20 @@ export class Workers {
       slot.idleTimer = undefined
       if (slot.state === "ready" && slot.client.inflightItems === 0 && mayShrink(this.liveCount(), this.min)) {
         slot.state = "retiring"
-        slot.client.terminate("idle for longer than idleTimeout")
+        this.end(slot, "idle for longer than idleTimeout")
       }
     }, ms)
   }
 
-  /** Terminates every worker (the pool was terminated). */
+  /** Terminates every worker (the pool was terminated); idle ones run their finalizers first (`endings.done`). */
   terminateAll(): void {
     for (const slot of this.slots.slice()) {
       slot.idleTimer = clearTimer(slot.idleTimer)
       slot.initTimer = clearTimer(slot.initTimer)
+      const orderly = (slot.state === "ready" && slot.client.inflightItems === 0) || this.endings.has(slot.client)
       slot.state = "dead"
-      slot.client.terminate("the pool was terminated")
+      if (orderly) this.endings.end(slot.client, "the pool was terminated")
+      else slot.client.terminate("the pool was terminated")
     }
     this.slots.length = 0
     this.notifyReady()

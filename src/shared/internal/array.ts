@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import type { InvalidArgument } from "../../errors.ts"
 import { registerReviver, revive } from "../../internal/revive.ts"
 import { IndexOutOfRange, type LockAbandoned } from "../errors.ts"
-import { withGuard } from "./guard.ts"
+import { withGuardNow } from "./guard.ts"
 import * as lockedCell from "./lockedCell.ts"
 import { checkIndex, checkValue } from "./storage.ts"
 import type { Canonical, ValueOf, ViewOf } from "./types.ts"
@@ -35,30 +35,25 @@ export class SharedArrayImpl<T extends Canonical = Canonical> extends TypedCells
   }
 
   get(i: number): Effect.Effect<ValueOf<T>, IndexOutOfRange | LockAbandoned> {
-    return Effect.suspend((): Effect.Effect<ValueOf<T>, IndexOutOfRange | LockAbandoned> => {
-      const e = checkIndex(i, this.length)
-      if (e !== undefined) return Effect.fail(e)
-      return withGuard(this.lock.guard, Effect.sync(() => this.cells.load(i) as ValueOf<T>))
-    })
+    return withGuardNow(
+      this.lock.guard,
+      () => Effect.succeed(this.cells.load(i) as ValueOf<T>),
+      () => checkIndex(i, this.length),
+    )
   }
 
   set(i: number, v: ValueOf<T>): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned> {
-    return Effect.suspend((): Effect.Effect<void, IndexOutOfRange | InvalidArgument | LockAbandoned> => {
-      const e = checkIndex(i, this.length) ?? checkValue(this.cells.spec, v, "value")
-      if (e !== undefined) return Effect.fail(e)
-      return withGuard(this.lock.guard, Effect.sync(() => this.cells.store(i, v)))
-    })
+    return withGuardNow(this.lock.guard, () => {
+      this.cells.store(i, v)
+      return Effect.void
+    }, () => checkIndex(i, this.length) ?? checkValue(this.cells.spec, v, "value"))
   }
 
   update(
     i: number,
     f: (current: ValueOf<T>) => ValueOf<T>,
   ): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument | LockAbandoned> {
-    return Effect.suspend((): Effect.Effect<ValueOf<T>, IndexOutOfRange | InvalidArgument | LockAbandoned> => {
-      const e = checkIndex(i, this.length)
-      if (e !== undefined) return Effect.fail(e)
-      return lockedCell.update(this.lock.guard, this.cells, i, f)
-    })
+    return lockedCell.update(this.lock.guard, this.cells, i, f, () => checkIndex(i, this.length))
   }
 
   updateSync(i: number, f: (current: ValueOf<T>) => ValueOf<T>): ValueOf<T> {
@@ -80,14 +75,11 @@ export class SharedArrayImpl<T extends Canonical = Canonical> extends TypedCells
   }
 
   get toArray(): Effect.Effect<Array<ValueOf<T>>, LockAbandoned> {
-    return withGuard(
-      this.lock.guard,
-      Effect.sync(() => {
-        const out: Array<ValueOf<T>> = []
-        for (let i = 0; i < this.length; i++) out.push(this.cells.load(i) as ValueOf<T>)
-        return out
-      }),
-    )
+    return withGuardNow(this.lock.guard, () => {
+      const out: Array<ValueOf<T>> = []
+      for (let i = 0; i < this.length; i++) out.push(this.cells.load(i) as ValueOf<T>)
+      return Effect.succeed(out)
+    })
   }
 
   setAll(
@@ -103,12 +95,10 @@ export class SharedArrayImpl<T extends Canonical = Canonical> extends TypedCells
         const bad = checkValue(this.cells.spec, values[i], `values[${i}]`)
         if (bad !== undefined) return Effect.fail(bad)
       }
-      return withGuard(
-        this.lock.guard,
-        Effect.sync(() => {
-          for (let i = 0; i < values.length; i++) this.cells.store(offset + i, values[i])
-        }),
-      )
+      return withGuardNow(this.lock.guard, () => {
+        for (let i = 0; i < values.length; i++) this.cells.store(offset + i, values[i])
+        return Effect.void
+      })
     })
   }
 

@@ -71,6 +71,11 @@ const runTaskAction = (ref: ActionRef): Effect.Effect<unknown, unknown> =>
           signal: new AbortController().signal,
           taskName: task.name,
           emit: () => {},
+          addFinalizer: () => {
+            throw new Error(
+              `addFinalizer is for tasks run by a pool: the barrier action "${ref.name}" cannot register one`,
+            )
+          },
         })
         if (Effect.isEffect(r)) return r as Effect.Effect<unknown, unknown>
         if (typeof r === "object" && r !== null && typeof (r as PromiseLike<unknown>).then === "function") {

@@ -61,5 +61,7 @@ export const withHold = <A, E, R>(
 ): Effect.Effect<A, E, R> => {
   const holds = holdsOf(fiber)
   if (hasHold(holds, buffer, index, owner)) return effect
-  return Effect.provideService(effect, Holds, { buffer, index, owner, next: holds })
+  const hold: Hold = { buffer, index, owner, next: holds }
+  // `updateContext` rather than `provideService`: one closure, no curried wrapper per call (withLock's hot path).
+  return Effect.updateContext(effect, (context: Context.Context<R>) => Context.add(context, Holds, hold))
 }

@@ -9,7 +9,7 @@ import { currentOwnerId } from "../../internal/owner.ts"
 import { registerReviver } from "../../internal/revive.ts"
 import { LockAbandoned, NotLockOwner } from "../errors.ts"
 import { GuardedLock } from "./guardedLock.ts"
-import { mutexGuard } from "./guard.ts"
+import { BUSY, mutexGuard } from "./guard.ts"
 import * as mutex from "../../internal/mutex.ts"
 import { lockSync } from "./sync.ts"
 import { hidden } from "../../internal/hidden.ts"
@@ -26,15 +26,16 @@ export class LockImpl extends GuardedLock implements Lock {
   constructor(buffer: SharedArrayBuffer, index: number) {
     super(buffer, index)
     const i32 = this.i32
-    hidden(
-      this,
-      "guard",
-      mutexGuard(
+    hidden(this, "guard", {
+      ...mutexGuard(
         (restore) => mutex.lockStatus(i32, index, "lock", restore),
         Effect.sync(() => void mutex.unlockOwned(i32, index)),
         () => mutex.tryLock(i32, index),
+        () => void mutex.unlockOwned(i32, index),
       ),
-    )
+      enter: () => mutex.tryLock(i32, index) ? 0 : BUSY,
+      exit: (entered: number) => this.exitSync(entered),
+    })
   }
 
   /**

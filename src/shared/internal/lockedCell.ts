@@ -10,31 +10,30 @@
 import * as Effect from "effect/Effect"
 import type { InvalidArgument } from "../../errors.ts"
 import type { LockAbandoned } from "../errors.ts"
-import { type Guard, withGuard } from "./guard.ts"
+import { type Guard, withGuardNow } from "./guard.ts"
 import type { SyncSection } from "./section.ts"
 import { checkValue } from "./storage.ts"
 import type { Cells } from "./types.ts"
 
 /**
  * Replaces element `i` with `f(current)` under `guard`; succeeds with the new
- * value. Fails with `InvalidArgument` (nothing written) when it does not fit.
+ * value. Fails with `InvalidArgument` (nothing written) when it does not fit,
+ * and with what `check` returns (before taking the lock), if anything.
  */
-export const update = <A>(
+export const update = <A, E2 = never>(
   guard: Guard,
   cells: Cells,
   i: number,
   f: (current: A) => A,
-): Effect.Effect<A, InvalidArgument | LockAbandoned> =>
-  withGuard(
-    guard,
-    Effect.suspend((): Effect.Effect<A, InvalidArgument> => {
-      const next = f(cells.load(i) as A)
-      const e = checkValue(cells.spec, next, "value")
-      if (e !== undefined) return Effect.fail(e)
-      cells.store(i, next)
-      return Effect.succeed(next)
-    }),
-  )
+  check?: () => E2 | undefined,
+): Effect.Effect<A, InvalidArgument | LockAbandoned | E2> =>
+  withGuardNow(guard, (): Effect.Effect<A, InvalidArgument> => {
+    const next = f(cells.load(i) as A)
+    const e = checkValue(cells.spec, next, "value")
+    if (e !== undefined) return Effect.fail(e)
+    cells.store(i, next)
+    return Effect.succeed(next)
+  }, check)
 
 /**
  * Replaces element `i` with `f(current)` in a synchronous section of `lock`

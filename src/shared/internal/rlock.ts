@@ -9,7 +9,7 @@ import { currentOwnerId } from "../../internal/owner.ts"
 import { registerReviver } from "../../internal/revive.ts"
 import { BlockingRefused, type LockAbandoned, NotLockOwner } from "../errors.ts"
 import { GuardedLock } from "./guardedLock.ts"
-import { type Guard, type Held, takeUnscoped } from "./guard.ts"
+import { BUSY, type Guard, type Held, takeUnscoped } from "./guard.ts"
 import { hasHold, holdsOf, withHold } from "./holds.ts"
 import * as mutex from "../../internal/mutex.ts"
 import { lockSlow, mayBlock, refuseOnMainThread } from "./sync.ts"
@@ -36,6 +36,25 @@ interface Saved {
   readonly count: number
 }
 
+/** A hold of an `RLock` for `owner`, taken by `fiber` (one object: `withLock` takes one per call). */
+class HeldFor implements Held {
+  constructor(
+    readonly lock: RLockImpl,
+    readonly fiber: Fiber.Fiber<unknown, unknown>,
+    readonly owner: number,
+    readonly abandoned: LockAbandoned | undefined,
+  ) {}
+  get release(): Effect.Effect<void> {
+    return Effect.sync(() => this.releaseNow())
+  }
+  releaseNow(): void {
+    this.lock.releaseAs(this.owner)
+  }
+  within<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+    return withHold(this.fiber, this.lock.buffer, this.lock.index, this.owner, effect)
+  }
+}
+
 /** The owner of an unbracketed synchronous take: the running fiber, or the thread's code outside fibers. */
 const syncOwner = (): number => Fiber.getCurrent()?.id ?? NO_FIBER
 
@@ -48,11 +67,8 @@ export class RLockImpl extends GuardedLock implements RLock {
   constructor(buffer: SharedArrayBuffer, index: number) {
     super(buffer, index)
     const i32 = this.i32
-    const heldAs = (fiber: Fiber.Fiber<unknown, unknown>, owner: number, abandoned?: LockAbandoned): Held => ({
-      release: Effect.sync(() => this.releaseAs(owner)),
-      abandoned,
-      within: (effect) => withHold(fiber, buffer, index, owner, effect),
-    })
+    const heldAs = (fiber: Fiber.Fiber<unknown, unknown>, owner: number, abandoned?: LockAbandoned): Held =>
+      new HeldFor(this, fiber, owner, abandoned)
     const takeFast = (fiber: Fiber.Fiber<unknown, unknown>): Held | undefined => {
       const owner = this.ownerFor(fiber)
       if (owner !== undefined) {
@@ -65,6 +81,16 @@ export class RLockImpl extends GuardedLock implements RLock {
       return heldAs(fiber, fiber.id)
     }
     const guard: Guard = {
+      // A section that runs without yielding: nothing to record (like `enterSync`), one CAS to take it.
+      enter: (fiber) => {
+        const me = currentOwnerId()
+        if (Atomics.compareExchange(i32, index, mutex.UNLOCKED, me) === mutex.UNLOCKED) return FRESH
+        if (mutex.holder(i32, index) !== me) return BUSY
+        const owner = i32[index + FIBER]
+        if (owner === 0 || owner === fiber.id || hasHold(holdsOf(fiber), buffer, index, owner)) return NESTED
+        return BUSY
+      },
+      exit: (entered) => this.exitSync(entered),
       tryTake: () => {
         const fiber = Fiber.getCurrent()
         return fiber === undefined ? undefined : takeFast(fiber)

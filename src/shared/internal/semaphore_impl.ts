@@ -29,8 +29,16 @@ export class SemaphoreImpl<E = never> implements Semaphore<E> {
   constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer
     const i32 = hidden(this, "i32", new Int32Array(buffer))
-    const held: Held = { release: Effect.sync(() => void sem.release(i32, 0, 1)), abandoned: undefined }
-    hidden(this, "guard", { take: (restore) => Effect.as(sem.take(i32, 0, restore), held) } satisfies Guard)
+    const releaseNow = () => void sem.release(i32, 0, 1)
+    const held: Held = { release: Effect.sync(releaseNow), releaseNow, abandoned: undefined }
+    hidden(
+      this,
+      "guard",
+      {
+        take: (restore) => Effect.as(sem.take(i32, 0, restore), held),
+        tryTake: () => sem.tryTake(i32, 0) ? held : undefined,
+      } satisfies Guard,
+    )
   }
 
   get acquire(): Effect.Effect<void, never, Scope.Scope> {

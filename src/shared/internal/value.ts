@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import type { InvalidArgument } from "../../errors.ts"
 import { registerReviver, revive } from "../../internal/revive.ts"
 import type { LockAbandoned } from "../errors.ts"
-import { withGuard } from "./guard.ts"
+import { withGuardNow } from "./guard.ts"
 import * as lockedCell from "./lockedCell.ts"
 import { checkValue } from "./storage.ts"
 import type { Canonical, ValueOf } from "./types.ts"
@@ -32,14 +32,14 @@ export class ValueImpl<T extends Canonical = Canonical> extends TypedCells<T> im
   }
 
   get get(): Effect.Effect<ValueOf<T>, LockAbandoned> {
-    return withGuard(this.lock.guard, Effect.sync(() => this.cells.load(0) as ValueOf<T>))
+    return withGuardNow(this.lock.guard, () => Effect.succeed(this.cells.load(0) as ValueOf<T>))
   }
 
   set(v: ValueOf<T>): Effect.Effect<void, InvalidArgument | LockAbandoned> {
-    return Effect.suspend((): Effect.Effect<void, InvalidArgument | LockAbandoned> => {
-      const e = checkValue(this.cells.spec, v, "value")
-      return e !== undefined ? Effect.fail(e) : withGuard(this.lock.guard, Effect.sync(() => this.cells.store(0, v)))
-    })
+    return withGuardNow(this.lock.guard, () => {
+      this.cells.store(0, v)
+      return Effect.void
+    }, () => checkValue(this.cells.spec, v, "value"))
   }
 
   update(f: (current: ValueOf<T>) => ValueOf<T>): Effect.Effect<ValueOf<T>, InvalidArgument | LockAbandoned> {

@@ -25,6 +25,7 @@ import type { Host, HostExit, HostFactory, WorkerPermissions } from "./host.ts"
 import * as P from "../wire/protocol.ts"
 import { type StuckThreads, watchTerminated } from "./stuck.ts"
 import { checkMessage, checkRun } from "../wire/validate.ts"
+import { type FinalizerReport, WorkerFinalizers } from "./finalize.ts"
 import { type ChunkHandler, type Inflight, itemOf, makeEntry, type OutgoingChunk, wireChunk } from "./inflight.ts"
 
 export type { ChunkHandler, OutgoingChunk }
@@ -65,6 +66,8 @@ export class WorkerClient {
   private readonly onReady: ((client: WorkerClient) => void) | undefined
 
   private readonly stuck: StuckThreads | undefined
+  /** The worker's finalizers: whether it registered any, and its orderly end (see `finalize.ts`). */
+  readonly finalizers: WorkerFinalizers = new WorkerFinalizers()
 
   constructor(options: ClientOptions) {
     this.id = options.id
@@ -169,10 +172,22 @@ export class WorkerClient {
     this.host.terminate()
     // A thread in synchronous task code does not stop: warn if it is still there after a grace period.
     if (this.host.isolation === "worker") {
-      watchTerminated(this.interrupts, this.name, (c) => this.inflight.get(c)?.chunk.n)
+      watchTerminated(
+        this.interrupts,
+        this.name,
+        (c) => c === P.FINALIZER_BUSY ? "(a finalizer)" : this.inflight.get(c)?.chunk.n,
+      )
       this.stuck?.add(this.interrupts)
     }
     this.died({ reason })
+  }
+
+  /**
+   * Ends the worker in an orderly way: one that registered finalizers runs them first
+   * (terminated once they ran, or after `ms`); `ended` is called once it is gone.
+   */
+  close(reason: string, ms: number, report: FinalizerReport, ended: () => void): void {
+    this.finalizers.close(this, reason, ms, report, ended, () => this.post({ t: P.CLOSE }, []))
   }
 
   private onMessage(message: unknown): void {
@@ -222,6 +237,9 @@ export class WorkerClient {
         return undefined
       case P.LOST:
         return this.lost(message)
+      case P.FINALIZERS:
+      case P.CLOSED:
+        return this.finalizers.accept(this, message)
       case P.EXIT:
         this.exitCode = message.code
         this.host.terminate()
@@ -345,5 +363,6 @@ export class WorkerClient {
       this.call(() => entry.handler.onLost(error, entry.offset + entry.reported, entry.size - entry.reported))
     }
     this.onDeath?.(this, error)
+    this.finalizers.ended()
   }
 }

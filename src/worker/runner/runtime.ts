@@ -38,6 +38,17 @@ const EFFECTS = new URL("./effects.ts", import.meta.url).href
 // What `preload` loads for tasks with schemas (the loader's own import of it is by the same URL).
 const ERRORS_URL = new URL("../../errors.ts", import.meta.url).href
 
+// Also by URL (see EFFECTS): it runs Effect finalizers.
+const FINALIZERS = new URL("./finalizers.ts", import.meta.url).href
+
+interface FinalizersModule {
+  readonly makeFinalizers: (
+    port: Port,
+    flush: () => void,
+    announced: boolean,
+  ) => { readonly add: (finalizer: unknown) => void; readonly close: () => Promise<void> }
+}
+
 interface EffectsModule {
   readonly makeEffectSupport: (outbox: Outbox, results: Results) => EffectSupport
 }
@@ -188,7 +199,40 @@ export const makeRuntime = (port: Port) => {
 
   const context = (run: ChunkRun) => {
     if (run.abort === undefined) run.abort = new AbortController()
-    return { signal: run.abort.signal, taskName: run.task.name, emit: (event: unknown) => emit(run, event) }
+    return {
+      signal: run.abort.signal,
+      taskName: run.task.name,
+      emit: (event: unknown) => emit(run, event),
+      addFinalizer,
+    }
+  }
+
+  // Finalizers (`context.addFinalizer`) are kept here; `finalizers.ts`, which runs them with Effect, is
+  // loaded only when a worker that has some is closed.
+  const finalizerList: Array<unknown> = []
+  let closing = false
+  const addFinalizer = (finalizer: unknown): void => {
+    if (!isEffect(finalizer) && typeof finalizer !== "function") {
+      throw invalidArgument(
+        "finalizer",
+        `Cannot add a finalizer as 'finalizer' must be a function or an Effect: current value is ${typeof finalizer}`,
+      )
+    }
+    finalizerList.push(finalizer)
+    // Posted at once, ahead of the outcome of the task that registered it: the parent knows before it sees the task end.
+    if (finalizerList.length === 1) port.post({ t: P.FINALIZERS }, [])
+  }
+  const close = async (): Promise<void> => {
+    if (closing) return
+    closing = true
+    if (finalizerList.length === 0) {
+      flush()
+      return port.post({ t: P.CLOSED, f: [], l: [] }, [])
+    }
+    const m = await import(FINALIZERS) as FinalizersModule
+    const finalizers = m.makeFinalizers(port, flush, true)
+    for (const f of finalizerList) finalizers.add(f)
+    return finalizers.close()
   }
 
   const emit = (run: ChunkRun, event: unknown): void => {
@@ -308,6 +352,8 @@ export const makeRuntime = (port: Port) => {
           return
         case P.INTERRUPT:
           return interrupt(message.c)
+        case P.CLOSE:
+          return void close()
       }
     },
     flush,

@@ -13,6 +13,8 @@ export const INIT = 0
 export const RUN = 1
 /** parent -> worker: interrupt what is left of a chunk. */
 export const INTERRUPT = 2
+/** parent -> worker: run the worker's finalizers, then answer CLOSED (see `runner/finalizers.ts`). */
+export const CLOSE = 3
 
 /** worker -> parent: outcomes of items `i .. i + k.length - 1` of chunk `c`. */
 export const RESULTS = 10
@@ -26,6 +28,10 @@ export const STARTED = 13
 export const READY = 14
 /** worker -> parent: spans, log records and events of chunk `c`, sent before the chunk's outcomes that follow them. */
 export const TELEMETRY = 15
+/** worker -> parent: the first finalizer was registered; the worker is to be ended with CLOSE, not a plain terminate. */
+export const FINALIZERS = 16
+/** worker -> parent: the finalizers ran (after CLOSE); `f` holds those that failed. The worker may be terminated. */
+export const CLOSED = 17
 /**
  * worker -> parent: message number `s` (counting every message the parent
  * posted to this worker, INIT included, from 1) arrived but could not be
@@ -137,8 +143,13 @@ export interface InterruptMessage {
   readonly c: number
 }
 
+/** The CLOSE message. */
+export interface CloseMessage {
+  readonly t: typeof CLOSE
+}
+
 /** Messages to a worker. */
-export type ToWorker = InitMessage | RunMessage | InterruptMessage
+export type ToWorker = InitMessage | RunMessage | InterruptMessage | CloseMessage
 
 /** A contiguous run of outcomes: items `i .. i + k.length - 1` of chunk `c`. */
 export interface ResultRun {
@@ -187,6 +198,20 @@ export interface LostMessage {
   readonly reason: string
 }
 
+/** The FINALIZERS message. */
+export interface FinalizersMessage {
+  readonly t: typeof FINALIZERS
+}
+
+/** The CLOSED message. */
+export interface ClosedMessage {
+  readonly t: typeof CLOSED
+  /** The finalizers that failed (threw, rejected, or failed as Effects), in the order they ran. */
+  readonly f: ReadonlyArray<SerializedError>
+  /** What Effect finalizers logged (`Effect.log*`), for the pool's Logger. */
+  readonly l: ReadonlyArray<LogRecord>
+}
+
 /** Messages from a worker. */
 export type FromWorker =
   | ResultsMessage
@@ -196,6 +221,8 @@ export type FromWorker =
   | ReadyMessage
   | LostMessage
   | TelemetryMessage
+  | FinalizersMessage
+  | ClosedMessage
 
 /**
  * How deep a result may nest (objects, arrays, Maps, Sets, errors inside one
@@ -224,6 +251,9 @@ export const BUSY_WORD: number = 1 + INTERRUPT_RING
  * word before it starts a chunk, so a terminated worker never starts a task.
  */
 export const TERMINATED_WORD: number = 2 + INTERRUPT_RING
+
+/** The value of `BUSY_WORD` while a finalizer's synchronous code runs (chunk ids are positive). */
+export const FINALIZER_BUSY = -2
 
 /** Int32 words in the shared interrupt buffer: `[requests, ring of chunk ids, busy chunk, terminated]`. */
 export const SHARED_WORDS: number = 3 + INTERRUPT_RING

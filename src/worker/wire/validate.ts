@@ -62,7 +62,13 @@ export const checkMessage = (message: unknown): string | undefined => {
     case P.FATAL:
       return isSerializedError(message.error) ? undefined : "a FATAL message without an error"
     case P.READY:
+    case P.FINALIZERS:
       return undefined
+    case P.CLOSED:
+      return Array.isArray(message.f) && message.f.every(isSerializedError) && Array.isArray(message.l) &&
+          message.l.every(isLogRecord)
+        ? undefined
+        : "a CLOSED message with malformed errors or logs"
     case P.TELEMETRY:
       return isIndex(message.c) && Array.isArray(message.s) && Array.isArray(message.l) && Array.isArray(message.e) &&
           message.s.every(isSpanRecord) && message.l.every(isLogRecord)

@@ -1,0 +1,279 @@
+/**
+ * The cluster's bench (issue 18, "Speed"), side by side with the local pool:
+ * a throwaway PostgreSQL, runner processes on 127.0.0.1 (one worker each),
+ * and `Cluster.pool` in this process. Writes `bench/CLUSTER.md` (linked from
+ * the notes of `bench/RESULTS.md`); needs PostgreSQL (skipped with a message
+ * where it is missing).
+ *
+ * ```sh
+ * deno run -A bench/cluster.ts                   # every row, 5 kills per recovery row
+ * deno run -A bench/cluster.ts --kills 8 --no-write
+ * deno run -A bench/cluster.ts --only rtt,recovery
+ * ```
+ *
+ * Rows: a tiny task's sequential round trip (`direct` and `stored`
+ * delivery), `map` over 100,000 tiny items on three runners against a local
+ * pool, 16 CPU tasks of ~200 ms on three runners against one, time from a
+ * runner's start to its first task, and recovery after a SIGKILLed runner
+ * (the time from the kill until every call that was running then has its
+ * result; each round kills one runner and starts a fresh one).
+ *
+ * @module
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import type * as Scope from "effect/Scope"
+import { parseArgs } from "node:util"
+import * as mp from "../mod.ts"
+import { Cluster } from "../src/cluster/mod.ts"
+import type { Pool } from "../src/pool/Pool.ts"
+import { postgres, postgresMissing } from "../tests/support/postgres.ts"
+import { healthCheckerPid, type RunnerProcess, startRunner } from "../tests/support/runners.ts"
+import { countPrimes } from "./common.ts"
+import { keptNotes } from "./report.ts"
+import { double } from "./lib/tasks.ts"
+import { napWhere, primes, whereAmI } from "./lib/cluster_tasks.ts"
+
+const { values: flags } = parseArgs({
+  args: Deno.args,
+  options: {
+    kills: { type: "string", default: "5" },
+    only: { type: "string" },
+    "no-write": { type: "boolean", default: false },
+  },
+})
+const KILLS = Number(flags.kills)
+const only = flags.only?.split(",")
+const wanted = (row: string) => only === undefined || only.includes(row)
+
+const rows: Array<string> = []
+const row = (text: string) => {
+  console.log(text)
+  rows.push(text)
+}
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const quantile = (xs: ReadonlyArray<number>, q: number): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]
+}
+const ms = (x: number) =>
+  x < 10 ? `${x.toFixed(2)} ms` : x < 10_000 ? `${x.toFixed(0)} ms` : `${(x / 1000).toFixed(1)} s`
+const dist = (xs: ReadonlyArray<number>) =>
+  `median ${ms(median(xs))}, min ${ms(Math.min(...xs))}, max ${ms(Math.max(...xs))} (n=${xs.length}: ${
+    [...xs].sort((a, b) => a - b).map((x) => (x / 1000).toFixed(1)).join(", ")
+  } s)`
+
+const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.map(Effect.timed(effect), ([d, a]) => [Duration.toMillis(d), a] as const)
+const now = () => performance.now()
+
+/** Waits until the cluster counts `n` healthy runners (a killed one marked, a new one registered). */
+const settle = (pool: Pool, n: number) =>
+  Effect.gen(function* () {
+    const deadline = now() + 60_000
+    while ((yield* pool.stats).workersAlive !== n) {
+      if (now() > deadline) throw new Error(`the cluster never settled at ${n} runners`)
+      yield* Effect.sleep(200)
+    }
+  })
+
+/** One recovery round: calls of 200 ms, 6 at a time; the victim is SIGKILLed once it has answered one. */
+const recoveryRound = (
+  pool: Pool,
+  runners: Array<RunnerProcess>,
+  pick: (answered: number) => RunnerProcess | undefined,
+) =>
+  Effect.gen(function* () {
+    const started: Array<number> = []
+    const ended: Array<number> = []
+    let killedAt = Infinity
+    let victim: RunnerProcess | undefined
+    yield* Effect.forEach(Array.from({ length: 60 }, (_, i) => i), (i) =>
+      Effect.gen(function* () {
+        started[i] = now()
+        const pid = yield* pool.apply(napWhere, 200)
+        ended[i] = now()
+        if (victim === undefined && i >= 6) {
+          victim = pick(pid)
+          if (victim !== undefined) {
+            victim.kill("SIGKILL")
+            killedAt = now()
+          }
+        }
+      }), { concurrency: 6, discard: true })
+    if (victim === undefined) throw new Error("no runner was killed")
+    let last = killedAt
+    started.forEach((s, i) => {
+      if (s < killedAt) last = Math.max(last, ended[i])
+    })
+    runners.splice(runners.indexOf(victim), 1)
+    yield* Effect.promise(() => victim!.exited)
+    return last - killedAt
+  })
+
+const program = Effect.gen(function* () {
+  const load = Deno.loadavg().map((x) => x.toFixed(2)).join(" ")
+  row(
+    `Machine: ${navigator.hardwareConcurrency} cores, load average ${load} at the start (${new Date().toISOString()})`,
+  )
+  const pg = yield* postgres
+  const runners: Array<RunnerProcess> = []
+  const addRunner = Effect.tap(startRunner(pg.url), (r) => Effect.sync(() => runners.push(r)))
+
+  if (wanted("startup")) {
+    // An empty cluster: from spawning the first runner to its first answer.
+    const cold = yield* Cluster.pool({ url: pg.url, taskTimeout: "60 seconds", runnerTimeout: "60 seconds" })
+    const t0 = now()
+    const fiber = yield* Effect.forkChild(addRunner)
+    yield* cold.apply(whereAmI, 0)
+    const first = now() - t0
+    yield* Fiber.join(fiber)
+    row(`| runner start → first task, empty cluster | ${ms(first)} |`)
+  } else {
+    yield* addRunner
+  }
+
+  const pool = yield* Cluster.pool({ url: pg.url, taskTimeout: "60 seconds", delivery: "direct" })
+  const stored = yield* Cluster.pool({ url: pg.url, taskTimeout: "60 seconds", delivery: "stored" })
+  const limit = calibrate()
+
+  if (wanted("cpu")) {
+    const work = Array.from({ length: 16 }, () => limit)
+    yield* pool.map(primes, [limit])
+    const [one] = yield* timed(pool.map(primes, work, { chunkSize: 1 }))
+    yield* Effect.all([addRunner, addRunner], { concurrency: "unbounded" })
+    yield* settle(pool, 3)
+    yield* pool.map(primes, [limit, limit, limit], { chunkSize: 1 })
+    const [three] = yield* timed(pool.map(primes, work, { chunkSize: 1 }))
+    row(
+      `| 16 CPU tasks of ~200 ms: 1 runner / 3 runners | ${ms(one)} / ${ms(three)} (${
+        (one / three).toFixed(2)
+      }× faster) |`,
+    )
+  }
+  while (runners.length < 3) yield* addRunner
+  yield* settle(pool, 3)
+
+  if (wanted("rtt")) {
+    const local = yield* mp.Pool.make({ size: 1 })
+    for (const [name, p] of [["local pool, for scale", local], ["direct", pool], ["stored", stored]] as const) {
+      for (let i = 0; i < 20; i++) yield* p.apply(double, i)
+      const times: Array<number> = []
+      for (let i = 0; i < 200; i++) {
+        const t = now()
+        yield* p.apply(double, i)
+        times.push(now() - t)
+      }
+      row(
+        `| tiny task sequential round trip (${name}) | median ${ms(median(times))}, p90 ${ms(quantile(times, 0.9))} |`,
+      )
+    }
+  }
+
+  if (wanted("map")) {
+    const items = Array.from({ length: 100_000 }, (_, i) => i)
+    const local = yield* mp.Pool.make({ size: 2 })
+    yield* local.map(double, items.slice(0, 1000))
+    yield* pool.map(double, items.slice(0, 1000))
+    const l: Array<number> = []
+    const c: Array<number> = []
+    for (let round = 0; round < 3; round++) {
+      l.push((yield* timed(local.map(double, items)))[0])
+      c.push((yield* timed(pool.map(double, items)))[0])
+    }
+    yield* local.close
+    row(
+      `| map over 100,000 tiny items: local pool (2 workers) / 3 runners | ${ms(median(l))} / ${ms(median(c))} (${
+        (median(c) / median(l)).toFixed(1)
+      }×) |`,
+    )
+  }
+
+  if (wanted("startup")) {
+    // A runner joining a running cluster: from its spawn to its first task.
+    const before = new Set(runners.map((r) => r.pid))
+    const t0 = now()
+    const fiber = yield* Effect.forkChild(addRunner)
+    let joined = -1
+    while (joined < 0) {
+      const pids = yield* pool.map(napWhere, Array.from({ length: 12 }, () => 20), { chunkSize: 1 })
+      if (pids.some((pid) => !before.has(pid))) joined = now() - t0
+    }
+    yield* Fiber.join(fiber)
+    row(`| runner start → first task, joining 3 runners | ${ms(joined)} |`)
+    const extra = runners.pop()!
+    extra.kill("SIGTERM")
+    yield* Effect.promise(() => extra.exited)
+    yield* settle(pool, 3)
+  }
+
+  if (wanted("recovery")) {
+    for (const [name, p] of [["direct", pool], ["stored", stored]] as const) {
+      const times: Array<number> = []
+      for (let k = 0; k < KILLS; k++) {
+        times.push(yield* recoveryRound(p, runners, (pid) => runners.find((r) => r.pid === pid)))
+        yield* addRunner
+        yield* settle(pool, 3)
+      }
+      row(`| recovery after SIGKILL (${name}), any runner | ${dist(times)} |`)
+    }
+    const times: Array<number> = []
+    for (let k = 0; k < Math.max(2, Math.ceil(KILLS / 2)); k++) {
+      // The singleton restarts on its shard's new owner a moment after a kill: look until it is found.
+      let checker: RunnerProcess | undefined
+      for (const deadline = now() + 15_000; checker === undefined && now() < deadline;) {
+        const pid = healthCheckerPid(pg.port)
+        checker = runners.find((r) => r.pid === pid)
+        if (checker === undefined) yield* Effect.sleep(250)
+      }
+      if (checker === undefined) {
+        row(`| recovery, health-check runner | (could not find the runner holding the health check's shard) |`)
+        break
+      }
+      times.push(yield* recoveryRound(pool, runners, () => checker))
+      yield* addRunner
+      yield* settle(pool, 3)
+    }
+    if (times.length > 0) {
+      row(`| recovery after SIGKILL (direct), the runner running the health check | ${dist(times)} |`)
+    }
+  }
+  row(`Load average at the end: ${Deno.loadavg().map((x) => x.toFixed(2)).join(" ")}`)
+})
+
+/** A prime limit that takes ~200 ms here. */
+const calibrate = (): number => {
+  let limit = 100_000
+  for (;;) {
+    const t = now()
+    countPrimes(limit)
+    const took = now() - t
+    if (took > 50) return Math.round(limit * 200 / took)
+    limit *= 2
+  }
+}
+
+if (import.meta.main) {
+  if (postgresMissing !== undefined) {
+    console.log(`bench/cluster.ts skipped: ${postgresMissing}`)
+  } else {
+    await Effect.runPromise(Effect.scoped(program as Effect.Effect<void, unknown, Scope.Scope>))
+    if (!flags["no-write"]) {
+      const file = new URL("./CLUSTER.md", import.meta.url)
+      const previous = await Deno.readTextFile(file).catch(() => undefined)
+      const text =
+        `# Cluster bench (issue 18)\n\nWritten by \`deno run -A bench/cluster.ts\` (one run; runners are processes ` +
+        `on this machine with one worker each, PostgreSQL 15 on 127.0.0.1).\n\n| row | result |\n| --- | --- |\n` +
+        rows.filter((r) => r.startsWith("|")).join("\n") + "\n\n" + rows.filter((r) =>
+          !r.startsWith("|")
+        ).join("\n\n") +
+        "\n\n## Notes\n\n" + keptNotes(previous) + "\n"
+      await Deno.writeTextFile(file, text)
+    }
+  }
+}

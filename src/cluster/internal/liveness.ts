@@ -1,0 +1,85 @@
+/**
+ * Whether the cluster has a runner alive, as the caller sees it: a runner
+ * registered and healthy in PostgreSQL that answers a ping (runners SIGKILLed
+ * all at once still look healthy in storage until their heartbeat expires).
+ * Checked every `CHECK_INTERVAL_MS` while calls are running, never when idle.
+ * A call that has seen no runner alive for `runnerTimeout` fails with
+ * `NoRunners`.
+ *
+ * @internal
+ * @module
+ */
+import type * as Runners from "effect/cluster/Runners"
+import type * as RunnerStorage from "effect/cluster/RunnerStorage"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import { NoRunners } from "../errors.ts"
+import { isAlive } from "./health.ts"
+
+/** How often the caller checks for a live runner while calls run. */
+export const CHECK_INTERVAL_MS = 250
+
+/** The caller's view of the runners. */
+export interface Liveness {
+  /**
+   * Never succeeds: fails with `NoRunners` once no runner has been alive for
+   * `runnerTimeout`, counted from the later of the call's start and the last
+   * time one was. Race it with the call.
+   */
+  readonly watch: Effect.Effect<never, NoRunners>
+}
+
+/**
+ * Whether a call that started at `startedAt` has waited out `runnerTimeoutMs`
+ * with no runner alive (`noneSince`: when the checks first saw none, or
+ * `undefined` while one is alive). Pure: the policy, apart from the checks.
+ */
+export const expired = (
+  now: number,
+  startedAt: number,
+  noneSince: number | undefined,
+  runnerTimeoutMs: number,
+): boolean => noneSince !== undefined && now - Math.max(noneSince, startedAt) >= runnerTimeoutMs
+
+/** Starts the checks (they stop with the Scope). */
+export const makeLiveness = (options: {
+  readonly runners: Runners.Runners["Service"]
+  readonly storage: RunnerStorage.RunnerStorage["Service"]
+  readonly runnerTimeoutMs: number
+}): Effect.Effect<Liveness, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { runners, storage, runnerTimeoutMs } = options
+    let watching = 0
+    let noneSince: number | undefined
+
+    /** Some healthy runner answers a ping (the first that does ends the search); `undefined`: storage unreachable. */
+    const anyAlive: Effect.Effect<boolean | undefined> = Effect.gen(function* () {
+      const all = yield* storage.getRunners
+      for (const [runner, healthy] of all) {
+        if (healthy && (yield* isAlive(runners, runner.address))) return true
+      }
+      return false
+    }).pipe(Effect.orElseSucceed(() => undefined))
+
+    yield* Effect.gen(function* () {
+      if (watching === 0) {
+        noneSince = undefined // nobody waits: the next call starts from a fresh check
+        return
+      }
+      const alive = yield* anyAlive
+      if (alive === true) noneSince = undefined
+      else if (alive === false) noneSince ??= performance.now()
+    }).pipe(Effect.andThen(Effect.sleep(CHECK_INTERVAL_MS)), Effect.forever, Effect.forkScoped)
+
+    const watch: Effect.Effect<never, NoRunners> = Effect.suspend(() => {
+      const startedAt = performance.now()
+      watching++
+      const loop: Effect.Effect<never, NoRunners> = Effect.suspend(() =>
+        expired(performance.now(), startedAt, noneSince, runnerTimeoutMs)
+          ? Effect.fail(new NoRunners({ runnerTimeoutMs }))
+          : Effect.andThen(Effect.sleep(CHECK_INTERVAL_MS), loop)
+      )
+      return Effect.ensuring(loop, Effect.sync(() => watching--))
+    })
+    return { watch }
+  })
