@@ -101,6 +101,21 @@ Deno.test("evaluateTargets() says met, missed and n/a against the issue's bounds
   assertEquals(by("W3: within 2×").status, "n/a")
 })
 
+Deno.test("evaluateTargets() compares a library row with another library row, and the idiom row with the peers' submit row", () => {
+  const verdicts = evaluateTargets({
+    W1: {
+      lib: ok({ tasks10k_ms: [140], tasks10k_foreach_ms: [60], tasks10k_chunk1_ms: [50] }),
+      piscina: ok({ tasks10k_ms: [400] }),
+    },
+  })
+  const by = (text: string) => verdicts.find((v) => v.target.text.startsWith(text))!
+  assertEquals(by("W1 10k separate tasks (`submit` each): within 1.5×").value, 2.8)
+  assertEquals(by("W1 10k separate tasks (`submit` each): within 1.5×").status, "missed")
+  assertEquals(by("W1 10k separate tasks (Effect idiom): within 1.5×").value, 1.2)
+  assertEquals(by("W1 10k separate tasks (Effect idiom, `forEach` of `apply`): ≥ 5×").value, 0.15)
+  assertEquals(by("W1 10k separate tasks (Effect idiom, `forEach` of `apply`): ≥ 5×").status, "met")
+})
+
 Deno.test("keptNotes() keeps the hand-written section and offers a placeholder otherwise", () => {
   const previous = `# x\n\n${NOTES_START}\nW1 misses because ...\n${NOTES_END}\n`
   assertEquals(keptNotes(previous), `${NOTES_START}\nW1 misses because ...\n${NOTES_END}`)

@@ -1,6 +1,7 @@
 /**
  * W1 on this library: `pool.map` over 100,000 integers (default chunking),
- * 10,000 `pool.submit`s all in flight, 10,000 sequential `pool.apply`s; then
+ * 10,000 `pool.submit`s all in flight, the same 10,000 as the Effect idiom
+ * (`Effect.forEach` of `pool.apply`, unbounded), 10,000 sequential `pool.apply`s; then
  * the map and the applies again with tracing on, and what tracing added to
  * each call against untraced ones run beside them: with spans made but not
  * exported (the library's own cost), and with Effect's `OtlpTracer` exporting
@@ -33,6 +34,15 @@ const rep = (pool: mp.Pool.Pool, s: Samples, traces: Sink) =>
     const rs = yield* Fiber.joinAll(fibers)
     ;(s.tasks10k_ms ??= []).push(since(t))
     check(rs.reduce((a, b) => a + b, 0) === doubledSum(SIZES.separateTasks), "W1 separate tasks")
+
+    t = performance.now()
+    const rs1 = yield* Effect.forEach(
+      xs.slice(0, SIZES.separateTasks),
+      (x) => pool.apply(double, x),
+      { concurrency: "unbounded" },
+    )
+    ;(s.tasks10k_foreach_ms ??= []).push(since(t))
+    check(rs1.reduce((a, b) => a + b, 0) === doubledSum(SIZES.separateTasks), "W1 separate tasks, Effect idiom")
 
     t = performance.now()
     const ys1 = yield* pool.map(double, xs.slice(0, SIZES.separateTasks), { chunkSize: 1 })

@@ -10,6 +10,7 @@
  * @module
  */
 import type { Job, Slot } from "./model.ts"
+import { pickKeyWorker } from "./policy.ts"
 
 /** Keys bound to workers, and the keyed calls waiting for them. */
 export class Affinity {
@@ -91,5 +92,30 @@ export class Affinity {
     this.keys.clear()
     this.count = 0
     return all
+  }
+
+  /**
+   * The worker a new key is bound to (`pickKeyWorker` over the live `slots`: the least
+   * loaded one); `undefined` when the pool, under `size`, should start a new one for it.
+   */
+  pick(slots: ReadonlyArray<Slot>, size: number): Slot | undefined {
+    const live = slots.filter((s) => s.state === "ready" || s.state === "starting")
+    const i = pickKeyWorker(
+      live.map((s) => ({ load: s.client.inflightItems + this.waitingFor(s), ready: s.state === "ready" })),
+      live.length < size,
+    )
+    return i >= 0 ? live[i] : undefined
+  }
+
+  /** Sends (`send`) each idle ready worker with keyed calls waiting the next of them. */
+  dispatch(send: (slot: Slot, job: Job) => void): void {
+    for (const slot of Array.from(this.workers())) {
+      if (slot.state !== "ready" || slot.client.inflightItems > 0) continue
+      const job = this.next(slot)
+      if (job === undefined) continue
+      job.slot = undefined
+      slot.dispatched += job.payloads.length
+      send(slot, job)
+    }
   }
 }

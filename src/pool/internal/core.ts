@@ -19,7 +19,7 @@ import { JobQueue } from "./queue.ts"
 import { PoolMetrics } from "./metrics.ts"
 import { Admission } from "./admission.ts"
 import { Affinity } from "./affinity.ts"
-import { itemWindow, pickKeyWorker, planDispatch, queuedDemand } from "./policy.ts"
+import { itemWindow, planDispatch, queuedDemand } from "./policy.ts"
 import { Workers } from "./workers.ts"
 import { Deadlines } from "./deadlines.ts"
 import { chunkOf, sendApart, TaskTimes, unclonableOutcome } from "./delivery.ts"
@@ -166,16 +166,7 @@ export class PoolCore {
   /** A keyed call waits for the worker its key is bound to (bound now to the least loaded one, or a new one). */
   private pin(job: Job): void {
     const affinity = this.affinity ??= new Affinity()
-    let slot = affinity.boundTo(job.key!)
-    if (slot === undefined) {
-      const live = this.slots.filter((s) => s.state === "ready" || s.state === "starting")
-      const i = pickKeyWorker(
-        live.map((s) => ({ load: s.client.inflightItems + affinity.waitingFor(s), ready: s.state === "ready" })),
-        live.length < this.size,
-      )
-      slot = i >= 0 ? live[i] : this.workers.spawn()
-    }
-    affinity.pin(job, slot)
+    affinity.pin(job, affinity.boundTo(job.key!) ?? affinity.pick(this.slots, this.size) ?? this.workers.spawn())
     this.schedule()
   }
 
@@ -194,18 +185,6 @@ export class PoolCore {
     }
     this.schedule()
     return jobs
-  }
-
-  /** Sends each idle ready worker with keyed calls waiting the next of them. */
-  private dispatchKeyed(affinity: Affinity): void {
-    for (const slot of Array.from(affinity.workers())) {
-      if (slot.state !== "ready" || slot.client.inflightItems > 0) continue
-      const job = affinity.next(slot)
-      if (job === undefined) continue
-      job.slot = undefined
-      slot.dispatched += job.payloads.length
-      this.send(slot, [job])
-    }
   }
 
   schedule(): void {
@@ -227,7 +206,7 @@ export class PoolCore {
     this.scheduled = false
     if (this.admission !== undefined) this.releaseHeld()
     const affinity = this.affinity
-    if (affinity !== undefined && affinity.count > 0) this.dispatchKeyed(affinity)
+    if (affinity !== undefined && affinity.count > 0) affinity.dispatch((slot, job) => this.send(slot, [job]))
     if (!this.queue.waiting) return this.queue.take(this.queue.head, 0)
     // A worker with keyed calls waiting takes nothing from the shared queue until they ran.
     const ready = affinity === undefined || affinity.count === 0
@@ -283,6 +262,9 @@ export class PoolCore {
       job.slot = slot
       job.chunkId = ids[i]
       job.sentAt = now
+      const held = (slot.held.get(job.task) ?? 0) + job.payloads.length
+      slot.held.set(job.task, held)
+      job.heldAtSend = held
       this.deadlines.arm(slot, job)
     }
   }
@@ -389,7 +371,8 @@ export class PoolCore {
 
   /** Sets the `mp_*` gauges from the counters. */
   updateGauges(): void {
-    this.metrics.gauges(this.stats())
+    const { workersAlive, workersBusy } = slotStats(this.slots)
+    this.metrics.gauges({ queued: this.queue.items + (this.affinity?.count ?? 0), workersBusy, workersAlive })
   }
 
   stats(): Stats {

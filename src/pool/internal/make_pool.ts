@@ -27,7 +27,8 @@ import { callTuning } from "./call.ts"
 import type { PoolCore } from "./core.ts"
 import { imapPull } from "./imap.ts"
 import { startMap } from "./map.ts"
-import { makeJob, tune } from "./model.ts"
+import { makeApply } from "./apply.ts"
+import { makeJob } from "./model.ts"
 import { observed, observedStream, observerHere } from "./observe.ts"
 import { makeProgress } from "./progress.ts"
 import { terminateAndFinalize } from "./finalize.ts"
@@ -58,44 +59,24 @@ export const makePool = (
   })
 
   const applyAs = (callName: string, onEvent?: (event: unknown) => void) =>
-  <P, A, E>(
-    task: Task.Task<P, A, E>,
-    payload?: P | Transfer<P>,
-    options?: CallOptions,
-  ): Effect.Effect<A, E | PoolError | InvalidArgument> =>
-    Effect.flatMap(
-      Effect.all([checkOpen(task as unknown as AnyTask), callTuning(options, "apply"), checkRoom(1)]),
-      ([t, call]) =>
-        observed(core.options.name, callName, t, (obs) =>
-          Effect.callback<A, E | PoolError>((resume) => {
-            const prepared = preparePayload(t, payload)
-            if (!prepared.ok) return resume(Effect.fail(prepared.error))
-            const job = tune(
-              makeJob(t, [prepared.value], 0, {
-                onSuccess: (_i, value) => resume(Effect.succeed(value as A)),
-                onFailure: (_i, exit) => resume(exit as Exit.Exit<never, E | PoolError>),
-                onError: (_i, _n, error) => resume(Effect.fail(error)),
-              }, prepared.transfer),
-              call,
-            )
-            job.obs = obs
-            core.enqueue([job])
-            return Effect.sync(() => core.cancel([job]))
-          }), onEvent),
-    )
+    makeApply(core, failWhenFull, callName, onEvent) as <P, A, E>(
+      task: Task.Task<P, A, E>,
+      payload?: P | Transfer<P>,
+      options?: CallOptions,
+    ) => Effect.Effect<A, E | PoolError | InvalidArgument>
 
   const apply = applyAs("Pool.apply")
   const applyForSubmit = applyAs("Pool.submit")
 
-  const submit = <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>, options?: CallOptions) =>
-    Effect.suspend(() => failWhenFull || core.options.maxQueue === undefined ? Effect.void : waitRoom).pipe(
-      Effect.andThen(Effect.suspend(() =>
-        // Forked into a closed Scope the fiber would be interrupted; let it fail with PoolClosed instead.
-        poolScope.state._tag === "Closed"
-          ? Effect.forkDetach(applyForSubmit(task, payload, options), { startImmediately: true })
-          : Effect.forkIn(applyForSubmit(task, payload, options), poolScope, { startImmediately: true })
-      )),
+  const submit = <P, A, E>(task: Task.Task<P, A, E>, payload?: P | Transfer<P>, options?: CallOptions) => {
+    const fork = Effect.suspend(() =>
+      // Forked into a closed Scope the fiber would be interrupted; let it fail with PoolClosed instead.
+      poolScope.state._tag === "Closed"
+        ? Effect.forkDetach(applyForSubmit(task, payload, options), { startImmediately: true })
+        : Effect.forkIn(applyForSubmit(task, payload, options), poolScope, { startImmediately: true })
     )
+    return failWhenFull || core.options.maxQueue === undefined ? fork : Effect.andThen(waitRoom, fork)
+  }
 
   const applyWithEvents = <P, A, E, Ev>(
     task: Task.Task<P, A, E> & Task.Emits<Ev>,

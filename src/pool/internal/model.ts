@@ -48,6 +48,11 @@ export interface Job {
    */
   graceReason?: string | undefined
   sentAt: number
+  /**
+   * Items of its task its worker held when it was sent, its own included: it waits for them, so
+   * its round trip measures that many items' work (see `TaskTimes`); 0 once it finished.
+   */
+  heldAtSend: number
   /** The call's observer: its span and where the worker's telemetry goes (see `observe.ts`). */
   obs?: Observer | undefined
   /** The call's own run timeout (`{ timeout }`), instead of the pool's `taskTimeout`. */
@@ -107,6 +112,8 @@ export interface Slot {
   initTimer: Timer | undefined
   /** Task modules this worker has loaded (they need no load deadline). */
   readonly loaded: Set<string>
+  /** Per task, the items of it sent to this worker and not finished (see `Job.heldAtSend`). */
+  readonly held: Map<AnyTask, number>
   /** Retiring after a `resize` down: it takes nothing new and ends once it holds nothing. */
   retireWhenIdle?: boolean
 }
@@ -163,6 +170,7 @@ export const makeJob = (
   chunkId: -1,
   timer: undefined,
   sentAt: 0,
+  heldAtSend: 0,
   timeoutMs: undefined,
   priority: 0,
   key: undefined,

@@ -57,6 +57,14 @@ const makeObserver = (
   }
 }
 
+/** The observer of a call whose caller is not traced (Effect's default tracer): logs and events only. */
+export const untracedObserver = (
+  pool: string,
+  task: AnyTask,
+  context: Context.Context<never>,
+  onEvent: ((event: unknown) => void) | undefined,
+): Observer => makeObserver(pool, task, context, undefined, onEvent)
+
 /**
  * Runs `body` with an observer for its jobs; in a span `call task.name` when
  * the caller has a tracer installed. With Effect's default tracer, no span is

@@ -197,6 +197,7 @@ export class Workers {
       idleTimer: undefined,
       initTimer: undefined,
       loaded: new Set(),
+      held: new Map(),
     }
     this.slots.push(started)
     if (init === undefined) return started

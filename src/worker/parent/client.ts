@@ -271,7 +271,12 @@ export class WorkerClient {
     this.completed += n
     const target = whole ?? entry
     const done = target.reported >= target.size
-    this.call(() => target.handler.onResults(entry.offset + start, kinds, values, done))
+    // As `call` does, without a closure: this runs for every chunk's outcomes.
+    try {
+      target.handler.onResults(entry.offset + start, kinds, values, done)
+    } catch (e) {
+      this.handlerThrew(e)
+    }
   }
 
   /** Runs a handler; one that throws is a bug above us, and must not take the parent (or this worker) down. */
@@ -279,8 +284,12 @@ export class WorkerClient {
     try {
       f()
     } catch (e) {
-      console.error(`@mp/multiprocessing: a handler of worker ${this.name} threw:`, e)
+      this.handlerThrew(e)
     }
+  }
+
+  private handlerThrew(e: unknown): void {
+    console.error(`@mp/multiprocessing: a handler of worker ${this.name} threw:`, e)
   }
 
   /** Message `s` could not be read by the worker: send its payloads again one by one, fail what cannot cross. */
