@@ -7,26 +7,10 @@
 import { Effect } from "effect"
 import * as mp from "@mp/multiprocessing"
 import { describeLoad } from "./support/load.ts"
+import { countPrimes, countPrimesIn } from "./tasks/primes.ts"
 
-/** Counts the primes in `[from, to)` by trial division. */
-export const countPrimesIn = (from: number, to: number): number => {
-  let count = 0
-  for (let n = Math.max(2, from); n < to; n++) {
-    let prime = true
-    for (let d = 2; d * d <= n; d++) {
-      if (n % d === 0) {
-        prime = false
-        break
-      }
-    }
-    if (prime) count++
-  }
-  return count
-}
-
-export const countPrimes = mp.Task.make(import.meta.url, "countPrimes", {
-  handler: ([from, to]: readonly [number, number]) => countPrimesIn(from, to),
-})
+// The task lives in a lean module of its own (see there): the workers import only that module.
+export { countPrimes, countPrimesIn } from "./tasks/primes.ts"
 
 const program = Effect.gen(function* () {
   const step = Number(Deno.args[0] ?? 250_000)
@@ -46,6 +30,6 @@ const program = Effect.gen(function* () {
   console.log(`speed-up: ${(sequentialMs / parallelMs).toFixed(2)}x · ${describeLoad()}`)
 })
 
-// Like Python's `if __name__ == "__main__":` the workers import this file too (for its tasks); the guard keeps them
-// from starting the program again. runMain closes the Scope on Ctrl-C and sets the exit code.
+// Like Python's `if __name__ == "__main__":` (here the workers import only ./tasks/primes.ts, but a program that
+// defines its tasks itself is imported by every worker; the guard keeps them from starting the program again). runMain closes the Scope on Ctrl-C and sets the exit code.
 if (import.meta.main) mp.runMain(Effect.scoped(program))

@@ -12,6 +12,9 @@
 import type * as Cause from "effect/Cause"
 import * as Schema from "effect/Schema"
 import { addKnownErrors } from "./internal/known_errors.ts"
+import { provideInvalidArgument } from "./internal/invalid_argument.ts"
+// Task codecs compile their schemas with `effect/Schema`, installed here for every thread that loads these errors.
+import "./task/schema_compiler.ts"
 import type { QueueFull } from "./ipc/errors.ts"
 import type { NoRunners } from "./cluster/errors.ts"
 
@@ -369,3 +372,6 @@ registerErrors([
   InvalidArgument,
   MissingMainGuard,
 ])
+
+// For `Task.make` and the worker runtime, which do not import this module up front.
+provideInvalidArgument((argument, message) => new InvalidArgument({ argument, message }))

@@ -1,12 +1,12 @@
 /**
  * The Pool tasks of this library's bench programs (W1, W2, W5, W6). Both the
  * programs and the workers import this module (tasks are found again by
- * module URL and name). It imports only `mod.ts` and `effect/Effect`, as a
+ * module URL and name). It imports only the task entry (`@mp/multiprocessing/task`), as a
  * lean task module should: the workers load it at start.
  *
  * @module
  */
-import * as mp from "../../mod.ts"
+import * as mp from "../../src/task/mod.ts"
 import { checksum as checksumOf, countPrimes as countPrimesBelow, double as doubleOf } from "../common.ts"
 
 /**

@@ -29,7 +29,9 @@
  * A refusal during an import is remembered for that module: the tasks waiting
  * for it fail in the parent with `MissingMainGuard`, not with a hang.
  *
- * State lives on `globalThis` so duplicate module instances agree.
+ * State lives on `globalThis` so duplicate module instances agree. The worker
+ * side (importing task modules, marking task fibers) is in `import_guard.ts`,
+ * which does not load `effect`.
  *
  * @internal
  * @module
@@ -38,72 +40,19 @@ import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import { MissingMainGuard } from "../errors.ts"
 import { isWorkerThread } from "./worker_init.ts"
-import { globalValue } from "./global.ts"
+import { parseRefusal, state } from "./import_guard.ts"
 
-interface State {
-  /** Task modules being imported, innermost last. */
-  readonly importing: Array<string>
-  /** Fiber id ranges `[first, last]` of fibers created while a module was importing; `last` is open while it imports. */
-  readonly windows: Array<{ first: number; last: number }>
-  /** The root fibers of running tasks. */
-  readonly taskFibers: WeakSet<object>
-  /** Modules whose import was refused a pool: their tasks fail with this refusal. */
-  readonly refused: Map<string, MissingMainGuard>
-}
-
-const state: State = globalValue<State>("bootstrap", () => ({
-  importing: [],
-  windows: [],
-  taskFibers: new WeakSet(),
-  refused: new Map(),
-}))
-
-const OPEN = Number.MAX_SAFE_INTEGER
+export { guardedImport, isRefusal, markTaskFiber, refusalOf } from "./import_guard.ts"
 
 /** The id the next fiber will get (fiber ids are allocated in order). */
 const nextFiberId = (): number => Effect.runSync(Effect.withFiber((fiber) => Effect.succeed(fiber.id))) + 1
-
-/** Worker side: imports a task module, remembering that it is importing. */
-export const guardedImport = (moduleUrl: string): Promise<Record<string, unknown>> => {
-  const window = { first: nextFiberId(), last: OPEN }
-  state.windows.push(window)
-  state.importing.push(moduleUrl)
-  const done = (): void => {
-    const i = state.importing.lastIndexOf(moduleUrl)
-    if (i >= 0) state.importing.splice(i, 1)
-    window.last = nextFiberId() - 1
-  }
-  let promise: Promise<Record<string, unknown>>
-  try {
-    promise = import(moduleUrl) as Promise<Record<string, unknown>>
-  } catch (e) {
-    done()
-    return Promise.reject(e)
-  }
-  return promise.finally(done)
-}
-
-/** Worker side: marks the fiber of a running task (pools made in it and its children are allowed). */
-export const markTaskFiber = (fiber: object): void => {
-  state.taskFibers.add(fiber)
-}
-
-const REFUSAL = "\u0000MissingMainGuard\u0000"
-
-/**
- * Worker side: the reason to report for a task of `moduleUrl` whose import was
- * refused a pool or process (an encoded `MissingMainGuard`), or `undefined`.
- */
-export const refusalOf = (moduleUrl: string): string | undefined => {
-  const error = state.refused.get(moduleUrl)
-  return error === undefined ? undefined : `${REFUSAL}${error.operation}${REFUSAL}${error.moduleUrl}`
-}
+// The worker side reads fiber ids through the shared state, so that it need not load `effect` itself.
+state.nextFiberId ??= nextFiberId
 
 /** Parent side: the `MissingMainGuard` encoded by `refusalOf`, or `undefined` for any other reason. */
 export const decodeRefusal = (reason: unknown): MissingMainGuard | undefined => {
-  if (typeof reason !== "string" || !reason.startsWith(REFUSAL)) return undefined
-  const [operation, moduleUrl] = reason.slice(REFUSAL.length).split(REFUSAL)
-  return new MissingMainGuard({ operation, moduleUrl: moduleUrl ?? "" })
+  const parsed = parseRefusal(reason)
+  return parsed === undefined ? undefined : new MissingMainGuard(parsed)
 }
 
 type AnyFiber = Fiber.Fiber<unknown, unknown> & { readonly _parent?: AnyFiber | undefined }
@@ -131,25 +80,16 @@ export const refusal = (operation: string, fiber?: object): MissingMainGuard | u
   const importing = state.importing[state.importing.length - 1]
   if (importing !== undefined) {
     const error = new MissingMainGuard({ operation, moduleUrl: importing })
+    state.refusals.add(error)
     if (!state.refused.has(importing)) state.refused.set(importing, error)
     return error
   }
   if (operation === "runMain" || lineage(f, (x) => inWindow(x.id))) {
-    return new MissingMainGuard({ operation, moduleUrl: "" })
+    const error = new MissingMainGuard({ operation, moduleUrl: "" })
+    state.refusals.add(error)
+    return error
   }
   return undefined
-}
-
-/**
- * Worker side: whether an unhandled rejection is a refusal of this guard (the
- * rejected `Effect.runPromise` of a program started by a module's top-level
- * code). It is not fatal to the worker: a refusal during an import fails the
- * tasks of that module in the parent; a later one is printed to stderr here.
- */
-export const isRefusal = (reason: unknown): boolean => {
-  if (!(reason instanceof MissingMainGuard)) return false
-  if (reason.moduleUrl.length === 0) console.error(`${reason.name}: ${reason.message}`)
-  return true
 }
 
 /** Fails with `MissingMainGuard` when `operation` would start the program again inside a worker. */

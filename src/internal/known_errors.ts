@@ -10,22 +10,18 @@
  * - any other `Error` crosses with its own enumerable fields, and the parent
  *   rebuilds an `Error` with them, so `_tag`-based matching still works.
  *
- * The registry lives on `globalThis` so duplicate module instances share it.
+ * The registry lives on `globalThis` so duplicate module instances share it;
+ * it and `encodeFailure` are in `known_errors_wire.ts`, which workers load
+ * without `effect`.
  *
  * @module
  */
-import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import { globalValue } from "./global.ts"
+import { type KnownError, PLAIN, registry, TAGGED } from "./known_errors_wire.ts"
+
+export { encodeFailure } from "./known_errors_wire.ts"
 
 type ErrorClass = Schema.Codec<unknown, unknown, never, never> & { readonly identifier: string }
-
-interface Entry {
-  readonly encode: (u: unknown) => Result.Result<unknown, unknown>
-  readonly decode: (u: unknown) => Result.Result<unknown, unknown>
-}
-
-const registry: Map<string, Entry> = globalValue("known-errors", () => new Map<string, Entry>())
 
 /** Adds error classes to the registry (behind the public `registerErrors` of `src/errors.ts`). */
 export const addKnownErrors = (classes: ReadonlyArray<unknown>): void => {
@@ -35,30 +31,8 @@ export const addKnownErrors = (classes: ReadonlyArray<unknown>): void => {
     registry.set(c.identifier, {
       encode: Schema.encodeUnknownResult(c),
       decode: Schema.decodeUnknownResult(c),
-    })
+    } as KnownError)
   }
-}
-
-const TAGGED = "__mpTaggedError"
-const PLAIN = "__mpError"
-
-/** Worker side: the wire form of a failure that has no failure schema. */
-export const encodeFailure = (error: unknown): unknown => {
-  if (typeof error !== "object" || error === null) return error
-  const tag = (error as { _tag?: unknown })._tag
-  if (typeof tag === "string") {
-    const entry = registry.get(tag)
-    if (entry !== undefined) {
-      const r = entry.encode(error)
-      if (Result.isSuccess(r)) return { [TAGGED]: tag, value: r.success }
-    }
-  }
-  if (error instanceof Error) {
-    const fields: Record<string, unknown> = {}
-    for (const k of Object.keys(error)) fields[k] = (error as unknown as Record<string, unknown>)[k]
-    return { [PLAIN]: { name: error.name, message: error.message, stack: error.stack ?? "", fields } }
-  }
-  return error
 }
 
 /** Parent side: the failure back from its wire form. */
@@ -69,7 +43,7 @@ export const decodeFailure = (wire: unknown): unknown => {
     const entry = registry.get(tag)
     if (entry !== undefined) {
       const r = entry.decode(value)
-      if (Result.isSuccess(r)) return r.success
+      if (r._tag === "Success") return r.success
     }
     return value
   }

@@ -25,6 +25,17 @@ type Reviver = (plain: Branded) => object
 
 const registry: Map<string, Reviver> = globalValue("revivers", () => new Map<string, Reviver>())
 
+// Set when a walk meets a brand with no reviver: in a worker whose task module did not load the
+// shared classes, the runtime then loads them (`revivers.ts`) and revives again.
+const unknown: { seen: boolean } = globalValue("revivers-unknown", () => ({ seen: false }))
+
+/** Whether a `revive` since the last call met a brand with no reviver registered (and forgets it). */
+export const takeUnknownBrand = (): boolean => {
+  const seen = unknown.seen
+  unknown.seen = false
+  return seen
+}
+
 /** Registers how to turn a cloned object with `__mp === brand` back into an instance. */
 export const registerReviver = (brand: string, revive: Reviver): void => {
   registry.set(brand, revive)
@@ -49,6 +60,7 @@ const walk = (value: unknown, seen: Map<object, unknown>): unknown => {
       seen.set(value, revived)
       return revived
     }
+    if (reviver === undefined) unknown.seen = true
   }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
@@ -75,6 +87,6 @@ const walk = (value: unknown, seen: Map<object, unknown>): unknown => {
  * the (possibly replaced) value. Primitives cost one `typeof`.
  */
 export const revive = (value: unknown): unknown => {
-  if (typeof value !== "object" || value === null || registry.size === 0) return value
+  if (typeof value !== "object" || value === null) return value
   return walk(value, new Map())
 }

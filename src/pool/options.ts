@@ -85,7 +85,8 @@ export interface PoolOptions {
   /**
    * How long an interrupted task may take to stop before its worker is terminated (default 500 ms).
    * `Duration.infinity` (or `Infinity`) means never: a task that ignores its interrupt keeps its
-   * worker until it ends or the pool is terminated.
+   * worker until it ends or the pool is terminated. A task interrupted while its module still
+   * loads in a fresh worker gets the grace period once the load is over (`loadTimeout` bounds it).
    */
   readonly interruptGrace?: Duration.Input | undefined
   /**

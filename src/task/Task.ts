@@ -23,13 +23,17 @@
  */
 import type * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
-import { InvalidArgument } from "../errors.ts"
 import { makeCodec, type TaskCodecs } from "./codec.ts"
 import type { Transfer } from "./transfer.ts"
 import { globalValue } from "../internal/global.ts"
+import { invalidArgument } from "../internal/invalid_argument.ts"
+import { isWorkerThread } from "../internal/worker_init.ts"
+import { hasTaskBrand, TypeId } from "./brand.ts"
 
-/** The brand of Task values. */
-const /** @internal */ TypeId = "~@mp/multiprocessing/Task"
+// Outside our workers, load the Schema-backed errors and codecs now, so `make` throws the real
+// `InvalidArgument` whatever the import order. A worker loads them only when a task needs them
+// (a task module that imports only this module costs the worker no `effect`).
+if (!isWorkerThread()) await import("../errors.ts")
 
 /**
  * What a handler receives besides its payload.
@@ -235,23 +239,20 @@ export const make = <P, R, Ev = never>(
   options: TaskOptions<P, R, Ev>,
 ): Task<P, SuccessOf<R>, ErrorOf<R>> & Emits<Ev> => {
   if (typeof moduleUrl !== "string" || !URL.canParse(moduleUrl)) {
-    throw new InvalidArgument({
-      argument: "moduleUrl",
-      message: `Task.make needs the defining module's import.meta.url, got ${String(moduleUrl)}`,
-    })
+    throw invalidArgument(
+      "moduleUrl",
+      `Task.make needs the defining module's import.meta.url, got ${String(moduleUrl)}`,
+    )
   }
   if (typeof name !== "string" || name.length === 0) {
-    throw new InvalidArgument({ argument: "name", message: "Task.make needs a non-empty name" })
+    throw invalidArgument("name", "Task.make needs a non-empty name")
   }
   if (typeof options?.handler !== "function") {
-    throw new InvalidArgument({ argument: "handler", message: `Task "${name}" needs a handler function` })
+    throw invalidArgument("handler", `Task "${name}" needs a handler function`)
   }
   const key = `${moduleUrl}#${name}`
   if (registry.has(key)) {
-    throw new InvalidArgument({
-      argument: "name",
-      message: `A task named "${name}" is already defined in ${moduleUrl}`,
-    })
+    throw invalidArgument("name", `A task named "${name}" is already defined in ${moduleUrl}`)
   }
   const task: Task<P, SuccessOf<R>, ErrorOf<R>> = {
     [TypeId]: TypeId,
@@ -280,5 +281,4 @@ export const make = <P, R, Ev = never>(
  * mp.Task.isTask(42) // false
  * ```
  */
-export const isTask = (u: unknown): u is AnyTask =>
-  typeof u === "object" && u !== null && (u as Record<string, unknown>)[TypeId] === TypeId
+export const isTask = (u: unknown): u is AnyTask => hasTaskBrand(u)

@@ -3,12 +3,17 @@
  * the sending side, decode on the receiving side. Without a schema both are
  * the identity and values cross by structured clone.
  *
+ * It imports nothing from `effect`: a schema is compiled on first use by the
+ * compiler that `schema_compiler.ts` installs. The library's parent side
+ * always loads it (through `errors.ts`); a worker loads it before it runs a
+ * task that has schemas, so a worker whose tasks have none never loads
+ * `effect/Schema`.
+ *
  * @internal
  * @module
  */
-import * as Result from "effect/Result"
-import * as Schema from "effect/Schema"
 import { errorMessage } from "../internal/error_message.ts"
+import { globalValue } from "../internal/global.ts"
 
 /** The outcome of one encode or decode: the value, or why it did not fit. */
 export type CodecResult = { readonly ok: true; readonly value: unknown } | {
@@ -29,26 +34,55 @@ const identity: Codec = {
   decode: (value) => ({ ok: true, value }),
 }
 
-const wrap = (run: (u: unknown) => Result.Result<unknown, unknown>) => (value: unknown): CodecResult => {
-  try {
-    const r = run(value)
-    return Result.isSuccess(r) ? { ok: true, value: r.success } : { ok: false, message: String(r.failure) }
-  } catch (e) {
-    return { ok: false, message: errorMessage(e) }
+/** Compiles one direction of a schema (what `effect/Schema` provides, installed by `schema_compiler.ts`). */
+export interface SchemaCompiler {
+  readonly encode: (schema: unknown) => (value: unknown) => CodecResult
+  readonly decode: (schema: unknown) => (value: unknown) => CodecResult
+}
+
+const installed: { compiler: SchemaCompiler | undefined } = globalValue("schema-compiler", () => ({
+  compiler: undefined,
+}))
+
+/** Installs the schema compiler (once per thread; `schema_compiler.ts` does it when it is loaded). */
+export const installSchemaCompiler = (compiler: SchemaCompiler): void => {
+  installed.compiler ??= compiler
+}
+
+/** Whether schemas can be compiled in this thread yet. */
+export const hasSchemaCompiler = (): boolean => installed.compiler !== undefined
+
+const compile = (direction: keyof SchemaCompiler, schema: unknown): (value: unknown) => CodecResult => {
+  const compiler = installed.compiler
+  if (compiler === undefined) {
+    return () => ({ ok: false, message: "schema support is not loaded in this thread (a bug of this library)" })
+  }
+  const run = compiler[direction](schema)
+  return (value) => {
+    try {
+      return run(value)
+    } catch (e) {
+      return { ok: false, message: errorMessage(e) }
+    }
   }
 }
 
 /** Compiles a schema (or none) into a Codec. */
-export const makeCodec = (schema: Schema.Codec<unknown, unknown, never, never> | undefined): Codec => {
+export const makeCodec = (schema: unknown): Codec => {
   if (schema === undefined) return identity
   let encode: ((value: unknown) => CodecResult) | undefined
   let decode: ((value: unknown) => CodecResult) | undefined
   return {
     identity: false,
-    encode: (value) => (encode ??= wrap(Schema.encodeUnknownResult(schema)))(value),
-    decode: (value) => (decode ??= wrap(Schema.decodeUnknownResult(schema)))(value),
+    encode: (value) => (encode ??= compile("encode", schema))(value),
+    decode: (value) => (decode ??= compile("decode", schema))(value),
   }
 }
+
+/** Whether any crossing of a task needs a schema (then a worker loads the compiler before it runs the task). */
+export const hasSchemas = (codecs: TaskCodecs): boolean =>
+  !codecs.payload.identity || !codecs.success.identity || !codecs.failure.identity ||
+  (codecs.events !== undefined && !codecs.events.identity)
 
 /**
  * The four crossings of a task, compiled once from its schemas.

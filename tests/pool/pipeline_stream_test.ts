@@ -47,6 +47,8 @@ test("Pool.imapUnorderedExit() pairs each Exit with its payload, in completion o
     // Three workers ready before the call (a fixed pool starts only cpuCount() at once): each item runs at once.
     const pool = yield* mp.Pool.make({ minSize: 3, maxSize: 3 })
     yield* pool.ready
+    // A worker loads a task's module with its first task of it: load it in all three first.
+    yield* pool.broadcast(sleepOrThrow, 0)
     const pairs = yield* Stream.runCollect(pool.imapUnorderedExit(sleepOrThrow, [300, -10, 50]))
     assertEquals(pairs.map(([p]) => p), [-10, 50, 300])
     const [payload, exit] = pairs[0]

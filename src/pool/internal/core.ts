@@ -276,6 +276,11 @@ export class PoolCore {
   }
 
   /** After results from `slot`: retire it if it should, send more work or let it idle, tell drain waiters. */
+  /** After a worker loaded its first task module: it now counts for growth, so waiting work may start more. */
+  afterLoaded(_slot: Slot): void {
+    if (this.queue.waiting) this.schedule()
+  }
+
   afterResults(slot: Slot): void {
     this.workers.finishRetiring(slot)
     if (this.queue.waiting || (this.affinity !== undefined && this.affinity.count > 0)) this.schedule()
@@ -301,7 +306,11 @@ export class PoolCore {
       } else if (job.state === "running") {
         job.state = "cancelled"
         this.interrupted += job.payloads.length
-        this.deadlines.stop(job.slot!, job, "the task did not stop within its grace period after it was interrupted")
+        this.deadlines.interrupt(
+          job.slot!,
+          job,
+          "the task did not stop within its grace period after it was interrupted",
+        )
       }
     }
     this.schedule()

@@ -52,6 +52,8 @@ export class Deadlines {
 
   /** The worker said the job started (its module loaded): its run deadline starts now. */
   started(job: Job): void {
+    // Interrupted while it loaded: its grace period starts now.
+    if (job.state === "cancelled" && job.graceReason !== undefined) return this.stop(job.slot!, job, job.graceReason)
     if (job.state !== "running") return
     job.timer = clearTimer(job.timer)
     const timeoutMs = this.runTimeout(job)
@@ -62,6 +64,10 @@ export class Deadlines {
 
   private timeout(job: Job, phase: "load" | "run"): void {
     job.timer = undefined
+    if (job.state === "cancelled" && job.graceReason !== undefined && phase === "load") {
+      // Interrupted while it loaded, and the load is still not over: stop it as a timeout would.
+      return this.stop(job.slot!, job, "the task's module did not load within loadTimeout after it was interrupted")
+    }
     if (job.state !== "running") return
     const slot = job.slot!
     job.state = "cancelled"
@@ -90,6 +96,20 @@ export class Deadlines {
     this.graceTimers.set(() => {
       if (slot.state !== "dead" && slot.client.holds(job.chunkId)) slot.client.terminate(reason)
     }, this.options.graceMs)
+  }
+
+  /**
+   * Asks the worker to stop a job its caller gave up. A job whose module is still loading in that
+   * worker gets its grace period once the load is over: the worker cannot read the interrupt while
+   * it evaluates the module (a task module that imports the whole library takes a while in a fresh
+   * worker) and answers it at once afterwards. `loadTimeout`, when set, still bounds the load.
+   */
+  interrupt(slot: Slot, job: Job, reason: string): void {
+    if (slot.loaded.has(job.task.moduleUrl) || this.closed() || slot.state === "dead") {
+      return this.stop(slot, job, reason)
+    }
+    job.graceReason = reason
+    slot.client.interrupt(job.chunkId)
   }
 
   /** Clears every grace timer (the pool was terminated). */

@@ -65,6 +65,8 @@ export interface DeliveryHost {
   updateGauges(): void
   /** After results from `slot`: retire, reschedule, notice idleness and drain. */
   afterResults(slot: Slot): void
+  /** After `slot` loaded a task's module it did not hold: work still waiting may start more workers. */
+  afterLoaded(slot: Slot): void
 }
 
 /** Ends a job that ran (or was settled while it ran): clears its deadline, measures its round trip. */
@@ -104,14 +106,17 @@ class JobChunk implements OutgoingChunk, ChunkHandler {
     this.taskName = job.task.name
     this.payloads = job.payloads
     this.offset = job.offset
-    this.reportStart = host.deadlines.loads(slot, job)
+    // Also whenever the module is new to that worker: the pool grows only from workers that loaded one.
+    this.reportStart = host.deadlines.loads(slot, job) || !slot.loaded.has(job.task.moduleUrl)
     this.trace = job.obs?.trace
     this.onTelemetry = job.obs?.onTelemetry
   }
 
   onStarted(): void {
+    const first = this.slot.loaded.size === 0
     this.slot.loaded.add(this.moduleUrl)
     this.host.deadlines.started(this.job)
+    if (first) this.host.afterLoaded(this.slot)
   }
 
   onResults(index: number, kinds: ReadonlyArray<number>, values: ReadonlyArray<unknown>, done: boolean): void {

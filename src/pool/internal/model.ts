@@ -42,6 +42,11 @@ export interface Job {
   slot: Slot | undefined
   chunkId: number
   timer: Timer | undefined
+  /**
+   * Interrupted while its module was still loading in its worker: the reason to give if it does
+   * not stop within the grace period, which starts once the load is over (see `Deadlines.interrupt`).
+   */
+  graceReason?: string | undefined
   sentAt: number
   /**
    * Items of its task its worker held when it was sent, its own included: it waits for them, so

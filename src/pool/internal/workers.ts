@@ -154,8 +154,11 @@ export class Workers {
       if (s.state === "dead" || s.state === "retiring") continue
       live++
       if (s.state !== "ready") continue
-      ready++
       if (s.client.inflightItems > 0) busy++
+      // A worker starts lean and loads a task's module with its first task: until it has loaded one
+      // it is no capacity to grow from (else workers that start fast would double the pool up to `size`).
+      if (s.client.inflightItems > 0 && s.loaded.size === 0) continue
+      ready++
     }
     const { size, eager, min } = this
     if (live >= size) return

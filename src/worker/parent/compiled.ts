@@ -44,7 +44,15 @@ export const runAsIfCompiled = (args: ReadonlyArray<string> | undefined): void =
 /**
  * Never called. `deno compile` embeds the modules named by literal dynamic
  * imports, with everything they import: this is how the worker entries get
- * into a compiled binary without an `--include` flag.
+ * into a compiled binary without an `--include` flag. `runner/effects.ts`,
+ * the worker's Effect side, and `runner/finalizers.ts` are named too: the worker loads them on demand by
+ * URL (so that the graph a new worker type-checks under `deno test` stays
+ * small); named here, it is also type-checked with the program.
  */
 export const embedWorkerEntries = (): Promise<unknown> =>
-  Promise.all([import("../runner/entry.ts"), import("../runner/process_entry.ts")])
+  Promise.all([
+    import("../runner/entry.ts"),
+    import("../runner/process_entry.ts"),
+    import("../runner/effects.ts"),
+    import("../runner/finalizers.ts"),
+  ])

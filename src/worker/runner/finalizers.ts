@@ -37,10 +37,12 @@ export interface Finalizers {
   readonly close: () => Promise<void>
 }
 
-/** The finalizers of the worker that talks through `port`; `flush` sends what the runtime still holds. */
-export const makeFinalizers = (port: Port, flush: () => void): Finalizers => {
+/**
+ * The finalizers of the worker that talks through `port`; `flush` sends what the runtime still holds.
+ * `announced`: the runtime, which keeps the finalizers until the worker is closed, already posted FINALIZERS.
+ */
+export const makeFinalizers = (port: Port, flush: () => void, announced = false): Finalizers => {
   const list: Array<Finalizer> = []
-  let announced = false
   let closing = false
   return {
     add: (finalizer) => {

@@ -8,7 +8,7 @@
  * @internal
  * @module
  */
-import { isRefusal } from "../../internal/bootstrap.ts"
+import { isRefusal } from "../../internal/import_guard.ts"
 import * as P from "../wire/protocol.ts"
 import type { Port } from "./outbox.ts"
 

@@ -10,7 +10,7 @@
  */
 import { notCloneable } from "../../internal/messages.ts"
 import * as P from "../wire/protocol.ts"
-import type { TelemetrySink } from "./telemetry.ts"
+import type { TelemetrySink } from "./chunk.ts"
 
 /** How the runtime talks to its parent. */
 export interface Port {

@@ -46,7 +46,10 @@ const handle = (message: P.ToWorker): void => {
       g.name = message.name
       checkpointState.words = interrupts
       applyExtras(message.extras, message.workerId)
-      post({ t: P.READY }, [])
+      // A child process is a whole `deno` process, slow to start anyway: it loads what tasks may need
+      // before it says READY, so that no task's run time (and deadline) pays for it, and no garbage
+      // collection of that start-up lands in a task's run (lean start-up is for worker threads).
+      runtime.preload().then(() => post({ t: P.READY }, []), () => post({ t: P.READY }, []))
       return
     case P.INTERRUPT:
       requestInterrupt(interrupts, message.c)

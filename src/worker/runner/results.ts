@@ -1,19 +1,16 @@
 /**
  * Turns what a handler produced into outcomes on the wire: its value encoded
  * by the success schema, its typed failure by the failure schema (or the
- * registry of known errors), its defect serialized. A value that cannot be
- * read or sent fails only its own task.
+ * registry of known errors). A value that cannot be read or sent fails only
+ * its own task. (The outcome of an Effect is read in `effects.ts`.)
  *
  * @internal
  * @module
  */
-import * as Cause from "effect/Cause"
-import type * as Exit from "effect/Exit"
-import { encodeFailure } from "../../internal/known_errors.ts"
+import { encodeFailure } from "../../internal/known_errors_wire.ts"
 import { errorMessage } from "../../internal/error_message.ts"
-import type { AnyTask } from "../../task/Task.ts"
+import type { TaskShape } from "../../task/brand.ts"
 import { isTransfer, type Transfer } from "../../task/transfer.ts"
-import { isInterrupted } from "../wire/checkpoint.ts"
 import { nestsDeeperThan } from "../wire/depth.ts"
 import * as P from "../wire/protocol.ts"
 import type { Outbox } from "./outbox.ts"
@@ -21,7 +18,7 @@ import type { Outbox } from "./outbox.ts"
 /** The chunk an outcome belongs to. */
 export interface RunRef {
   readonly id: number
-  readonly task: AnyTask
+  readonly task: TaskShape
 }
 
 /** How one runtime reports the outcomes of its items. */
@@ -30,8 +27,6 @@ export interface Results {
   readonly succeed: (run: RunRef, index: number, value: unknown) => void
   /** The handler failed with the typed error `error`. */
   readonly fail: (run: RunRef, index: number, error: unknown) => void
-  /** The handler's Effect ended with `exit`. */
-  readonly onExit: (run: RunRef, index: number, exit: Exit.Exit<unknown, unknown>) => void
   /** The handler's result could not be inspected. */
   readonly cannotSend: (run: RunRef, index: number, e: unknown) => void
 }
@@ -96,16 +91,5 @@ export const makeResults = (push: Outbox["push"]): Results => {
     }
   }
 
-  const onExit = (run: RunRef, index: number, exit: Exit.Exit<unknown, unknown>): void => {
-    if (exit._tag === "Success") return succeed(run, index, exit.value)
-    const cause = exit.cause
-    const error = Cause.findErrorOption(cause)
-    if (error._tag === "Some") return fail(run, index, error.value)
-    if (Cause.hasInterruptsOnly(cause)) return push(run.id, index, P.INTERRUPTED, undefined)
-    const defect = Cause.squash(cause)
-    if (isInterrupted(defect)) return push(run.id, index, P.INTERRUPTED, undefined)
-    push(run.id, index, P.EXCEPTION, P.serializeError(defect))
-  }
-
-  return { succeed, fail, onExit, cannotSend }
+  return { succeed, fail, cannotSend }
 }

@@ -7,44 +7,51 @@
  * overlap. Synchronous handlers cost no Effect machinery; an Effect handler
  * runs in a fiber of its own so that it can be interrupted.
  *
+ * It loads only what the tasks need: `effect` when a handler first returns an
+ * Effect or a traced chunk arrives (`effects.ts`), `effect/Schema` before a
+ * task with schemas runs (`loader.ts`), the shared classes when a payload
+ * carries one that the task module did not load. A worker running plain
+ * handlers from a module that imports only `@mp/multiprocessing/task` starts
+ * about as fast as a bare Deno worker.
+ *
  * @internal
  * @module
  */
-import * as Effect from "effect/Effect"
-import type * as Context from "effect/Context"
-import * as Exit_ from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
-import { markTaskFiber } from "../../internal/bootstrap.ts"
 import { errorMessage } from "../../internal/error_message.ts"
-import { InvalidArgument } from "../../errors.ts"
-import { revive } from "../../internal/revive.ts"
-import type { AnyTask } from "../../task/Task.ts"
+import { invalidArgument } from "../../internal/invalid_argument.ts"
+import { revive, takeUnknownBrand } from "../../internal/revive.ts"
+import { loadRevivers, reviversLoaded } from "../../internal/revivers.ts"
 import { interruptRequested, isInterrupted, state as checkpointState } from "../wire/checkpoint.ts"
 import * as P from "../wire/protocol.ts"
+import { type ChunkRun, type EffectSupport, isEffect, isThenable } from "./chunk.ts"
 import { type Found, makeLoader } from "./loader.ts"
-import { makeOutbox, type Port } from "./outbox.ts"
-import { makeResults } from "./results.ts"
-import { chunkContext, type ChunkTrace, makeLogger, now, startChunkTrace } from "./telemetry.ts"
-import { makeFinalizers } from "./finalizers.ts"
-
-interface ChunkRun {
-  readonly id: number
-  readonly task: AnyTask
-  readonly payloads: ReadonlyArray<unknown>
-  next: number
-  interrupted: boolean
-  abort: AbortController | undefined
-  fiber: Fiber.Fiber<unknown, unknown> | undefined
-  /** Set while an async item is pending, to settle it on interrupt. */
-  pending: number
-  /** The chunk's span, when the caller is traced. */
-  trace: ChunkTrace | undefined
-  /** The services its Effect handlers run with (made on first use). */
-  services: Context.Context<never> | undefined
-  failed: boolean
-}
+import { makeOutbox, type Outbox, type Port } from "./outbox.ts"
+import { makeResults, type Results } from "./results.ts"
+import { hasSchemaCompiler } from "../../task/codec.ts"
 
 const FLUSH_MS = 4
+
+// Imported by URL: a literal specifier would make `effects.ts` (and all of `effect`) part of the graph
+// that every new worker type-checks under `deno test` (see `worker/parent/compiled.ts`, which names it).
+const EFFECTS = new URL("./effects.ts", import.meta.url).href
+
+// What `preload` loads for tasks with schemas (the loader's own import of it is by the same URL).
+const ERRORS_URL = new URL("../../errors.ts", import.meta.url).href
+
+// Also by URL (see EFFECTS): it runs Effect finalizers.
+const FINALIZERS = new URL("./finalizers.ts", import.meta.url).href
+
+interface FinalizersModule {
+  readonly makeFinalizers: (
+    port: Port,
+    flush: () => void,
+    announced: boolean,
+  ) => { readonly add: (finalizer: unknown) => void; readonly close: () => Promise<void> }
+}
+
+interface EffectsModule {
+  readonly makeEffectSupport: (outbox: Outbox, results: Results) => EffectSupport
+}
 
 export type { Port } from "./outbox.ts"
 
@@ -63,14 +70,48 @@ export const makeRuntime = (port: Port) => {
   const endTrace = (run: ChunkRun): void => {
     if (run.trace === undefined) return
     tracedChunks--
-    run.trace.span.end(now(), run.failed || run.interrupted ? Exit_.fail("failed") : Exit_.void)
+    effects?.endTrace(run.trace, run.failed || run.interrupted)
     run.trace = undefined
   }
-  const { push, flush, sink, lastFlush } = makeOutbox(port, traceOutcome)
-  const finalizers = makeFinalizers(port, flush)
-  const { succeed, onExit, cannotSend } = makeResults(push)
-  const loadTask = makeLoader()
-  const logger = makeLogger(sink)
+  const outbox = makeOutbox(port, traceOutcome)
+  const { push, flush, sink, lastFlush } = outbox
+  const results = makeResults(push)
+  const { succeed, cannotSend } = results
+
+  // The Effect side, loaded on first need.
+  let effects: EffectSupport | undefined
+  let effectsLoading: Promise<EffectSupport> | undefined
+  const loadEffects = (): Promise<EffectSupport> =>
+    effectsLoading ??= import(EFFECTS).then((m: EffectsModule) => effects = m.makeEffectSupport(outbox, results))
+  // A task module that brought `effect` with it (it loaded the library's Schema-backed errors, as any module
+  // importing the whole library does) most likely has Effect handlers: load the Effect side with the module,
+  // in its load phase, rather than in its first task's run time.
+  const loadTask = makeLoader(() => effects === undefined && hasSchemaCompiler() ? loadEffects() : undefined)
+
+  /**
+   * Runs `f` for item `index` once `load` is done (an item that waits for a module): reported
+   * interrupted meanwhile, the item is dropped; a module that cannot load fails the item.
+   */
+  const after = <A>(
+    run: ChunkRun,
+    index: number,
+    load: Promise<A>,
+    f: (a: A) => Promise<void> | undefined,
+  ): Promise<void> => {
+    run.pending = index
+    return load.then(
+      (a) => {
+        if (run.pending !== index) return
+        run.pending = -1
+        return busy(run, () => f(a))
+      },
+      (e) => {
+        if (run.pending !== index) return
+        run.pending = -1
+        push(run.id, index, P.EXCEPTION, P.serializeError(e))
+      },
+    )
+  }
 
   const settleRemaining = (run: ChunkRun, kind: number, value: unknown): void => {
     while (run.next < run.payloads.length) push(run.id, run.next++, kind, value)
@@ -85,7 +126,6 @@ export const makeRuntime = (port: Port) => {
 
   /** Runs one item; returns a Promise when the item completes asynchronously. */
   const runItem = (run: ChunkRun, index: number): Promise<void> | undefined => {
-    const task = run.task
     let payload: unknown
     try {
       payload = revive(run.payloads[index])
@@ -93,6 +133,15 @@ export const makeRuntime = (port: Port) => {
       push(run.id, index, P.SERIALIZATION, { stage: "decode-payload", message: errorMessage(e) })
       return
     }
+    if (takeUnknownBrand() && !reviversLoaded()) {
+      // A shared object whose class the task module did not load: load them all, then revive again.
+      return after(run, index, loadRevivers(), () => runPayload(run, index, revive(payload)))
+    }
+    return runPayload(run, index, payload)
+  }
+
+  const runPayload = (run: ChunkRun, index: number, payload: unknown): Promise<void> | undefined => {
+    const task = run.task
     if (!task.codec.payload.identity) {
       const r = task.codec.payload.decode(payload)
       if (!r.ok) {
@@ -119,32 +168,15 @@ export const makeRuntime = (port: Port) => {
     }
     let shape: "effect" | "thenable" | "value"
     try {
-      shape = Effect.isEffect(result) ? "effect" : isThenable(result) ? "thenable" : "value"
+      shape = isEffect(result) ? "effect" : isThenable(result) ? "thenable" : "value"
     } catch (e) {
       cannotSend(run, index, e)
       return
     }
     if (shape === "effect") {
-      run.services ??= chunkContext(logger, run.id, run.trace)
-      const fiber = Effect.runForkWith(run.services)(result as Effect.Effect<unknown, unknown>)
-      markTaskFiber(fiber)
-      const done = fiber.pollUnsafe()
-      if (done !== undefined) {
-        onExit(run, index, done)
-        return
-      }
-      run.fiber = fiber
-      run.pending = index
-      return new Promise((resolve) => {
-        fiber.addObserver((exit) => {
-          run.fiber = undefined
-          if (run.pending === index) {
-            run.pending = -1
-            onExit(run, index, exit)
-          }
-          resolve()
-        })
-      })
+      return effects !== undefined
+        ? effects.run(run, index, result)
+        : after(run, index, loadEffects(), (fx) => fx.run(run, index, result))
     }
     if (shape === "thenable") {
       run.pending = index
@@ -171,8 +203,36 @@ export const makeRuntime = (port: Port) => {
       signal: run.abort.signal,
       taskName: run.task.name,
       emit: (event: unknown) => emit(run, event),
-      addFinalizer: finalizers.add,
+      addFinalizer,
     }
+  }
+
+  // Finalizers (`context.addFinalizer`) are kept here; `finalizers.ts`, which runs them with Effect, is
+  // loaded only when a worker that has some is closed.
+  const finalizerList: Array<unknown> = []
+  let closing = false
+  const addFinalizer = (finalizer: unknown): void => {
+    if (!isEffect(finalizer) && typeof finalizer !== "function") {
+      throw invalidArgument(
+        "finalizer",
+        `Cannot add a finalizer as 'finalizer' must be a function or an Effect: current value is ${typeof finalizer}`,
+      )
+    }
+    finalizerList.push(finalizer)
+    // Posted at once, ahead of the outcome of the task that registered it: the parent knows before it sees the task end.
+    if (finalizerList.length === 1) port.post({ t: P.FINALIZERS }, [])
+  }
+  const close = async (): Promise<void> => {
+    if (closing) return
+    closing = true
+    if (finalizerList.length === 0) {
+      flush()
+      return port.post({ t: P.CLOSED, f: [], l: [] }, [])
+    }
+    const m = await import(FINALIZERS) as FinalizersModule
+    const finalizers = m.makeFinalizers(port, flush, true)
+    for (const f of finalizerList) finalizers.add(f)
+    return finalizers.close()
   }
 
   const emit = (run: ChunkRun, event: unknown): void => {
@@ -180,26 +240,16 @@ export const makeRuntime = (port: Port) => {
     if (codec === undefined || codec.identity) return sink.event(run.id, event)
     const r = codec.encode(event)
     if (!r.ok) {
-      throw new InvalidArgument({
-        argument: "event",
-        message: `the event does not fit the events schema of task "${run.task.name}": ${r.message}`,
-      })
+      throw invalidArgument(
+        "event",
+        `the event does not fit the events schema of task "${run.task.name}": ${r.message}`,
+      )
     }
     sink.event(run.id, r.value)
   }
 
-  // While synchronous task code runs, the shared busy word holds its chunk id (0 otherwise): a
-  // thread terminated in that state cannot stop, and the parent warns about it (see stuck.ts).
-  const step = (run: ChunkRun): void => {
-    const words = checkpointState.words
-    if (words === undefined) return stepItems(run)
-    Atomics.store(words, P.BUSY_WORD, run.id)
-    try {
-      stepItems(run)
-    } finally {
-      Atomics.store(words, P.BUSY_WORD, 0)
-    }
-  }
+  // While synchronous task code runs, the shared busy word holds its chunk id (0 otherwise).
+  const step = (run: ChunkRun): void => busy(run, () => stepItems(run))
 
   const stepItems = (run: ChunkRun): void => {
     while (run.next < run.payloads.length) {
@@ -222,7 +272,15 @@ export const makeRuntime = (port: Port) => {
   }
 
   const start = (message: P.Chunk): void => {
-    const found = loadTask(message.m, message.n)
+    let found = loadTask(message.m, message.n)
+    if (message.x !== undefined && effects === undefined) {
+      // A traced chunk: its span is recorded by the Effect side.
+      const task = found
+      found = loadEffects().then(
+        () => task,
+        (e) => `the worker could not load its Effect runtime: ${errorMessage(e)}`,
+      )
+    }
     const go = (task: Found): void => {
       // The parent terminated this worker while the module loaded: Deno may still run this continuation.
       if (terminated()) return
@@ -239,9 +297,9 @@ export const makeRuntime = (port: Port) => {
         abort: undefined,
         fiber: undefined,
         pending: -1,
-        trace: message.x === undefined
+        trace: message.x === undefined || effects === undefined
           ? undefined
-          : startChunkTrace(sink, message.c, message.x, task.name, message.p.length),
+          : effects.startTrace(message.c, message.x, task.name, message.p.length),
         services: undefined,
         failed: false,
       }
@@ -295,10 +353,30 @@ export const makeRuntime = (port: Port) => {
         case P.INTERRUPT:
           return interrupt(message.c)
         case P.CLOSE:
-          return void finalizers.close()
+          return void close()
       }
     },
     flush,
+    /**
+     * Loads everything a task may need (the Effect side, effect/Schema, the shared classes) now rather
+     * than with the first task that needs it: a child process warms up before it reports READY.
+     */
+    preload: (): Promise<unknown> => Promise.all([loadEffects(), import(ERRORS_URL), loadRevivers()]),
+  }
+}
+
+/**
+ * Runs `f` with the shared busy word holding the chunk's id: a thread terminated while synchronous
+ * task code runs cannot stop, and the parent warns about it (see stuck.ts).
+ */
+const busy = <A>(run: ChunkRun, f: () => A): A => {
+  const words = checkpointState.words
+  if (words === undefined) return f()
+  Atomics.store(words, P.BUSY_WORD, run.id)
+  try {
+    return f()
+  } finally {
+    Atomics.store(words, P.BUSY_WORD, 0)
   }
 }
 
@@ -307,8 +385,5 @@ const terminated = (): boolean => {
   const words = checkpointState.words
   return words !== undefined && Atomics.load(words, P.TERMINATED_WORD) === 1
 }
-
-const isThenable = (u: unknown): u is PromiseLike<unknown> =>
-  typeof u === "object" && u !== null && typeof (u as PromiseLike<unknown>).then === "function"
 
 const isAbortError = (e: unknown): boolean => e instanceof DOMException && e.name === "AbortError"

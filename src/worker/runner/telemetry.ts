@@ -16,13 +16,9 @@ import * as Option from "effect/Option"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
 import type * as P from "../wire/protocol.ts"
+import type { TelemetrySink } from "./chunk.ts"
 
-/** Where a chunk's records go until the next flush. */
-export interface TelemetrySink {
-  readonly span: (chunk: number, record: P.SpanRecord) => void
-  readonly log: (chunk: number, record: P.LogRecord) => void
-  readonly event: (chunk: number, event: unknown) => void
-}
+export type { TelemetrySink }
 
 /** The chunk id a handler's fiber runs for, read by the batching logger. */
 const ChunkRef = Context.Reference<number>("@mp/multiprocessing/worker/Chunk", { defaultValue: () => -1 })
