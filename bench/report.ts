@@ -428,7 +428,28 @@ export const TARGETS: ReadonlyArray<Target> = [
     atMost: 0.1,
   },
   { text: "W4: within 2× of the raw ring", workload: "W4", metric: "queue_ms", peer: "raw", atMost: 2 },
+  {
+    text: "W3 Effect path `value.update(n => n + 1)`: within 5× of the raw lock",
+    workload: "W3",
+    metric: "counter_update_ms",
+    peer: "raw",
+    atMost: 5,
+  },
+  {
+    text: "W3 Effect path `lock.withLock(get, then set)`: within 8× of the raw lock",
+    workload: "W3",
+    metric: "counter_effect_ms",
+    peer: "raw",
+    atMost: 8,
+  },
   { text: "W5: no slower than Python's spawn start", workload: "W5", metric: "startup_ms", peer: "python", atMost: 1 },
+  {
+    text: "W5 pool start → shut down inside the program: within 3× of Python's (fork)",
+    workload: "W5",
+    metric: "inprocess_ms",
+    peer: "python",
+    atMost: 3,
+  },
 ]
 
 /** How a target came out. */
