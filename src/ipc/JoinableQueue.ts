@@ -24,7 +24,8 @@ import type * as Schema from "effect/Schema"
 import type { InvalidArgument } from "../errors.ts"
 import type { TaskDoneTooManyTimes } from "./errors.ts"
 import type { AnySchema } from "./internal/channel.ts"
-import { isQueueOf, makeQueue, queueSchema } from "./internal/queue_impl.ts"
+import { isQueueOf, makeQueue } from "./internal/queue_impl.ts"
+import { queueSchema } from "./internal/queue_schema.ts"
 import type { MakeOptions as QueueMakeOptions, Queue } from "./Queue.ts"
 
 /**

@@ -23,7 +23,8 @@ import type { InvalidArgument } from "../errors.ts"
 import type { SharedStateCorrupted } from "../shared/errors.ts"
 import type { DecodeError, EncodeError, QueueClosed } from "./errors.ts"
 import type { AnySchema } from "./internal/channel.ts"
-import { isQueueOf, makeQueue, queueSchema } from "./internal/queue_impl.ts"
+import { isQueueOf, makeQueue } from "./internal/queue_impl.ts"
+import { queueSchema } from "./internal/queue_schema.ts"
 
 /**
  * An unbounded queue of `A`s shared by the parent and its workers.

@@ -12,8 +12,6 @@ import * as Cause from "effect/Cause"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
-import * as SchemaIssue from "effect/SchemaIssue"
 import * as Stream from "effect/Stream"
 import type { InvalidArgument } from "../../errors.ts"
 import { intIn, invalid, timeoutMs as checkTimeout } from "../../internal/arguments.ts"
@@ -385,32 +383,3 @@ export const makeQueue = <A>(
 /** Whether `u` is a live queue of one of `kinds`. */
 export const isQueueOf = (u: unknown, kinds: ReadonlyArray<QueueKind>): u is QueueImpl<unknown> =>
   u instanceof QueueImpl && kinds.includes(u.kind)
-
-/** Attaches an item schema to a queue that crossed without it. */
-export const attachSchema = <Q extends QueueImpl<unknown>>(queue: Q, schema: AnySchema | undefined): Q => {
-  if (queue.codec === undefined && schema !== undefined) queue.codec = itemCodec(schema)
-  return queue
-}
-
-/**
- * A schema for queues of the given kinds inside task payloads: it accepts a
- * live queue and attaches `item` (the queue's item schema) on the way in.
- */
-export const queueSchema = <T>(
-  kinds: ReadonlyArray<QueueKind>,
-  title: string,
-  item: AnySchema | undefined,
-): Schema.declare<T> =>
-  Schema.declareConstructor<T>()([], () => (u, ast, options) => {
-    if (!isQueueOf(u, kinds)) return Effect.fail(new SchemaIssue.InvalidType(ast, u, options))
-    if (u.hasSchema !== (item !== undefined)) {
-      return Effect.fail(
-        new SchemaIssue.InvalidValue({
-          message: u.hasSchema
-            ? `this ${title} was made with an item schema: declare it as ${title}.schema(itemSchema)`
-            : `this ${title} was made without an item schema: declare it as ${title}.schema()`,
-        }),
-      )
-    }
-    return Effect.succeed(attachSchema(u, item) as T)
-  }, { title }) as unknown as Schema.declare<T>
