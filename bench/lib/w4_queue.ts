@@ -4,6 +4,15 @@
  * (`queue_ms`, as Python does), and batched with `putAll`/`takeUpTo`
  * (`queue_batched_ms`).
  *
+ * The producer runs in a pool of ONE worker, as in the peers (Python's
+ * `Pool(1)`, raw Deno's worker 0), so the warm-up warms the worker that the
+ * timed repetitions use. With two workers the pool hands each `submit` to
+ * either, and the first put-per-item run on a worker paid that worker's cold
+ * start inside the timing: the task module's load (~150–220 ms before the
+ * first item) and V8 tiering up the put path (~170–260 ms for 100k puts
+ * instead of ~50 ms). That was W4's "slow mode" (~250 ms against ~60 ms);
+ * no wait in it timed out, i.e. no wake-up was late.
+ *
  * `deno run -A bench/lib/w4_queue.ts --reps 5`
  *
  * @module
@@ -43,7 +52,7 @@ const rep = (pool: mp.Pool.Pool, s: Samples) =>
 if (import.meta.main) {
   const { reps } = parseArgs(Deno.args)
   await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
-    const pool = yield* mp.Pool.make({ size: SIZES.workers })
+    const pool = yield* mp.Pool.make({ size: 1 })
     yield* rep(pool, {}) // warm-up
     const samples: Samples = {}
     for (let i = 0; i < reps; i++) yield* rep(pool, samples)

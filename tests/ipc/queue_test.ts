@@ -77,6 +77,28 @@ test("Queue.take() waits until a worker puts, without blocking the event loop", 
     yield* Fiber.interrupt(ticker)
   }))
 
+test(
+  "Queue: wake-ups are prompt: 3,000 hand-offs through a queue of capacity 1 are not left to the 250 ms re-check",
+  () =>
+    Effect.gen(function* () {
+      // Capacity 1 makes both sides sleep often: the worker while the queue is full, the parent while it is empty.
+      // A wake-up that was lost would be recovered only by a timed re-check (futex.SLICE_MS, 250 ms), so a take
+      // would wait that long; a busy machine may stall a few takes, never most of them.
+      const n = 3_000
+      const queue = yield* mp.Queue.make<number>({ capacity: 1 })
+      const producer = yield* mp.Process.spawn(tasks.produce, { queue, id: 4, n })
+      let slow = 0
+      for (let i = 0; i < n; i++) {
+        const t = performance.now()
+        assertEquals(yield* queue.take(), 4_000_000 + i)
+        if (performance.now() - t >= 250) slow++
+      }
+      assertEquals(yield* producer.join, n)
+      assertLessOrEqual(slow, 5, `${slow} of ${n} takes waited 250 ms or more (a lost wake-up?)`)
+    }),
+  { timeout: 60_000 },
+)
+
 test("Queue.put() waits while the queue is full and finishes once an item is taken", () =>
   Effect.gen(function* () {
     const queue = yield* mp.Queue.make<number>({ capacity: 2 })
