@@ -8,22 +8,9 @@ import { assert, assertEquals } from "@std/assert"
 import * as Pool from "../../src/pool/Pool.ts"
 import * as Process from "../../src/process/Process.ts"
 import * as Stream from "effect/Stream"
-import { test } from "../support/mod.ts"
+import { recordingTracer, test } from "../support/mod.ts"
 import type { Isolation } from "../support/isolation.ts"
 import { plainIncrement, tracedDouble, tracedSleep } from "../fixtures/observability_tasks.ts"
-
-/** A tracer that keeps every span it makes. */
-const recordingTracer = () => {
-  const spans: Array<Tracer.NativeSpan> = []
-  const tracer = Tracer.make({
-    span(options) {
-      const span = new Tracer.NativeSpan(options)
-      spans.push(span)
-      return span
-    },
-  })
-  return { spans, tracer }
-}
 
 const parentId = (span: Tracer.NativeSpan): string | undefined => Option.getOrUndefined(span.parent)?.spanId
 

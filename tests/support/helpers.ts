@@ -6,6 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Tracer from "effect/Tracer"
 import type * as mp from "../../mod.ts"
 import type { PoolError } from "../../src/errors.ts"
 
@@ -24,3 +25,16 @@ export const exited = <A, E>(p: mp.Process.Process<A, E>): Effect.Effect<Exit.Ex
 
 /** `n` zeroed 32-bit words in shared memory. */
 export const int32s = (n: number): Int32Array => new Int32Array(new SharedArrayBuffer(4 * n))
+
+/** A tracer that keeps every span it makes, for tests that check span trees. */
+export const recordingTracer = (): { readonly spans: Array<Tracer.NativeSpan>; readonly tracer: Tracer.Tracer } => {
+  const spans: Array<Tracer.NativeSpan> = []
+  const tracer = Tracer.make({
+    span(options) {
+      const span = new Tracer.NativeSpan(options)
+      spans.push(span)
+      return span
+    },
+  })
+  return { spans, tracer }
+}

@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { liveChildren } from "../../src/internal/children.ts"
 
-export { errorOf, exited, int32s } from "./helpers.ts"
+export { errorOf, exited, int32s, recordingTracer } from "./helpers.ts"
 
 /** Options of a test. */
 export interface TestOptions {

@@ -5,10 +5,9 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Tracer from "effect/Tracer"
 import { assert, assertEquals } from "@std/assert"
 import * as mp from "../../mod.ts"
-import { test, testAsync } from "../support/mod.ts"
+import { recordingTracer, test, testAsync } from "../support/mod.ts"
 import { runChild } from "../support/child.ts"
 import { leanDouble, leanEffect, leanHalf, leanRead } from "../fixtures/lean_tasks.ts"
 import { echo as slowEcho } from "../fixtures/slow_import.ts"
@@ -81,14 +80,7 @@ test("a lean task module's tasks run in workers: a plain handler, an Effect hand
 
 test("a fresh worker loads its Effect side for the first Effect handler and for a traced call of a plain one", () =>
   Effect.gen(function* () {
-    const spans: Array<Tracer.NativeSpan> = []
-    const tracer = Tracer.make({
-      span(options) {
-        const span = new Tracer.NativeSpan(options)
-        spans.push(span)
-        return span
-      },
-    })
+    const { spans, tracer } = recordingTracer()
     const first = yield* mp.Pool.make({ size: 1 })
     assertEquals(yield* first.map(leanEffect, [1, 2, 3]), [2, 3, 4])
     const second = yield* mp.Pool.make({ size: 1 })
