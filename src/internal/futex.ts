@@ -84,28 +84,6 @@ export const wait = (
   return loop
 }
 
-/**
- * How long a waiter polls before it sleeps (ms), when the one it waits for
- * runs on another thread: a sleep costs an event-loop turn to wake (tens of
- * microseconds, milliseconds under load) and the waker a notify, while a
- * short critical section or the next item on another thread usually takes
- * microseconds.
- */
-export const SPIN_MS = 0.05
-
-/**
- * Polls `i32[index]` for up to `SPIN_MS` while `(value & mask) === expected`;
- * returns whether that stopped. Blocks nothing but this thread's CPU for at
- * most `SPIN_MS`; call it only when the other side runs on another thread.
- */
-export const spinWhile = (i32: Int32Array, index: number, expected: number, mask: number = -1): boolean => {
-  const end = performance.now() + SPIN_MS
-  for (;;) {
-    for (let i = 0; i < 64; i++) if ((Atomics.load(i32, index) & mask) !== expected) return true
-    if (performance.now() >= end) return false
-  }
-}
-
 /** Wakes every waiter on `i32[index]`. */
 export const notifyAll = (i32: Int32Array, index: number): number => Atomics.notify(i32, index)
 

@@ -15,8 +15,6 @@ import {
   CLOSED,
   CLOSED_BY_READER,
   CLOSED_BY_WRITER,
-  LAST_READER,
-  LAST_WRITER,
   LOCK,
   PUT_SEQ,
   type Ring,
@@ -24,8 +22,7 @@ import {
   WAIT_PUTTERS,
   WAIT_TAKERS,
 } from "./ring.ts"
-import { closeRing, corruptedOrThrow, spinFor, waitOn, wake } from "./ring_signal.ts"
-import { currentOwnerId } from "../../internal/owner.ts"
+import { closeRing, corruptedOrThrow, waitOn, wake } from "./ring_signal.ts"
 
 /**
  * Why a put could not finish: the ring is closed, the timeout passed, a value
@@ -52,8 +49,6 @@ const writeSection = (
   } catch (e) {
     return corruptedOrThrow(e)
   }
-  // Written only when it changes: the control words share a cache line with the other side's.
-  if (next > pos && ring.ctl[LAST_WRITER] !== currentOwnerId()) ring.ctl[LAST_WRITER] = currentOwnerId()
   return next
 }
 
@@ -168,7 +163,6 @@ export const putPending = (
   const block = (seq: number): Effect.Effect<PutBlocked | undefined> => {
     const left = deadline - performance.now()
     if (left <= 0) return Effect.succeed("timeout")
-    if (spinFor(c, TAKE_SEQ, seq, LAST_READER)) return loop()
     if (readerGone === undefined) return waitOn(c, TAKE_SEQ, seq, WAIT_PUTTERS, left, loop)
     if (readerGone()) {
       closeRing(ring, CLOSED_BY_READER)

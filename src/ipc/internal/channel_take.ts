@@ -6,7 +6,6 @@
  * @module
  */
 import * as Effect from "effect/Effect"
-import { currentOwnerId } from "../../internal/owner.ts"
 import { SharedStateCorrupted } from "../../shared/errors.ts"
 import { shrink } from "./value_bytes.ts"
 import { LIVENESS_MS } from "./liveness.ts"
@@ -17,8 +16,6 @@ import {
   CLOSED_BY_READER,
   CLOSED_BY_WRITER,
   COUNT,
-  LAST_READER,
-  LAST_WRITER,
   LOCK,
   PUT_SEQ,
   type Ring,
@@ -26,7 +23,7 @@ import {
   WAIT_PUTTERS,
   WAIT_TAKERS,
 } from "./ring.ts"
-import { closeRing, corruptedOrThrow, spinFor, waitOn, wake } from "./ring_signal.ts"
+import { closeRing, corruptedOrThrow, waitOn, wake } from "./ring_signal.ts"
 
 /** Why a take found nothing. */
 export type TakeBlocked = "closed" | "eof" | "timeout" | "empty"
@@ -50,7 +47,6 @@ const readSection = (ring: Ring, max: number): number | SharedStateCorrupted => 
     return corruptedOrThrow(e)
   }
   if (n === 0 && (closed & CLOSED_BY_WRITER) !== 0) return -2
-  if (n > 0 && ring.ctl[LAST_READER] !== currentOwnerId()) ring.ctl[LAST_READER] = currentOwnerId()
   return n
 }
 
@@ -116,7 +112,6 @@ export const takeItems = (
   const block = (seq: number): Effect.Effect<Taken> => {
     const left = deadline - performance.now()
     if (left <= 0) return Effect.succeed({ ok: false, blocked: deadline === -Infinity ? "empty" : "timeout" })
-    if (spinFor(c, PUT_SEQ, seq, LAST_WRITER)) return loop()
     if (writerGone === undefined) return waitOn(c, PUT_SEQ, seq, WAIT_TAKERS, left, loop)
     if (writerGone()) {
       // Everyone who could write is dead: the same as the writer closing (then loop reports "eof").

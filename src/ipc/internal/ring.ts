@@ -46,10 +46,6 @@ export const UNFINISHED = 10
 export const SIZE = 11
 /** The most items the ring holds (0: no bound but memory). */
 export const CAPACITY = 12
-/** The owner id of the thread that last wrote records (a hint for waiters: see `ring_signal.spinFor`). */
-export const LAST_WRITER = 13
-/** The owner id of the thread that last read records. */
-export const LAST_READER = 14
 const CTL_WORDS = 16
 
 /** `CLOSED` bit: the writing side closed (nothing more will be put). */

@@ -6,8 +6,7 @@
  * @module
  */
 import * as Effect from "effect/Effect"
-import { notifyAll, spinWhile, wait } from "../../internal/futex.ts"
-import { currentOwnerId } from "../../internal/owner.ts"
+import { notifyAll, wait } from "../../internal/futex.ts"
 import { SharedStateCorrupted } from "../../shared/errors.ts"
 import { locked } from "./lock.ts"
 import { CLOSED, type CLOSED_BY_READER, CLOSED_BY_WRITER, LOCK, PUT_SEQ, type Ring, TAKE_SEQ } from "./ring.ts"
@@ -56,16 +55,6 @@ export const waitOn = <A>(
   Atomics.store(c, waiters, 1)
   return Effect.flatMap(wait(c, index, seq, ms), then)
 }
-
-/**
- * Polls `c[index]` briefly (`futex.spinWhile`) while it is still `seq`;
- * returns whether it changed. A waiter that sleeps costs the other side a
- * notify per item until it runs again, and itself an event-loop turn to
- * wake. No poll when the thread recorded in `c[last]` (the last writer, or
- * reader) is this one: it cannot act while this thread polls.
- */
-export const spinFor = (c: Int32Array, index: number, seq: number, last: number): boolean =>
-  Atomics.load(c, last) !== currentOwnerId() && spinWhile(c, index, seq)
 
 /** Marks the ring closed from one side and wakes every waiter. */
 export const closeRing = (ring: Ring, side: typeof CLOSED_BY_WRITER | typeof CLOSED_BY_READER): void => {
