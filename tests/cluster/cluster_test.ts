@@ -151,6 +151,28 @@ Deno.test({
         )
 
         yield* step(
+          "chunks go to runners with a free worker, like a pool: each runs as many at once as it has workers",
+          Effect.gen(function* () {
+            // 10 chunks on runners of 1, 1, 1 and 2 workers: five run at once (one per worker), and each of the
+            // other five waits at the caller for the worker that frees. Hashing ids to shards spread them at random.
+            let busiest = 0
+            let queued = 0
+            const sampler = yield* Effect.forkChild(Effect.forever(Effect.gen(function* () {
+              const s = yield* pool.stats
+              busiest = Math.max(busiest, s.workersBusy)
+              queued = Math.max(queued, s.queued)
+              yield* Effect.sleep(20)
+            })))
+            const out = yield* pool.map(nap, Array.from({ length: 10 }, () => 400), { chunkSize: 1 })
+            yield* Fiber.interrupt(sampler)
+            const ran = runners.map((r) => out.filter(([, pid]) => pid === r.pid).length)
+            assertEquals(ran, [2, 2, 2, 4], `chunks per runner (workers 1, 1, 1, 2)`)
+            assertEquals(busiest, 5, "chunks running at once, as the caller counts them")
+            assert(queued > 0, "no chunk waited at the caller")
+          }),
+        )
+
+        yield* step(
           "apply carries Date, Map and bigint unchanged (node:v8 bytes); round trip measured",
           Effect.gen(function* () {
             const value = {

@@ -1,16 +1,17 @@
 /**
  * The client side of a cluster pool: a chunk of payloads becomes one `Run`
- * message (or `RunDirect`) to one of the client's random entity ids, in turn
- * (so chunks spread over the shards and so over the runners), and its reply
- * one `Exit` per payload.
+ * message (or `RunDirect`) to an entity id on the runner with the most free
+ * workers (`capacity.ts`, from the placement computed in `placement.ts`),
+ * and its reply one `Exit` per payload.
  *
  * @internal
  * @module
  */
 import type * as MessageStorage from "effect/cluster/MessageStorage"
 import * as Runners from "effect/cluster/Runners"
+import * as EntityId from "effect/cluster/EntityId"
 import * as RunnerStorage from "effect/cluster/RunnerStorage"
-import type * as Sharding from "effect/cluster/Sharding"
+import * as Sharding from "effect/cluster/Sharding"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -25,8 +26,10 @@ import { ClusterUnavailable } from "../errors.ts"
 import type { AnyTask } from "../../task/Task.ts"
 import { isTransfer } from "../../task/transfer.ts"
 import { fromWire, MAX_TEXT, outcomesOf, TaskEntity, toWire, type WireOutcome } from "./entity.ts"
+import { makeCapacity } from "./capacity.ts"
 import * as Layers from "./layers.ts"
 import { makeLiveness } from "./liveness.ts"
+import { idsByShard, type Placement, placements } from "./placement.ts"
 
 /** What one call asks of its chunks (all optional). */
 export interface CallSettings {
@@ -36,6 +39,8 @@ export interface CallSettings {
   readonly priority?: number | undefined
   /** Affinity: chunks with the same key go to one runner, and to one worker there. */
   readonly key?: string | undefined
+  /** When the call began (`performance.now()`): `runnerTimeout` counts from it, not from each chunk. */
+  readonly since?: number | undefined
 }
 
 /** Sends chunks to the cluster. */
@@ -48,6 +53,10 @@ export interface Dispatcher {
   ) => Effect.Effect<Array<Exit.Exit<unknown, unknown>>>
   /** How many runners are registered and healthy. */
   readonly runnersAlive: Effect.Effect<number>
+  /** Chunks running now, and waiting at the caller for a runner with a free worker. */
+  readonly load: () => { readonly running: number; readonly waiting: number }
+  /** The workers of the runners known now (0 before any is known). */
+  readonly workers: () => number
 }
 
 /** The URL without its password, for messages. */
@@ -63,8 +72,11 @@ const redacted = (url: string): string => {
 
 const messageOf = (e: unknown): string => e instanceof Error ? e.message : String(e)
 
-/** How many entity ids a client spreads its chunks over (each entity runs its messages concurrently). */
-const ENTITY_IDS = 256
+/** Entity ids for chunks sent before any runner is known (each entity runs its messages concurrently). */
+const FALLBACK_IDS = 16
+
+/** How often the caller reads the runners from PostgreSQL (as often as effect/cluster's own refresh). */
+const REFRESH_MS = 500
 
 /** A chunk that its runner interrupted (not its caller) is sent again after this pause. */
 const REDELIVER_MS = 100
@@ -111,19 +123,27 @@ export const makeDispatcher = (options: {
       Effect.orElseSucceed(() => 0),
     )
 
-    // Chunks go to a fixed set of random entity ids: random ids spread evenly over the shards (similar ids would
-    // not), and a bounded set keeps the runners' resident entities bounded however many chunks are sent. A chunk
-    // takes the lowest id no other chunk of this caller is using, so a sequential caller keeps to one entity (one
-    // runner, whose worker is warm: under load, waking an idle runner per call doubled the round trip), and
-    // concurrent chunks use different ids.
-    const entityIds = Array.from({ length: ENTITY_IDS }, () => crypto.randomUUID())
-    const slots = new Uint8Array(ENTITY_IDS)
-    let nextEntity = 0
-    const takeSlot = (): number => {
-      const free = slots.indexOf(0)
-      if (free >= 0) slots[free] = 1
-      return free
+    // Where chunks go: entity ids on each runner, from the runners in storage, refreshed as the runners do.
+    const sharding = Context.get(context, Sharding.Sharding)
+    const shardOf = (id: string) => {
+      const entityId = EntityId.make(id)
+      return sharding.getShardId(entityId, TaskEntity.getShardGroup(entityId)).id
     }
+    const ids = idsByShard(Layers.SHARDS, shardOf)
+    const capacity = makeCapacity()
+    let placement: Placement = { runners: [], owners: [] }
+    const refresh = storage.getRunners.pipe(
+      Effect.map((runners) => {
+        placement = placements(runners, ids, Layers.SHARDS)
+        capacity.update(placement.runners)
+      }),
+      Effect.ignore,
+    )
+    yield* refresh
+    yield* refresh.pipe(Effect.andThen(Effect.sleep(REFRESH_MS)), Effect.forever, Effect.forkScoped)
+    const ownerOf = (entityId: string): string | undefined => placement.owners[shardOf(entityId) - 1]
+    const fallbackIds = Array.from({ length: FALLBACK_IDS }, () => crypto.randomUUID())
+    let nextFallback = 0
 
     /** Sends the payloads that encode; `exits` holds the others' failures already. */
     const send = (
@@ -150,11 +170,6 @@ export const makeDispatcher = (options: {
               `limit of ${MAX_TEXT}: use a smaller chunkSize, or pass large data by reference (a URL, a path)`,
           })
         }
-        // Calls with a key go to the key's own entity, so to one runner (while it lives) and one worker there.
-        const slot = call.key === undefined ? takeSlot() : -1
-        const entity = clientFor(
-          call.key !== undefined ? `key:${call.key}` : entityIds[slot >= 0 ? slot : nextEntity++ % entityIds.length],
-        )
         const request = {
           moduleUrl: task.moduleUrl,
           taskName: task.name,
@@ -163,36 +178,48 @@ export const makeDispatcher = (options: {
           key: call.key,
         }
         const timeoutMs = call.timeoutMs ?? options.taskTimeoutMs
-        const sent = options.delivery === "direct" ? entity.RunDirect(request) : entity.Run(request)
+        const deliver = (entityId: string) => {
+          const entity = clientFor(entityId)
+          return options.delivery === "direct" ? entity.RunDirect(request) : entity.Run(request)
+        }
         // An interruption that is not the caller's own comes from the runner: its shard moved (a runner joined or
         // stopped) and it interrupted the chunk; send it again, to the shard's next owner (at least once).
-        const reply = yield* sent.pipe(
-          Effect.catchCause((cause): Effect.Effect<never, PoolError | typeof Redeliver> =>
-            Cause.hasInterruptsOnly(cause) ? Effect.fail(Redeliver) : Effect.fail(
-              new WorkerCrashed({
-                workerId: CLUSTER,
-                reason: `the cluster could not deliver the task, or its runner died: ${messageOf(Cause.squash(cause))}`,
-              }),
-            )
-          ),
-          Effect.retry({ while: (e) => e === Redeliver, schedule: Schedule.spaced(REDELIVER_MS) }),
-          Effect.catchIf((e): e is typeof Redeliver => e === Redeliver, () => Effect.interrupt),
-          (delivered) => Effect.raceFirst(delivered, liveness.watch),
-          Effect.timeoutOrElse({
-            duration: timeoutMs,
-            orElse: () =>
-              Effect.fail(
-                new TaskTimeout({
-                  taskName: task.name,
-                  timeoutMs,
-                  limit: call.timeoutMs === undefined ? "taskTimeout" : "timeout",
+        const delivered = (entityId: string) =>
+          deliver(entityId).pipe(
+            Effect.catchCause((cause): Effect.Effect<never, PoolError | typeof Redeliver> =>
+              Cause.hasInterruptsOnly(cause) ? Effect.fail(Redeliver) : Effect.fail(
+                new WorkerCrashed({
+                  workerId: CLUSTER,
+                  reason: `the cluster could not deliver the task, or its runner died: ${
+                    messageOf(Cause.squash(cause))
+                  }`,
                 }),
-              ),
-          }),
-          Effect.ensuring(Effect.sync(() => {
-            if (slot >= 0) slots[slot] = 0
-          })),
-        )
+              )
+            ),
+            Effect.retry({ while: (e) => e === Redeliver, schedule: Schedule.spaced(REDELIVER_MS) }),
+            Effect.catchIf((e): e is typeof Redeliver => e === Redeliver, () => Effect.interrupt),
+            Effect.timeoutOrElse({
+              duration: timeoutMs,
+              orElse: () =>
+                Effect.fail(
+                  new TaskTimeout({
+                    taskName: task.name,
+                    timeoutMs,
+                    limit: call.timeoutMs === undefined ? "taskTimeout" : "timeout",
+                  }),
+                ),
+            }),
+          )
+        // A chunk with a key goes to the key's own entity, so to one runner (while it lives) and one worker there;
+        // any other waits for the runner with the most free workers. The wait counts toward `runnerTimeout` (no
+        // runner alive), not toward the chunk's `timeout`.
+        const placed = call.key !== undefined
+          ? capacity.withRunner(ownerOf(`key:${call.key}`), delivered(`key:${call.key}`))
+          : capacity.withSlot(
+            call.priority ?? 0,
+            (slot) => delivered(slot.entityId ?? fallbackIds[nextFallback++ % FALLBACK_IDS]),
+          )
+        const reply = yield* Effect.raceFirst(placed, liveness.watch(call.since))
         let outcomes: ReadonlyArray<WireOutcome>
         try {
           outcomes = outcomesOf(fromWire(reply))
@@ -238,7 +265,12 @@ export const makeDispatcher = (options: {
         )
       })
 
-    return { run, runnersAlive }
+    return {
+      run,
+      runnersAlive,
+      load: capacity.load,
+      workers: () => placement.runners.reduce((n, r) => n + r.capacity, 0),
+    }
   })
 
 /** An outcome from the wire, decoded by the task's schemas where it has them. */

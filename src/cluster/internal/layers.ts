@@ -26,8 +26,12 @@ import * as RpcSerialization from "effect/rpc/RpcSerialization"
 import { MAX_FRAME } from "./entity.ts"
 import { layerHealth } from "./health.ts"
 
+/** Shards per group: effect/cluster's default, stated here because the caller computes their owners too. */
+export const SHARDS = 300
+
 /** Sharding settings: health checks every second, a dead runner's shard locks expire after 10 s. */
 export const tuned = {
+  shardsPerGroup: SHARDS,
   runnerHealthCheckInterval: "1 second",
   refreshAssignmentsInterval: "500 millis",
   shardLockRefreshInterval: "2 seconds",

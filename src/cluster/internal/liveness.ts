@@ -23,10 +23,11 @@ export const CHECK_INTERVAL_MS = 250
 export interface Liveness {
   /**
    * Never succeeds: fails with `NoRunners` once no runner has been alive for
-   * `runnerTimeout`, counted from the later of the call's start and the last
-   * time one was. Race it with the call.
+   * `runnerTimeout`, counted from the later of the call's start (`since`,
+   * a `performance.now()`; default: now) and the last time one was. Race it
+   * with the call.
    */
-  readonly watch: Effect.Effect<never, NoRunners>
+  readonly watch: (since?: number) => Effect.Effect<never, NoRunners>
 }
 
 /**
@@ -71,15 +72,16 @@ export const makeLiveness = (options: {
       else if (alive === false) noneSince ??= performance.now()
     }).pipe(Effect.andThen(Effect.sleep(CHECK_INTERVAL_MS)), Effect.forever, Effect.forkScoped)
 
-    const watch: Effect.Effect<never, NoRunners> = Effect.suspend(() => {
-      const startedAt = performance.now()
-      watching++
-      const loop: Effect.Effect<never, NoRunners> = Effect.suspend(() =>
-        expired(performance.now(), startedAt, noneSince, runnerTimeoutMs)
-          ? Effect.fail(new NoRunners({ runnerTimeoutMs }))
-          : Effect.andThen(Effect.sleep(CHECK_INTERVAL_MS), loop)
-      )
-      return Effect.ensuring(loop, Effect.sync(() => watching--))
-    })
+    const watch = (since?: number): Effect.Effect<never, NoRunners> =>
+      Effect.suspend(() => {
+        const startedAt = since ?? performance.now()
+        watching++
+        const loop: Effect.Effect<never, NoRunners> = Effect.suspend(() =>
+          expired(performance.now(), startedAt, noneSince, runnerTimeoutMs)
+            ? Effect.fail(new NoRunners({ runnerTimeoutMs }))
+            : Effect.andThen(Effect.sleep(CHECK_INTERVAL_MS), loop)
+        )
+        return Effect.ensuring(loop, Effect.sync(() => watching--))
+      })
     return { watch }
   })

@@ -92,7 +92,8 @@ export const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.
       if (onProgress !== undefined && typeof onProgress !== "function") {
         return Effect.fail(invalid("onProgress", "a function", onProgress))
       }
-      return Effect.succeed({ chunkSize: n, onProgress, call })
+      // `runnerTimeout` counts from the call's start, not each chunk's: chunks that waited for a free runner fail together.
+      return Effect.succeed({ chunkSize: n, onProgress, call: { ...call, since: performance.now() } })
     })
 
   const checkIterable = (argument: string, u: unknown): Effect.Effect<Array<unknown>, InvalidArgument> =>
@@ -128,7 +129,12 @@ export const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.
         onProgress,
         call,
         total: items.length,
-        chunks: split(items, chunkSize ?? Math.max(1, Math.ceil(items.length / (4 * size)))),
+        // By default four chunks per worker of the cluster, as a local pool does per worker (before any runner is
+        // known, per unit of `size`): fewer, larger chunks cost fewer round trips.
+        chunks: split(
+          items,
+          chunkSize ?? Math.max(1, Math.ceil(items.length / (4 * (dispatcher.workers() || size)))),
+        ),
       }),
     )
 
@@ -222,8 +228,8 @@ export const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.
 
   const stats: Effect.Effect<PoolStats> = Effect.map(dispatcher.runnersAlive, (alive) => ({
     workersAlive: alive,
-    workersBusy: 0,
-    queued: 0,
+    workersBusy: dispatcher.load().running,
+    queued: dispatcher.load().waiting,
     running: inFlight,
     completed: counts.completed,
     failed: counts.failed,

@@ -1,0 +1,157 @@
+/**
+ * How a cluster pool places chunks, without PostgreSQL: the caller computes
+ * which runner owns each shard as the runners do, and a chunk goes to the
+ * runner with the most free workers, waiting at the caller while all are
+ * full (dispatch like a pool, not by hashing ids).
+ */
+import { assert, assertEquals } from "@std/assert"
+import * as Runner from "effect/cluster/Runner"
+import * as RunnerAddress from "effect/cluster/RunnerAddress"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import { makeCapacity, type Slot } from "../../src/cluster/internal/capacity.ts"
+import { idsByShard, placements, type RunnerView } from "../../src/cluster/internal/placement.ts"
+
+const SHARDS = 300
+
+const runner = (port: number, weight: number) =>
+  Runner.make({ address: RunnerAddress.make("10.0.0.1", port), groups: ["default"], weight })
+
+/** A stand-in for the cluster's id hash (any function of the id will do for the policy). */
+const shardOf = (id: string): number => {
+  let h = 0
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0
+  return Math.abs(h % SHARDS) + 1
+}
+
+Deno.test("the caller's placement gives each healthy runner shards in proportion to its workers, and ids on them", () => {
+  const ids = idsByShard(SHARDS, shardOf)
+  assertEquals(ids.size, SHARDS, "every shard has an entity id")
+  for (const [shard, id] of ids) assertEquals(shardOf(id), shard)
+  const { runners, owners } = placements(
+    [[runner(3001, 1), true], [runner(3002, 3), true], [runner(3003, 8), false]],
+    ids,
+    SHARDS,
+  )
+  assertEquals(runners.map((r) => [r.key, r.capacity]), [["10.0.0.1:3001", 1], ["10.0.0.1:3002", 3]])
+  assertEquals(owners.length, SHARDS)
+  const share = owners.filter((o) => o === "10.0.0.1:3001").length / SHARDS
+  assert(share > 0.2 && share < 0.3, `a runner of 1 worker beside one of 3 owns ${share} of the shards`)
+  assert(!owners.includes("10.0.0.1:3003"), "an unhealthy runner owns no shard")
+  for (const r of runners) {
+    assert(r.entityIds.length > 0)
+    for (const id of r.entityIds) assertEquals(owners[shardOf(id) - 1], r.key, "an id routes to its runner")
+  }
+  assertEquals(placements([[runner(3001, 1), false]], ids, SHARDS), { runners: [], owners: [] })
+})
+
+const view = (key: string, capacity: number): RunnerView => ({ key, capacity, entityIds: [`${key}-a`, `${key}-b`] })
+
+/** Takes a slot and holds it until `release` completes; the fiber's result is the slot. */
+const hold = (
+  capacity: ReturnType<typeof makeCapacity>,
+  release: Deferred.Deferred<void>,
+  priority = 0,
+  order?: Array<string>,
+) =>
+  Effect.forkChild(
+    capacity.withSlot(priority, (slot: Slot) =>
+      Effect.sync(() =>
+        order?.push(slot.runner!)
+      ).pipe(Effect.andThen(Deferred.await(release)), Effect.as(slot))),
+    { startImmediately: true },
+  )
+
+Deno.test("chunks fill runners up to their workers, the largest free share first; the rest wait for a free worker", () =>
+  Effect.runPromise(Effect.gen(function* () {
+    const capacity = makeCapacity()
+    capacity.update([view("a", 1), view("b", 3)])
+    const releases: Array<Deferred.Deferred<void>> = []
+    const order: Array<string> = []
+    const fibers = []
+    for (let i = 0; i < 6; i++) {
+      releases.push(yield* Deferred.make<void>())
+      fibers.push(yield* hold(capacity, releases[i], 0, order))
+    }
+    // a (1 free of 1) ties b (3 of 3): the first in order; then b, whose share is larger than a's 0.
+    assertEquals(order, ["a", "b", "b", "b"])
+    assertEquals(capacity.load(), { running: 4, waiting: 2 })
+    // The waiters go where a worker frees: b's first chunk ends, then a's.
+    yield* Deferred.succeed(releases[1], undefined)
+    yield* Fiber.join(fibers[1])
+    assertEquals(order, ["a", "b", "b", "b", "b"])
+    yield* Deferred.succeed(releases[0], undefined)
+    yield* Fiber.join(fibers[0])
+    assertEquals(order, ["a", "b", "b", "b", "b", "a"])
+    for (const r of releases) yield* Deferred.succeed(r, undefined)
+    const slots = yield* Fiber.joinAll(fibers)
+    assertEquals(capacity.load(), { running: 0, waiting: 0 })
+    // Concurrent chunks on one runner rotate over its entity ids.
+    assertEquals(new Set(slots.filter((s) => s.runner === "b").map((s) => s.entityId)).size, 2)
+  })))
+
+Deno.test("a sequential caller stays on one runner (its worker is warm)", () =>
+  Effect.runPromise(Effect.gen(function* () {
+    const capacity = makeCapacity()
+    capacity.update([view("a", 2), view("b", 2)])
+    const seen = new Set<string | undefined>()
+    for (let i = 0; i < 5; i++) yield* capacity.withSlot(0, (slot) => Effect.sync(() => seen.add(slot.entityId)))
+    assertEquals([...seen], ["a-a"])
+  })))
+
+Deno.test("waiting chunks start highest priority first, then in order; an interrupted waiter leaves, a new runner takes waiters", () =>
+  Effect.runPromise(Effect.gen(function* () {
+    const capacity = makeCapacity()
+    capacity.update([view("a", 1)])
+    const first = yield* Deferred.make<void>()
+    const started: Array<string> = []
+    const blocker = yield* hold(capacity, first)
+    const later = yield* Deferred.make<void>()
+    const tagged = (name: string, priority: number) =>
+      Effect.forkChild(
+        capacity.withSlot(priority, () =>
+          Effect.sync(() => started.push(name)).pipe(Effect.andThen(Deferred.await(later)))),
+        { startImmediately: true },
+      )
+    const low = yield* tagged("low", 0)
+    const gone = yield* tagged("gone", 9)
+    const high = yield* tagged("high", 5)
+    const low2 = yield* tagged("low2", 0)
+    assertEquals(capacity.load(), { running: 1, waiting: 4 })
+    yield* Fiber.interrupt(gone)
+    assertEquals(capacity.load().waiting, 3)
+    // A runner joins: one waiter starts at once, the highest priority.
+    capacity.update([view("a", 1), view("c", 1)])
+    assertEquals(started, ["high"])
+    yield* Deferred.succeed(first, undefined)
+    yield* Fiber.join(blocker)
+    assertEquals(started, ["high", "low"])
+    yield* Deferred.succeed(later, undefined)
+    yield* Fiber.joinAll([low, high, low2])
+    assertEquals(started, ["high", "low", "low2"])
+    assertEquals(capacity.load(), { running: 0, waiting: 0 })
+  })))
+
+Deno.test("an interrupted chunk frees its runner's worker; with no runner known a chunk goes out at once", () =>
+  Effect.runPromise(Effect.gen(function* () {
+    const capacity = makeCapacity()
+    const nowhere = yield* capacity.withSlot(0, (slot) => Effect.succeed(slot))
+    assertEquals([nowhere.runner, nowhere.entityId], [undefined, undefined])
+    capacity.update([view("a", 1)])
+    const fiber = yield* hold(capacity, yield* Deferred.make<void>())
+    assertEquals(capacity.load().running, 1)
+    yield* Fiber.interrupt(fiber)
+    assertEquals(capacity.load(), { running: 0, waiting: 0 })
+    const slot = yield* capacity.withSlot(0, (s) => Effect.succeed(s))
+    assertEquals(slot.runner, "a")
+    // A keyed call counts on its runner without waiting, even over its workers.
+    const key = yield* Deferred.make<void>()
+    const keyed = yield* Effect.forkChild(capacity.withRunner("a", Deferred.await(key)), { startImmediately: true })
+    const unkeyed = yield* Effect.forkChild(capacity.withRunner("a", Effect.void), { startImmediately: true })
+    yield* Fiber.join(unkeyed)
+    assertEquals(capacity.load(), { running: 1, waiting: 0 })
+    yield* Deferred.succeed(key, undefined)
+    yield* Fiber.join(keyed)
+    assertEquals(capacity.load(), { running: 0, waiting: 0 })
+  })))
