@@ -16,7 +16,7 @@ import { provideInvalidArgument } from "./internal/invalid_argument.ts"
 // Task codecs compile their schemas with `effect/Schema`, installed here for every thread that loads these errors.
 import "./task/schema_compiler.ts"
 import type { QueueFull } from "./ipc/errors.ts"
-import type { NoRunners } from "./cluster/errors.ts"
+import type { ModuleMismatch, NoRunners } from "./cluster/errors.ts"
 
 const remoteExceptionFields = {
   taskName: Schema.String,
@@ -325,7 +325,7 @@ export class MissingMainGuard extends MissingMainGuardBase {
 /**
  * Every error a pool or process adds to a task's own typed error (`QueueFull`, the
  * `QueueFull` of `mp.Queue`, only from a pool with `maxQueue` and `onFull: "fail"`;
- * `NoRunners` only from a cluster pool, `@mp/multiprocessing/cluster`).
+ * `NoRunners` and `ModuleMismatch` only from a cluster pool, `@mp/multiprocessing/cluster`).
  *
  * @example
  * ```ts
@@ -345,6 +345,7 @@ export type PoolError =
   | MissingMainGuard
   | QueueFull
   | NoRunners
+  | ModuleMismatch
 
 /**
  * Registers `Schema.TaggedError` classes so that, failing a task without a

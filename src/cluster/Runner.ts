@@ -76,9 +76,10 @@ export const layer = (options: RunnerOptions): Layer.Layer<never, Pool.MakeError
   TaskEntity.toLayer(
     Effect.gen(function* () {
       const pool = yield* Pool.Service
+      const self = `${options.host}:${options.port}`
       return {
-        Run: (request) => runChunk(pool, request.payload),
-        RunDirect: (request) => runChunk(pool, request.payload),
+        Run: (request) => runChunk(pool, request.payload, self),
+        RunDirect: (request) => runChunk(pool, request.payload, self),
       }
     }),
     { concurrency: "unbounded", disableFatalDefects: true, maxIdleTime: "1 minute" },

@@ -60,3 +60,48 @@ export class NoRunners extends NoRunnersBase {
       "start one with `deno task runner --url <the same PostgreSQL URL>`"
   }
 }
+
+const moduleMismatchFields = {
+  moduleUrl: Schema.String,
+  taskName: Schema.String,
+  /** SHA-256 (hex) of the task module's source where the call was made. */
+  callerHash: Schema.String,
+  /** SHA-256 (hex) of the module the runner loaded from the same URL. */
+  runnerHash: Schema.String,
+  /** The runner's address, `host:port`. */
+  runner: Schema.String,
+}
+const /** @internal */ ModuleMismatchBase: Schema.Class<
+  ModuleMismatch,
+  Schema.TaggedStruct<"ModuleMismatch", typeof moduleMismatchFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<ModuleMismatch>()("ModuleMismatch", moduleMismatchFields)
+/**
+ * A runner loaded different code from the task module's URL than the caller
+ * has (their SHA-256 differ): the task is not run there. Deploy the same code
+ * at the same path on every machine, and restart runners that loaded an old
+ * version (a runner keeps the version it loaded first). Only a module on
+ * disk (`file:` URL) is compared, and only its own source, not its imports.
+ * Part of `mp.PoolError`: only a cluster pool fails with it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as mp from "@mp/multiprocessing"
+ *
+ * declare const pool: mp.Pool.Pool // from Cluster.pool(...)
+ * declare const square: mp.Task.Task<number, number>
+ *
+ * const program = pool.apply(square, 3).pipe(
+ *   Effect.catchTag("ModuleMismatch", (e) => Effect.die(`redeploy ${e.moduleUrl} on ${e.runner}`)),
+ * )
+ * ```
+ */
+export class ModuleMismatch extends ModuleMismatchBase {
+  /** Says which runner and what to do. */
+  override get message(): string {
+    return `The runner at ${this.runner} loaded different code from ${this.moduleUrl} than the caller has ` +
+      `(SHA-256 ${this.runnerHash.slice(0, 12)}… there, ${this.callerHash.slice(0, 12)}… here), so task ` +
+      `${this.taskName} was not run: deploy the same code on every machine and restart runners that loaded an old version`
+  }
+}

@@ -25,7 +25,7 @@
  */
 export * as Cluster from "./Cluster.ts"
 export * as Runner from "./Runner.ts"
-export { ClusterUnavailable, NoRunners } from "./errors.ts"
+export { ClusterUnavailable, ModuleMismatch, NoRunners } from "./errors.ts"
 
 // In a compiled program started as a process worker, this holds the main module's body (see compiled_child.ts).
 import "../worker/runner/compiled_child.ts"

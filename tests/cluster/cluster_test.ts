@@ -12,7 +12,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Schema from "effect/Schema"
 import * as mp from "@mp/multiprocessing"
-import { Cluster, ClusterUnavailable, NoRunners } from "@mp/multiprocessing/cluster"
+import { Cluster, ClusterUnavailable, ModuleMismatch, NoRunners } from "@mp/multiprocessing/cluster"
 import { PoolClosed, RemoteException, SerializationError, TaskTimeout } from "../../src/errors.ts"
 import type { Pool } from "../../src/pool/Pool.ts"
 import {
@@ -263,6 +263,35 @@ Deno.test({
             assertEquals((bad as { argument?: string }).argument, "options.wait")
             const badKey = errorOf(yield* Effect.exit(pool.apply(square, 1, { key: 7 } as never)))
             assertEquals((badKey as { argument?: string }).argument, "key")
+          }),
+        )
+
+        yield* step(
+          "a runner that loaded other code from the task's module URL fails the call with ModuleMismatch, not running it",
+          Effect.gen(function* () {
+            const dir = yield* Effect.acquireRelease(
+              Effect.promise(() => Deno.makeTempDir({ prefix: "mp-cluster-module-" })),
+              (path) => Effect.promise(() => Deno.remove(path, { recursive: true })),
+            )
+            const url = new URL(`file://${dir}/versioned.ts`).href
+            const source = (version: string) =>
+              `import * as mp from "${new URL("../../mod.ts", import.meta.url).href}"\n` +
+              `export const version = mp.Task.make(import.meta.url, "version", {\n` +
+              `  handler: (ms: number) => new Promise((resolve) => setTimeout(() => resolve("${version}"), ms)),\n})\n`
+            yield* Effect.promise(() => Deno.writeTextFile(`${dir}/versioned.ts`, source("v1")))
+            const { version } = yield* Effect.promise(() => import(url))
+            // Every runner loads v1 (five chunks at once fill the four runners' five workers).
+            const first = yield* Cluster.pool({ url: pg.url, taskTimeout: "60 seconds" })
+            assertEquals(yield* first.map(version, [300, 300, 300, 300, 300], { chunkSize: 1 }), Array(5).fill("v1"))
+            // The code changes where the caller runs; the runners keep v1.
+            yield* Effect.promise(() => Deno.writeTextFile(`${dir}/versioned.ts`, source("v2")))
+            const redeployed = yield* Cluster.pool({ url: pg.url, taskTimeout: "60 seconds" })
+            const error = errorOf(yield* Effect.exit(redeployed.apply(version, 1)))
+            assert(error instanceof ModuleMismatch, `expected ModuleMismatch, got ${error}`)
+            assertEquals([error.moduleUrl, error.taskName], [url, "version"])
+            assert(error.callerHash !== error.runnerHash && error.callerHash.length === 64, JSON.stringify(error))
+            assert(runners.some((r) => error.runner === `127.0.0.1:${r.port}`), `runner ${error.runner}`)
+            assert(mp.isPoolError(error) && error.message.includes("deploy the same code"), error.message)
           }),
         )
 

@@ -22,13 +22,14 @@ import type * as Scope from "effect/Scope"
 import * as SqlError from "effect/sql/SqlError"
 import { type PoolError, SerializationError, TaskTimeout, WorkerCrashed } from "../../errors.ts"
 import { decodeFailure } from "../../internal/known_errors.ts"
-import { ClusterUnavailable } from "../errors.ts"
+import { ClusterUnavailable, ModuleMismatch } from "../errors.ts"
 import type { AnyTask } from "../../task/Task.ts"
 import { isTransfer } from "../../task/transfer.ts"
-import { fromWire, MAX_TEXT, outcomesOf, TaskEntity, toWire, type WireOutcome } from "./entity.ts"
+import { fromWire, isMismatch, MAX_TEXT, outcomesOf, TaskEntity, toWire, type WireOutcome } from "./entity.ts"
 import { makeCapacity } from "./capacity.ts"
 import * as Layers from "./layers.ts"
 import { makeLiveness } from "./liveness.ts"
+import { moduleHash } from "./module_hash.ts"
 import { idsByShard, type Placement, placements } from "./placement.ts"
 
 /** What one call asks of its chunks (all optional). */
@@ -145,6 +146,15 @@ export const makeDispatcher = (options: {
     const fallbackIds = Array.from({ length: FALLBACK_IDS }, () => crypto.randomUUID())
     let nextFallback = 0
 
+    // Each task module's fingerprint, read once per pool (a new pool reads the module again).
+    const hashes = new Map<string, string | undefined>()
+    const hashOf = (moduleUrl: string): Effect.Effect<string | undefined> =>
+      hashes.has(moduleUrl) ? Effect.succeed(hashes.get(moduleUrl)) : Effect.promise(async () => {
+        const hash = await moduleHash(moduleUrl)
+        hashes.set(moduleUrl, hash)
+        return hash
+      })
+
     /** Sends the payloads that encode; `exits` holds the others' failures already. */
     const send = (
       task: AnyTask,
@@ -170,7 +180,9 @@ export const makeDispatcher = (options: {
               `limit of ${MAX_TEXT}: use a smaller chunkSize, or pass large data by reference (a URL, a path)`,
           })
         }
+        const callerHash = yield* hashOf(task.moduleUrl)
         const request = {
+          moduleHash: callerHash,
           moduleUrl: task.moduleUrl,
           taskName: task.name,
           payloads: text,
@@ -222,7 +234,17 @@ export const makeDispatcher = (options: {
         const reply = yield* Effect.raceFirst(placed, liveness.watch(call.since))
         let outcomes: ReadonlyArray<WireOutcome>
         try {
-          outcomes = outcomesOf(fromWire(reply))
+          const decoded = fromWire(reply)
+          if (isMismatch(decoded)) {
+            return yield* new ModuleMismatch({
+              moduleUrl: task.moduleUrl,
+              taskName: task.name,
+              callerHash: callerHash ?? "",
+              runnerHash: decoded.mismatch.runnerHash,
+              runner: decoded.mismatch.runner,
+            })
+          }
+          outcomes = outcomesOf(decoded)
         } catch (e) {
           return yield* new SerializationError({
             taskName: task.name,

@@ -26,6 +26,8 @@ const runFields = {
   priority: Schema.optional(Schema.Number),
   /** The call's affinity `key`: the runner's local pool runs its payloads on one worker. */
   key: Schema.optional(Schema.String),
+  /** SHA-256 of the task module where the call was made (`module_hash.ts`): the runner's must be the same. */
+  moduleHash: Schema.optional(Schema.String),
 }
 
 /** The `Run` request: a chunk of payloads of one task, stored first (at least once). */
@@ -62,6 +64,18 @@ export type WireOutcome =
 export interface AllSucceeded {
   readonly values: ReadonlyArray<unknown>
 }
+
+/**
+ * The reply when the runner loaded different code from the task's module URL
+ * (the caller turns it into `ModuleMismatch` for every payload).
+ */
+export interface Mismatch {
+  readonly mismatch: { readonly runnerHash: string; readonly runner: string }
+}
+
+/** Whether a reply read off the wire is a `Mismatch`. */
+export const isMismatch = (decoded: unknown): decoded is Mismatch =>
+  typeof decoded === "object" && decoded !== null && "mismatch" in decoded
 
 /** Outcomes from a reply read off the wire, either form. */
 export const outcomesOf = (decoded: unknown): ReadonlyArray<WireOutcome> =>

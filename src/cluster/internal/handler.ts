@@ -15,9 +15,12 @@ import { RemoteException, SerializationError, TaskNotFound } from "../../errors.
 import { encodeFailure } from "../../internal/known_errors.ts"
 import type { Pool } from "../../pool/Pool.ts"
 import * as Task from "../../task/Task.ts"
-import { type AllSucceeded, fromWire, MAX_TEXT, toWire, type WireOutcome } from "./entity.ts"
+import { type AllSucceeded, fromWire, MAX_TEXT, type Mismatch, toWire, type WireOutcome } from "./entity.ts"
+import { moduleHash } from "./module_hash.ts"
 
+/** Modules loaded or loading, by URL, with the SHA-256 of the source read when loading began. */
 const modules = new Map<string, Promise<Record<string, unknown>>>()
+const hashes = new Map<string, string | undefined>()
 
 /** The exported Task named `taskName` of the module at `moduleUrl`. */
 export const loadTask = (moduleUrl: string, taskName: string): Effect.Effect<Task.AnyTask, TaskNotFound> => {
@@ -34,7 +37,11 @@ const findTask = (moduleUrl: string, taskName: string): Effect.Effect<Task.AnyTa
     try: () => {
       let loading = modules.get(moduleUrl)
       if (loading === undefined) {
-        loading = import(moduleUrl) as Promise<Record<string, unknown>>
+        // The source is read as the module is imported: the fingerprint is that of the code this runner runs.
+        loading = moduleHash(moduleUrl).then((hash) => {
+          hashes.set(moduleUrl, hash)
+          return import(moduleUrl) as Promise<Record<string, unknown>>
+        })
         loading.catch(() => modules.delete(moduleUrl))
         modules.set(moduleUrl, loading)
       }
@@ -120,7 +127,10 @@ export const runChunk = (
     readonly payloads: string
     readonly priority?: number | undefined
     readonly key?: string | undefined
+    readonly moduleHash?: string | undefined
   },
+  /** This runner's address, `host:port` (for `ModuleMismatch`). */
+  self = "",
 ): Effect.Effect<string> =>
   Effect.gen(function* () {
     const { moduleUrl, taskName } = request
@@ -138,6 +148,10 @@ export const runChunk = (
     const loaded = yield* Effect.result(loadTask(moduleUrl, taskName))
     if (loaded._tag === "Failure") return toWire(payloads.map(() => failed(loaded.failure)))
     const task = loaded.success
+    const runnerHash = hashes.get(moduleUrl)
+    if (request.moduleHash !== undefined && runnerHash !== undefined && runnerHash !== request.moduleHash) {
+      return toWire({ mismatch: { runnerHash, runner: self } } satisfies Mismatch)
+    }
     // Payloads arrive encoded by the task's payload schema; one that does not decode fails alone.
     const exits: Array<Exit.Exit<unknown, unknown>> = new Array(payloads.length)
     const runnable: Array<number> = []

@@ -16,7 +16,7 @@ import {
   WorkerCrashed,
 } from "../../errors.ts"
 import { QueueFull } from "../../ipc/errors.ts"
-import { NoRunners } from "../../cluster/errors.ts"
+import { ModuleMismatch, NoRunners } from "../../cluster/errors.ts"
 
 /** Every member of `PoolError`, as classes (the type is the union in `errors.ts`). */
 const poolErrorClasses = [
@@ -29,6 +29,7 @@ const poolErrorClasses = [
   MissingMainGuard,
   QueueFull,
   NoRunners,
+  ModuleMismatch,
 ] as const
 
 /**
