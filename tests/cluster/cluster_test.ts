@@ -24,6 +24,7 @@ import {
   napThenWrite,
   OffGrid,
   Point,
+  sharedResult,
   square,
   squareWhere,
 } from "../fixtures/cluster_tasks.ts"
@@ -307,12 +308,36 @@ Deno.test({
         )
 
         yield* step(
-          "a payload that cannot cross (a function, a chunk over the frame limit) fails with SerializationError",
+          "a payload that cannot cross (a function, a chunk over the frame limit, shared memory) fails with SerializationError",
           Effect.gen(function* () {
             const fn = errorOf(yield* Effect.exit(pool.apply(echo, () => 1)))
             assert(fn instanceof SerializationError && fn.stage === "encode-payload", `got ${fn}`)
             const big = errorOf(yield* Effect.exit(pool.apply(echo, new Uint8Array(40 * 1024 * 1024))))
             assert(big instanceof SerializationError && big.message.includes("chunkSize"), `got ${big}`)
+            // Shared memory never arrives as a silent copy: v8 would copy a view of a SharedArrayBuffer.
+            const shared = [
+              new SharedArrayBuffer(8),
+              new Int32Array(new SharedArrayBuffer(8)),
+              { nested: [new Float64Array(new SharedArrayBuffer(8))] },
+              yield* mp.Value.make("i", 0),
+              yield* mp.RawArray.make("d", 4),
+              yield* mp.Lock.make(),
+              yield* mp.Queue.make<number>(),
+            ]
+            for (const value of shared) {
+              const error = errorOf(yield* Effect.exit(pool.apply(echo, value)))
+              assert(
+                error instanceof SerializationError && error.stage === "encode-payload" &&
+                  error.message.includes("shared memory"),
+                `${Object.prototype.toString.call(value)} crossed: ${error}`,
+              )
+            }
+            const back = errorOf(yield* Effect.exit(pool.apply(sharedResult, 2)))
+            assert(
+              back instanceof SerializationError && back.stage === "encode-result" &&
+                back.message.includes("shared memory"),
+              `got ${back}`,
+            )
           }),
         )
 
