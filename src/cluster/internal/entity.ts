@@ -11,11 +11,12 @@
  * @module
  */
 import { Buffer } from "node:buffer"
-import { DefaultSerializer, deserialize } from "node:v8"
+import { deserialize } from "node:v8"
 import * as ClusterSchema from "effect/cluster/ClusterSchema"
 import * as Entity from "effect/cluster/Entity"
 import * as Rpc from "effect/rpc/Rpc"
 import * as Schema from "effect/Schema"
+import { serializeUnshared } from "../../internal/unshared_serializer.ts"
 
 const runFields = {
   moduleUrl: Schema.String,
@@ -94,40 +95,20 @@ export const MAX_TEXT = 48 * 1024 * 1024
 /** The frame limit of the sockets between processes. */
 export const MAX_FRAME = 64 * 1024 * 1024
 
-const SHARED = "shared memory (a SharedArrayBuffer, a view of one, or a shared object of this library: Value, " +
-  "Array, a lock, a queue) cannot cross machines: send the data itself, or keep shared state in a store every " +
-  "machine reaches"
-
-/**
- * `node:v8`'s serializer, except that shared memory throws: `v8.serialize`
- * copies a typed array over a `SharedArrayBuffer` as if it were its own
- * bytes, so a shared object would arrive as a silent, unshared copy.
- */
-class NoSharedMemory extends DefaultSerializer {
-  // Hooks of node:v8's serializer that its types do not declare.
-  _getSharedArrayBufferId(): never {
-    throw new TypeError(SHARED)
-  }
-  _writeHostObject(view: ArrayBufferView): void {
-    if (view.buffer instanceof SharedArrayBuffer) throw new TypeError(SHARED)
-    writeHostObject.call(this, view)
-  }
-}
-
-const writeHostObject = (DefaultSerializer.prototype as unknown as {
-  readonly _writeHostObject: (this: DefaultSerializer, view: ArrayBufferView) => void
-})._writeHostObject
-
 /**
  * Values to base64 `node:v8` bytes. Throws when a value cannot be
- * serialized: a function, a symbol, shared memory anywhere inside it.
+ * serialized: a function, a symbol, shared memory anywhere inside it (which
+ * `v8.serialize` would copy silently).
  */
-export const toWire = (value: unknown): string => {
-  const serializer = new NoSharedMemory()
-  serializer.writeHeader()
-  serializer.writeValue(value)
-  return Buffer.from(serializer.releaseBuffer()).toString("base64")
-}
+export const toWire = (value: unknown): string =>
+  Buffer.from(
+    serializeUnshared(
+      value,
+      (what) =>
+        `${what} is shared memory, and shared memory (also this library's Value, Array, locks and queues) cannot ` +
+        `cross machines: send the data itself, or keep shared state in a store every machine reaches`,
+    ),
+  ).toString("base64")
 
 /** base64 `node:v8` bytes back to values. */
 export const fromWire = (text: string): unknown => deserialize(Buffer.from(text, "base64"))

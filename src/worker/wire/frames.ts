@@ -17,7 +17,7 @@
  * @internal
  * @module
  */
-import { DefaultSerializer } from "node:v8"
+import { serializeUnshared } from "../../internal/unshared_serializer.ts"
 
 const MAGIC: ReadonlyArray<number> = [0xff, 0x00, 0x6d, 0x70]
 /** Bytes before the body: magic and length. */
@@ -27,36 +27,17 @@ export const INITIAL_BODY_BYTES = 1 << 16
 /** The longest body a frame may announce (2 GiB); a longer one is a protocol violation. */
 export const MAX_BODY_BYTES = 2 ** 31
 
-/** `DefaultSerializer` with the hook its typings leave out (documented in Node's `v8` module). */
-type HostObjectSerializer = new () => DefaultSerializer & { _writeHostObject(view: ArrayBufferView): void }
-
 /**
- * `node:v8`'s serializer, refusing what cannot cross a process boundary:
- * memory cannot be shared with another process, and `node:v8` would copy a
- * view of a `SharedArrayBuffer` (a typed array, a `DataView`) silently, so
- * the other side's writes would be lost. A bare `SharedArrayBuffer` is
- * refused by `node:v8` itself. Only views reach `_writeHostObject`: the check
- * costs nothing for other values.
+ * Serializes a protocol message for the other process; throws when it cannot
+ * cross (memory cannot be shared with another process: a view of a
+ * `SharedArrayBuffer` would arrive as a copy whose writes are lost).
  */
-class ProcessSerializer extends (DefaultSerializer as unknown as HostObjectSerializer) {
-  override _writeHostObject(view: ArrayBufferView): void {
-    if (view.buffer instanceof SharedArrayBuffer) {
-      throw new TypeError(
-        `a ${view.constructor.name} over a SharedArrayBuffer cannot cross a process boundary (its writes would be lost); ` +
-          `copy it with slice(), or use a Worker thread`,
-      )
-    }
-    return super._writeHostObject(view)
-  }
-}
-
-/** Serializes a protocol message for the other process; throws when it cannot cross. */
-export const serializeMessage = (message: unknown): Uint8Array => {
-  const serializer = new ProcessSerializer()
-  serializer.writeHeader()
-  serializer.writeValue(message)
-  return serializer.releaseBuffer()
-}
+export const serializeMessage = (message: unknown): Uint8Array =>
+  serializeUnshared(
+    message,
+    (what) =>
+      `${what} cannot cross a process boundary (its writes would be lost); copy it with slice(), or use a Worker thread`,
+  )
 
 /** One frame around `body`, ready to write. */
 export const encodeFrame = (body: Uint8Array): Uint8Array => {
