@@ -2,11 +2,12 @@
  * The cluster's bench (issue 18, "Speed"), side by side with the local pool:
  * a throwaway PostgreSQL, runner processes on 127.0.0.1 (one worker each),
  * and `Cluster.pool` in this process. Writes `bench/CLUSTER.md` (linked from
- * the notes of `bench/RESULTS.md`); needs PostgreSQL (skipped with a message
+ * the notes of `bench/RESULTS.md`) and the same rows into `RESULTS.md`'s cluster
+ * section; needs PostgreSQL (skipped with a message
  * where it is missing).
  *
  * ```sh
- * deno run -A bench/cluster.ts                   # every row, 5 kills per recovery row
+ * deno task bench:cluster                        # every row, 5 kills per recovery row
  * deno run -A bench/cluster.ts --kills 8 --no-write
  * deno run -A bench/cluster.ts --only rtt,recovery
  * ```
@@ -31,7 +32,7 @@ import type { Pool } from "../src/pool/Pool.ts"
 import { postgres, postgresMissing } from "../tests/support/postgres.ts"
 import { healthCheckerPid, type RunnerProcess, startRunner } from "../tests/support/runners.ts"
 import { countPrimes } from "./common.ts"
-import { keptNotes } from "./report.ts"
+import { CLUSTER_END, CLUSTER_START, keptNotes, withCluster } from "./report.ts"
 import { double } from "./lib/tasks.ts"
 import { napWhere, primes, whereAmI } from "./lib/cluster_tasks.ts"
 
@@ -281,6 +282,25 @@ if (import.meta.main) {
         ).join("\n\n") +
         "\n\n## Notes\n\n" + keptNotes(previous) + "\n"
       await Deno.writeTextFile(file, text)
+      // The same rows in RESULTS.md, beside the local benchmarks (compare.ts keeps them when it rewrites the file).
+      const results = new URL("./RESULTS.md", import.meta.url)
+      const section = [
+        CLUSTER_START,
+        "",
+        `From one run of \`deno task bench:cluster\` (${new Date().toISOString()}): runner processes on this machine ` +
+        "with one worker each, PostgreSQL 15 on 127.0.0.1. Analysis and earlier runs: [`CLUSTER.md`](./CLUSTER.md).",
+        "",
+        "| row | result |",
+        "| --- | --- |",
+        ...rows.filter((r) => r.startsWith("|")),
+        "",
+        ...rows.filter((r) => !r.startsWith("|")).flatMap((r) => [r, ""]),
+        CLUSTER_END,
+      ].join("\n")
+      await Deno.writeTextFile(results, withCluster(await Deno.readTextFile(results), section))
+      for (const f of [file, results]) {
+        await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", f.pathname], stdout: "null" }).output()
+      }
     }
   }
 }

@@ -30,7 +30,9 @@
 import { parseArgs } from "./common.ts"
 import {
   absences,
+  CLUSTER_HEADING,
   evaluateTargets,
+  keptCluster,
   keptNotes,
   mergeResults,
   parseOutput,
@@ -317,6 +319,10 @@ const main = async () => {
     "## Targets (issue 4)",
     "",
     targetsSection(verdicts),
+    "",
+    CLUSTER_HEADING,
+    "",
+    keptCluster(previous),
     "",
     "## Notes",
     "",

@@ -509,3 +509,33 @@ export const keptNotes = (previous: string | undefined): string => {
   if (previous !== undefined && start >= 0 && end > start) return previous.slice(start, end + NOTES_END.length)
   return `${NOTES_START}\n_Analysis of missed targets goes here; \`compare.ts\` keeps this section when it rewrites the file._\n${NOTES_END}`
 }
+
+/** Start of the cluster's rows in `RESULTS.md`: written by `bench/cluster.ts`, kept by `compare.ts`. */
+export const CLUSTER_START = "<!-- cluster:start -->"
+/** End of the cluster's rows in `RESULTS.md`. */
+export const CLUSTER_END = "<!-- cluster:end -->"
+
+/** The cluster's rows of a previous `RESULTS.md` (markers included), or a line saying how to get them. */
+export const keptCluster = (previous: string | undefined): string => {
+  const start = previous?.indexOf(CLUSTER_START) ?? -1
+  const end = previous?.indexOf(CLUSTER_END) ?? -1
+  if (previous !== undefined && start >= 0 && end > start) return previous.slice(start, end + CLUSTER_END.length)
+  return `${CLUSTER_START}\n_Run \`deno task bench:cluster\` (it needs PostgreSQL) to fill this section._\n${CLUSTER_END}`
+}
+
+/**
+ * `results` (a `RESULTS.md`) with its cluster section replaced by `section`
+ * (markers included); the section goes before "## Notes" when the file has
+ * none yet.
+ */
+export const withCluster = (results: string, section: string): string => {
+  const start = results.indexOf(CLUSTER_START)
+  const end = results.indexOf(CLUSTER_END)
+  if (start >= 0 && end > start) return results.slice(0, start) + section + results.slice(end + CLUSTER_END.length)
+  const notes = results.indexOf("## Notes")
+  const block = `${CLUSTER_HEADING}\n\n${section}\n\n`
+  return notes >= 0 ? results.slice(0, notes) + block + results.slice(notes) : `${results.trimEnd()}\n\n${block}`
+}
+
+/** The heading of the cluster's section in `RESULTS.md`. */
+export const CLUSTER_HEADING = "## Past one machine (issue 18: `@mp/multiprocessing/cluster`)"

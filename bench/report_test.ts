@@ -6,8 +6,12 @@
  */
 import { assert, assertEquals } from "@std/assert"
 import {
+  CLUSTER_END,
+  CLUSTER_HEADING,
+  CLUSTER_START,
   evaluateTargets,
   fmt,
+  keptCluster,
   keptNotes,
   mergeResults,
   NOTES_END,
@@ -16,6 +20,7 @@ import {
   type PeerResult,
   samplesOf,
   summarize,
+  withCluster,
   WORKLOADS,
   workloadTable,
 } from "./report.ts"
@@ -126,4 +131,17 @@ Deno.test("keptNotes() keeps the hand-written section and offers a placeholder o
 
 Deno.test("fmt() keeps about three significant digits", () => {
   assertEquals([fmt(1234.5), fmt(12.345), fmt(1.2345), fmt(0.012345)], ["1235", "12.3", "1.23", "0.012"])
+})
+
+Deno.test("the cluster's rows in RESULTS.md are replaced by bench/cluster.ts and kept by compare.ts", () => {
+  const section = (text: string) => `${CLUSTER_START}\n${text}\n${CLUSTER_END}`
+  const fresh = "# Benchmarks\n\n## W1\n\n## Notes\n\nnotes\n"
+  const first = withCluster(fresh, section("run 1"))
+  assert(first.indexOf("run 1") < first.indexOf("## Notes"), first)
+  assert(first.includes(CLUSTER_HEADING))
+  const second = withCluster(first, section("run 2"))
+  assert(second.includes("run 2") && !second.includes("run 1"), second)
+  assertEquals(second.split(CLUSTER_HEADING).length, 2, "one heading")
+  assertEquals(keptCluster(second), section("run 2"))
+  assert(keptCluster(undefined).includes("bench:cluster"))
 })
