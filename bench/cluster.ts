@@ -17,7 +17,8 @@
  * pool, 16 CPU tasks of ~200 ms on three runners against one, time from a
  * runner's start to its first task, and recovery after a SIGKILLed runner
  * (the time from the kill until every call that was running then has its
- * result; each round kills one runner and starts a fresh one).
+ * result; each round kills one runner and starts a fresh one), and how
+ * runners of 1 and 3 workers share 40 tasks.
  *
  * @module
  */
@@ -250,6 +251,51 @@ const program = Effect.gen(function* () {
     if (times.length > 0) {
       row(`| recovery after SIGKILL (direct), the runner running the health check | ${dist(times)} |`)
     }
+  }
+  if (wanted("fair")) {
+    // Runners of different sizes, one of 1 worker and one of 3, and tasks of uneven length (they sleep, so the 2
+    // cores do not limit them): 4 of 500 ms among 36 of 50 ms, 3.8 s of work, ~1 s at best on 4 workers. A pool
+    // gives each task to the next free worker; chunks queued at a busy runner wait behind its long tasks.
+    for (const r of runners.splice(0)) {
+      r.kill("SIGTERM")
+      yield* Effect.promise(() => r.exited)
+    }
+    const small = yield* startRunner(pg.url, { workers: 1 })
+    const large = yield* startRunner(pg.url, { workers: 3 })
+    runners.push(small, large)
+    yield* settle(pool, 2)
+    yield* pool.map(napWhere, Array.from({ length: 8 }, () => 10), { chunkSize: 1 })
+    const lengths = Array.from({ length: 40 }, (_, i) => i % 10 === 0 ? 500 : 50)
+    const took: Array<number> = []
+    let shares = ""
+    for (let round = 0; round < 3; round++) {
+      const [t, pids] = yield* timed(pool.map(napWhere, lengths, { chunkSize: 1 }))
+      took.push(t)
+      const share = (r: RunnerProcess) => pids.filter((pid) => pid === r.pid).length
+      shares += `${round > 0 ? ", " : ""}${share(small)}/${share(large)}`
+    }
+    // As many tasks as workers, twice over: 8 of 500 ms take 1 s when each runner runs two rounds of its workers'
+    // share. A fresh caller each round (its placement starts from nothing).
+    const even: Array<number> = []
+    let evenShares = ""
+    for (let round = 0; round < 3; round++) {
+      const fresh = yield* Cluster.pool({ url: pg.url, taskTimeout: "60 seconds" })
+      const [t, pids] = yield* timed(fresh.map(napWhere, Array.from({ length: 8 }, () => 500), { chunkSize: 1 }))
+      even.push(t)
+      const share = (r: RunnerProcess) => pids.filter((pid) => pid === r.pid).length
+      evenShares += `${round > 0 ? ", " : ""}${share(small)}/${share(large)}`
+      yield* fresh.close
+    }
+    row(
+      `| runners of 1 and 3 workers: 8 tasks of 500 ms (1 s at best), a new caller each time | ${
+        even.map(ms).join(", ")
+      }; tasks ran on the small/large runner: ${evenShares} |`,
+    )
+    row(
+      `| runners of 1 and 3 workers: 40 tasks, 4 of 500 ms and 36 of 50 ms (0.95 s at best) | ${
+        took.map(ms).join(", ")
+      }; tasks ran on the small/large runner: ${shares} |`,
+    )
   }
   row(`Load average at the end: ${Deno.loadavg().map((x) => x.toFixed(2)).join(" ")}`)
 })
