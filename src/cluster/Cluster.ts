@@ -55,8 +55,12 @@ export interface ClusterPoolOptions {
    */
   readonly runnerTimeout?: Duration.Input | undefined
   /**
-   * Chunks in flight at once per call (default 16). It is also the pool's
-   * `size`, from which `map` picks its default chunk size,
+   * Chunks one call keeps in flight. Default: twice the cluster's workers
+   * when the call starts (at least 16); either way a chunk waits at the
+   * caller until a runner has a free worker, so a call never queues work on
+   * a busy runner while another is free. Given, it is also the pool's `size`,
+   * which is otherwise the cluster's workers now (the sum of the runners'
+   * `--workers`), and from which `map` picks its default chunk size,
    * `ceil(n / (4 × size))`.
    */
   readonly concurrency?: number | undefined
@@ -129,9 +133,9 @@ export const pool: (
   if (taskTimeout instanceof InvalidArgument) return yield* taskTimeout
   const runnerTimeout = options.runnerTimeout === undefined ? 30_000 : finiteMs("runnerTimeout", options.runnerTimeout)
   if (runnerTimeout instanceof InvalidArgument) return yield* runnerTimeout
-  const concurrency = options.concurrency ?? 16
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    return yield* invalid("concurrency", "a positive integer", options.concurrency)
+  const concurrency = options.concurrency
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
+    return yield* invalid("concurrency", "a positive integer", concurrency)
   }
   const delivery = options.delivery ?? "direct"
   if (delivery !== "stored" && delivery !== "direct") {

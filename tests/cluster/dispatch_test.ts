@@ -9,8 +9,12 @@ import * as Runner from "effect/cluster/Runner"
 import * as RunnerAddress from "effect/cluster/RunnerAddress"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { makeCapacity, type Slot } from "../../src/cluster/internal/capacity.ts"
+import type { Dispatcher } from "../../src/cluster/internal/client.ts"
+import { makePool } from "../../src/cluster/internal/pool.ts"
+import { square } from "../fixtures/cluster_tasks.ts"
 import { idsByShard, placements, type RunnerView } from "../../src/cluster/internal/placement.ts"
 
 const SHARDS = 300
@@ -155,3 +159,47 @@ Deno.test("an interrupted chunk frees its runner's worker; with no runner known 
     yield* Fiber.join(keyed)
     assertEquals(capacity.load(), { running: 0, waiting: 0 })
   })))
+
+/** A Dispatcher with `workers` workers that runs each chunk in 5 ms and records what it saw. */
+const fakeDispatcher = (workers: number) => {
+  const seen = { running: 0, most: 0, chunkSizes: [] as Array<number> }
+  const dispatcher: Dispatcher = {
+    run: (_task, payloads) =>
+      Effect.gen(function* () {
+        seen.running++
+        seen.most = Math.max(seen.most, seen.running)
+        seen.chunkSizes.push(payloads.length)
+        yield* Effect.sleep(5)
+        seen.running--
+        return payloads.map((p) => Exit.succeed((p as number) * (p as number)))
+      }),
+    runnersAlive: Effect.succeed(1),
+    load: () => ({ running: seen.running, waiting: 0 }),
+    workers: () => workers,
+  }
+  return { dispatcher, seen }
+}
+
+Deno.test("a cluster pool keeps every worker of the cluster busy: its size and a call's chunks in flight follow the runners' workers", () =>
+  Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+    const scope = yield* Effect.scope
+    const big = fakeDispatcher(40)
+    const pool = makePool(big.dispatcher, undefined, scope)
+    assertEquals(pool.size, 40)
+    const input = Array.from({ length: 200 }, (_, i) => i)
+    assertEquals(yield* pool.map(square, input, { chunkSize: 1 }), input.map((n) => n * n))
+    assertEquals(big.seen.most, 80, "twice the workers in flight, the rest waits for a free worker")
+    big.seen.chunkSizes.length = 0
+    yield* pool.map(square, Array.from({ length: 1000 }, (_, i) => i))
+    assertEquals(Math.max(...big.seen.chunkSizes), Math.ceil(1000 / (4 * 40)), "four chunks per worker")
+    // Given, `concurrency` bounds a call and is the pool's size.
+    const capped = fakeDispatcher(40)
+    const five = makePool(capped.dispatcher, 5, scope)
+    assertEquals(five.size, 5)
+    yield* five.map(square, input, { chunkSize: 1 })
+    assertEquals(capped.seen.most, 5)
+    // Few workers: at least 16 chunks in flight.
+    const small = fakeDispatcher(2)
+    yield* makePool(small.dispatcher, undefined, scope).map(square, input, { chunkSize: 1 })
+    assertEquals(small.seen.most, 16)
+  }))))

@@ -42,7 +42,18 @@ const forChunk = (call: CallSettings, n: number): CallSettings =>
   call.timeoutMs === undefined ? call : { ...call, timeoutMs: call.timeoutMs * n }
 
 /** The pool; `poolScope` holds the fibers of `submit`. */
-export const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.Scope): Pool => {
+export const makePool = (
+  dispatcher: Dispatcher,
+  concurrency: number | undefined,
+  poolScope: Scope.Scope,
+): Pool => {
+  /** The cluster's workers now (runners come and go), or `concurrency` when it is given. */
+  const size = (): number => concurrency ?? Math.max(1, dispatcher.workers())
+  /**
+   * Chunks one call keeps in flight: `concurrency`, or twice the cluster's workers at the call's start (at least
+   * 16), so every worker is busy and the next chunk waits at the caller for the first that frees.
+   */
+  const perCall = (): number => concurrency ?? Math.max(16, 2 * dispatcher.workers())
   let closing = false
   let inFlight = 0
   const counts = { completed: 0, failed: 0 }
@@ -129,23 +140,20 @@ export const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.
         onProgress,
         call,
         total: items.length,
-        // By default four chunks per worker of the cluster, as a local pool does per worker (before any runner is
-        // known, per unit of `size`): fewer, larger chunks cost fewer round trips.
-        chunks: split(
-          items,
-          chunkSize ?? Math.max(1, Math.ceil(items.length / (4 * (dispatcher.workers() || size)))),
-        ),
+        // By default four chunks per worker of the cluster, as a local pool does per worker: fewer, larger chunks
+        // cost fewer round trips.
+        chunks: split(items, chunkSize ?? Math.max(1, Math.ceil(items.length / (4 * size())))),
       }),
     )
 
-  /** Runs the chunks `size` at a time, reporting progress (never concurrently) as chunks settle. */
+  /** Runs the chunks `perCall()` at a time, reporting progress (never concurrently) as chunks settle. */
   const runAll = <R, E>(
     { task, onProgress, call, total, chunks }: Effect.Success<ReturnType<typeof prepare>>,
     each: (exits: Array<Exit.Exit<unknown, unknown>>) => Effect.Effect<Array<R>, E>,
   ): Effect.Effect<Array<R>, E> => {
     if (onProgress === undefined) {
       return Effect.map(
-        Effect.forEach(chunks, (c) => Effect.flatMap(runChunk(task, c, call), each), { concurrency: size }),
+        Effect.forEach(chunks, (c) => Effect.flatMap(runChunk(task, c, call), each), { concurrency: perCall() }),
         (parts) => parts.flat(),
       )
     }
@@ -160,7 +168,7 @@ export const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.
       Effect.forEach(
         chunks,
         (c) => Effect.flatMap(runChunk(task, c, call), (exits) => Effect.tap(each(exits), () => report(c.length))),
-        { concurrency: size },
+        { concurrency: perCall() },
       ),
       (parts) => parts.flat(),
     )
@@ -200,14 +208,14 @@ export const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.
         (Stream.isStream(input) ? input : Stream.fromIterable(input as Iterable<P>)).pipe(
           Stream.grouped(chunkSize ?? 1),
           Stream.mapEffect((c) => tracked(Effect.flatMap(runChunk(t, c, call), valuesOf)), {
-            concurrency: size,
+            concurrency: perCall(),
             unordered,
           }),
           Stream.flattenIterable,
         ) as Stream.Stream<A, E | E2 | PoolError, R2>,
     ))
 
-  /** One call per payload, `size` in flight, each with the map options' settings. */
+  /** One call per payload, `perCall()` at a time, each with the map options' settings. */
   const exitsWith =
     (unordered: boolean) =>
     (task: AnyTask, input: Iterable<unknown> | Stream.Stream<unknown, unknown, unknown>, options?: MapOptions) =>
@@ -221,7 +229,7 @@ export const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.
                   Effect.exit(tracked(Effect.flatMap(runChunk(t, [p], call), (exits) => exits[0]))),
                   (exit) => unordered ? [p, exit] as const : exit,
                 ),
-              { concurrency: size, unordered },
+              { concurrency: perCall(), unordered },
             ),
           ),
       ))
@@ -243,7 +251,9 @@ export const makePool = (dispatcher: Dispatcher, size: number, poolScope: Scope.
     return Effect.asVoid(Deferred.fail(terminated, closedError("terminated")))
   })
   return {
-    size,
+    get size() {
+      return size()
+    },
     apply,
     applyWithEvents: () =>
       Effect.succeed({
