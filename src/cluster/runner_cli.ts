@@ -14,9 +14,14 @@
  *
  * @module
  */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as SqlError from "effect/sql/SqlError"
+import { SocketServerError } from "effect/socket/SocketServer"
 import { parseArgs } from "node:util"
 import { runMain } from "../runMain.ts"
+import { redacted } from "./internal/options.ts"
 import * as Runner from "./Runner.ts"
 
 /** Reads the runner's options from flags, then the environment, then defaults; a message when one is missing or bad. */
@@ -49,14 +54,48 @@ export const optionsFrom = (args: ReadonlyArray<string>): Runner.RunnerOptions |
   }
 }
 
+/** The error's message and those of its causes that add something (`connect ECONNREFUSED …`). */
+const messageOf = (e: unknown): string => {
+  const parts: Array<string> = []
+  for (let at: unknown = e, depth = 0; at !== undefined && depth < 5; depth++) {
+    const text = at instanceof Error ? at.message : String(at)
+    if (!parts.some((p) => p.includes(text))) parts.push(text)
+    at = at instanceof Error ? at.cause : undefined
+  }
+  return parts.join(": ")
+}
+
+/**
+ * One line for the failures a runner meets at its start (PostgreSQL
+ * unreachable, its port taken), instead of a stack trace; `undefined` for
+ * anything else.
+ */
+export const startupFailure = (cause: Cause.Cause<unknown>, options: Runner.RunnerOptions): string | undefined => {
+  const error = Cause.squash(cause)
+  if (SqlError.isSqlError(error)) {
+    return `runner: cannot reach the cluster's PostgreSQL (${redacted(options.url)}): ${messageOf(error)}`
+  }
+  if (error instanceof SocketServerError) {
+    return `runner: cannot listen on ${options.listen ?? options.host}:${options.port}: ${messageOf(error)}`
+  }
+  return undefined
+}
+
 if (import.meta.main) {
   const options = optionsFrom(Deno.args)
   if (typeof options === "string") {
     console.error(options)
     Deno.exit(2)
   }
-  runMain(Layer.launch(Runner.layer({
-    ...options,
-    onReady: (shards) => console.log(`runner ready ${options.host}:${options.port} (${shards} shards)`),
-  })))
+  runMain(
+    Layer.launch(Runner.layer({
+      ...options,
+      onReady: (shards) => console.log(`runner ready ${options.host}:${options.port} (${shards} shards)`),
+    })).pipe(Effect.catchCause((cause) => {
+      const line = startupFailure(cause, options)
+      if (line === undefined) return Effect.failCause(cause)
+      console.error(line)
+      return Effect.sync(() => Deno.exit(1))
+    })),
+  )
 }

@@ -31,7 +31,7 @@ import {
 } from "../fixtures/cluster_tasks.ts"
 import { errorOf } from "../support/mod.ts"
 import { freePort, postgres, postgresMissing } from "../support/postgres.ts"
-import { healthCheckerPid, psql, type RunnerProcess, startRunner, stopRunner } from "../support/runners.ts"
+import { healthCheckerPid, psql, runnerExits, type RunnerProcess, startRunner, stopRunner } from "../support/runners.ts"
 
 if (postgresMissing !== undefined) console.warn(`tests/cluster skipped: ${postgresMissing}`)
 const ignore = postgresMissing !== undefined
@@ -171,6 +171,18 @@ Deno.test({
             assertEquals(ran, [2, 2, 2, 4], `chunks per runner (workers 1, 1, 1, 2)`)
             assertEquals(busiest, 5, "chunks running at once, as the caller counts them")
             assert(queued > 0, "no chunk waited at the caller")
+          }),
+        )
+
+        yield* step(
+          "a runner whose port is taken exits 1 with one line saying so",
+          Effect.gen(function* () {
+            const taken = runners[0].port
+            const { code, output } = yield* Effect.promise(() =>
+              runnerExits(["--url", pg.url, "--host", "127.0.0.1", "--port", String(taken)])
+            )
+            assertEquals(code, 1, output)
+            assert(output.includes(`cannot listen on 127.0.0.1:${taken}`) && !output.includes("    at "), output)
           }),
         )
 

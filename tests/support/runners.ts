@@ -143,3 +143,16 @@ export const psql = (pgPort: number, query: string): string => {
   const bin = [...Deno.readDirSync("/usr/lib/postgresql")].map((e) => `/usr/lib/postgresql/${e.name}/bin/psql`)[0]
   return run(bin, ["-h", "127.0.0.1", "-U", "postgres", "-At", "-p", String(pgPort), "-c", query]).trim()
 }
+
+/** Runs `deno task runner` with `args` until it exits (it should, at once): its code and what it printed. */
+export const runnerExits = async (args: ReadonlyArray<string>): Promise<{ code: number; output: string }> => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).output()
+  const decoder = new TextDecoder()
+  return { code: out.code, output: decoder.decode(out.stdout) + decoder.decode(out.stderr) }
+}

@@ -27,6 +27,7 @@ import type { AnyTask } from "../../task/Task.ts"
 import { isTransfer } from "../../task/transfer.ts"
 import { fromWire, isMismatch, MAX_TEXT, outcomesOf, TaskEntity, toWire, type WireOutcome } from "./entity.ts"
 import { makeCapacity } from "./capacity.ts"
+import { redacted } from "./options.ts"
 import * as Layers from "./layers.ts"
 import { makeLiveness } from "./liveness.ts"
 import { moduleHash } from "./module_hash.ts"
@@ -58,17 +59,6 @@ export interface Dispatcher {
   readonly load: () => { readonly running: number; readonly waiting: number }
   /** The workers of the runners known now (0 before any is known). */
   readonly workers: () => number
-}
-
-/** The URL without its password, for messages. */
-const redacted = (url: string): string => {
-  try {
-    const u = new URL(url)
-    if (u.password !== "") u.password = "***"
-    return u.toString()
-  } catch {
-    return "an unreadable URL"
-  }
 }
 
 const messageOf = (e: unknown): string => e instanceof Error ? e.message : String(e)

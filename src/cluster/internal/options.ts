@@ -45,3 +45,14 @@ export const callSettings = (
     if (key !== undefined && typeof key !== "string") return Effect.fail(invalid("key", "a string", key))
     return Effect.succeed({ timeoutMs: ms, priority, key })
   })
+
+/** The URL without its password, for messages. */
+export const redacted = (url: string): string => {
+  try {
+    const u = new URL(url)
+    if (u.password !== "") u.password = "***"
+    return u.toString()
+  } catch {
+    return "an unreadable URL"
+  }
+}
