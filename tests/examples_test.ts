@@ -5,6 +5,7 @@
 import { assert, assertStringIncludes } from "@std/assert"
 import { runChild } from "./support/child.ts"
 import { testAsync } from "./support/mod.ts"
+import { postgresMissing } from "./support/postgres.ts"
 
 const examples: ReadonlyArray<{ file: string; args?: ReadonlyArray<string>; expect: ReadonlyArray<string | RegExp> }> =
   [
@@ -13,6 +14,14 @@ const examples: ReadonlyArray<{ file: string; args?: ReadonlyArray<string>; expe
       expect: ["The name of continent is : America", "The name of continent is : Asia", "Main process completed"],
     },
     { file: "pool_map.ts", expect: ["[ 2, 4, 6, 8, 10 ]"] },
+    {
+      file: "cluster.ts",
+      expect: postgresMissing !== undefined ? ["needs PostgreSQL"] : [
+        "cluster of 3 workers on 2 runners",
+        "ran on the runner of 1 worker: 4, of 2 workers: 8",
+        'a task that throws: RemoteException: not a number: "three"',
+      ],
+    },
     {
       file: "pool_apply_async.ts",
       expect: ["inverse(0) failed: DivisionByZero", "values: [ 10, 5, 2.5, 2 ]", "map failed with: DivisionByZero"],

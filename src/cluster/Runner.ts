@@ -12,6 +12,7 @@
 import * as RunnerAddress from "effect/cluster/RunnerAddress"
 import * as Sharding from "effect/cluster/Sharding"
 import * as ShardingConfig from "effect/cluster/ShardingConfig"
+import * as RunnerStorage from "effect/cluster/RunnerStorage"
 import * as ShardId from "effect/cluster/ShardId"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -22,6 +23,7 @@ import { TaskEntity } from "./internal/entity.ts"
 import { runChunk } from "./internal/handler.ts"
 import { watch } from "./internal/health.ts"
 import * as Layers from "./internal/layers.ts"
+import { keyOf, placements } from "./internal/placement.ts"
 
 /**
  * Options of a runner.
@@ -48,9 +50,9 @@ export interface RunnerOptions {
    */
   readonly workers?: number | undefined
   /**
-   * Called once the runner owns shards, so tasks reach it (with how many it
-   * owns; with several runners starting at once, a runner can be the last
-   * one to get shards, a few seconds after it listens).
+   * Called once the runner holds every shard the cluster assigns it, so
+   * tasks reach it (with how many; a runner that joins takes its shards from
+   * the others within a few seconds of listening).
    */
   readonly onReady?: ((shards: number) => void) | undefined
 }
@@ -87,17 +89,28 @@ export const layer = (options: RunnerOptions): Layer.Layer<never, Pool.MakeError
     Layer.merge(Layer.effectDiscard(Effect.gen(function* () {
       const sharding = yield* Sharding.Sharding
       const config = yield* ShardingConfig.ShardingConfig
-      const owned = () => {
-        let n = 0
-        for (let i = 1; i <= config.shardsPerGroup; i++) if (sharding.hasShardId(ShardId.make("default", i))) n++
-        return n
-      }
+      const storage = yield* RunnerStorage.RunnerStorage
+      const self = keyOf(RunnerAddress.make(options.host, options.port))
+      /** The shards the cluster assigns this runner now, and whether it holds every one of them. */
+      const settled = storage.getRunners.pipe(
+        Effect.map((runners) => {
+          const mine = placements(runners, new Map(), config.shardsPerGroup).owners
+            .flatMap((owner, i) => owner === self ? [i + 1] : [])
+          return mine.length > 0 && mine.every((id) => sharding.hasShardId(ShardId.make("default", id)))
+            ? mine.length
+            : 0
+        }),
+        Effect.orElseSucceed(() => 0),
+      )
       // Watches the next runner in address order, so a dead runner is marked whichever runner dies.
       yield* watch(RunnerAddress.make(options.host, options.port))
-      // Waits in the background: the layer is built (and serving) at once.
+      // Ready once it holds every shard the cluster assigns it: a runner that joins takes its shards from the others
+      // over a few seconds, and chunks sent to a shard in hand-over would run on the runner giving it up. Waits in the
+      // background: the layer is built (and serving) at once.
       yield* Effect.forkScoped(Effect.gen(function* () {
-        while (owned() === 0) yield* Effect.sleep(100)
-        options.onReady?.(owned())
+        let shards = 0
+        while ((shards = yield* settled) === 0) yield* Effect.sleep(100)
+        options.onReady?.(shards)
       }))
     }))),
     Layer.provide(Layers.runner({ ...options, workers: options.workers ?? cpuCount() })),
