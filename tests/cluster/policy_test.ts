@@ -2,10 +2,15 @@
  * The cluster's pure policies, without PostgreSQL: which runner each runner
  * watches, and when a call has waited out `runnerTimeout` with no runner alive.
  */
-import { assertEquals } from "@std/assert"
+import { assert, assertEquals } from "@std/assert"
 import * as RunnerAddress from "effect/cluster/RunnerAddress"
+import type * as RunnerStorage from "effect/cluster/RunnerStorage"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import { NoRunners } from "../../src/cluster/errors.ts"
 import { successor } from "../../src/cluster/internal/health.ts"
-import { expired } from "../../src/cluster/internal/liveness.ts"
+import { expired, makeLiveness } from "../../src/cluster/internal/liveness.ts"
+import { errorOf } from "../support/mod.ts"
 
 const at = (port: number) => RunnerAddress.make("10.0.0.1", port)
 
@@ -35,3 +40,18 @@ Deno.test("NoRunners comes only after runnerTimeout without a live runner, count
   assertEquals(expired(2_900, 0, 2_000, 1_000), false)
   assertEquals(expired(3_000, 0, 2_000, 1_000), true)
 })
+
+Deno.test("thousands of calls waiting for a runner fail together with NoRunners after runnerTimeout, from one check loop", () =>
+  Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+    const storage = { getRunners: Effect.succeed([]) } as unknown as RunnerStorage.RunnerStorage["Service"]
+    const liveness = yield* makeLiveness({ runners: {} as never, storage, runnerTimeoutMs: 300 })
+    const started = performance.now()
+    const exits = yield* Effect.forEach(
+      Array.from({ length: 5_000 }, () => liveness.watch(started)),
+      (watch) => Effect.exit(watch),
+      { concurrency: "unbounded" },
+    )
+    const took = performance.now() - started
+    assert(exits.every((e) => Exit.isFailure(e) && errorOf(e) instanceof NoRunners), "a call did not get NoRunners")
+    assert(took >= 300 && took < 5_000, `took ${took} ms`)
+  }))))

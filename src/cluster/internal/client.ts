@@ -21,6 +21,7 @@ import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as SqlError from "effect/sql/SqlError"
 import { type PoolError, SerializationError, TaskTimeout, WorkerCrashed } from "../../errors.ts"
+import { every } from "../../internal/every.ts"
 import { decodeFailure } from "../../internal/known_errors.ts"
 import { ClusterUnavailable, ModuleMismatch } from "../errors.ts"
 import type { AnyTask } from "../../task/Task.ts"
@@ -66,8 +67,14 @@ const messageOf = (e: unknown): string => e instanceof Error ? e.message : Strin
 /** Entity ids for chunks sent before any runner is known (each entity runs its messages concurrently). */
 const FALLBACK_IDS = 16
 
-/** How often the caller reads the runners from PostgreSQL (as often as effect/cluster's own refresh). */
+/** How often the caller reads the runners from PostgreSQL while it sends chunks (as often as effect/cluster's own). */
 const REFRESH_MS = 500
+
+/** An idle caller reads them this often (each query also grows the PostgreSQL client's long-lived fiber a little). */
+const IDLE_REFRESH_MS = 10_000
+
+/** A caller counts as idle once it has sent nothing for this long. */
+const IDLE_AFTER_MS = 5_000
 
 /** A chunk that its runner interrupted (not its caller) is sent again after this pause. */
 const REDELIVER_MS = 100
@@ -131,7 +138,17 @@ export const makeDispatcher = (options: {
       Effect.ignore,
     )
     yield* refresh
-    yield* refresh.pipe(Effect.andThen(Effect.sleep(REFRESH_MS)), Effect.forever, Effect.forkScoped)
+    let lastSent = 0
+    let lastRefresh = performance.now()
+    yield* every(
+      REFRESH_MS,
+      Effect.suspend(() => {
+        const now = performance.now()
+        if (now - lastSent > IDLE_AFTER_MS && now - lastRefresh < IDLE_REFRESH_MS) return Effect.void
+        lastRefresh = now
+        return refresh
+      }),
+    )
     const ownerOf = (entityId: string): string | undefined => placement.owners[shardOf(entityId) - 1]
     const fallbackIds = Array.from({ length: FALLBACK_IDS }, () => crypto.randomUUID())
     let nextFallback = 0
@@ -253,6 +270,7 @@ export const makeDispatcher = (options: {
       call: CallSettings = {},
     ): Effect.Effect<Array<Exit.Exit<unknown, unknown>>> =>
       Effect.suspend(() => {
+        lastSent = performance.now()
         const exits: Array<Exit.Exit<unknown, unknown>> = new Array(payloads.length)
         const sent: Array<number> = []
         const encoded: Array<unknown> = []

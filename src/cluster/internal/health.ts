@@ -24,6 +24,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
+import { every } from "../../internal/every.ts"
 
 /** How often each runner checks the runner it watches. */
 export const WATCH_INTERVAL_MS = 500
@@ -79,10 +80,5 @@ export const watch = (
       if (target === undefined) return
       if (!(yield* isAlive(runners, target))) yield* storage.setRunnerHealth(target, false)
     })
-    yield* tick.pipe(
-      Effect.ignoreCause,
-      Effect.andThen(Effect.sleep(WATCH_INTERVAL_MS)),
-      Effect.forever,
-      Effect.forkScoped,
-    )
+    yield* every(WATCH_INTERVAL_MS, tick)
   })

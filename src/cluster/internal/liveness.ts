@@ -14,6 +14,7 @@ import type * as RunnerStorage from "effect/cluster/RunnerStorage"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { NoRunners } from "../errors.ts"
+import { every } from "../../internal/every.ts"
 import { isAlive } from "./health.ts"
 
 /** How often the caller checks for a live runner while calls run. */
@@ -50,8 +51,10 @@ export const makeLiveness = (options: {
 }): Effect.Effect<Liveness, never, Scope.Scope> =>
   Effect.gen(function* () {
     const { runners, storage, runnerTimeoutMs } = options
-    let watching = 0
     let noneSince: number | undefined
+    // The calls that wait: each is failed by the checks below once it has seen no runner for runnerTimeout (no timer
+    // of its own: thousands of calls waiting for a free worker cost one check every CHECK_INTERVAL_MS in all).
+    const waiting = new Set<{ readonly since: number; readonly fail: () => void }>()
 
     /** Some healthy runner answers a ping (the first that does ends the search); `undefined`: storage unreachable. */
     const anyAlive: Effect.Effect<boolean | undefined> = Effect.gen(function* () {
@@ -62,26 +65,35 @@ export const makeLiveness = (options: {
       return false
     }).pipe(Effect.orElseSucceed(() => undefined))
 
-    yield* Effect.gen(function* () {
-      if (watching === 0) {
-        noneSince = undefined // nobody waits: the next call starts from a fresh check
-        return
-      }
-      const alive = yield* anyAlive
-      if (alive === true) noneSince = undefined
-      else if (alive === false) noneSince ??= performance.now()
-    }).pipe(Effect.andThen(Effect.sleep(CHECK_INTERVAL_MS)), Effect.forever, Effect.forkScoped)
+    yield* every(
+      CHECK_INTERVAL_MS,
+      Effect.gen(function* () {
+        if (waiting.size === 0) {
+          noneSince = undefined // nobody waits: the next call starts from a fresh check
+          return
+        }
+        const alive = yield* anyAlive
+        if (alive === true) noneSince = undefined
+        else if (alive === false) noneSince ??= performance.now()
+        if (noneSince === undefined) return
+        const now = performance.now()
+        for (const call of waiting) {
+          if (expired(now, call.since, noneSince, runnerTimeoutMs)) call.fail()
+        }
+      }),
+    )
 
     const watch = (since?: number): Effect.Effect<never, NoRunners> =>
-      Effect.suspend(() => {
-        const startedAt = since ?? performance.now()
-        watching++
-        const loop: Effect.Effect<never, NoRunners> = Effect.suspend(() =>
-          expired(performance.now(), startedAt, noneSince, runnerTimeoutMs)
-            ? Effect.fail(new NoRunners({ runnerTimeoutMs }))
-            : Effect.andThen(Effect.sleep(CHECK_INTERVAL_MS), loop)
-        )
-        return Effect.ensuring(loop, Effect.sync(() => watching--))
+      Effect.callback<never, NoRunners>((resume) => {
+        const call = {
+          since: since ?? performance.now(),
+          fail: () => {
+            waiting.delete(call)
+            resume(Effect.fail(new NoRunners({ runnerTimeoutMs })))
+          },
+        }
+        waiting.add(call)
+        return Effect.sync(() => waiting.delete(call))
       })
     return { watch }
   })
