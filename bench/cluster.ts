@@ -13,8 +13,8 @@
  * ```
  *
  * Rows: a tiny task's sequential round trip (`direct` and `stored`
- * delivery), `map` over 100,000 tiny items on three runners against a local
- * pool, 16 CPU tasks of ~200 ms on three runners against one, time from a
+ * delivery), `map` over 100,000 tiny items and 10,000 separate calls on three
+ * runners against a local pool, 16 CPU tasks of ~200 ms on three runners against one, time from a
  * runner's start to its first task, and recovery after a SIGKILLed runner
  * (the time from the kill until every call that was running then has its
  * result; each round kills one runner and starts a fresh one), and how
@@ -200,6 +200,27 @@ const program = Effect.gen(function* () {
       `| map over 100,000 tiny items: local pool (2 workers) / 3 runners | ${ms(median(l))} / ${ms(median(c))} (${
         (median(c) / median(l)).toFixed(1)
       }×) |`,
+    )
+  }
+
+  if (wanted("calls")) {
+    // The Effect idiom for many separate calls: forEach of apply, every call in flight at once.
+    const items = Array.from({ length: 10_000 }, (_, i) => i)
+    const local = yield* mp.Pool.make({ size: 2 })
+    const all = (p: Pool) => Effect.forEach(items, (i) => p.apply(double, i), { concurrency: "unbounded" })
+    yield* all(local)
+    yield* all(pool)
+    const l: Array<number> = []
+    const c: Array<number> = []
+    for (let round = 0; round < 3; round++) {
+      l.push((yield* timed(all(local)))[0])
+      c.push((yield* timed(all(pool)))[0])
+    }
+    yield* local.close
+    row(
+      `| 10,000 separate calls at once (forEach of apply): local pool (2 workers) / 3 runners | ${ms(median(l))} / ${
+        ms(median(c))
+      } (${(median(c) / median(l)).toFixed(1)}×) |`,
     )
   }
 

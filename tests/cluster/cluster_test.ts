@@ -235,6 +235,28 @@ Deno.test({
         )
 
         yield* step(
+          "separate calls made all at once (forEach of apply, submit) travel in shared chunks, each with its own result",
+          Effect.gen(function* () {
+            const input = Array.from({ length: 2_000 }, (_, i) => i)
+            const started = performance.now()
+            const exits = yield* Effect.forEach(
+              input,
+              (n) => Effect.exit(n % 500 === 7 ? pool.apply(boom, `bad ${n}`) : pool.apply(square, n)),
+              { concurrency: "unbounded" },
+            )
+            exits.forEach((exit, n) => {
+              if (n % 500 === 7) {
+                const error = errorOf(exit)
+                assert(error instanceof RemoteException && error.remoteMessage === `bad ${n}`, `call ${n}: ${exit}`)
+              } else assertEquals(exit, Exit.succeed(n * n), `call ${n}`)
+            })
+            const fibers = yield* Effect.forEach(input.slice(0, 500), (n) => pool.submit(square, n))
+            assertEquals(yield* Fiber.joinAll(fibers), input.slice(0, 500).map((n) => n * n))
+            console.log(`cluster: 2,000 separate calls at once in ${(performance.now() - started).toFixed(0)} ms`)
+          }),
+        )
+
+        yield* step(
           "mapExit, starmap, imap, imapUnordered and submit work as on a local pool",
           Effect.gen(function* () {
             const exits = yield* pool.mapExit(boom, ["x"])

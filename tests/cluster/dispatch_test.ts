@@ -13,6 +13,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { makeCapacity, type Slot } from "../../src/cluster/internal/capacity.ts"
 import type { Dispatcher } from "../../src/cluster/internal/client.ts"
+import { makeCoalescer } from "../../src/cluster/internal/coalesce.ts"
 import { makePool } from "../../src/cluster/internal/pool.ts"
 import { square } from "../fixtures/cluster_tasks.ts"
 import { idsByShard, placements, type RunnerView } from "../../src/cluster/internal/placement.ts"
@@ -202,4 +203,86 @@ Deno.test("a cluster pool keeps every worker of the cluster busy: its size and a
     const small = fakeDispatcher(2)
     yield* makePool(small.dispatcher, undefined, scope).map(square, input, { chunkSize: 1 })
     assertEquals(small.seen.most, 16)
+  }))))
+
+/** A coalescer over a fake cluster of `workers` workers, always busy: groups wait for `open` to get a worker. */
+const busyCluster = (workers: number) =>
+  Effect.gen(function* () {
+    const open = yield* Deferred.make<void>()
+    const sent: Array<ReadonlyArray<unknown>> = []
+    const coalescer = yield* makeCoalescer({
+      free: () => false,
+      workers: () => workers,
+      onWorker: (_priority, use) => Effect.andThen(Deferred.await(open), use({ runner: "a", entityId: "a-a" })),
+    })
+    const send = (_slot: Slot, payloads: ReadonlyArray<unknown>) =>
+      Effect.sync(() => {
+        sent.push(payloads)
+        return payloads.map((p) => p === "boom" ? Exit.fail("boom") : Exit.succeed((p as number) * 10))
+      })
+    const call = (payload: unknown) =>
+      coalescer.one("task", 0, payload, undefined, Effect.die("no worker is free: never alone"), send)
+    return { open, sent, call }
+  })
+
+Deno.test("separate calls that wait for a worker travel together in fair shares, each gets its own result", () =>
+  Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+    const cluster = yield* busyCluster(2)
+    const payloads: Array<unknown> = Array.from({ length: 40 }, (_, i) => i)
+    payloads[7] = "boom"
+    const fibers = []
+    for (const p of payloads) fibers.push(yield* Effect.forkChild(cluster.call(p), { startImmediately: true }))
+    yield* Deferred.succeed(cluster.open, undefined)
+    const exits = yield* Fiber.joinAll(fibers)
+    exits.forEach((e, i) => assertEquals(e, i === 7 ? Exit.fail("boom") : Exit.succeed(i * 10), `call ${i}`))
+    // 40 waiting on 2 workers: a chunk takes a fair share of those still waiting, ceil(40 / 8) = 5 at most.
+    assertEquals(Math.max(...cluster.sent.map((c) => c.length)), 5)
+    assertEquals(cluster.sent.flat().length, 40)
+    assert(cluster.sent.length < 20, `${cluster.sent.length} chunks for 40 calls`)
+  }))))
+
+Deno.test("a waiting call that is interrupted leaves its group; the others still get their results", () =>
+  Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+    const cluster = yield* busyCluster(1)
+    const a = yield* Effect.forkChild(cluster.call(1), { startImmediately: true })
+    const b = yield* Effect.forkChild(cluster.call(2), { startImmediately: true })
+    const c = yield* Effect.forkChild(cluster.call(3), { startImmediately: true })
+    yield* Fiber.interrupt(b)
+    yield* Deferred.succeed(cluster.open, undefined)
+    assertEquals(yield* Fiber.join(a), Exit.succeed(10))
+    assertEquals(yield* Fiber.join(c), Exit.succeed(30))
+    assert(!cluster.sent.flat().includes(2), "the interrupted call was sent")
+  }))))
+
+Deno.test("a group whose calls are all interrupted is interrupted on its way; a free worker takes a call alone", () =>
+  Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+    const started = yield* Deferred.make<void>()
+    let interrupted = false
+    const coalescer = yield* makeCoalescer({
+      free: () => false,
+      workers: () => 1,
+      onWorker: (_p, use) => use({ runner: "a", entityId: "a-a" }),
+    })
+    const hang = () =>
+      Deferred.succeed(started, undefined).pipe(
+        Effect.andThen(Effect.never),
+        Effect.onInterrupt(() => Effect.sync(() => interrupted = true)),
+      )
+    const f = yield* Effect.forkChild(coalescer.one("k", 0, 1, undefined, Effect.die("busy"), hang), {
+      startImmediately: true,
+    })
+    yield* Deferred.await(started)
+    yield* Fiber.interrupt(f)
+    yield* Effect.yieldNow
+    assert(interrupted, "the chunk went on after every call in it was interrupted")
+    // With a worker free, a call goes alone at once (no group, no wait).
+    const alone = yield* makeCoalescer({
+      free: () => true,
+      workers: () => 1,
+      onWorker: () => Effect.die("asked for a worker"),
+    })
+    assertEquals(
+      yield* alone.one("k", 0, 1, undefined, Effect.succeed(Exit.succeed("alone")), () => Effect.die("grouped")),
+      Exit.succeed("alone"),
+    )
   }))))

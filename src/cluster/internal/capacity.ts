@@ -36,6 +36,8 @@ export interface Capacity {
   readonly withRunner: <A, E, R>(key: string | undefined, use: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** Chunks running now, and waiting for a free runner. */
   readonly load: () => { readonly running: number; readonly waiting: number }
+  /** Whether a chunk would start now (a runner has a free worker and nothing waits, or no runner is known). */
+  readonly free: () => boolean
 }
 
 interface Runner {
@@ -191,5 +193,6 @@ export const makeCapacity = (): Capacity => {
         )
       }),
     load: () => ({ running, waiting }),
+    free: () => runners.length === 0 || (waiting === 0 && pick() !== undefined),
   }
 }

@@ -27,7 +27,8 @@ import { ClusterUnavailable, ModuleMismatch } from "../errors.ts"
 import type { AnyTask } from "../../task/Task.ts"
 import { isTransfer } from "../../task/transfer.ts"
 import { fromWire, isMismatch, MAX_TEXT, outcomesOf, TaskEntity, toWire, type WireOutcome } from "./entity.ts"
-import { makeCapacity } from "./capacity.ts"
+import { makeCapacity, type Slot } from "./capacity.ts"
+import { makeCoalescer } from "./coalesce.ts"
 import { redacted } from "./options.ts"
 import * as Layers from "./layers.ts"
 import { makeLiveness } from "./liveness.ts"
@@ -44,6 +45,11 @@ export interface CallSettings {
   readonly key?: string | undefined
   /** When the call began (`performance.now()`): `runnerTimeout` counts from it, not from each chunk. */
   readonly since?: number | undefined
+  /**
+   * A separate call (`apply`, `submit`): when it has to wait for a free worker it may travel in one chunk with
+   * other waiting calls of the same task (`coalesce.ts`). Not for `map`'s chunks, whose size the caller chose.
+   */
+  readonly coalesce?: boolean | undefined
 }
 
 /** Sends chunks to the cluster. */
@@ -149,6 +155,11 @@ export const makeDispatcher = (options: {
         return refresh
       }),
     )
+    const coalescer = yield* makeCoalescer({
+      free: capacity.free,
+      workers: () => placement.runners.reduce((n, r) => n + r.capacity, 0),
+      onWorker: (priority, use) => capacity.withSlot(priority, use),
+    })
     const ownerOf = (entityId: string): string | undefined => placement.owners[shardOf(entityId) - 1]
     const fallbackIds = Array.from({ length: FALLBACK_IDS }, () => crypto.randomUUID())
     let nextFallback = 0
@@ -167,6 +178,7 @@ export const makeDispatcher = (options: {
       task: AnyTask,
       encoded: ReadonlyArray<unknown>,
       call: CallSettings,
+      held?: Slot,
     ): Effect.Effect<Array<Exit.Exit<unknown, unknown>>, PoolError> =>
       Effect.gen(function* () {
         let text: string
@@ -232,11 +244,14 @@ export const makeDispatcher = (options: {
         // A chunk with a key goes to the key's own entity, so to one runner (while it lives) and one worker there;
         // any other waits for the runner with the most free workers. The wait counts toward `runnerTimeout` (no
         // runner alive), not toward the chunk's `timeout`.
-        const placed = call.key !== undefined
+        const fallback = () => fallbackIds[nextFallback++ % FALLBACK_IDS]
+        const placed = held !== undefined
+          ? delivered(held.entityId ?? fallback())
+          : call.key !== undefined
           ? capacity.withRunner(ownerOf(`key:${call.key}`), delivered(`key:${call.key}`))
           : capacity.withSlot(
             call.priority ?? 0,
-            (slot) => delivered(slot.entityId ?? fallbackIds[nextFallback++ % FALLBACK_IDS]),
+            (slot) => delivered(slot.entityId ?? fallback()),
           )
         const reply = yield* Effect.raceFirst(placed, liveness.watch(call.since))
         let outcomes: ReadonlyArray<WireOutcome>
@@ -286,8 +301,25 @@ export const makeDispatcher = (options: {
           }
         })
         if (encoded.length === 0) return Effect.succeed(exits)
-        return send(task, encoded, call).pipe(
-          Effect.catch((error) => Effect.succeed(encoded.map(() => Exit.fail(error)))),
+        const sendAll = (chunk: ReadonlyArray<unknown>, settings: CallSettings, held?: Slot) =>
+          send(task, chunk, settings, held).pipe(
+            Effect.catch((error) => Effect.succeed(chunk.map((): Exit.Exit<unknown, unknown> => Exit.fail(error)))),
+          )
+        if (
+          call.coalesce === true && payloads.length === 1 && encoded.length === 1 && call.key === undefined &&
+          call.timeoutMs === undefined
+        ) {
+          // A separate call: alone when a worker is free, else with the other calls of its task that wait.
+          return coalescer.one(
+            `${task.moduleUrl}\u0000${task.name}\u0000${call.priority ?? 0}`,
+            call.priority ?? 0,
+            encoded[0],
+            call.since,
+            Effect.map(sendAll(encoded, call), (results) => results[0]),
+            (slot, chunk, since) => sendAll(chunk, { ...call, since }, slot),
+          ).pipe(Effect.map((exit) => [exit]))
+        }
+        return sendAll(encoded, call).pipe(
           Effect.map((results) => {
             sent.forEach((at, j) => exits[at] = results[j])
             return exits

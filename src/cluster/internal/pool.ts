@@ -128,7 +128,7 @@ export const makePool = (
   const apply = <P, A, E>(task: Task.Task<P, A, E>, ...args: ApplyArgs<P>) =>
     Effect.flatMap(
       Effect.all([checkTask(task), callSettings(args[1], callKeys)]),
-      ([t, call]) => tracked(Effect.flatMap(runChunk(t, [args[0]], call), (exits) => exits[0])),
+      ([t, call]) => tracked(Effect.flatMap(runChunk(t, [args[0]], { ...call, coalesce: true }), (exits) => exits[0])),
     ) as Effect.Effect<A, E | PoolError | InvalidArgument>
 
   const submit = <P, A, E>(task: Task.Task<P, A, E>, ...payload: ApplyArgs<P>) =>
