@@ -222,7 +222,7 @@ const busyCluster = (workers: number) =>
       })
     const call = (payload: unknown) =>
       coalescer.one("task", 0, payload, undefined, Effect.die("no worker is free: never alone"), send)
-    return { open, sent, call }
+    return { open, sent, call, coalescer }
   })
 
 Deno.test("separate calls that wait for a worker travel together in fair shares, each gets its own result", () =>
@@ -232,6 +232,7 @@ Deno.test("separate calls that wait for a worker travel together in fair shares,
     payloads[7] = "boom"
     const fibers = []
     for (const p of payloads) fibers.push(yield* Effect.forkChild(cluster.call(p), { startImmediately: true }))
+    assertEquals(cluster.coalescer.load(), { calls: 40, requests: 1 }, "40 calls wait as one request for a worker")
     yield* Deferred.succeed(cluster.open, undefined)
     const exits = yield* Fiber.joinAll(fibers)
     exits.forEach((e, i) => assertEquals(e, i === 7 ? Exit.fail("boom") : Exit.succeed(i * 10), `call ${i}`))
@@ -239,6 +240,7 @@ Deno.test("separate calls that wait for a worker travel together in fair shares,
     assertEquals(Math.max(...cluster.sent.map((c) => c.length)), 5)
     assertEquals(cluster.sent.flat().length, 40)
     assert(cluster.sent.length < 20, `${cluster.sent.length} chunks for 40 calls`)
+    assertEquals(cluster.coalescer.load(), { calls: 0, requests: 0 })
   }))))
 
 Deno.test("a waiting call that is interrupted leaves its group; the others still get their results", () =>

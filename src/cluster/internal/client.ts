@@ -330,7 +330,12 @@ export const makeDispatcher = (options: {
     return {
       run,
       runnersAlive,
-      load: capacity.load,
+      // Calls waiting in groups count one by one, instead of their groups' one request each.
+      load: () => {
+        const { running, waiting } = capacity.load()
+        const grouped = coalescer.load()
+        return { running, waiting: Math.max(0, waiting - grouped.requests) + grouped.calls }
+      },
       workers: () => placement.runners.reduce((n, r) => n + r.capacity, 0),
     }
   })

@@ -73,6 +73,8 @@ export interface Coalescer {
     alone: Effect.Effect<AnyExit>,
     send: SendGroup,
   ) => Effect.Effect<AnyExit>
+  /** Calls waiting in groups, and the requests for a worker those groups have pending (one per group). */
+  readonly load: () => { readonly calls: number; readonly requests: number }
 }
 
 /** A coalescer whose group fibers stop with the Scope. */
@@ -155,5 +157,16 @@ export const makeCoalescer = (options: CoalesceOptions): Effect.Effect<Coalescer
         })
       })
 
-    return { one }
+    return {
+      one,
+      load: () => {
+        let calls = 0
+        let requests = 0
+        for (const b of buckets.values()) {
+          for (const m of b.members) if (!m.gone) calls++
+          if (b.asking) requests++
+        }
+        return { calls, requests }
+      },
+    }
   })
