@@ -503,11 +503,20 @@ export const NOTES_START = "<!-- notes:start -->"
 export const NOTES_END = "<!-- notes:end -->"
 
 /** The hand-written notes of an existing RESULTS.md, markers included; a placeholder when there are none. */
-export const keptNotes = (previous: string | undefined): string => {
-  const start = previous?.indexOf(NOTES_START) ?? -1
-  const end = previous?.indexOf(NOTES_END) ?? -1
-  if (previous !== undefined && start >= 0 && end > start) return previous.slice(start, end + NOTES_END.length)
-  return `${NOTES_START}\n_Analysis of missed targets goes here; \`compare.ts\` keeps this section when it rewrites the file._\n${NOTES_END}`
+export const keptNotes = (previous: string | undefined): string =>
+  kept(
+    previous,
+    NOTES_START,
+    NOTES_END,
+    "_Analysis of missed targets goes here; `compare.ts` keeps this section when it rewrites the file._",
+  )
+
+/** The part of `previous` between `start` and `end`, markers included; `placeholder` between them when it has none. */
+const kept = (previous: string | undefined, start: string, end: string, placeholder: string): string => {
+  const from = previous?.indexOf(start) ?? -1
+  const to = previous?.indexOf(end) ?? -1
+  if (previous !== undefined && from >= 0 && to > from) return previous.slice(from, to + end.length)
+  return `${start}\n${placeholder}\n${end}`
 }
 
 /** Start of the cluster's rows in `RESULTS.md`: written by `bench/cluster.ts`, kept by `compare.ts`. */
@@ -516,12 +525,13 @@ export const CLUSTER_START = "<!-- cluster:start -->"
 export const CLUSTER_END = "<!-- cluster:end -->"
 
 /** The cluster's rows of a previous `RESULTS.md` (markers included), or a line saying how to get them. */
-export const keptCluster = (previous: string | undefined): string => {
-  const start = previous?.indexOf(CLUSTER_START) ?? -1
-  const end = previous?.indexOf(CLUSTER_END) ?? -1
-  if (previous !== undefined && start >= 0 && end > start) return previous.slice(start, end + CLUSTER_END.length)
-  return `${CLUSTER_START}\n_Run \`deno task bench:cluster\` (it needs PostgreSQL) to fill this section._\n${CLUSTER_END}`
-}
+export const keptCluster = (previous: string | undefined): string =>
+  kept(
+    previous,
+    CLUSTER_START,
+    CLUSTER_END,
+    "_Run `deno task bench:cluster` (it needs PostgreSQL) to fill this section._",
+  )
 
 /**
  * `results` (a `RESULTS.md`) with its cluster section replaced by `section`
