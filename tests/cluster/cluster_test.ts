@@ -250,6 +250,15 @@ Deno.test({
                 assert(error instanceof RemoteException && error.remoteMessage === `bad ${n}`, `call ${n}: ${exit}`)
               } else assertEquals(exit, Exit.succeed(n * n), `call ${n}`)
             })
+            // Calls that fit a message alone still cross when together they would not (60 × 1 MiB, limit 48 MiB).
+            const large = yield* Effect.forEach(
+              Array.from({ length: 60 }, (_, i) => new Uint8Array(1024 * 1024).fill(i)),
+              (bytes) => pool.apply(echo, bytes),
+              { concurrency: "unbounded" },
+            )
+            large.forEach((bytes, i) =>
+              assert(bytes instanceof Uint8Array && bytes[0] === i && bytes.length === 1 << 20)
+            )
             const fibers = yield* Effect.forEach(input.slice(0, 500), (n) => pool.submit(square, n))
             assertEquals(yield* Fiber.joinAll(fibers), input.slice(0, 500).map((n) => n * n))
             console.log(`cluster: 2,000 separate calls at once in ${(performance.now() - started).toFixed(0)} ms`)

@@ -14,8 +14,11 @@ import * as Fiber from "effect/Fiber"
 import { makeCapacity, type Slot } from "../../src/cluster/internal/capacity.ts"
 import type { Dispatcher } from "../../src/cluster/internal/client.ts"
 import { makeCoalescer } from "../../src/cluster/internal/coalesce.ts"
+import { fromWire, isResend, outcomesOf, toWire } from "../../src/cluster/internal/entity.ts"
+import { runChunk } from "../../src/cluster/internal/handler.ts"
+import type { Pool } from "../../src/pool/Pool.ts"
 import { makePool } from "../../src/cluster/internal/pool.ts"
-import { square } from "../fixtures/cluster_tasks.ts"
+import { bigResult, square } from "../fixtures/cluster_tasks.ts"
 import { idsByShard, placements, type RunnerView } from "../../src/cluster/internal/placement.ts"
 
 const SHARDS = 300
@@ -206,13 +209,14 @@ Deno.test("a cluster pool keeps every worker of the cluster busy: its size and a
   }))))
 
 /** A coalescer over a fake cluster of `workers` workers, always busy: groups wait for `open` to get a worker. */
-const busyCluster = (workers: number) =>
+const busyCluster = (workers: number, maxShare = 1_000) =>
   Effect.gen(function* () {
     const open = yield* Deferred.make<void>()
     const sent: Array<ReadonlyArray<unknown>> = []
     const coalescer = yield* makeCoalescer({
       free: () => false,
       workers: () => workers,
+      maxShare: () => maxShare,
       onWorker: (_priority, use) => Effect.andThen(Deferred.await(open), use({ runner: "a", entityId: "a-a" })),
     })
     const send = (_slot: Slot, payloads: ReadonlyArray<unknown>) =>
@@ -243,6 +247,16 @@ Deno.test("separate calls that wait for a worker travel together in fair shares,
     assertEquals(cluster.coalescer.load(), { calls: 0, requests: 0 })
   }))))
 
+Deno.test("a group never carries more calls than their results fit in one reply (maxShare)", () =>
+  Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+    const cluster = yield* busyCluster(1, 3)
+    const fibers = []
+    for (let i = 0; i < 20; i++) fibers.push(yield* Effect.forkChild(cluster.call(i), { startImmediately: true }))
+    yield* Deferred.succeed(cluster.open, undefined)
+    assertEquals((yield* Fiber.joinAll(fibers)).length, 20)
+    assertEquals(Math.max(...cluster.sent.map((c) => c.length)), 3)
+  }))))
+
 Deno.test("a waiting call that is interrupted leaves its group; the others still get their results", () =>
   Effect.runPromise(Effect.scoped(Effect.gen(function* () {
     const cluster = yield* busyCluster(1)
@@ -263,6 +277,7 @@ Deno.test("a group whose calls are all interrupted is interrupted on its way; a 
     const coalescer = yield* makeCoalescer({
       free: () => false,
       workers: () => 1,
+      maxShare: () => 1_000,
       onWorker: (_p, use) => use({ runner: "a", entityId: "a-a" }),
     })
     const hang = () =>
@@ -281,6 +296,7 @@ Deno.test("a group whose calls are all interrupted is interrupted on its way; a 
     const alone = yield* makeCoalescer({
       free: () => true,
       workers: () => 1,
+      maxShare: () => 1_000,
       onWorker: () => Effect.die("asked for a worker"),
     })
     assertEquals(
@@ -288,3 +304,22 @@ Deno.test("a group whose calls are all interrupted is interrupted on its way; a 
       Exit.succeed("alone"),
     )
   }))))
+
+Deno.test("a runner answers Resend when the results of calls sent together do not fit one reply; a map chunk fails instead", () =>
+  Effect.runPromise(Effect.gen(function* () {
+    const big = () => Exit.succeed(new Uint8Array(3 * 1024 * 1024))
+    const pool = {
+      mapExit: (_task: unknown, values: ReadonlyArray<unknown>) => Effect.succeed(values.map(big)),
+    } as unknown as Pool
+    const request = (resendable: boolean) => ({
+      moduleUrl: bigResult.moduleUrl,
+      taskName: bigResult.name,
+      payloads: toWire(Array.from({ length: 20 }, () => 3)),
+      resendable,
+    })
+    const together = fromWire(yield* runChunk(pool, request(true)))
+    assert(isResend(together), "calls sent together were not sent back to be split")
+    const chunk = outcomesOf(fromWire(yield* runChunk(pool, request(false))))
+    assertEquals(chunk.length, 20)
+    assert(chunk.every((o) => !o.ok), "a map chunk over the limit crossed")
+  })))

@@ -26,7 +26,7 @@ import { decodeFailure } from "../../internal/known_errors.ts"
 import { ClusterUnavailable, ModuleMismatch } from "../errors.ts"
 import type { AnyTask } from "../../task/Task.ts"
 import { isTransfer } from "../../task/transfer.ts"
-import { fromWire, isMismatch, MAX_TEXT, outcomesOf, TaskEntity, toWire, type WireOutcome } from "./entity.ts"
+import { fromWire, isMismatch, isResend, MAX_TEXT, outcomesOf, TaskEntity, toWire, type WireOutcome } from "./entity.ts"
 import { makeCapacity, type Slot } from "./capacity.ts"
 import { makeCoalescer } from "./coalesce.ts"
 import { redacted } from "./options.ts"
@@ -155,10 +155,18 @@ export const makeDispatcher = (options: {
         return refresh
       }),
     )
+    // The largest reply seen per payload of each task, so a group's results fit one reply (`coalesce.ts`).
+    const replyBytes = new Map<string, number>()
+    const groupKey = (task: AnyTask) => `${task.moduleUrl}\u0000${task.name}`
     const coalescer = yield* makeCoalescer({
       free: capacity.free,
       workers: () => placement.runners.reduce((n, r) => n + r.capacity, 0),
       onWorker: (priority, use) => capacity.withSlot(priority, use),
+      // Half the message limit over the largest reply per call seen (none seen yet: a small group first).
+      maxShare: (key) => {
+        const bytes = replyBytes.get(key.slice(0, key.lastIndexOf("\u0000")))
+        return bytes === undefined ? 16 : Math.max(1, Math.floor(MAX_TEXT / 2 / Math.max(1, bytes)))
+      },
     })
     const ownerOf = (entityId: string): string | undefined => placement.owners[shardOf(entityId) - 1]
     const fallbackIds = Array.from({ length: FALLBACK_IDS }, () => crypto.randomUUID())
@@ -191,6 +199,13 @@ export const makeDispatcher = (options: {
             message: `the payload cannot cross to a runner as node:v8 bytes: ${messageOf(e)}`,
           })
         }
+        if (text.length > MAX_TEXT && held !== undefined && encoded.length > 1) {
+          // Separate calls sent together (coalesce.ts) that do not fit one message: in halves, one after the other on
+          // the worker held (each call alone would fit; only a call over the limit by itself fails).
+          const half = Math.ceil(encoded.length / 2)
+          const first = yield* send(task, encoded.slice(0, half), call, held)
+          return [...first, ...(yield* send(task, encoded.slice(half), call, held))]
+        }
         if (text.length > MAX_TEXT) {
           return yield* new SerializationError({
             taskName: task.name,
@@ -201,6 +216,7 @@ export const makeDispatcher = (options: {
         }
         const callerHash = yield* hashOf(task.moduleUrl)
         const request = {
+          resendable: held !== undefined && encoded.length > 1 ? true : undefined,
           moduleHash: callerHash,
           moduleUrl: task.moduleUrl,
           taskName: task.name,
@@ -257,6 +273,17 @@ export const makeDispatcher = (options: {
         let outcomes: ReadonlyArray<WireOutcome>
         try {
           const decoded = fromWire(reply)
+          replyBytes.set(groupKey(task), Math.max(replyBytes.get(groupKey(task)) ?? 0, reply.length / encoded.length))
+          if (isResend(decoded)) {
+            // Their results did not fit one reply: in halves, on the worker held (they ran once already: at least once).
+            replyBytes.set(
+              groupKey(task),
+              Math.max(replyBytes.get(groupKey(task)) ?? 0, decoded.resend / encoded.length),
+            )
+            const half = Math.ceil(encoded.length / 2)
+            const first = yield* send(task, encoded.slice(0, half), call, held)
+            return [...first, ...(yield* send(task, encoded.slice(half), call, held))]
+          }
           if (isMismatch(decoded)) {
             return yield* new ModuleMismatch({
               moduleUrl: task.moduleUrl,
@@ -311,7 +338,7 @@ export const makeDispatcher = (options: {
         ) {
           // A separate call: alone when a worker is free, else with the other calls of its task that wait.
           return coalescer.one(
-            `${task.moduleUrl}\u0000${task.name}\u0000${call.priority ?? 0}`,
+            `${groupKey(task)}\u0000${call.priority ?? 0}`,
             call.priority ?? 0,
             encoded[0],
             call.since,

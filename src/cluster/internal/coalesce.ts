@@ -59,6 +59,8 @@ export interface CoalesceOptions {
   readonly free: () => boolean
   /** The cluster's workers now. */
   readonly workers: () => number
+  /** The most calls of the group `key` one chunk may carry (so that their results fit one reply). */
+  readonly maxShare: (key: string) => number
   /** Waits for a free worker (highest priority first) and holds it while `use` runs (`Capacity.withSlot`). */
   readonly onWorker: (priority: number, use: (slot: Slot) => Effect.Effect<void>) => Effect.Effect<void>
 }
@@ -104,7 +106,11 @@ export const makeCoalescer = (options: CoalesceOptions): Effect.Effect<Coalescer
             buckets.delete(key)
             return Effect.void
           }
-          const share = Math.min(MAX_GROUP, Math.max(1, Math.ceil(waiting / (4 * Math.max(1, options.workers())))))
+          const share = Math.min(
+            MAX_GROUP,
+            options.maxShare(key),
+            Math.max(1, Math.ceil(waiting / (4 * Math.max(1, options.workers())))),
+          )
           const members = bucket.members.splice(0, share)
           // The rest waits for the next worker.
           if (bucket.members.length > 0) ask(key, bucket, priority)

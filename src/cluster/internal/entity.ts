@@ -29,6 +29,11 @@ const runFields = {
   key: Schema.optional(Schema.String),
   /** SHA-256 of the task module where the call was made (`module_hash.ts`): the runner's must be the same. */
   moduleHash: Schema.optional(Schema.String),
+  /**
+   * Separate calls sent together (`coalesce.ts`): when their results do not fit one reply, the runner answers
+   * `Resend` and the caller sends them again in smaller chunks, instead of failing them all.
+   */
+  resendable: Schema.optional(Schema.Boolean),
 }
 
 /** The `Run` request: a chunk of payloads of one task, stored first (at least once). */
@@ -73,6 +78,15 @@ export interface AllSucceeded {
 export interface Mismatch {
   readonly mismatch: { readonly runnerHash: string; readonly runner: string }
 }
+
+/** The reply when the results of separate calls sent together do not fit one reply (their text length). */
+export interface Resend {
+  readonly resend: number
+}
+
+/** Whether a reply read off the wire is a `Resend`. */
+export const isResend = (decoded: unknown): decoded is Resend =>
+  typeof decoded === "object" && decoded !== null && "resend" in decoded
 
 /** Whether a reply read off the wire is a `Mismatch`. */
 export const isMismatch = (decoded: unknown): decoded is Mismatch =>

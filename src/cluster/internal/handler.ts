@@ -15,7 +15,15 @@ import { RemoteException, SerializationError, TaskNotFound } from "../../errors.
 import { encodeFailure } from "../../internal/known_errors.ts"
 import type { Pool } from "../../pool/Pool.ts"
 import * as Task from "../../task/Task.ts"
-import { type AllSucceeded, fromWire, MAX_TEXT, type Mismatch, toWire, type WireOutcome } from "./entity.ts"
+import {
+  type AllSucceeded,
+  fromWire,
+  MAX_TEXT,
+  type Mismatch,
+  type Resend,
+  toWire,
+  type WireOutcome,
+} from "./entity.ts"
 import { moduleHash } from "./module_hash.ts"
 
 /** Modules loaded or loading, by URL, with the SHA-256 of the source read when loading began. */
@@ -83,7 +91,7 @@ const outcomeOf = (task: Task.AnyTask) => (exit: Exit.Exit<unknown, unknown>): W
 }
 
 /** Serializes the outcomes; one that cannot be serialized becomes a `SerializationError` of its own. */
-const encodeOutcomes = (taskName: string, outcomes: ReadonlyArray<WireOutcome>): string => {
+const encodeOutcomes = (taskName: string, outcomes: ReadonlyArray<WireOutcome>, resendable: boolean): string => {
   try {
     const text = toWire(
       outcomes.every((o) => o.ok)
@@ -91,6 +99,8 @@ const encodeOutcomes = (taskName: string, outcomes: ReadonlyArray<WireOutcome>):
         : outcomes,
     )
     if (text.length <= MAX_TEXT) return text
+    // Separate calls sent together: the caller sends them again in smaller chunks (each alone may well fit).
+    if (resendable && outcomes.length > 1) return toWire({ resend: text.length } satisfies Resend)
     const tooLarge = failed(
       new SerializationError({
         taskName,
@@ -128,6 +138,7 @@ export const runChunk = (
     readonly priority?: number | undefined
     readonly key?: string | undefined
     readonly moduleHash?: string | undefined
+    readonly resendable?: boolean | undefined
   },
   /** This runner's address, `host:port` (for `ModuleMismatch`). */
   self = "",
@@ -188,7 +199,7 @@ export const runChunk = (
         exits[at] = ran[j]
       )
     }
-    return encodeOutcomes(taskName, exits.map(outcomeOf(task)))
+    return encodeOutcomes(taskName, exits.map(outcomeOf(task)), request.resendable === true)
   }).pipe(
     // Never a defect: a defect here would be retried by the cluster. An interruption (the runner stops)
     // stays one, so the message is delivered again to the runner that takes the shard over.
