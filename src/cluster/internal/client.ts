@@ -155,16 +155,21 @@ export const makeDispatcher = (options: {
         return refresh
       }),
     )
-    // The largest reply seen per payload of each task, so a group's results fit one reply (`coalesce.ts`).
+    const workers = () => placement.runners.reduce((n, r) => n + r.capacity, 0)
+    // Calls of one task and priority wait in one group; the largest reply seen per call of each group caps how many
+    // travel together, so that their results fit one reply (`coalesce.ts`).
+    const groupOf = (task: AnyTask, call: CallSettings) =>
+      `${task.moduleUrl}\u0000${task.name}\u0000${call.priority ?? 0}`
     const replyBytes = new Map<string, number>()
-    const groupKey = (task: AnyTask) => `${task.moduleUrl}\u0000${task.name}`
+    const noteReply = (group: string, bytesPerCall: number) =>
+      replyBytes.set(group, Math.max(replyBytes.get(group) ?? 0, bytesPerCall))
     const coalescer = yield* makeCoalescer({
       free: capacity.free,
-      workers: () => placement.runners.reduce((n, r) => n + r.capacity, 0),
+      workers,
       onWorker: (priority, use) => capacity.withSlot(priority, use),
       // Half the message limit over the largest reply per call seen (none seen yet: a small group first).
-      maxShare: (key) => {
-        const bytes = replyBytes.get(key.slice(0, key.lastIndexOf("\u0000")))
+      maxShare: (group) => {
+        const bytes = replyBytes.get(group)
         return bytes === undefined ? 16 : Math.max(1, Math.floor(MAX_TEXT / 2 / Math.max(1, bytes)))
       },
     })
@@ -199,13 +204,17 @@ export const makeDispatcher = (options: {
             message: `the payload cannot cross to a runner as node:v8 bytes: ${messageOf(e)}`,
           })
         }
-        if (text.length > MAX_TEXT && held !== undefined && encoded.length > 1) {
-          // Separate calls sent together (coalesce.ts) that do not fit one message: in halves, one after the other on
-          // the worker held (each call alone would fit; only a call over the limit by itself fails).
+        /** Separate calls sent together, again in halves, one after the other on the worker held. */
+        const inHalves = Effect.suspend(() => {
           const half = Math.ceil(encoded.length / 2)
-          const first = yield* send(task, encoded.slice(0, half), call, held)
-          return [...first, ...(yield* send(task, encoded.slice(half), call, held))]
-        }
+          return Effect.zipWith(
+            send(task, encoded.slice(0, half), call, held),
+            send(task, encoded.slice(half), call, held),
+            (first, second) => [...first, ...second],
+          )
+        })
+        // Separate calls sent together (coalesce.ts) that do not fit one message: each alone would fit.
+        if (text.length > MAX_TEXT && held !== undefined && encoded.length > 1) return yield* inHalves
         if (text.length > MAX_TEXT) {
           return yield* new SerializationError({
             taskName: task.name,
@@ -273,17 +282,9 @@ export const makeDispatcher = (options: {
         let outcomes: ReadonlyArray<WireOutcome>
         try {
           const decoded = fromWire(reply)
-          replyBytes.set(groupKey(task), Math.max(replyBytes.get(groupKey(task)) ?? 0, reply.length / encoded.length))
-          if (isResend(decoded)) {
-            // Their results did not fit one reply: in halves, on the worker held (they ran once already: at least once).
-            replyBytes.set(
-              groupKey(task),
-              Math.max(replyBytes.get(groupKey(task)) ?? 0, decoded.resend / encoded.length),
-            )
-            const half = Math.ceil(encoded.length / 2)
-            const first = yield* send(task, encoded.slice(0, half), call, held)
-            return [...first, ...(yield* send(task, encoded.slice(half), call, held))]
-          }
+          noteReply(groupOf(task, call), (isResend(decoded) ? decoded.resend : reply.length) / encoded.length)
+          // Their results did not fit one reply: again in halves (they ran once already: at least once).
+          if (isResend(decoded)) return yield* inHalves
           if (isMismatch(decoded)) {
             return yield* new ModuleMismatch({
               moduleUrl: task.moduleUrl,
@@ -338,7 +339,7 @@ export const makeDispatcher = (options: {
         ) {
           // A separate call: alone when a worker is free, else with the other calls of its task that wait.
           return coalescer.one(
-            `${groupKey(task)}\u0000${call.priority ?? 0}`,
+            groupOf(task, call),
             call.priority ?? 0,
             encoded[0],
             call.since,
@@ -363,7 +364,7 @@ export const makeDispatcher = (options: {
         const grouped = coalescer.load()
         return { running, waiting: Math.max(0, waiting - grouped.requests) + grouped.calls }
       },
-      workers: () => placement.runners.reduce((n, r) => n + r.capacity, 0),
+      workers,
     }
   })
 
