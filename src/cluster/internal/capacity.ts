@@ -102,7 +102,11 @@ export const makeCapacity = (): Capacity => {
       const q = queues.get(p)!
       while (q.head < q.items.length) {
         const w = q.items[q.head++]
-        if (q.head > 1024 && q.head * 2 > q.items.length) {
+        // Drop what was read (granted or cancelled waiters hold their fibers' callbacks).
+        if (q.head === q.items.length) {
+          q.items = []
+          q.head = 0
+        } else if (q.head > 1024 && q.head * 2 > q.items.length) {
           q.items = q.items.slice(q.head)
           q.head = 0
         }
