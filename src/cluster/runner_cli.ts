@@ -15,7 +15,7 @@
  * @module
  */
 // First, before effect loads (see the module): a runner's fibers must not keep an async context per suspension.
-import "./internal/no_async_context.ts"
+import "../no_async_context.ts"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"

@@ -10,17 +10,21 @@
  * liveness check, 20,000 separate calls took 2.3 GB here.
  *
  * Run with `deno task soak:cluster` (skipped, with the install command, where
- * PostgreSQL is missing). Not part of `deno task test`.
+ * PostgreSQL is missing). Not part of `deno task test`. `SOAK_ASYNC_HOOKS=off`
+ * loads `@mp/multiprocessing/no-async-context` in the caller first, as the
+ * runners do: it separates Effect's retention on Deno (~450 bytes per
+ * suspension of a fiber that never ends, such as a socket's reader) from ours.
  *
  * @module
  */
-import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
-import * as mp from "../../mod.ts"
-import { Cluster } from "../../src/cluster/mod.ts"
-import { double } from "../fixtures/tasks.ts"
-import { postgres, postgresMissing } from "../support/postgres.ts"
-import { startRunner } from "../support/runners.ts"
+if (Deno.env.get("SOAK_ASYNC_HOOKS") === "off") await import("../../src/no_async_context.ts")
+const Effect = await import("effect/Effect")
+const Fiber = await import("effect/Fiber")
+const mp = await import("../../mod.ts")
+const { Cluster } = await import("../../src/cluster/mod.ts")
+const { double } = await import("../fixtures/tasks.ts")
+const { postgres, postgresMissing } = await import("../support/postgres.ts")
+const { startRunner } = await import("../support/runners.ts")
 
 const WAVES = Number(Deno.env.get("SOAK_CLUSTER_WAVES") ?? 30)
 const CALLS = 10_000
