@@ -27,6 +27,7 @@ import {
   Point,
   sharedResult,
   square,
+  squareBut137,
   squareWhere,
 } from "../fixtures/cluster_tasks.ts"
 import { errorOf } from "../support/mod.ts"
@@ -259,6 +260,17 @@ Deno.test({
             large.forEach((bytes, i) =>
               assert(bytes instanceof Uint8Array && bytes[0] === i && bytes.length === 1 << 20)
             )
+            // imap with no chunkSize sends items one by one, and those that wait travel together: order kept, and a
+            // failing item fails the stream after every result before it.
+            assertEquals(Array.from(yield* Stream.runCollect(pool.imap(square, input))), input.map((n) => n * n))
+            const upTo137: Array<number> = []
+            const failed = yield* Effect.exit(
+              pool.imap(squareBut137, input).pipe(Stream.runForEach((y) => Effect.sync(() => upTo137.push(y)))),
+            )
+            assert(errorOf(failed) instanceof RemoteException, `got ${failed}`)
+            assertEquals(upTo137, input.slice(0, 137).map((n) => n * n))
+            const streamed = Array.from(yield* Stream.runCollect(pool.imapExit(squareBut137, input.slice(0, 300))))
+            assertEquals(streamed.filter(Exit.isFailure).length, 1)
             const fibers = yield* Effect.forEach(input.slice(0, 500), (n) => pool.submit(square, n))
             assertEquals(yield* Fiber.joinAll(fibers), input.slice(0, 500).map((n) => n * n))
             console.log(`cluster: 2,000 separate calls at once in ${(performance.now() - started).toFixed(0)} ms`)

@@ -40,6 +40,12 @@ export const refusal = (what: string, why: string): InvalidArgument =>
 const forChunk = (call: CallSettings, n: number): CallSettings =>
   call.timeoutMs === undefined ? call : { ...call, timeoutMs: call.timeoutMs * n }
 
+/**
+ * How many more items `imap` and the `imap*Exit` streams read ahead when they send items one by one: the ones that wait
+ * for a free worker travel together (`coalesce.ts`), so a long stream of small items costs a few messages per worker.
+ */
+const READ_AHEAD = 32
+
 /** The pool; `poolScope` holds the fibers of `submit`. */
 export const makePool = (
   dispatcher: Dispatcher,
@@ -214,15 +220,20 @@ export const makePool = (
       ([t, { chunkSize, call }]) =>
         (Stream.isStream(input) ? input : Stream.fromIterable(input as Iterable<P>)).pipe(
           Stream.grouped(chunkSize ?? 1),
-          Stream.mapEffect((c) => tracked(Effect.flatMap(runChunk(t, c, call), valuesOf)), {
-            concurrency: perCall(),
-            unordered,
-          }),
+          // With no chunkSize, items are separate calls: those that wait for a free worker travel together
+          // (coalesce.ts), so more are read ahead for them to gather.
+          Stream.mapEffect(
+            (c) =>
+              tracked(
+                Effect.flatMap(runChunk(t, c, chunkSize === undefined ? { ...call, coalesce: true } : call), valuesOf),
+              ),
+            { concurrency: chunkSize === undefined ? READ_AHEAD * perCall() : perCall(), unordered },
+          ),
           Stream.flattenIterable,
         ) as Stream.Stream<A, E | E2 | PoolError, R2>,
     ))
 
-  /** One call per payload, `perCall()` at a time, each with the map options' settings. */
+  /** One call per payload, `READ_AHEAD * perCall()` at a time (they travel together when they wait). */
   const exitsWith =
     (unordered: boolean) =>
     (task: AnyTask, input: Iterable<unknown> | Stream.Stream<unknown, unknown, unknown>, options?: MapOptions) =>
@@ -233,10 +244,12 @@ export const makePool = (
             Stream.mapEffect(
               (p) =>
                 Effect.map(
-                  Effect.exit(tracked(Effect.flatMap(runChunk(t, [p], call), (exits) => exits[0]))),
+                  Effect.exit(
+                    tracked(Effect.flatMap(runChunk(t, [p], { ...call, coalesce: true }), (exits) => exits[0])),
+                  ),
                   (exit) => unordered ? [p, exit] as const : exit,
                 ),
-              { concurrency: perCall(), unordered },
+              { concurrency: READ_AHEAD * perCall(), unordered },
             ),
           ),
       ))
