@@ -22,6 +22,7 @@ import {
   echo,
   mirror,
   nap,
+  napSquareBut137,
   napThenWrite,
   OffGrid,
   Point,
@@ -263,12 +264,26 @@ Deno.test({
             // imap with no chunkSize sends items one by one, and those that wait travel together: order kept, and a
             // failing item fails the stream after every result before it.
             assertEquals(Array.from(yield* Stream.runCollect(pool.imap(square, input))), input.map((n) => n * n))
-            const upTo137: Array<number> = []
-            const failed = yield* Effect.exit(
-              pool.imap(squareBut137, input).pipe(Stream.runForEach((y) => Effect.sync(() => upTo137.push(y)))),
-            )
-            assert(errorOf(failed) instanceof RemoteException, `got ${failed}`)
-            assertEquals(upTo137, input.slice(0, 137).map((n) => n * n))
+            // Item 137 fails at once while the items before it still run: the stream still gives those first.
+            for (
+              const [task, chunkSize] of [[squareBut137, undefined], [napSquareBut137, undefined], [
+                napSquareBut137,
+                1,
+              ]] as const
+            ) {
+              const upTo137: Array<number> = []
+              const failed = yield* Effect.exit(
+                pool.imap(
+                  task as typeof squareBut137,
+                  input.slice(0, 200),
+                  chunkSize === undefined ? undefined : { chunkSize },
+                ).pipe(
+                  Stream.runForEach((y) => Effect.sync(() => upTo137.push(y))),
+                ),
+              )
+              assert(errorOf(failed) instanceof RemoteException, `got ${failed}`)
+              assertEquals(upTo137, input.slice(0, 137).map((n) => n * n), `${task.name}, chunkSize ${chunkSize}`)
+            }
             const streamed = Array.from(yield* Stream.runCollect(pool.imapExit(squareBut137, input.slice(0, 300))))
             assertEquals(streamed.filter(Exit.isFailure).length, 1)
             const fibers = yield* Effect.forEach(input.slice(0, 500), (n) => pool.submit(square, n))

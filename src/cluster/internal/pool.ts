@@ -222,13 +222,21 @@ export const makePool = (
           Stream.grouped(chunkSize ?? 1),
           // With no chunkSize, items are separate calls: those that wait for a free worker travel together
           // (coalesce.ts), so more are read ahead for them to gather.
+          // Each chunk's outcome is kept as an Exit until its turn: a failing chunk fails the stream only after
+          // every result before it is out (`imap`), not as soon as it fails while earlier chunks still run.
           Stream.mapEffect(
             (c) =>
-              tracked(
-                Effect.flatMap(runChunk(t, c, chunkSize === undefined ? { ...call, coalesce: true } : call), valuesOf),
+              Effect.exit(
+                tracked(
+                  Effect.flatMap(
+                    runChunk(t, c, chunkSize === undefined ? { ...call, coalesce: true } : call),
+                    valuesOf,
+                  ),
+                ),
               ),
             { concurrency: chunkSize === undefined ? READ_AHEAD * perCall() : perCall(), unordered },
           ),
+          Stream.mapEffect((exit) => exit),
           Stream.flattenIterable,
         ) as Stream.Stream<A, E | E2 | PoolError, R2>,
     ))
