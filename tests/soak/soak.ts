@@ -9,18 +9,14 @@
  * Run with `deno task soak`. Not part of `deno task test` (no `_test` in the
  * name). Options (environment variables):
  * - `SOAK_IMAP` / `SOAK_SUBMIT`: item counts (default 1,000,000 / 100,000).
- * - `SOAK_ASYNC_HOOKS=off`: hide `node:async_hooks` from Effect before it
- *   loads. Effect 4.1.0 creates an `AsyncResource` on every fiber suspension,
+ * - `SOAK_ASYNC_HOOKS=off`: load `@mp/multiprocessing/no-async-context`
+ *   first, which hides `node:async_hooks` from Effect before it loads. Effect 4.1.0 creates an `AsyncResource` on every fiber suspension,
  *   and on Deno 2.9.6 each one stays reachable (about 450 bytes) until that
  *   fiber ends; this switch separates that upstream retention from ours.
  *
  * @module
  */
-import process from "node:process"
-
-if (Deno.env.get("SOAK_ASYNC_HOOKS") === "off") {
-  ;(process as unknown as { getBuiltinModule: (name: string) => unknown }).getBuiltinModule = () => undefined
-}
+if (Deno.env.get("SOAK_ASYNC_HOOKS") === "off") await import("../../src/no_async_context.ts")
 const Effect = await import("effect/Effect")
 const Fiber = await import("effect/Fiber")
 const Stream = await import("effect/Stream")

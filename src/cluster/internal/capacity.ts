@@ -185,16 +185,8 @@ export const makeCapacity = (): Capacity => {
       Effect.suspend(() => {
         const r = key === undefined ? undefined : runners.find((x) => x.view.key === key)
         if (r === undefined) return use
-        r.busy++
-        running++
-        return Effect.ensuring(
-          use,
-          Effect.sync(() => {
-            r.busy--
-            running--
-            pump()
-          }),
-        )
+        const slot = take(r)
+        return Effect.ensuring(use, Effect.sync(slot.release))
       }),
     load: () => ({ running, waiting }),
     free: () => runners.length === 0 || (waiting === 0 && pick() !== undefined),
